@@ -1,0 +1,1365 @@
+//! The registration request (*demande de pré-enregistrement*) and its state machine.
+//!
+//! ```text
+//!   Draft ──submit──▶ Submitted ──validate (attestation, RPPS)──▶ Validated { rpps }   (final)
+//!                         └──────reject (reason)───────────────▶ Rejected { reason } (final)
+//! ```
+//!
+//! Who may do what:
+//! - **Self-service** (FAQ-R11): the applicant signed in with FranceConnect creates the draft;
+//!   the civil status comes from FranceConnect and is read-only; only that applicant (same
+//!   FranceConnect `sub`) edits and submits it.
+//! - **Employer** (FAQ-R1): a manager of the chosen establishment creates the request as a
+//!   *draft* too, types the civil status (editable while in draft), completes it and submits it.
+//!   Choice: a draft rather than a request created directly as submitted, so that the manager's
+//!   entry is saved step by step like the applicant's (FAQ-R16) and both paths share one state
+//!   machine; the interface may chain submit and validate in one action.
+//! - Only a manager of the request's establishment validates or rejects a submitted request
+//!   (FAQ-R2, FAQ-R9). Validation needs an [`Attestation`]: the manager's declaration that the
+//!   diploma or professional-experience conditions were checked, recorded with who and when.
+//!   Rejection needs a reason (1–1000 characters).
+//! - Validated and rejected requests are final. Validating an already-validated request again
+//!   succeeds and returns the number already allocated (idempotent retries).
+//!
+//! Everyone else (professionals, operator, scheduler, anonymous) gets `NotAllowedForRole`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::birth::BirthDate;
+use crate::dates::{iso_date, timestamp};
+use crate::email::Email;
+use crate::finess::Finess;
+use crate::insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
+use crate::name::PersonName;
+use crate::phone::MobilePhone;
+use crate::role::{Actor, Role};
+use crate::rpps::RppsNumber;
+
+const MAX_REASON_CHARS: usize = 1000;
+
+/// The profession the request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profession {
+    /// Qualified home-care aide (décret n° 2024-1246 du 30 décembre 2024).
+    AideADomicileQualifiee,
+}
+
+impl Profession {
+    /// Every profession, in display order.
+    pub const ALL: [Profession; 1] = [Profession::AideADomicileQualifiee];
+
+    /// Stable machine code (also the serialised form).
+    pub fn code(self) -> &'static str {
+        match self {
+            Profession::AideADomicileQualifiee => "aide_a_domicile_qualifiee",
+        }
+    }
+
+    /// French label for forms and the directory.
+    pub fn label(self) -> &'static str {
+        match self {
+            Profession::AideADomicileQualifiee => "Aide à domicile qualifiée",
+        }
+    }
+
+    /// The mention printed on the professional card.
+    pub fn card_mention(self) -> &'static str {
+        match self {
+            Profession::AideADomicileQualifiee => "professionnel qualifié de l'aide à domicile",
+        }
+    }
+}
+
+impl fmt::Display for Profession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// On what basis the professional is eligible (FAQ-R2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EligibilityBasis {
+    /// A diploma, title or certification listed by the décret.
+    Certification,
+    /// The professional-experience conditions of the décret.
+    ProfessionalExperience,
+}
+
+impl EligibilityBasis {
+    pub fn code(self) -> &'static str {
+        match self {
+            EligibilityBasis::Certification => "certification",
+            EligibilityBasis::ProfessionalExperience => "professional_experience",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EligibilityBasis::Certification => "Diplôme, titre ou certification",
+            EligibilityBasis::ProfessionalExperience => "Expérience professionnelle",
+        }
+    }
+}
+
+/// Who started the request (FAQ-R1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The professional, signed in with FranceConnect.
+    SelfService,
+    /// A manager of the employer establishment.
+    Employer,
+}
+
+/// Contact data of the professional (the mobile may be added later, FAQ-R14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: Email,
+    #[serde(default)]
+    pub mobile: Option<MobilePhone>,
+}
+
+/// Place of birth: a commune of France, or a country abroad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BirthPlace {
+    France { commune: InseeCommuneCode },
+    Abroad { country: InseeCountryCode },
+}
+
+/// Why FranceConnect's birth place claims cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BirthPlaceError {
+    #[error(transparent)]
+    Commune(#[from] InseeCommuneError),
+    #[error(transparent)]
+    Country(#[from] InseeCountryError),
+}
+
+impl BirthPlaceError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BirthPlaceError::Commune(e) => e.code(),
+            BirthPlaceError::Country(e) => e.code(),
+        }
+    }
+}
+
+impl BirthPlace {
+    /// From FranceConnect's `birthplace` and `birthcountry` claims: born in France (99100) the
+    /// commune code is required; born abroad `birthplace` is empty and ignored.
+    pub fn from_franceconnect(
+        birthplace: &str,
+        birthcountry: &str,
+    ) -> Result<Self, BirthPlaceError> {
+        let country = InseeCountryCode::parse(birthcountry)?;
+        if country.is_france() {
+            Ok(BirthPlace::France {
+                commune: InseeCommuneCode::parse(birthplace)?,
+            })
+        } else {
+            Ok(BirthPlace::Abroad { country })
+        }
+    }
+
+    /// The country of birth (France for a commune).
+    pub fn country(&self) -> InseeCountryCode {
+        match self {
+            BirthPlace::France { .. } => InseeCountryCode::france(),
+            BirthPlace::Abroad { country } => country.clone(),
+        }
+    }
+}
+
+/// Civil status. From FranceConnect for a self-service request (read-only), typed by the
+/// manager for an employer request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CivilStatus {
+    pub family_name: PersonName,
+    /// All given names, space-separated (FranceConnect's `given_name`).
+    pub given_names: PersonName,
+    pub birth_date: BirthDate,
+    pub birth_place: BirthPlace,
+}
+
+/// The reason given by a manager who rejects a request: 1 to 1000 characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RejectionReason(String);
+
+/// Why a rejection reason is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RejectionReasonError {
+    #[error("Veuillez indiquer le motif du refus : il sera communiqué au demandeur.")]
+    Empty,
+    #[error("Le motif du refus ne peut pas dépasser 1000 caractères.")]
+    TooLong,
+}
+
+impl RejectionReasonError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RejectionReasonError::Empty => "rejection_reason.empty",
+            RejectionReasonError::TooLong => "rejection_reason.too_long",
+        }
+    }
+}
+
+impl RejectionReason {
+    pub fn parse(input: &str) -> Result<Self, RejectionReasonError> {
+        let reason = input.trim();
+        if reason.is_empty() {
+            return Err(RejectionReasonError::Empty);
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(RejectionReasonError::TooLong);
+        }
+        Ok(Self(reason.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RejectionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RejectionReason {
+    type Error = RejectionReasonError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<RejectionReason> for String {
+    fn from(value: RejectionReason) -> Self {
+        value.0
+    }
+}
+
+/// The manager's declaration that the eligibility conditions were checked (FAQ-R2): no diploma
+/// is uploaded, the manager declares having checked it. Recorded with who and when; the request
+/// it belongs to is the one it is stored in (and [`Validation::request_id`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// The manager's national identifier ([`Actor::id`]).
+    pub manager_id: String,
+    pub basis: EligibilityBasis,
+    /// The box "I declare I have checked the conditions": must be true to validate.
+    pub conditions_checked: bool,
+    #[serde(with = "timestamp")]
+    pub at: OffsetDateTime,
+}
+
+impl Attestation {
+    pub fn new(
+        manager: &Actor,
+        basis: EligibilityBasis,
+        conditions_checked: bool,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            manager_id: manager.id.clone(),
+            basis,
+            conditions_checked,
+            at,
+        }
+    }
+}
+
+/// Where the request stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Draft,
+    Submitted,
+    Validated { rpps: RppsNumber },
+    Rejected { reason: RejectionReason },
+}
+
+impl RegistrationStatus {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegistrationStatus::Draft => "draft",
+            RegistrationStatus::Submitted => "submitted",
+            RegistrationStatus::Validated { .. } => "validated",
+            RegistrationStatus::Rejected { .. } => "rejected",
+        }
+    }
+
+    /// French label for the status page.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RegistrationStatus::Draft => "Brouillon",
+            RegistrationStatus::Submitted => "En attente de validation",
+            RegistrationStatus::Validated { .. } => "Validée",
+            RegistrationStatus::Rejected { .. } => "Refusée",
+        }
+    }
+
+    /// Whether no further transition is possible.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            RegistrationStatus::Validated { .. } | RegistrationStatus::Rejected { .. }
+        )
+    }
+}
+
+/// What a draft still lacks before it can be submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingField {
+    Contact,
+    Establishment,
+    StartDate,
+    Eligibility,
+    AccuracyConfirmation,
+}
+
+impl MissingField {
+    pub fn code(self) -> &'static str {
+        match self {
+            MissingField::Contact => "contact",
+            MissingField::Establishment => "establishment",
+            MissingField::StartDate => "start_date",
+            MissingField::Eligibility => "eligibility",
+            MissingField::AccuracyConfirmation => "accuracy_confirmation",
+        }
+    }
+
+    /// French phrase, with its article, to list in a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            MissingField::Contact => "l'adresse e-mail",
+            MissingField::Establishment => "l'établissement d'exercice",
+            MissingField::StartDate => "la date de début d'exercice",
+            MissingField::Eligibility => {
+                "la condition d'éligibilité (diplôme ou expérience professionnelle)"
+            }
+            MissingField::AccuracyConfirmation => {
+                "la confirmation de l'exactitude des informations"
+            }
+        }
+    }
+}
+
+fn french_list(fields: &[MissingField]) -> String {
+    let labels: Vec<&str> = fields.iter().map(|f| f.label()).collect();
+    match labels.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("Votre profil ne permet pas cette action sur une demande d'enregistrement.")]
+    NotAllowedForRole,
+    #[error("Cette demande a été créée par une autre personne : vous ne pouvez pas la modifier.")]
+    NotOwner,
+    #[error("Vous n'êtes pas gestionnaire de l'établissement choisi dans cette demande.")]
+    NotYourEstablishment,
+    #[error(
+        "L'état civil transmis par FranceConnect ne peut pas être modifié. En cas d'erreur, adressez-vous au service qui gère votre identité (impots.gouv.fr, ameli.fr…)."
+    )]
+    CivilStatusReadOnly,
+    #[error("Cette demande a déjà été envoyée : elle ne peut plus être modifiée.")]
+    AlreadySubmitted,
+    #[error("Cette demande n'a pas encore été envoyée : elle ne peut pas encore être traitée.")]
+    NotSubmitted,
+    #[error("Cette demande a déjà été validée : elle ne peut plus être modifiée.")]
+    AlreadyValidated,
+    #[error("Cette demande a déjà été refusée : elle ne peut plus être modifiée.")]
+    AlreadyRejected,
+    #[error(
+        "Pour valider, vous devez déclarer avoir vérifié les conditions de diplôme ou d'expérience professionnelle."
+    )]
+    MissingAttestation,
+    #[error(
+        "La déclaration de vérification doit être faite par le gestionnaire qui valide la demande."
+    )]
+    AttestationMismatch,
+    #[error("La demande ne peut pas encore être envoyée : il manque {}.", french_list(.missing))]
+    DraftIncomplete { missing: Vec<MissingField> },
+}
+
+impl TransitionError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransitionError::NotAllowedForRole => "registration.role_not_allowed",
+            TransitionError::NotOwner => "registration.not_owner",
+            TransitionError::NotYourEstablishment => "registration.not_your_establishment",
+            TransitionError::CivilStatusReadOnly => "registration.civil_status_read_only",
+            TransitionError::AlreadySubmitted => "registration.already_submitted",
+            TransitionError::NotSubmitted => "registration.not_submitted",
+            TransitionError::AlreadyValidated => "registration.already_validated",
+            TransitionError::AlreadyRejected => "registration.already_rejected",
+            TransitionError::MissingAttestation => "registration.missing_attestation",
+            TransitionError::AttestationMismatch => "registration.attestation_mismatch",
+            TransitionError::DraftIncomplete { .. } => "registration.draft_incomplete",
+        }
+    }
+}
+
+/// The result of a validation: what the allocation, the email (FAQ-R3) and the directory
+/// (FAQ-R4) need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    pub request_id: String,
+    pub rpps: RppsNumber,
+    pub attestation: Attestation,
+    #[serde(with = "timestamp")]
+    pub validated_at: OffsetDateTime,
+    /// False when the request was already validated: the number returned is the one allocated
+    /// then, and the `rpps` passed to this call was not used.
+    pub newly_validated: bool,
+}
+
+/// A partial change of a draft: each `Some` field replaces the current value. Changing any data
+/// clears the accuracy confirmation unless the same update confirms it again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftUpdate {
+    pub contact: Option<Contact>,
+    pub profession: Option<Profession>,
+    pub establishment: Option<Finess>,
+    pub start_date: Option<Date>,
+    pub eligibility: Option<EligibilityBasis>,
+    pub accuracy_confirmed: Option<bool>,
+}
+
+/// A registration request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationRequest {
+    id: String,
+    origin: Origin,
+    /// FranceConnect `sub` of the applicant, for a self-service request.
+    #[serde(default)]
+    applicant_id: Option<String>,
+    /// Who created the request ([`Actor::id`]).
+    created_by: String,
+    civil_status: CivilStatus,
+    #[serde(default)]
+    contact: Option<Contact>,
+    profession: Profession,
+    #[serde(default)]
+    establishment: Option<Finess>,
+    #[serde(with = "iso_date::option", default)]
+    start_date: Option<Date>,
+    #[serde(default)]
+    eligibility: Option<EligibilityBasis>,
+    accuracy_confirmed: bool,
+    status: RegistrationStatus,
+    #[serde(default)]
+    attestation: Option<Attestation>,
+    #[serde(default)]
+    decided_by: Option<String>,
+    #[serde(with = "timestamp")]
+    created_at: OffsetDateTime,
+    #[serde(with = "timestamp")]
+    updated_at: OffsetDateTime,
+    #[serde(with = "timestamp::option", default)]
+    submitted_at: Option<OffsetDateTime>,
+    #[serde(with = "timestamp::option", default)]
+    decided_at: Option<OffsetDateTime>,
+}
+
+impl RegistrationRequest {
+    /// A draft started by the applicant signed in with FranceConnect (FAQ-R11); the civil
+    /// status comes from FranceConnect and stays read-only.
+    pub fn new_self_service(
+        id: impl Into<String>,
+        applicant: &Actor,
+        civil_status: CivilStatus,
+        at: OffsetDateTime,
+    ) -> Result<Self, TransitionError> {
+        if applicant.role != Role::Applicant {
+            return Err(TransitionError::NotAllowedForRole);
+        }
+        Ok(Self::draft(
+            id.into(),
+            Origin::SelfService,
+            Some(applicant.id.clone()),
+            applicant,
+            civil_status,
+            None,
+            at,
+        ))
+    }
+
+    /// A draft started by a manager for an aide of `establishment` (FAQ-R1).
+    pub fn new_by_employer(
+        id: impl Into<String>,
+        manager: &Actor,
+        civil_status: CivilStatus,
+        establishment: Finess,
+        at: OffsetDateTime,
+    ) -> Result<Self, TransitionError> {
+        if !matches!(manager.role, Role::Manager { .. }) {
+            return Err(TransitionError::NotAllowedForRole);
+        }
+        if !manager.manages(&establishment) {
+            return Err(TransitionError::NotYourEstablishment);
+        }
+        Ok(Self::draft(
+            id.into(),
+            Origin::Employer,
+            None,
+            manager,
+            civil_status,
+            Some(establishment),
+            at,
+        ))
+    }
+
+    fn draft(
+        id: String,
+        origin: Origin,
+        applicant_id: Option<String>,
+        creator: &Actor,
+        civil_status: CivilStatus,
+        establishment: Option<Finess>,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            origin,
+            applicant_id,
+            created_by: creator.id.clone(),
+            civil_status,
+            contact: None,
+            profession: Profession::AideADomicileQualifiee,
+            establishment,
+            start_date: None,
+            eligibility: None,
+            accuracy_confirmed: false,
+            status: RegistrationStatus::Draft,
+            attestation: None,
+            decided_by: None,
+            created_at: at,
+            updated_at: at,
+            submitted_at: None,
+            decided_at: None,
+        }
+    }
+
+    /// Changes a draft (see [`DraftUpdate`]).
+    pub fn update_draft(
+        &mut self,
+        actor: &Actor,
+        update: DraftUpdate,
+        at: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        self.check_editor(actor)?;
+        self.check_draft()?;
+        if let Some(establishment) = &update.establishment
+            && self.origin == Origin::Employer
+            && !actor.manages(establishment)
+        {
+            return Err(TransitionError::NotYourEstablishment);
+        }
+        let DraftUpdate {
+            contact,
+            profession,
+            establishment,
+            start_date,
+            eligibility,
+            accuracy_confirmed,
+        } = update;
+        let data_changed = contact.is_some()
+            || profession.is_some()
+            || establishment.is_some()
+            || start_date.is_some()
+            || eligibility.is_some();
+        if let Some(contact) = contact {
+            self.contact = Some(contact);
+        }
+        if let Some(profession) = profession {
+            self.profession = profession;
+        }
+        if let Some(establishment) = establishment {
+            self.establishment = Some(establishment);
+        }
+        if let Some(start_date) = start_date {
+            self.start_date = Some(start_date);
+        }
+        if let Some(eligibility) = eligibility {
+            self.eligibility = Some(eligibility);
+        }
+        if data_changed {
+            self.accuracy_confirmed = false;
+        }
+        if let Some(confirmed) = accuracy_confirmed {
+            self.accuracy_confirmed = confirmed;
+        }
+        self.updated_at = at;
+        Ok(())
+    }
+
+    /// Replaces the civil status of an employer draft (typed by the manager). The civil status
+    /// of a self-service request comes from FranceConnect and cannot be changed (FAQ-R11).
+    pub fn correct_civil_status(
+        &mut self,
+        actor: &Actor,
+        civil_status: CivilStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        self.check_editor(actor)?;
+        self.check_draft()?;
+        if self.origin == Origin::SelfService {
+            return Err(TransitionError::CivilStatusReadOnly);
+        }
+        self.civil_status = civil_status;
+        self.accuracy_confirmed = false;
+        self.updated_at = at;
+        Ok(())
+    }
+
+    /// What the draft still lacks before it can be submitted (empty when complete).
+    pub fn missing_for_submission(&self) -> Vec<MissingField> {
+        let mut missing = Vec::new();
+        if self.contact.is_none() {
+            missing.push(MissingField::Contact);
+        }
+        if self.establishment.is_none() {
+            missing.push(MissingField::Establishment);
+        }
+        if self.start_date.is_none() {
+            missing.push(MissingField::StartDate);
+        }
+        if self.eligibility.is_none() {
+            missing.push(MissingField::Eligibility);
+        }
+        if !self.accuracy_confirmed {
+            missing.push(MissingField::AccuracyConfirmation);
+        }
+        missing
+    }
+
+    /// Sends the complete draft to the managers of its establishment (FAQ-R11).
+    pub fn submit(&mut self, actor: &Actor, at: OffsetDateTime) -> Result<(), TransitionError> {
+        self.check_editor(actor)?;
+        self.check_draft()?;
+        let missing = self.missing_for_submission();
+        if !missing.is_empty() {
+            return Err(TransitionError::DraftIncomplete { missing });
+        }
+        self.status = RegistrationStatus::Submitted;
+        self.submitted_at = Some(at);
+        self.updated_at = at;
+        Ok(())
+    }
+
+    /// Validates a submitted request with the RPPS number allocated for it (FAQ-R2, FAQ-R3).
+    /// Validating an already-validated request returns the number allocated then.
+    pub fn validate(
+        &mut self,
+        actor: &Actor,
+        attestation: Attestation,
+        rpps: RppsNumber,
+        at: OffsetDateTime,
+    ) -> Result<Validation, TransitionError> {
+        self.check_decider(actor)?;
+        match &self.status {
+            RegistrationStatus::Draft => return Err(TransitionError::NotSubmitted),
+            RegistrationStatus::Rejected { .. } => return Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Validated { rpps: allocated } => {
+                return Ok(Validation {
+                    request_id: self.id.clone(),
+                    rpps: allocated.clone(),
+                    attestation: self.attestation.clone().unwrap_or(attestation),
+                    validated_at: self.decided_at.unwrap_or(at),
+                    newly_validated: false,
+                });
+            }
+            RegistrationStatus::Submitted => {}
+        }
+        if !attestation.conditions_checked {
+            return Err(TransitionError::MissingAttestation);
+        }
+        if attestation.manager_id != actor.id {
+            return Err(TransitionError::AttestationMismatch);
+        }
+        self.status = RegistrationStatus::Validated { rpps: rpps.clone() };
+        self.attestation = Some(attestation.clone());
+        self.decided_by = Some(actor.id.clone());
+        self.decided_at = Some(at);
+        self.updated_at = at;
+        Ok(Validation {
+            request_id: self.id.clone(),
+            rpps,
+            attestation,
+            validated_at: at,
+            newly_validated: true,
+        })
+    }
+
+    /// Rejects a submitted request with a reason shown to the applicant.
+    pub fn reject(
+        &mut self,
+        actor: &Actor,
+        reason: RejectionReason,
+        at: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        self.check_decider(actor)?;
+        match self.status {
+            RegistrationStatus::Draft => return Err(TransitionError::NotSubmitted),
+            RegistrationStatus::Validated { .. } => return Err(TransitionError::AlreadyValidated),
+            RegistrationStatus::Rejected { .. } => return Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Submitted => {}
+        }
+        self.status = RegistrationStatus::Rejected { reason };
+        self.decided_by = Some(actor.id.clone());
+        self.decided_at = Some(at);
+        self.updated_at = at;
+        Ok(())
+    }
+
+    /// Whether `actor` may read this request: its applicant, a manager of its establishment
+    /// (once submitted, or at any time for an employer request), the operator.
+    pub fn is_visible_to(&self, actor: &Actor) -> bool {
+        match &actor.role {
+            Role::Applicant => self.is_owned_by(actor),
+            Role::Manager { .. } => {
+                self.establishment
+                    .as_ref()
+                    .is_some_and(|f| actor.manages(f))
+                    && (self.origin == Origin::Employer || self.status != RegistrationStatus::Draft)
+            }
+            Role::Operator => true,
+            Role::Anonymous | Role::Professional { .. } | Role::Scheduler => false,
+        }
+    }
+
+    fn is_owned_by(&self, actor: &Actor) -> bool {
+        actor.role == Role::Applicant && self.applicant_id.as_deref() == Some(actor.id.as_str())
+    }
+
+    /// May `actor` edit and submit this draft?
+    fn check_editor(&self, actor: &Actor) -> Result<(), TransitionError> {
+        match (self.origin, &actor.role) {
+            (Origin::SelfService, Role::Applicant) => {
+                if self.is_owned_by(actor) {
+                    Ok(())
+                } else {
+                    Err(TransitionError::NotOwner)
+                }
+            }
+            (Origin::Employer, Role::Manager { .. }) => {
+                if self
+                    .establishment
+                    .as_ref()
+                    .is_some_and(|f| actor.manages(f))
+                {
+                    Ok(())
+                } else {
+                    Err(TransitionError::NotYourEstablishment)
+                }
+            }
+            _ => Err(TransitionError::NotAllowedForRole),
+        }
+    }
+
+    /// May `actor` validate or reject this request?
+    fn check_decider(&self, actor: &Actor) -> Result<(), TransitionError> {
+        match &actor.role {
+            Role::Manager { .. } => {
+                if self
+                    .establishment
+                    .as_ref()
+                    .is_some_and(|f| actor.manages(f))
+                {
+                    Ok(())
+                } else {
+                    Err(TransitionError::NotYourEstablishment)
+                }
+            }
+            _ => Err(TransitionError::NotAllowedForRole),
+        }
+    }
+
+    fn check_draft(&self) -> Result<(), TransitionError> {
+        match self.status {
+            RegistrationStatus::Draft => Ok(()),
+            RegistrationStatus::Submitted => Err(TransitionError::AlreadySubmitted),
+            RegistrationStatus::Validated { .. } => Err(TransitionError::AlreadyValidated),
+            RegistrationStatus::Rejected { .. } => Err(TransitionError::AlreadyRejected),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// FranceConnect `sub` of the applicant (self-service requests).
+    pub fn applicant_id(&self) -> Option<&str> {
+        self.applicant_id.as_deref()
+    }
+
+    pub fn created_by(&self) -> &str {
+        &self.created_by
+    }
+
+    pub fn civil_status(&self) -> &CivilStatus {
+        &self.civil_status
+    }
+
+    pub fn contact(&self) -> Option<&Contact> {
+        self.contact.as_ref()
+    }
+
+    pub fn profession(&self) -> Profession {
+        self.profession
+    }
+
+    pub fn establishment(&self) -> Option<&Finess> {
+        self.establishment.as_ref()
+    }
+
+    pub fn start_date(&self) -> Option<Date> {
+        self.start_date
+    }
+
+    pub fn eligibility(&self) -> Option<EligibilityBasis> {
+        self.eligibility
+    }
+
+    pub fn accuracy_confirmed(&self) -> bool {
+        self.accuracy_confirmed
+    }
+
+    pub fn status(&self) -> &RegistrationStatus {
+        &self.status
+    }
+
+    /// The manager's attestation, once validated.
+    pub fn attestation(&self) -> Option<&Attestation> {
+        self.attestation.as_ref()
+    }
+
+    /// Who validated or rejected the request.
+    pub fn decided_by(&self) -> Option<&str> {
+        self.decided_by.as_deref()
+    }
+
+    pub fn created_at(&self) -> OffsetDateTime {
+        self.created_at
+    }
+
+    pub fn updated_at(&self) -> OffsetDateTime {
+        self.updated_at
+    }
+
+    pub fn submitted_at(&self) -> Option<OffsetDateTime> {
+        self.submitted_at
+    }
+
+    pub fn decided_at(&self) -> Option<OffsetDateTime> {
+        self.decided_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    const T0: OffsetDateTime = datetime!(2026-03-01 09:00 UTC);
+    const T1: OffsetDateTime = datetime!(2026-03-01 09:10 UTC);
+    const T2: OffsetDateTime = datetime!(2026-03-02 14:00 UTC);
+    const TODAY: Date = date!(2026 - 03 - 01);
+
+    fn finess(s: &str) -> Finess {
+        Finess::parse(s).expect("valid FINESS")
+    }
+
+    fn applicant() -> Actor {
+        Actor::new("fc-sub-aide", Role::Applicant)
+    }
+
+    fn manager() -> Actor {
+        Actor::new(
+            "3010000024/GEST1",
+            Role::Manager {
+                establishments: vec![finess("010000024")],
+            },
+        )
+    }
+
+    fn other_manager() -> Actor {
+        Actor::new(
+            "3010780054/GEST2",
+            Role::Manager {
+                establishments: vec![finess("010780054")],
+            },
+        )
+    }
+
+    fn civil_status() -> CivilStatus {
+        CivilStatus {
+            family_name: PersonName::parse("Martin").expect("name"),
+            given_names: PersonName::parse("Aïcha Marie").expect("names"),
+            birth_date: BirthDate::from_franceconnect("1985-04-12", TODAY).expect("date"),
+            birth_place: BirthPlace::from_franceconnect("2A004", "99100").expect("place"),
+        }
+    }
+
+    fn complete() -> DraftUpdate {
+        DraftUpdate {
+            contact: Some(Contact {
+                email: Email::parse("aicha.martin@exemple.fr").expect("email"),
+                mobile: Some(MobilePhone::parse("06 12 34 56 78").expect("mobile")),
+            }),
+            profession: Some(Profession::AideADomicileQualifiee),
+            establishment: Some(finess("010000024")),
+            start_date: Some(date!(2026 - 03 - 15)),
+            eligibility: Some(EligibilityBasis::Certification),
+            accuracy_confirmed: Some(true),
+        }
+    }
+
+    fn submitted() -> RegistrationRequest {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        r.update_draft(&applicant(), complete(), T0)
+            .expect("completed");
+        r.submit(&applicant(), T1).expect("submitted");
+        r
+    }
+
+    fn rpps() -> RppsNumber {
+        RppsNumber::from_sequence(42).expect("allocated")
+    }
+
+    fn attestation(by: &Actor) -> Attestation {
+        Attestation::new(by, EligibilityBasis::Certification, true, T2)
+    }
+
+    #[test]
+    fn faq_r11_self_service_flow_from_draft_to_submitted() {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        assert_eq!(r.status(), &RegistrationStatus::Draft);
+        assert_eq!(r.origin(), Origin::SelfService);
+        assert_eq!(r.applicant_id(), Some("fc-sub-aide"));
+        assert_eq!(r.profession().label(), "Aide à domicile qualifiée");
+        assert_eq!(r.missing_for_submission().len(), 5);
+        r.update_draft(&applicant(), complete(), T1)
+            .expect("completed");
+        assert!(r.missing_for_submission().is_empty());
+        r.submit(&applicant(), T1).expect("submitted");
+        assert_eq!(r.status(), &RegistrationStatus::Submitted);
+        assert_eq!(r.submitted_at(), Some(T1));
+        assert_eq!(
+            r.update_draft(&applicant(), DraftUpdate::default(), T2),
+            Err(TransitionError::AlreadySubmitted)
+        );
+    }
+
+    #[test]
+    fn faq_r11_incomplete_draft_lists_what_is_missing() {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        let update = DraftUpdate {
+            contact: complete().contact,
+            ..DraftUpdate::default()
+        };
+        r.update_draft(&applicant(), update, T0).expect("partial");
+        let err = r.submit(&applicant(), T1).expect_err("incomplete");
+        assert_eq!(
+            err,
+            TransitionError::DraftIncomplete {
+                missing: vec![
+                    MissingField::Establishment,
+                    MissingField::StartDate,
+                    MissingField::Eligibility,
+                    MissingField::AccuracyConfirmation,
+                ]
+            }
+        );
+        assert_eq!(err.code(), "registration.draft_incomplete");
+        assert_eq!(
+            err.to_string(),
+            "La demande ne peut pas encore être envoyée : il manque l'établissement d'exercice, \
+             la date de début d'exercice, la condition d'éligibilité (diplôme ou expérience \
+             professionnelle) et la confirmation de l'exactitude des informations."
+        );
+    }
+
+    #[test]
+    fn faq_r11_changing_data_clears_the_accuracy_confirmation() {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        r.update_draft(&applicant(), complete(), T0)
+            .expect("completed");
+        assert!(r.accuracy_confirmed());
+        let change = DraftUpdate {
+            start_date: Some(date!(2026 - 04 - 01)),
+            ..DraftUpdate::default()
+        };
+        r.update_draft(&applicant(), change, T1).expect("changed");
+        assert!(!r.accuracy_confirmed());
+        assert_eq!(
+            r.missing_for_submission(),
+            vec![MissingField::AccuracyConfirmation]
+        );
+    }
+
+    #[test]
+    fn faq_r11_civil_status_from_franceconnect_is_read_only() {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        let err = r
+            .correct_civil_status(&applicant(), civil_status(), T1)
+            .expect_err("read-only");
+        assert_eq!(err, TransitionError::CivilStatusReadOnly);
+        assert!(err.to_string().contains("FranceConnect"));
+    }
+
+    #[test]
+    fn only_the_owner_edits_a_self_service_draft() {
+        let mut r =
+            RegistrationRequest::new_self_service("req-1", &applicant(), civil_status(), T0)
+                .expect("created");
+        let stranger = Actor::new("fc-sub-other", Role::Applicant);
+        assert_eq!(
+            r.update_draft(&stranger, complete(), T1),
+            Err(TransitionError::NotOwner)
+        );
+        assert_eq!(
+            r.update_draft(&manager(), complete(), T1),
+            Err(TransitionError::NotAllowedForRole)
+        );
+        assert_eq!(r.submit(&stranger, T1), Err(TransitionError::NotOwner));
+        assert!(r.is_visible_to(&applicant()));
+        assert!(!r.is_visible_to(&stranger));
+        // A draft is not yet visible to the managers.
+        assert!(!r.is_visible_to(&manager()));
+    }
+
+    #[test]
+    fn only_an_applicant_starts_a_self_service_request() {
+        for actor in [
+            manager(),
+            Actor::anonymous(),
+            Actor::scheduler("purge"),
+            Actor::new("ops", Role::Operator),
+            Actor::new("810001045367", Role::Professional { rpps: rpps() }),
+        ] {
+            assert_eq!(
+                RegistrationRequest::new_self_service("r", &actor, civil_status(), T0).err(),
+                Some(TransitionError::NotAllowedForRole)
+            );
+        }
+    }
+
+    #[test]
+    fn faq_r2_manager_validates_with_an_attestation_and_an_rpps_number() {
+        let mut r = submitted();
+        assert!(r.is_visible_to(&manager()));
+        let validation = r
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        assert_eq!(validation.request_id, "req-1");
+        assert_eq!(validation.rpps, rpps());
+        assert!(validation.newly_validated);
+        assert_eq!(validation.attestation.manager_id, "3010000024/GEST1");
+        assert_eq!(r.status(), &RegistrationStatus::Validated { rpps: rpps() });
+        assert_eq!(r.attestation(), Some(&attestation(&manager())));
+        assert_eq!(r.decided_by(), Some("3010000024/GEST1"));
+        assert_eq!(r.decided_at(), Some(T2));
+        assert!(r.status().is_final());
+    }
+
+    #[test]
+    fn faq_r2_validation_without_the_declaration_is_refused() {
+        let mut r = submitted();
+        let unchecked = Attestation::new(&manager(), EligibilityBasis::Certification, false, T2);
+        let err = r
+            .validate(&manager(), unchecked, rpps(), T2)
+            .expect_err("no declaration");
+        assert_eq!(err, TransitionError::MissingAttestation);
+        assert_eq!(err.code(), "registration.missing_attestation");
+        assert_eq!(
+            r.validate(&manager(), attestation(&other_manager()), rpps(), T2),
+            Err(TransitionError::AttestationMismatch)
+        );
+        assert_eq!(r.status(), &RegistrationStatus::Submitted);
+    }
+
+    #[test]
+    fn faq_r9_only_a_manager_of_the_establishment_decides() {
+        let mut r = submitted();
+        assert_eq!(
+            r.validate(&other_manager(), attestation(&other_manager()), rpps(), T2),
+            Err(TransitionError::NotYourEstablishment)
+        );
+        assert!(!r.is_visible_to(&other_manager()));
+        for actor in [
+            applicant(),
+            Actor::anonymous(),
+            Actor::scheduler("purge"),
+            Actor::new("ops", Role::Operator),
+            Actor::new("810001045367", Role::Professional { rpps: rpps() }),
+        ] {
+            assert_eq!(
+                r.validate(&actor, attestation(&actor), rpps(), T2),
+                Err(TransitionError::NotAllowedForRole)
+            );
+            assert_eq!(
+                r.reject(&actor, RejectionReason::parse("non").expect("reason"), T2),
+                Err(TransitionError::NotAllowedForRole)
+            );
+        }
+    }
+
+    #[test]
+    fn a_draft_cannot_be_decided() {
+        let mut r = RegistrationRequest::new_by_employer(
+            "req-2",
+            &manager(),
+            civil_status(),
+            finess("010000024"),
+            T0,
+        )
+        .expect("created");
+        assert_eq!(
+            r.validate(&manager(), attestation(&manager()), rpps(), T2),
+            Err(TransitionError::NotSubmitted)
+        );
+        assert_eq!(
+            r.reject(
+                &manager(),
+                RejectionReason::parse("non").expect("reason"),
+                T2
+            ),
+            Err(TransitionError::NotSubmitted)
+        );
+    }
+
+    #[test]
+    fn validating_twice_returns_the_same_rpps_number() {
+        let mut r = submitted();
+        let first = r
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        let other_number = RppsNumber::from_sequence(43).expect("allocated");
+        let again = r
+            .validate(&manager(), attestation(&manager()), other_number, T2)
+            .expect("idempotent");
+        assert_eq!(again.rpps, first.rpps);
+        assert!(!again.newly_validated);
+        assert_eq!(r.status(), &RegistrationStatus::Validated { rpps: rpps() });
+    }
+
+    #[test]
+    fn validated_and_rejected_requests_are_final() {
+        let mut validated = submitted();
+        validated
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        let reason = RejectionReason::parse("Diplôme non reconnu").expect("reason");
+        assert_eq!(
+            validated.reject(&manager(), reason.clone(), T2),
+            Err(TransitionError::AlreadyValidated)
+        );
+        assert_eq!(
+            validated.submit(&applicant(), T2),
+            Err(TransitionError::AlreadyValidated)
+        );
+
+        let mut rejected = submitted();
+        rejected
+            .reject(&manager(), reason.clone(), T2)
+            .expect("rejected");
+        assert_eq!(
+            rejected.status(),
+            &RegistrationStatus::Rejected {
+                reason: reason.clone()
+            }
+        );
+        assert_eq!(
+            rejected.validate(&manager(), attestation(&manager()), rpps(), T2),
+            Err(TransitionError::AlreadyRejected)
+        );
+        assert_eq!(
+            rejected.reject(&manager(), reason, T2),
+            Err(TransitionError::AlreadyRejected)
+        );
+        assert_eq!(
+            rejected.update_draft(&applicant(), complete(), T2),
+            Err(TransitionError::AlreadyRejected)
+        );
+    }
+
+    #[test]
+    fn rejection_reason_is_1_to_1000_characters() {
+        assert_eq!(
+            RejectionReason::parse("  "),
+            Err(RejectionReasonError::Empty)
+        );
+        assert_eq!(
+            RejectionReason::parse(&"é".repeat(1001)),
+            Err(RejectionReasonError::TooLong)
+        );
+        assert!(RejectionReason::parse(&"é".repeat(1000)).is_ok());
+        assert_eq!(
+            RejectionReason::parse("  Expérience insuffisante ").map(|r| r.to_string()),
+            Ok("Expérience insuffisante".to_owned())
+        );
+    }
+
+    #[test]
+    fn faq_r1_employer_registers_an_aide() {
+        let mut r = RegistrationRequest::new_by_employer(
+            "req-2",
+            &manager(),
+            civil_status(),
+            finess("010000024"),
+            T0,
+        )
+        .expect("created");
+        assert_eq!(r.origin(), Origin::Employer);
+        assert_eq!(r.applicant_id(), None);
+        assert_eq!(r.created_by(), "3010000024/GEST1");
+        assert_eq!(r.establishment(), Some(&finess("010000024")));
+        assert!(r.is_visible_to(&manager()));
+        // The manager typed the civil status: it may be corrected while in draft.
+        r.correct_civil_status(&manager(), civil_status(), T0)
+            .expect("corrected");
+        r.update_draft(&manager(), complete(), T1)
+            .expect("completed");
+        r.submit(&manager(), T1).expect("submitted");
+        let v = r
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        assert!(v.newly_validated);
+    }
+
+    #[test]
+    fn faq_r1_employer_request_only_for_a_managed_establishment() {
+        assert_eq!(
+            RegistrationRequest::new_by_employer(
+                "r",
+                &manager(),
+                civil_status(),
+                finess("010780054"),
+                T0
+            )
+            .err(),
+            Some(TransitionError::NotYourEstablishment)
+        );
+        assert_eq!(
+            RegistrationRequest::new_by_employer(
+                "r",
+                &applicant(),
+                civil_status(),
+                finess("010000024"),
+                T0
+            )
+            .err(),
+            Some(TransitionError::NotAllowedForRole)
+        );
+        let mut r = RegistrationRequest::new_by_employer(
+            "r",
+            &manager(),
+            civil_status(),
+            finess("010000024"),
+            T0,
+        )
+        .expect("created");
+        let elsewhere = DraftUpdate {
+            establishment: Some(finess("010780054")),
+            ..DraftUpdate::default()
+        };
+        assert_eq!(
+            r.update_draft(&manager(), elsewhere, T1),
+            Err(TransitionError::NotYourEstablishment)
+        );
+        assert_eq!(
+            r.submit(&other_manager(), T1),
+            Err(TransitionError::NotYourEstablishment)
+        );
+        assert_eq!(
+            r.update_draft(&applicant(), complete(), T1),
+            Err(TransitionError::NotAllowedForRole)
+        );
+    }
+
+    #[test]
+    fn birth_place_from_franceconnect_claims() {
+        assert_eq!(
+            BirthPlace::from_franceconnect("75113", "99100"),
+            Ok(BirthPlace::France {
+                commune: InseeCommuneCode::parse("75113").expect("Paris 13e")
+            })
+        );
+        let abroad = BirthPlace::from_franceconnect("", "99352").expect("Algérie");
+        assert_eq!(abroad.country().as_str(), "99352");
+        let err = BirthPlace::from_franceconnect("", "99100").expect_err("commune needed");
+        assert_eq!(err.code(), "insee_commune.empty");
+        assert_eq!(
+            err.to_string(),
+            "Veuillez indiquer la commune de naissance."
+        );
+    }
+
+    #[test]
+    fn profession_and_eligibility_labels() {
+        let p = Profession::AideADomicileQualifiee;
+        assert_eq!(p.label(), "Aide à domicile qualifiée");
+        assert_eq!(
+            p.card_mention(),
+            "professionnel qualifié de l'aide à domicile"
+        );
+        assert_eq!(
+            serde_json::to_string(&p).expect("ser"),
+            "\"aide_a_domicile_qualifiee\""
+        );
+        assert_eq!(p.code(), "aide_a_domicile_qualifiee");
+        assert_eq!(
+            EligibilityBasis::ProfessionalExperience.label(),
+            "Expérience professionnelle"
+        );
+    }
+
+    #[test]
+    fn request_round_trips_through_json() {
+        let mut r = submitted();
+        r.validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        let json = serde_json::to_value(&r).expect("ser");
+        assert_eq!(json["status"]["state"], "validated");
+        assert_eq!(json["status"]["rpps"], rpps().as_str());
+        assert_eq!(json["start_date"], "2026-03-15");
+        assert_eq!(json["submitted_at"], "2026-03-01T09:10:00Z");
+        assert_eq!(json["civil_status"]["birth_place"]["kind"], "france");
+        assert_eq!(json["contact"]["mobile"], "+33612345678");
+        let back: RegistrationRequest = serde_json::from_value(json).expect("de");
+        assert_eq!(back, r);
+    }
+}
