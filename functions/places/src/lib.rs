@@ -1,0 +1,101 @@
+//! Places of birth for RPPS+, no I/O at run time: the communes of France and the countries of
+//! birth, embedded in the binary and searched in memory (FAQ-R17).
+//!
+//! - [`communes()`]: the 37,590 entries of `@etalab/decoupage-administratif` 6.0.0 (communes,
+//!   municipal arrondissements, communes déléguées and associées), searched by name prefix
+//!   (case-, accent-, hyphen- and apostrophe-insensitive), by INSEE code and — **beyond** the
+//!   FAQ — by postal code ([`Communes::search`]).
+//! - [`countries()`]: the 255 INSEE COG country and territory codes (`99xxx`), ended ones included
+//!   ([`Countries::search`]).
+//!
+//! The embedded files are parsed once, on first use ([`std::sync::OnceLock`]). Parsing is checked
+//! by this crate's tests, so [`communes()`] and [`countries()`] cannot fail in a built binary;
+//! [`try_communes()`] and [`try_countries()`] return the error instead of panicking.
+
+mod communes;
+mod countries;
+mod index;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use communes::{Commune, CommuneKind, CommuneMatch, Communes, MatchedOn};
+pub use countries::{Countries, Country, CountryMatch, CountryMatchedOn};
+
+/// The communes file embedded at build time (see `data/README.md`).
+pub const COMMUNES_TSV: &str = include_str!("../data/communes.tsv");
+/// The INSEE COG countries file embedded at build time (see `data/README.md`).
+pub const COUNTRIES_CSV: &str = include_str!("../data/insee-countries.csv");
+
+/// An embedded data file that does not parse: the line (1-based) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    pub file: &'static str,
+    pub line: usize,
+    pub message: String,
+}
+
+impl DataError {
+    pub(crate) fn new(file: &'static str, line: usize, message: impl Into<String>) -> Self {
+        Self {
+            file,
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} line {}: {}", self.file, self.line, self.message)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+static COMMUNES: OnceLock<Result<Communes, DataError>> = OnceLock::new();
+static COUNTRIES: OnceLock<Result<Countries, DataError>> = OnceLock::new();
+
+/// The embedded communes, parsed and indexed on first call (a few tens of milliseconds), then shared.
+pub fn try_communes() -> Result<&'static Communes, &'static DataError> {
+    COMMUNES
+        .get_or_init(|| Communes::from_tsv(COMMUNES_TSV))
+        .as_ref()
+}
+
+/// The embedded communes. The embedded file is valid: the `embedded_communes_load` test parses it,
+/// so this `expect` cannot fire in a binary built from a tested tree.
+pub fn communes() -> &'static Communes {
+    try_communes()
+        .expect("embedded communes.tsv is valid (checked by the embedded_communes_load test)")
+}
+
+/// The embedded countries of birth, parsed on first call, then shared.
+pub fn try_countries() -> Result<&'static Countries, &'static DataError> {
+    COUNTRIES
+        .get_or_init(|| Countries::from_csv(COUNTRIES_CSV))
+        .as_ref()
+}
+
+/// The embedded countries of birth. The embedded file is valid: the `embedded_countries_load` test
+/// parses it, so this `expect` cannot fire in a binary built from a tested tree.
+pub fn countries() -> &'static Countries {
+    try_countries().expect(
+        "embedded insee-countries.csv is valid (checked by the embedded_countries_load test)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_communes_load() {
+        assert!(try_communes().is_ok(), "{:?}", try_communes().err());
+    }
+
+    #[test]
+    fn embedded_countries_load() {
+        assert!(try_countries().is_ok(), "{:?}", try_countries().err());
+    }
+}
