@@ -1,0 +1,50 @@
+//! Key shapes of the single-table design (docs/DATA_MODEL.md). Every key is built here, so the
+//! table's layout can be read in one place.
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+
+/// The first `n` characters of `s` (not bytes: folded names may hold non-ASCII letters).
+pub fn head(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+pub fn establishment(finess: &str) -> String {
+    format!("EST#{finess}")
+}
+pub const ESTABLISHMENT_SK: &str = "EST";
+
+/// GSI1 bucket for FINESS prefix search: the two département characters.
+pub fn establishment_finess_bucket(finess_prefix: &str) -> String {
+    format!("ESTFIN#{}", head(finess_prefix, 2))
+}
+
+pub fn establishment_token_sk(token: &str) -> String {
+    format!("TOKEN#{token}")
+}
+
+/// GSI2 bucket for name search: the first two characters of a folded word.
+pub fn establishment_token_bucket(token: &str) -> String {
+    format!("ESTTOK#{}", head(token, 2))
+}
+
+pub fn rpps_counter() -> (&'static str, &'static str) {
+    ("COUNTER#RPPS", "COUNTER")
+}
+
+pub fn audit_subject(subject: &str) -> String {
+    format!("AUDIT#{subject}")
+}
+
+pub fn audit_actor(actor: &str) -> String {
+    format!("ACTOR#{actor}")
+}

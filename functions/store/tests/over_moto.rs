@@ -1,0 +1,245 @@
+//! The store against moto server over the wire, through the real `aws-sdk-dynamodb`: no mocks.
+//! `make test` starts moto and sets `RPPS_TEST_AWS_ENDPOINT`; each test gets its own tables.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use rpps_domain::{Finess, RppsNumber};
+use rpps_store::{AuditEntry, Establishment, Store, Tables};
+
+fn endpoint() -> String {
+    std::env::var("RPPS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "RPPS_TEST_AWS_ENDPOINT is not set: run these tests with `make test`, which starts \
+             moto server and sets it"
+        )
+    })
+}
+
+async fn fresh_store() -> Store {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-3"))
+        .endpoint_url(endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .build();
+    let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+    let store = Store::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        Tables::with_prefix(&prefix),
+    );
+    store.ensure_tables().await.expect("tables created");
+    store
+}
+
+#[tokio::test]
+async fn tables_are_created_from_the_sam_template_with_indexes_and_ttl() {
+    let store = fresh_store().await;
+    // A second call finds them and does nothing.
+    store.ensure_tables().await.unwrap();
+    store.ping().await.unwrap();
+    let client = store.client();
+    let table = client
+        .describe_table()
+        .table_name(&store.tables().registry)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let indexes: BTreeSet<_> = table
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|i| i.index_name())
+        .collect();
+    assert_eq!(indexes, BTreeSet::from(["GSI1", "GSI2", "GSI3"]));
+    assert!(
+        table
+            .stream_specification()
+            .is_some_and(|s| s.stream_enabled())
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&store.tables().registry)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|t| t.attribute_name()),
+        Some("expires_at")
+    );
+}
+
+#[tokio::test]
+async fn faq_r18_the_counter_hands_out_distinct_valid_rpps_numbers_under_concurrency() {
+    let store = fresh_store().await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.next_rpps_number().await }));
+    }
+    let mut numbers = BTreeSet::new();
+    for task in tasks {
+        let number = task.await.unwrap().unwrap();
+        // Every allocated number carries its Luhn key: it parses as a typed number would.
+        assert_eq!(RppsNumber::parse(number.as_str()).unwrap(), number);
+        assert!(
+            numbers.insert(number.as_str().to_owned()),
+            "{number} handed out twice"
+        );
+    }
+    assert_eq!(numbers.len(), 50);
+    // The sequence went 1..=50: the next one is the 51st.
+    let next = store.next_rpps_number().await.unwrap();
+    assert_eq!(next, RppsNumber::from_sequence(51).unwrap());
+}
+
+#[tokio::test]
+async fn audit_entries_read_back_by_subject_and_by_actor_in_order() {
+    let store = fresh_store().await;
+    let mut first = AuditEntry::new("EST#010000024", "operator:alice", "establishments.import");
+    first.at -= time::Duration::seconds(5);
+    let first = first.with_after(&serde_json::json!({"name": "CH DE FLEYRIAT"}));
+    store.record_audit(&first).await.unwrap();
+    let second = AuditEntry::new("EST#010000024", "operator:bob", "establishments.import")
+        .with_before(&serde_json::json!({"name": "CH DE FLEYRIAT"}))
+        .with_after(&serde_json::json!({"name": "CH FLEYRIAT"}));
+    store.record_audit(&second).await.unwrap();
+    store
+        .record_audit(&AuditEntry::new("EST#750012346", "operator:alice", "x"))
+        .await
+        .unwrap();
+
+    let trail = store.audit_trail("EST#010000024").await.unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[0].actor, "operator:alice");
+    assert_eq!(
+        trail[1].before.as_deref(),
+        Some(r#"{"name":"CH DE FLEYRIAT"}"#)
+    );
+    assert_eq!(trail[1].after.as_deref(), Some(r#"{"name":"CH FLEYRIAT"}"#));
+    let alice: Vec<_> = store
+        .audit_by_actor("operator:alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.subject)
+        .collect();
+    assert_eq!(alice, ["EST#010000024", "EST#750012346"]);
+}
+
+fn establishment(finess: &str, name: &str, long_name: &str, town: &str) -> Establishment {
+    Establishment {
+        finess: Finess::parse(finess).unwrap(),
+        legal_entity_finess: None,
+        name: name.into(),
+        long_name: long_name.into(),
+        siret: None,
+        category_code: "460".into(),
+        category_label: "Service d'Aide et d'Accompagnement à Domicile (S.A.A.D)".into(),
+        address: "1 RUE DE LA PAIX".into(),
+        postal_code: "01000".into(),
+        town: town.into(),
+        commune_insee: "01053".into(),
+        phone: None,
+        updated_on: Some("2026-10-15".into()),
+    }
+}
+
+fn finess_of(results: &[rpps_store::EstablishmentSummary]) -> Vec<&str> {
+    results.iter().map(|r| r.finess.as_str()).collect()
+}
+
+#[tokio::test]
+async fn faq_r15_establishments_are_found_by_finess_and_name_and_reimports_are_idempotent() {
+    let store = fresh_store().await;
+    let fleyriat = establishment(
+        "010000024",
+        "CH DE FLEYRIAT",
+        "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT",
+        "VIRIAT",
+    );
+    let aad = establishment(
+        "010009090",
+        "AAD BOURG EN BRESSE",
+        "ASSOCIATION D'AIDE A DOMICILE DE BOURG-EN-BRESSE",
+        "BOURG EN BRESSE",
+    );
+    let paris = establishment("750012346", "SAAD PARIS 15", "AIDE ET PRÉSENCE", "PARIS");
+    let all = vec![fleyriat.clone(), aad.clone(), paris.clone()];
+    let report = store.import_establishments(&all).await.unwrap();
+    assert_eq!(
+        (report.created, report.updated, report.unchanged),
+        (3, 0, 0)
+    );
+    let again = store.import_establishments(&all).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
+
+    // Exact FINESS, and prefixes from the département on.
+    assert_eq!(
+        store.establishment(&fleyriat.finess).await.unwrap(),
+        Some(fleyriat.clone())
+    );
+    assert_eq!(
+        store
+            .establishment(&Finess::parse("010780054").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    let ain = store
+        .establishments_by_finess_prefix("01", 10)
+        .await
+        .unwrap();
+    assert_eq!(finess_of(&ain), ["010000024", "010009090"]);
+    let narrow = store
+        .establishments_by_finess_prefix("01000", 10)
+        .await
+        .unwrap();
+    assert_eq!(finess_of(&narrow), ["010000024", "010009090"]);
+    let one = store
+        .establishments_by_finess_prefix("010009", 10)
+        .await
+        .unwrap();
+    assert_eq!(finess_of(&one), ["010009090"]);
+
+    // Names: any word, case and accents ignored, every word must match.
+    let by_word = store.establishments_by_name("fleyriat", 10).await.unwrap();
+    assert_eq!(finess_of(&by_word), ["010000024"]);
+    let bourg = store.establishments_by_name("Bourg", 10).await.unwrap();
+    assert_eq!(
+        finess_of(&bourg),
+        ["010009090", "010000024"],
+        "alphabetical when no name starts with the query"
+    );
+    let two_words = store
+        .establishments_by_name("bourg aide", 10)
+        .await
+        .unwrap();
+    assert_eq!(finess_of(&two_words), ["010009090"]);
+    let accents = store.establishments_by_name("présence", 10).await.unwrap();
+    assert_eq!(finess_of(&accents), ["750012346"]);
+    assert!(
+        store
+            .establishments_by_name("presence lyon", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A renamed establishment: its old words no longer find it.
+    let mut renamed = paris.clone();
+    renamed.long_name = "ENTRAIDE QUINZIEME".into();
+    let report = store.import_establishments(&[renamed]).await.unwrap();
+    assert_eq!((report.created, report.updated), (0, 1));
+    assert!(
+        store
+            .establishments_by_name("presence", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let found = store.establishments_by_name("quinz", 10).await.unwrap();
+    assert_eq!(finess_of(&found), ["750012346"]);
+}
