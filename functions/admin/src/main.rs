@@ -1,0 +1,76 @@
+//! `rpps-admin`: what the operator does from a terminal, with AWS credentials (or against the
+//! local emulator with `AWS_ENDPOINT_URL`). Every change is audited with the operator's name.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rpps_store::{Store, Tables};
+
+#[derive(Parser, Debug)]
+#[command(name = "rpps-admin", about = "Operator commands for RPPS+")]
+struct Args {
+    /// The registry table (as deployed: rpps-<env>-registry).
+    #[arg(long, env = "RPPS_REGISTRY_TABLE")]
+    registry_table: String,
+    #[arg(long, env = "RPPS_SESSIONS_TABLE", default_value = "")]
+    sessions_table: String,
+    /// Who runs the command, recorded in the audit trail.
+    #[arg(long, env = "RPPS_OPERATOR")]
+    operator: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Imports (or re-imports: unchanged establishments are skipped) a FINESS extraction file
+    /// (etalab-cs1100507-stock-*.csv, UTF-8 or Latin-1).
+    ImportFiness {
+        file: PathBuf,
+        /// Read and check the file, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rpps_api::lambda::init_text_logs();
+    let args = Args::parse();
+    let sdk = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(endpoint) if !endpoint.is_empty() => rpps_api::aws::for_local_endpoint(&endpoint),
+        _ => rpps_api::aws::from_env().await,
+    };
+    let store = Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        Tables {
+            registry: args.registry_table.clone(),
+            sessions: args.sessions_table.clone(),
+        },
+    );
+    match args.command {
+        Command::ImportFiness { file, dry_run } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            if dry_run {
+                let extract = rpps_referentials::finess_extract::parse(&bytes)?;
+                println!(
+                    "{} establishments read, {} lines rejected ({:?})",
+                    extract.establishments.len(),
+                    extract.rejected.len(),
+                    extract.encoding
+                );
+                for rejected in extract.rejected.iter().take(20) {
+                    println!("  line {}: {}", rejected.line, rejected.reason);
+                }
+                return Ok(());
+            }
+            let actor = format!("operator:{}", args.operator);
+            let outcome =
+                rpps_referentials::import::import_finess_extract(&store, &bytes, &actor).await?;
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! `GET /api/health`: each dependency (database, email) up or down, with its latency.
+//! 200 when everything is up, 503 (with `Retry-After`) when something is down.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rpps_mail::Mailer;
+use rpps_store::Store;
+use serde::Serialize;
+
+#[derive(Clone)]
+pub struct HealthState {
+    pub store: Store,
+    pub mailer: Mailer,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Up,
+    Down,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Dependency {
+    pub status: Status,
+    pub latency_ms: u64,
+    /// Why it is down (never a secret: SDK error text without credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Health {
+    pub status: Status,
+    pub database: Dependency,
+    pub email: Dependency,
+}
+
+async fn timed<E: std::fmt::Display>(
+    check: impl std::future::Future<Output = Result<(), E>>,
+) -> Dependency {
+    let start = Instant::now();
+    let result = check.await;
+    let latency_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match result {
+        Ok(()) => Dependency {
+            status: Status::Up,
+            latency_ms,
+            detail: None,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "dependency down");
+            Dependency {
+                status: Status::Down,
+                latency_ms,
+                detail: Some(e.to_string()),
+            }
+        }
+    }
+}
+
+pub async fn check(state: &HealthState) -> Health {
+    let (database, email) = tokio::join!(timed(state.store.ping()), timed(state.mailer.ping()));
+    let status = if database.status == Status::Up && email.status == Status::Up {
+        Status::Up
+    } else {
+        Status::Down
+    };
+    Health {
+        status,
+        database,
+        email,
+    }
+}
+
+async fn health(State(state): State<HealthState>) -> Response {
+    let health = check(&state).await;
+    let code = if health.status == Status::Up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut response = (code, Json(health)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if code != StatusCode::OK {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    }
+    response
+}
+
+/// The function's routes.
+pub fn router(state: HealthState) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .with_state(state)
+}
+
+/// Builds the clients once, from the environment (used by the Lambda `main`).
+pub async fn state_from_env() -> anyhow::Result<HealthState> {
+    let config = rpps_api::Config::from_env()?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk))
+}
+
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> HealthState {
+    HealthState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+        mailer: Mailer::new(
+            aws_sdk_sesv2::Client::new(sdk),
+            config.mail_from.clone(),
+            config.mail_identity.clone(),
+        ),
+    }
+}
