@@ -1,0 +1,63 @@
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use rpps_local::LocalOptions;
+
+/// RPPS+ on one machine: the API of every function and the web app on 127.0.0.1.
+#[derive(Parser, Debug)]
+#[command(name = "rpps-local")]
+struct Args {
+    /// Port on 127.0.0.1.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    port: u16,
+    /// The local AWS emulator (moto server).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    aws_endpoint: String,
+    #[arg(long, env = "RPPS_TABLE_PREFIX", default_value = "rpps-local")]
+    table_prefix: String,
+    #[arg(
+        long,
+        env = "RPPS_MAIL_FROM",
+        default_value = "no-reply@rpps-plus.localhost"
+    )]
+    mail_from: String,
+    /// The frontend build to serve (default: frontend/dist, else frontend/placeholder).
+    #[arg(long, env = "RPPS_FRONTEND_DIR")]
+    frontend_dir: Option<PathBuf>,
+    /// Import the demo establishments at start-up.
+    #[arg(long)]
+    seed: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rpps_api::lambda::init_text_logs();
+    let args = Args::parse();
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let options = LocalOptions {
+        aws_endpoint: args.aws_endpoint,
+        table_prefix: args.table_prefix,
+        mail_from: args.mail_from,
+        frontend_dir: args
+            .frontend_dir
+            .unwrap_or_else(|| rpps_local::default_frontend_dir(&workspace)),
+        seed: args.seed,
+    };
+    let app = rpps_local::build(&options).await?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("port {} is taken: set PORT to another one", args.port))?;
+    tracing::info!(
+        "RPPS+ is running on http://{addr} (frontend: {})",
+        options.frontend_dir.display()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! End-to-end test support: the whole local application (every function's routes, the static
+//! site) on a free port of 127.0.0.1, against moto server, with tables of its own.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use rpps_local::LocalOptions;
+
+/// The emulator `make test` started.
+pub fn aws_endpoint() -> String {
+    std::env::var("RPPS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "RPPS_TEST_AWS_ENDPOINT is not set: run the tests with `make test`, which starts \
+             moto server and sets it"
+        )
+    })
+}
+
+pub fn workspace_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    pub options: LocalOptions,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Options for a fresh application: unique tables, demo data, the placeholder frontend.
+pub fn fresh_options(aws_endpoint: String) -> LocalOptions {
+    LocalOptions {
+        aws_endpoint,
+        table_prefix: format!("e2e{}", uuid::Uuid::new_v4().simple()),
+        mail_from: "no-reply@rpps-plus.localhost".into(),
+        frontend_dir: workspace_dir().join("frontend/placeholder"),
+        seed: true,
+    }
+}
+
+/// Starts the application in this process, as `make run` does, and returns its address.
+pub async fn spawn_app(options: LocalOptions) -> anyhow::Result<TestApp> {
+    let app = rpps_local::build(&options).await?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(TestApp { base, options })
+}
