@@ -102,11 +102,12 @@ cmd_bench() {
   export RPPS_MAIL_FROM=no-reply@rpps-plus.localhost
   log "building release binaries (size profile of the Lambda functions)"
   cargo build --release -p rpps-referentials -p rpps-health -p rpps-e2e --bins
+  local release="${CARGO_TARGET_DIR:-$ROOT/target}/release"
   log "cold start: ${RUNS:-20} runs each, baseline first"
-  "$ROOT/target/release/coldstart" "${RUNS:-20}" \
-    "hello-lambda=$ROOT/target/release/hello-lambda" \
-    "rpps-referentials=$ROOT/target/release/rpps-referentials,/api/communes?q=paris" \
-    "rpps-health=$ROOT/target/release/rpps-health,/api/health"
+  "$release/coldstart" "${RUNS:-20}" \
+    "hello-lambda=$release/hello-lambda" \
+    "rpps-referentials=$release/rpps-referentials,/api/communes?q=paris" \
+    "rpps-health=$release/rpps-health,/api/health"
   log "commune search"
   cargo bench -p rpps-places --bench commune_search
 }
