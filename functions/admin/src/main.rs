@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use rpps_domain::Finess;
 use rpps_store::{Store, Tables};
 
 #[derive(Parser, Debug)]
@@ -32,6 +33,44 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Designates an RPPS+ manager of an establishment (FAQ-R9): the person's national
+    /// identifier as Pro Santé Connect gives it (`8`+RPPS, `3`+FINESS/…, …).
+    DesignateManager {
+        #[arg(long)]
+        finess: String,
+        #[arg(long)]
+        national_id: String,
+    },
+    /// Revokes a designation.
+    RevokeManager {
+        #[arg(long)]
+        finess: String,
+        #[arg(long)]
+        national_id: String,
+    },
+    /// Lists the managers of an establishment.
+    ListManagers {
+        #[arg(long)]
+        finess: String,
+    },
+}
+
+fn finess(raw: &str) -> anyhow::Result<Finess> {
+    Finess::parse(raw).map_err(|e| anyhow::anyhow!("FINESS {raw:?}: {e}"))
+}
+
+/// A PSC national identifier: a prefix digit then the identifier (no spaces, ≤ 64 characters).
+fn national_id(raw: &str) -> anyhow::Result<String> {
+    let id = raw.trim();
+    let ok = (2..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_digit())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '/');
+    if !ok {
+        anyhow::bail!(
+            "national id {raw:?}: expected a PSC identifier such as 810001045367 or 3750012346/42"
+        );
+    }
+    Ok(id.to_owned())
 }
 
 #[tokio::main]
@@ -70,6 +109,34 @@ async fn main() -> anyhow::Result<()> {
             let outcome =
                 rpps_referentials::import::import_finess_extract(&store, &bytes, &actor).await?;
             println!("{}", serde_json::to_string_pretty(&outcome)?);
+        }
+        Command::DesignateManager {
+            finess: f,
+            national_id: id,
+        } => {
+            let operator = format!("operator:{}", args.operator);
+            let designation = store
+                .designate_manager(&finess(&f)?, &national_id(&id)?, &operator)
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&designation)?);
+        }
+        Command::RevokeManager {
+            finess: f,
+            national_id: id,
+        } => {
+            let operator = format!("operator:{}", args.operator);
+            store
+                .revoke_manager(&finess(&f)?, &national_id(&id)?, &operator)
+                .await?;
+            println!("revoked");
+        }
+        Command::ListManagers { finess: f } => {
+            for m in store.managers_of(&finess(&f)?).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    m.national_id, m.designated_by, m.designated_at
+                );
+            }
         }
     }
     Ok(())

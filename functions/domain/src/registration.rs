@@ -188,6 +188,31 @@ pub struct CivilStatus {
     pub birth_place: BirthPlace,
 }
 
+impl CivilStatus {
+    /// A stable key of the civil-status identity, for duplicate detection (FAQ-R12): the SHA-256
+    /// (hex) of the folded family name, folded given names, birth date and birth place code.
+    /// Folding makes `Élodie` and `ELODIE` the same person; the hash keeps the key free of
+    /// personal data where it is used as a database key.
+    pub fn identity_key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let place = match &self.birth_place {
+            BirthPlace::France { commune } => commune.to_string(),
+            BirthPlace::Abroad { country } => country.to_string(),
+        };
+        let material = format!(
+            "{}|{}|{}|{}",
+            self.family_name.folded(),
+            self.given_names.folded(),
+            self.birth_date.as_iso(),
+            place
+        );
+        Sha256::digest(material.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// The reason given by a manager who rejects a request: 1 to 1000 characters, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -1361,5 +1386,40 @@ mod tests {
         assert_eq!(json["contact"]["mobile"], "+33612345678");
         let back: RegistrationRequest = serde_json::from_value(json).expect("de");
         assert_eq!(back, r);
+    }
+}
+
+#[cfg(test)]
+mod identity_key_tests {
+    use super::*;
+    use time::macros::date;
+
+    fn civil(family: &str, given: &str, born: &str, place: &str, country: &str) -> CivilStatus {
+        CivilStatus {
+            family_name: PersonName::parse(family).unwrap(),
+            given_names: PersonName::parse(given).unwrap(),
+            birth_date: BirthDate::parse(born, date!(2026 - 11 - 26)).unwrap(),
+            birth_place: BirthPlace::from_franceconnect(place, country).unwrap(),
+        }
+    }
+
+    #[test]
+    fn faq_r12_the_identity_key_ignores_case_and_accents_but_not_the_facts() {
+        let a = civil("Lefèvre", "Élodie Marie", "1985-04-12", "69383", "99100");
+        let b = civil("LEFEVRE", "elodie marie", "1985-04-12", "69383", "99100");
+        assert_eq!(a.identity_key(), b.identity_key());
+        assert_eq!(a.identity_key().len(), 64);
+        assert_ne!(
+            a.identity_key(),
+            civil("Lefèvre", "Élodie Marie", "1985-04-13", "69383", "99100").identity_key()
+        );
+        assert_ne!(
+            a.identity_key(),
+            civil("Lefèvre", "Élodie Marie", "1985-04-12", "69381", "99100").identity_key()
+        );
+        assert_ne!(
+            a.identity_key(),
+            civil("Lefèvre", "Élodie Marie", "1985-04-12", "", "99350").identity_key()
+        );
     }
 }

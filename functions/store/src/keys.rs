@@ -48,3 +48,33 @@ pub fn audit_subject(subject: &str) -> String {
 pub fn audit_actor(actor: &str) -> String {
     format!("ACTOR#{actor}")
 }
+
+pub fn login_state(state: &str) -> String {
+    format!("LOGIN#{state}")
+}
+
+pub fn session(id_hash: &str) -> String {
+    format!("SESSION#{id_hash}")
+}
+
+pub fn manager_sk(national_id: &str) -> String {
+    format!("MGR#{national_id}")
+}
+
+pub fn manager(national_id: &str) -> String {
+    format!("MGR#{national_id}")
+}
+
+pub fn professional(rpps: &str) -> String {
+    format!("PRO#{rpps}")
+}
+pub const PROFESSIONAL_SK: &str = "PROFILE";
+
+/// Uniqueness and look-up items: one per FranceConnect subject, one per civil-status identity.
+pub fn franceconnect_subject(sub: &str) -> String {
+    format!("FCSUB#{sub}")
+}
+pub fn civil_identity(hash: &str) -> String {
+    format!("IDENT#{hash}")
+}
+pub const CLAIM_SK: &str = "CLAIM";

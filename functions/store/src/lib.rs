@@ -10,13 +10,18 @@ pub mod counter;
 mod error;
 pub mod establishments;
 pub mod keys;
+pub mod managers;
+pub mod professionals;
 pub mod schema;
+pub mod sessions;
 
 use aws_sdk_dynamodb::Client;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
+pub use managers::{DesignationError, ManagerDesignation};
+pub use professionals::{ProfessionalError, ProfessionalRecord};
 
 /// The names of the tables, as deployed (from the environment) or as a test created them.
 #[derive(Clone, Debug, PartialEq, Eq)]

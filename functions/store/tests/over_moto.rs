@@ -243,3 +243,207 @@ async fn faq_r15_establishments_are_found_by_finess_and_name_and_reimports_are_i
     let found = store.establishments_by_name("quinz", 10).await.unwrap();
     assert_eq!(finess_of(&found), ["750012346"]);
 }
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+struct Pending {
+    nonce: String,
+}
+
+#[tokio::test]
+async fn a_login_state_is_taken_once_and_not_after_it_expires() {
+    let store = fresh_store().await;
+    let now = time::OffsetDateTime::now_utc();
+    let later = now + time::Duration::minutes(10);
+    let pending = Pending {
+        nonce: "n".repeat(32),
+    };
+    store
+        .put_login_state("state-1", &pending, later)
+        .await
+        .unwrap();
+    let taken: Option<Pending> = store.take_login_state("state-1", now).await.unwrap();
+    assert_eq!(taken, Some(pending));
+    // Replayed: gone.
+    let again: Option<Pending> = store.take_login_state("state-1", now).await.unwrap();
+    assert_eq!(again, None);
+    // Forged: never existed.
+    let forged: Option<Pending> = store.take_login_state("forged", now).await.unwrap();
+    assert_eq!(forged, None);
+    // Expired (TTL deletion is lazy: the read checks the expiry itself).
+    store
+        .put_login_state(
+            "state-2",
+            &Pending { nonce: "x".into() },
+            now - time::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let expired: Option<Pending> = store.take_login_state("state-2", now).await.unwrap();
+    assert_eq!(expired, None);
+}
+
+#[tokio::test]
+async fn sessions_are_read_until_they_expire_and_deleted_on_sign_out() {
+    let store = fresh_store().await;
+    let now = time::OffsetDateTime::now_utc();
+    let until = now + time::Duration::minutes(30);
+    store
+        .put_session("hash-1", &serde_json::json!({"role": "applicant"}), until)
+        .await
+        .unwrap();
+    let (data, expires): (serde_json::Value, _) =
+        store.session("hash-1", now).await.unwrap().unwrap();
+    assert_eq!(data["role"], "applicant");
+    assert_eq!(expires.unix_timestamp(), until.unix_timestamp());
+    let after: Option<(serde_json::Value, _)> = store
+        .session("hash-1", until + time::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert!(after.is_none());
+    store.delete_session("hash-1").await.unwrap();
+    let gone: Option<(serde_json::Value, _)> = store.session("hash-1", now).await.unwrap();
+    assert!(gone.is_none());
+    store.delete_session("never-existed").await.unwrap();
+}
+
+#[tokio::test]
+async fn faq_r9_managers_are_designated_per_establishment_and_revoked_audited() {
+    let store = fresh_store().await;
+    let a = establishment("750012346", "SAAD PARIS 15", "AIDE ET PRÉSENCE", "PARIS");
+    let b = establishment("690011226", "SSIAD LYON 3", "SOINS A DOMICILE", "LYON");
+    store
+        .import_establishments(&[a.clone(), b.clone()])
+        .await
+        .unwrap();
+    let unknown = Finess::parse("010000024").unwrap();
+    let err = store
+        .designate_manager(&unknown, "3750012346/42", "operator:alice")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, rpps_store::DesignationError::UnknownEstablishment(_)),
+        "{err}"
+    );
+
+    store
+        .designate_manager(&a.finess, "810001045367", "operator:alice")
+        .await
+        .unwrap();
+    store
+        .designate_manager(&b.finess, "810001045367", "operator:alice")
+        .await
+        .unwrap();
+    store
+        .designate_manager(&a.finess, "3750012346/42", "operator:alice")
+        .await
+        .unwrap();
+    let again = store
+        .designate_manager(&a.finess, "810001045367", "operator:bob")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            again,
+            rpps_store::DesignationError::AlreadyDesignated { .. }
+        ),
+        "{again}"
+    );
+
+    let managed = store
+        .establishments_managed_by("810001045367")
+        .await
+        .unwrap();
+    assert_eq!(
+        managed,
+        [b.finess.clone(), a.finess.clone()],
+        "in FINESS order"
+    );
+    let managers: Vec<_> = store
+        .managers_of(&a.finess)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.national_id)
+        .collect();
+    assert_eq!(managers, ["3750012346/42", "810001045367"]);
+
+    store
+        .revoke_manager(&a.finess, "810001045367", "operator:bob")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .establishments_managed_by("810001045367")
+            .await
+            .unwrap(),
+        std::slice::from_ref(&b.finess)
+    );
+    let twice = store
+        .revoke_manager(&a.finess, "810001045367", "operator:bob")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(twice, rpps_store::DesignationError::NotDesignated { .. }),
+        "{twice}"
+    );
+
+    let trail: Vec<_> = store
+        .audit_trail(&format!("EST#{}", a.finess))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.actor))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("manager.designate".to_owned(), "operator:alice".to_owned()),
+            ("manager.designate".to_owned(), "operator:alice".to_owned()),
+            ("manager.revoke".to_owned(), "operator:bob".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn faq_r12_a_professional_is_found_by_franceconnect_subject_and_by_civil_identity() {
+    let store = fresh_store().await;
+    let rpps = RppsNumber::from_sequence(7).unwrap();
+    let record = rpps_store::ProfessionalRecord {
+        rpps: rpps.clone(),
+        family_name: "Nguyễn".into(),
+        given_names: "Thị Hoa".into(),
+    };
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-1").await.unwrap(),
+        None
+    );
+    store
+        .record_professional(&record, Some("sub-1"), "key-1", "operator:seed")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-1").await.unwrap(),
+        Some(rpps.clone())
+    );
+    assert_eq!(
+        store.rpps_of_civil_identity("key-1").await.unwrap(),
+        Some(rpps.clone())
+    );
+    // The same person cannot be recorded again, by either route, and nothing is half-written.
+    let other = rpps_store::ProfessionalRecord {
+        rpps: RppsNumber::from_sequence(8).unwrap(),
+        ..record.clone()
+    };
+    let err = store
+        .record_professional(&other, Some("sub-2"), "key-1", "operator:seed")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        rpps_store::ProfessionalError::AlreadyRegistered
+    ));
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-2").await.unwrap(),
+        None
+    );
+}
