@@ -40,15 +40,18 @@ pub fn fresh_options(aws_endpoint: String) -> LocalOptions {
         mail_from: "no-reply@rpps-plus.localhost".into(),
         frontend_dir: workspace_dir().join("frontend/placeholder"),
         seed: true,
+        // Set by `spawn_app` once the port is known.
+        public_origin: String::new(),
     }
 }
 
 /// Starts the application in this process, as `make run` does, and returns its address.
-pub async fn spawn_app(options: LocalOptions) -> anyhow::Result<TestApp> {
-    let app = rpps_local::build(&options).await?;
+pub async fn spawn_app(mut options: LocalOptions) -> anyhow::Result<TestApp> {
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let base = format!("http://{}", listener.local_addr()?);
+    options.public_origin = base.clone();
+    let app = rpps_local::build(&options).await?;
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(TestApp { base, options })
 }

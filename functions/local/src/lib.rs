@@ -21,8 +21,12 @@ pub struct LocalOptions {
     pub mail_from: String,
     /// The built frontend (index.html and assets).
     pub frontend_dir: PathBuf,
-    /// Import the demo establishments (idempotent).
+    /// Import the demo establishments, designate the test managers, record the test
+    /// professional (idempotent).
     pub seed: bool,
+    /// The origin the browser sees, e.g. `http://127.0.0.1:8080`: the development identity
+    /// provider's issuers live under it, and the CSRF check compares with it.
+    pub public_origin: String,
 }
 
 impl LocalOptions {
@@ -84,12 +88,107 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
             unchanged = outcome.report.unchanged,
             "demo establishments"
         );
+        seed_test_identities(&store).await?;
     }
-    Ok(app(&config, &sdk, &options.frontend_dir))
+    app(&config, &sdk, options)
 }
 
-/// Every function's routes, the JSON 404 under `/api/`, and the static site.
-pub fn app(config: &Config, sdk: &aws_config::SdkConfig, frontend_dir: &Path) -> Router {
+/// The registry side of the development provider's test identities: managers designated for
+/// their establishments (FAQ-R9), the professional who already holds an RPPS number (FAQ-R12).
+async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
+    const SEED: &str = "operator:local-seed";
+    for identity in rpps_devidp::psc_identities() {
+        for finess in identity.seed_manager_of {
+            let finess = rpps_domain::Finess::parse(finess)?;
+            match store
+                .designate_manager(&finess, identity.national_id, SEED)
+                .await
+            {
+                Ok(_) | Err(rpps_store::DesignationError::AlreadyDesignated { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    for identity in rpps_devidp::franceconnect_identities() {
+        let Some(rpps) = identity.rpps else { continue };
+        let civil = rpps_auth::civil_status(
+            identity.family_name,
+            identity.given_name,
+            identity.birthdate,
+            Some(identity.birthplace).filter(|p| !p.is_empty()),
+            identity.birthcountry,
+            today,
+        )
+        .map_err(|code| anyhow::anyhow!("test identity {}: {code}", identity.id))?;
+        let record = rpps_store::ProfessionalRecord {
+            rpps: rpps_domain::RppsNumber::parse(rpps)?,
+            family_name: identity.family_name.to_owned(),
+            given_names: identity.given_name.to_owned(),
+        };
+        match store
+            .record_professional(&record, Some(identity.sub), &civil.identity_key(), SEED)
+            .await
+        {
+            Ok(()) | Err(rpps_store::ProfessionalError::AlreadyRegistered) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The development provider and the sign-in function, wired to each other with a fresh
+/// client secret per process.
+fn sign_in(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+    origin: &str,
+) -> anyhow::Result<(Router, Router)> {
+    use rpps_auth::config::{callback_uri, post_logout_uri};
+    use rpps_devidp::{DevClient, DevIdpConfig, DevIssuer};
+    use rpps_identity::{OidcClientConfig, SecretString};
+
+    let client = |id: &str, provider_path: &str, secret: &str| DevClient {
+        client_id: id.to_owned(),
+        client_secret: secret.to_owned(),
+        redirect_uris: vec![callback_uri(origin, provider_path)],
+        post_logout_redirect_uris: vec![post_logout_uri(origin)],
+    };
+    let (fc_secret, psc_secret) = (rpps_session::random_token(), rpps_session::random_token());
+    let devidp = rpps_devidp::try_router(DevIdpConfig {
+        public_base: origin.to_owned(),
+        clients: vec![
+            client("rpps-local-franceconnect", "franceconnect", &fc_secret),
+            client("rpps-local-psc", "psc", &psc_secret),
+        ],
+    })?;
+    let franceconnect = OidcClientConfig::franceconnect(
+        DevIssuer::FranceConnect.issuer_url(origin),
+        "rpps-local-franceconnect",
+        SecretString::from(fc_secret),
+        callback_uri(origin, "franceconnect"),
+        post_logout_uri(origin),
+    );
+    let psc = OidcClientConfig::psc(
+        DevIssuer::ProSanteConnect.issuer_url(origin),
+        "rpps-local-psc",
+        SecretString::from(psc_secret),
+        callback_uri(origin, "psc"),
+        post_logout_uri(origin),
+    );
+    let auth = rpps_auth::state_from_parts(config, sdk, origin.to_owned(), franceconnect, psc);
+    Ok((rpps_auth::router(auth), devidp))
+}
+
+/// Every function's routes, the development identity provider, the JSON 404 under `/api/`,
+/// and the static site.
+pub fn app(
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+    options: &LocalOptions,
+) -> anyhow::Result<Router> {
+    let frontend_dir = options.frontend_dir.as_path();
+    let (auth, devidp) = sign_in(config, sdk, &options.public_origin)?;
     let mut health = rpps_health::state_from_sdk(config, sdk);
     health.mailer = health.mailer.accepting_unverified_identity();
     let api = Router::new()
@@ -97,6 +196,8 @@ pub fn app(config: &Config, sdk: &aws_config::SdkConfig, frontend_dir: &Path) ->
             rpps_referentials::state_from_sdk(config, sdk),
         ))
         .merge(rpps_health::router(health))
+        .merge(auth)
+        .merge(devidp)
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))
         .route("/api/{*rest}", any(rpps_api::not_found));
@@ -105,6 +206,7 @@ pub fn app(config: &Config, sdk: &aws_config::SdkConfig, frontend_dir: &Path) ->
         .precompressed_br()
         .precompressed_gzip()
         .fallback(ServeFile::new(frontend_dir.join("index.html")));
-    api.fallback_service(site)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    Ok(api
+        .fallback_service(site)
+        .layer(tower_http::trace::TraceLayer::new_for_http()))
 }

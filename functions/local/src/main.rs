@@ -44,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
             .frontend_dir
             .unwrap_or_else(|| rpps_local::default_frontend_dir(&workspace)),
         seed: args.seed,
+        public_origin: format!("http://127.0.0.1:{}", args.port),
     };
     let app = rpps_local::build(&options).await?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

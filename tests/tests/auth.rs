@@ -1,0 +1,530 @@
+//! Sign-in end to end over HTTP: the sign-in function against the development OpenID provider
+//! (real discovery, JWKS, signed tokens), sessions in DynamoDB (moto), guidance pages, audit.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use rpps_devidp::{DevIssuer, Fault};
+use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
+use serde_json::Value;
+
+async fn app() -> TestApp {
+    spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-rpps_session="))
+        .map(str::to_owned)
+}
+
+/// Where a sign-in ended: the landing page or the guidance page, and the cookie it set.
+struct Ended {
+    location: String,
+    set_cookie: Option<String>,
+    /// The callback URL the provider sent the browser to (to replay it).
+    callback: String,
+}
+
+impl Ended {
+    fn cookie(&self) -> String {
+        let full = self.set_cookie.as_deref().expect("a session cookie");
+        full.split(';').next().unwrap().to_owned()
+    }
+}
+
+/// Starts a sign-in, lets the development provider authenticate `identity` (with an optional
+/// fault), and follows the callback once. `cookie`: a session the browser already has.
+async fn sign_in(
+    app: &TestApp,
+    login_path: &str,
+    identity: &str,
+    fault: Option<&str>,
+    cookie: Option<&str>,
+) -> Ended {
+    let http = client();
+    let start = http.get(app.url(login_path)).send().await.unwrap();
+    assert_eq!(start.status(), StatusCode::SEE_OTHER, "{login_path}");
+    let authorize = location(&start);
+    assert!(authorize.contains("/dev-idp/"), "{authorize}");
+    let mut url = format!("{authorize}&login_hint={identity}");
+    if let Some(fault) = fault {
+        url.push_str(&format!("&dev_fault={fault}"));
+    }
+    let back = http.get(&url).send().await.unwrap();
+    assert!(back.status().is_redirection(), "{} {url}", back.status());
+    let callback = location(&back);
+    finish(app, &callback, cookie).await
+}
+
+async fn finish(app: &TestApp, callback: &str, cookie: Option<&str>) -> Ended {
+    let mut request = client().get(callback);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{callback}");
+    let _ = app;
+    Ended {
+        location: location(&response),
+        set_cookie: session_cookie(&response),
+        callback: callback.to_owned(),
+    }
+}
+
+async fn session(app: &TestApp, cookie: &str) -> Value {
+    client()
+        .get(app.url("/api/session"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn page(app: &TestApp, location: &str) -> String {
+    let response = client().get(app.url(location)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+async fn audit_actions(app: &TestApp, provider: &str) -> Vec<(String, String)> {
+    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
+    let config = app.options.config();
+    let store = rpps_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        rpps_store::Tables {
+            registry: config.registry_table,
+            sessions: config.sessions_table,
+        },
+    );
+    store
+        .audit_trail(&format!("SIGNIN#{provider}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.after.unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn faq_r11_franceconnect_gives_an_applicant_session_with_the_certified_civil_status() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/demande");
+    let set_cookie = ended.set_cookie.clone().unwrap();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let me = session(&app, &ended.cookie()).await;
+    assert_eq!(me["authenticated"], true);
+    assert_eq!(me["role"], "applicant");
+    assert_eq!(me["provider"], "franceconnect");
+    let civil = &me["civil_status"]["civil_status"];
+    assert_eq!(civil["family_name"], "N'Diaye");
+    assert_eq!(civil["birth_place"]["kind"], "france", "{me}");
+    assert_eq!(civil["birth_place"]["commune"], "69383", "{me}");
+    assert_eq!(me["csrf_token"].as_str().unwrap().len(), 43);
+    assert!(
+        audit_actions(&app, "franceconnect")
+            .await
+            .iter()
+            .any(|(a, _)| a == "auth.sign_in")
+    );
+}
+
+#[tokio::test]
+async fn franceconnect_for_a_person_born_abroad() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/demande");
+    let me = session(&app, &ended.cookie()).await;
+    let place = &me["civil_status"]["civil_status"]["birth_place"];
+    assert_eq!(place["kind"], "abroad", "{me}");
+    assert!(place["country"].as_str().unwrap().starts_with("99"), "{me}");
+}
+
+#[tokio::test]
+async fn faq_r12_franceconnect_is_refused_to_a_person_who_already_holds_an_rpps_number() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_PRO_DEJA_RPPS,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/api/auth/problem?reason=already_rpps");
+    assert!(ended.set_cookie.is_none(), "no session");
+    let html = page(&app, &ended.location).await;
+    assert!(html.contains("e-CPS"), "{html}");
+    let audit = audit_actions(&app, "franceconnect").await;
+    assert!(
+        audit
+            .iter()
+            .any(|(a, d)| a == "auth.refused" && d.contains("already_rpps")),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn faq_r18_pro_sante_connect_with_8_plus_rpps_gives_a_professional_session_on_11_digits() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/psc/login?profil=professionnel",
+        rpps_devidp::PSC_PRO_ECPS,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/mon-dossier");
+    let me = session(&app, &ended.cookie()).await;
+    assert_eq!(me["role"], "professional");
+    assert_eq!(me["rpps"], rpps_devidp::RPPS_PRO);
+    assert_eq!(me["rpps"].as_str().unwrap().len(), 11);
+}
+
+#[tokio::test]
+async fn faq_r9_managers_get_a_session_scoped_to_their_establishments() {
+    let app = app().await;
+    let one = sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(one.location, "/gestion");
+    let me = session(&app, &one.cookie()).await;
+    assert_eq!(me["role"], "manager");
+    assert_eq!(
+        me["establishments"],
+        serde_json::json!([rpps_devidp::FINESS_A])
+    );
+    let two = sign_in(
+        &app,
+        "/api/auth/psc/login",
+        rpps_devidp::PSC_MANAGER_A_B,
+        None,
+        None,
+    )
+    .await;
+    let me = session(&app, &two.cookie()).await;
+    let mut establishments: Vec<String> =
+        serde_json::from_value(me["establishments"].clone()).unwrap();
+    establishments.sort();
+    assert_eq!(
+        establishments,
+        [rpps_devidp::FINESS_B, rpps_devidp::FINESS_A]
+    );
+}
+
+#[tokio::test]
+async fn faq_r8_a_card_holder_who_is_not_a_manager_gets_the_not_authorised_page() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_CARTE_NON_GESTIONNAIRE,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/api/auth/problem?reason=not_authorised");
+    assert!(ended.set_cookie.is_none());
+    let html = page(&app, &ended.location).await;
+    assert!(
+        html.contains("/api/auth/franceconnect/login"),
+        "links to pre-registration"
+    );
+    // FAQ-R13: the same card on the professional side is told to see their order or authority.
+    let ended = sign_in(
+        &app,
+        "/api/auth/psc/login?profil=professionnel",
+        rpps_devidp::PSC_CARTE_NON_GESTIONNAIRE,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(ended.location, "/api/auth/problem?reason=not_eligible");
+    assert!(
+        page(&app, &ended.location)
+            .await
+            .contains("ordre professionnel")
+    );
+}
+
+/// The state of a login in progress, as the provider would send it back.
+async fn pending_state(app: &TestApp, login_path: &str) -> String {
+    let start = client().get(app.url(login_path)).send().await.unwrap();
+    let authorize = location(&start);
+    let url = reqwest::Url::parse(&authorize).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+#[tokio::test]
+async fn faq_r10_provider_errors_land_on_a_page_that_says_what_to_do() {
+    let app = app().await;
+    for (login, callback, error, reason) in [
+        (
+            "/api/auth/psc/login",
+            "/api/auth/psc/callback",
+            "access_denied",
+            "cancelled",
+        ),
+        (
+            "/api/auth/psc/login",
+            "/api/auth/psc/callback",
+            rpps_devidp::CARD_PROBLEM_ERROR,
+            "card_or_middleware",
+        ),
+        (
+            "/api/auth/psc/login",
+            "/api/auth/psc/callback",
+            "temporarily_unavailable",
+            "provider_unavailable",
+        ),
+        (
+            "/api/auth/franceconnect/login",
+            "/api/auth/franceconnect/callback",
+            "access_denied",
+            "cancelled",
+        ),
+    ] {
+        let state = pending_state(&app, login).await;
+        let url = app.url(&format!(
+            "{callback}?error={error}&error_description=x&state={state}"
+        ));
+        let ended = finish(&app, &url, None).await;
+        assert_eq!(
+            ended.location,
+            format!("/api/auth/problem?reason={reason}"),
+            "{error}"
+        );
+        assert!(ended.set_cookie.is_none());
+        let html = page(&app, &ended.location).await;
+        assert!(html.contains("<html lang=\"fr\">"));
+    }
+    assert!(
+        page(&app, "/api/auth/problem?reason=card_or_middleware")
+            .await
+            .contains("Cryptolib CPS")
+    );
+}
+
+#[tokio::test]
+async fn tampered_replayed_and_forged_callbacks_create_no_session_and_are_audited() {
+    let app = app().await;
+    // Replayed: the same callback twice (state and code already used).
+    let first = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(first.location, "/demande");
+    let replay = finish(&app, &first.callback, None).await;
+    assert_eq!(replay.location, "/api/auth/problem?reason=sign_in_failed");
+    assert!(replay.set_cookie.is_none());
+    // Tampered state; missing state; oversized code.
+    let state = pending_state(&app, "/api/auth/franceconnect/login").await;
+    for url in [
+        format!("/api/auth/franceconnect/callback?code=abc&state={state}x"),
+        "/api/auth/franceconnect/callback?code=abc".to_owned(),
+        format!(
+            "/api/auth/franceconnect/callback?code={}&state={state}",
+            "a".repeat(5000)
+        ),
+    ] {
+        let ended = finish(&app, &app.url(&url), None).await;
+        assert_eq!(
+            ended.location, "/api/auth/problem?reason=sign_in_failed",
+            "{url}"
+        );
+        assert!(ended.set_cookie.is_none());
+    }
+    let refused = audit_actions(&app, "franceconnect")
+        .await
+        .into_iter()
+        .filter(|(a, _)| a == "auth.refused")
+        .count();
+    assert!(refused >= 4, "{refused} refusals audited");
+}
+
+#[tokio::test]
+async fn every_token_fault_is_refused_with_the_guidance_page_and_an_audit_entry() {
+    let app = app().await;
+    for fault in Fault::ALL {
+        for (issuer, login, identity) in [
+            (
+                DevIssuer::FranceConnect,
+                "/api/auth/franceconnect/login",
+                rpps_devidp::FC_AIDE_SANS_RPPS,
+            ),
+            (
+                DevIssuer::ProSanteConnect,
+                "/api/auth/psc/login",
+                rpps_devidp::PSC_MANAGER_A,
+            ),
+        ] {
+            if !fault.applies_to(issuer) {
+                continue;
+            }
+            let ended = sign_in(&app, login, identity, Some(fault.code()), None).await;
+            assert_eq!(
+                ended.location, "/api/auth/problem?reason=sign_in_failed",
+                "{fault:?} {issuer:?}"
+            );
+            assert!(
+                ended.set_cookie.is_none(),
+                "{fault:?} {issuer:?} created a session"
+            );
+        }
+    }
+    let audit = audit_actions(&app, "franceconnect").await;
+    assert!(audit.iter().all(|(a, _)| a == "auth.refused"), "{audit:?}");
+}
+
+#[tokio::test]
+async fn a_new_sign_in_gets_a_new_session_id_and_ends_the_old_one() {
+    let app = app().await;
+    let first = sign_in(
+        &app,
+        "/api/auth/psc/login",
+        rpps_devidp::PSC_MANAGER_A,
+        None,
+        None,
+    )
+    .await;
+    let second = sign_in(
+        &app,
+        "/api/auth/psc/login",
+        rpps_devidp::PSC_MANAGER_A_B,
+        None,
+        Some(&first.cookie()),
+    )
+    .await;
+    assert_ne!(first.cookie(), second.cookie());
+    assert_eq!(session(&app, &first.cookie()).await["authenticated"], false);
+    assert_eq!(session(&app, &second.cookie()).await["role"], "manager");
+}
+
+#[tokio::test]
+async fn logout_needs_our_origin_and_the_csrf_token_then_ends_the_session() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+        None,
+        None,
+    )
+    .await;
+    let cookie = ended.cookie();
+    let token = session(&app, &cookie).await["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let http = client();
+    let post = |origin: Option<&str>, token: Option<&str>| {
+        let mut request = http
+            .post(app.url("/api/auth/logout"))
+            .header(COOKIE, &cookie);
+        if let Some(origin) = origin {
+            request = request.header(ORIGIN, origin);
+        }
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token);
+        }
+        request.send()
+    };
+    let response = post(None, Some(&token)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "csrf.origin");
+    let response = post(Some("https://evil.example"), Some(&token))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = post(Some(&app.base), None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "csrf.token");
+    assert_eq!(
+        session(&app, &cookie).await["authenticated"],
+        true,
+        "still signed in"
+    );
+
+    let response = post(Some(&app.base), Some(&token)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(session_cookie(&response).unwrap().contains("Max-Age=0"));
+    let body: Value = response.json().await.unwrap();
+    let redirect = body["redirect_to"].as_str().unwrap();
+    assert!(
+        redirect.contains("/dev-idp/franceconnect/") && redirect.contains("id_token_hint="),
+        "{redirect}"
+    );
+    assert_eq!(session(&app, &cookie).await["authenticated"], false);
+    // Without a session: 401.
+    let response = post(Some(&app.base), Some(&token)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn without_a_cookie_the_session_is_anonymous() {
+    let app = app().await;
+    let me = client().get(app.url("/api/session")).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(
+        me,
+        serde_json::json!({"authenticated": false, "role": "anonymous"})
+    );
+}
