@@ -528,3 +528,95 @@ async fn without_a_cookie_the_session_is_anonymous() {
         serde_json::json!({"authenticated": false, "role": "anonymous"})
     );
 }
+
+#[tokio::test]
+async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_subject() {
+    let app = app().await;
+    // A professional recorded with this person's civil status but no FranceConnect subject
+    // (e.g. registered by their employer).
+    let person =
+        rpps_devidp::franceconnect_identity(rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER).unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let civil = rpps_auth::civil_status(
+        person.family_name,
+        person.given_name,
+        person.birthdate,
+        Some(person.birthplace).filter(|p| !p.is_empty()),
+        person.birthcountry,
+        today,
+    )
+    .unwrap();
+    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
+    let config = app.options.config();
+    let store = rpps_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        rpps_store::Tables {
+            registry: config.registry_table,
+            sessions: config.sessions_table,
+        },
+    );
+    let record = rpps_store::ProfessionalRecord {
+        rpps: rpps_domain::RppsNumber::from_sequence(42).unwrap(),
+        family_name: person.family_name.into(),
+        given_names: person.given_name.into(),
+    };
+    store
+        .record_professional(&record, None, &civil.identity_key(), "operator:test")
+        .await
+        .unwrap();
+    let ended = sign_in(&app, "/api/auth/franceconnect/login", person.id, None, None).await;
+    assert_eq!(ended.location, "/api/auth/problem?reason=already_rpps");
+    assert!(ended.set_cookie.is_none());
+}
+
+#[tokio::test]
+async fn faq_r10_a_provider_that_does_not_answer_gives_the_temporarily_unavailable_page() {
+    // A provider that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut options = fresh_options(aws_endpoint());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    options.public_origin = base.clone();
+    let sdk = rpps_api::aws::for_local_endpoint(&options.aws_endpoint);
+    let config = options.config();
+    let issuer = format!("http://{silent_addr}/fc");
+    let franceconnect = rpps_identity::OidcClientConfig::franceconnect(
+        issuer.clone(),
+        "client",
+        rpps_identity::SecretString::from("secret".to_owned()),
+        format!("{base}/api/auth/franceconnect/callback"),
+        format!("{base}/api/auth/logged-out"),
+    );
+    let psc = rpps_identity::OidcClientConfig::psc(
+        issuer,
+        "client",
+        rpps_identity::SecretString::from("secret".to_owned()),
+        format!("{base}/api/auth/psc/callback"),
+        format!("{base}/api/auth/logged-out"),
+    );
+    let state = rpps_auth::state_from_parts(&config, &sdk, base.clone(), franceconnect, psc);
+    let router = rpps_auth::router(state);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let started = std::time::Instant::now();
+    let response = client()
+        .get(format!("{base}/api/auth/franceconnect/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/api/auth/problem?reason=provider_unavailable"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "bounded by the client's timeouts"
+    );
+}
