@@ -30,6 +30,19 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// The application's own store (its tables on moto), to check what it wrote.
+    pub fn store(&self) -> rpps_store::Store {
+        let sdk = rpps_api::aws::for_local_endpoint(&self.options.aws_endpoint);
+        let config = self.options.config();
+        rpps_store::Store::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            rpps_store::Tables {
+                registry: config.registry_table,
+                sessions: config.sessions_table,
+            },
+        )
+    }
 }
 
 /// Options for a fresh application: unique tables, demo data, the placeholder frontend.

@@ -112,16 +112,7 @@ async fn page(app: &TestApp, location: &str) -> String {
 }
 
 async fn audit_actions(app: &TestApp, provider: &str) -> Vec<(String, String)> {
-    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
-    let config = app.options.config();
-    let store = rpps_store::Store::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        rpps_store::Tables {
-            registry: config.registry_table,
-            sessions: config.sessions_table,
-        },
-    );
-    store
+    app.store()
         .audit_trail(&format!("SIGNIN#{provider}"))
         .await
         .unwrap()
@@ -546,15 +537,7 @@ async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_sub
         today,
     )
     .unwrap();
-    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
-    let config = app.options.config();
-    let store = rpps_store::Store::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        rpps_store::Tables {
-            registry: config.registry_table,
-            sessions: config.sessions_table,
-        },
-    );
+    let store = app.store();
     let record = rpps_store::ProfessionalRecord {
         rpps: rpps_domain::RppsNumber::from_sequence(42).unwrap(),
         family_name: person.family_name.into(),
