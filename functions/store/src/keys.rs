@@ -78,3 +78,37 @@ pub fn civil_identity(hash: &str) -> String {
     format!("IDENT#{hash}")
 }
 pub const CLAIM_SK: &str = "CLAIM";
+
+pub fn registration(id: &str) -> String {
+    format!("REQ#{id}")
+}
+pub const REGISTRATION_SK: &str = "REQ";
+
+/// GSI1: the requests waiting for an establishment's managers (only while submitted).
+pub fn pending(finess: &str) -> String {
+    format!("PENDING#{finess}")
+}
+
+/// GSI2: an applicant's requests (self-service).
+pub fn applicant(sub: &str) -> String {
+    format!("APPLICANT#{sub}")
+}
+
+/// One open request per person (civil-status identity key).
+pub fn open_request(identity_key: &str) -> String {
+    format!("OPENREQ#{identity_key}")
+}
+
+pub fn practice_site_sk(finess: &str, start: &str) -> String {
+    format!("SITE#{finess}#{start}")
+}
+
+/// GSI1: the staff of an establishment.
+pub fn staff(finess: &str) -> String {
+    format!("STAFF#{finess}")
+}
+
+pub fn outbox(event_id: &str) -> String {
+    format!("OUTBOX#{event_id}")
+}
+pub const OUTBOX_SK: &str = "EVENT";

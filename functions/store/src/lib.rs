@@ -11,7 +11,9 @@ mod error;
 pub mod establishments;
 pub mod keys;
 pub mod managers;
+pub mod outbox;
 pub mod professionals;
+pub mod registrations;
 pub mod schema;
 pub mod sessions;
 
@@ -21,7 +23,9 @@ pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};
+pub use outbox::OutboxEvent;
 pub use professionals::{ProfessionalError, ProfessionalRecord};
+pub use registrations::{RegistrationStoreError, StoredRegistration, ValidateError};
 
 /// The names of the tables, as deployed (from the environment) or as a test created them.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,583 @@
+//! Registration requests (FAQ-R1, R2, R3, R11): drafts, submission, the managers' queue,
+//! validation with the RPPS number, rejection.
+//!
+//! `REQ#<id>` / `REQ` holds the request (the domain's `RegistrationRequest`) and a `version`
+//! that every write checks and increments (optimistic concurrency: two managers acting at once
+//! cannot both win). While submitted it carries GSI1 `PENDING#<finess>` / `<submitted at>#<id>`;
+//! a self-service request carries GSI2 `APPLICANT#<sub>` / `REQ#<created at>#<id>`.
+//! `OPENREQ#<identity key>` / `CLAIM` makes one open request per person; `FCSUB#…` and `IDENT#…`
+//! claims (see `professionals`) refuse a request from someone who already holds a number.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use rpps_domain::{RegistrationRequest, RegistrationStatus, Validation};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::managers::TransactError;
+use crate::outbox::OutboxEvent;
+use crate::professionals::ProfessionalRecord;
+use crate::{AuditEntry, Store, StoreError, keys};
+
+/// A request as stored, with the version the next write must match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRegistration {
+    pub request: RegistrationRequest,
+    pub version: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationStoreError {
+    /// The person already has a request in progress (draft or submitted).
+    #[error("this person already has a registration request in progress")]
+    AlreadyOpen,
+    /// The person already holds an RPPS number.
+    #[error("this person already holds an RPPS number")]
+    AlreadyRegistered,
+    /// Someone changed the request since it was read: read it again.
+    #[error("the request changed since it was read")]
+    Changed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Serialize, Deserialize)]
+struct RegistrationItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
+    version: u64,
+    identity_key: String,
+    request: RegistrationRequest,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OpenRequestClaim {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    request_id: String,
+}
+
+#[derive(Serialize)]
+struct SiteItem<'a> {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    rpps: &'a str,
+    finess: &'a str,
+    start: String,
+}
+
+#[derive(Serialize)]
+struct ProfessionalItem<'a> {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: &'static str,
+    #[serde(flatten)]
+    record: &'a ProfessionalRecord,
+    request_id: &'a str,
+    profession: &'a str,
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+fn corrupt(key: &str) -> impl Fn(serde_dynamo::Error) -> StoreError + '_ {
+    move |e| StoreError::corrupt(key, e)
+}
+
+fn item_of(
+    request: &RegistrationRequest,
+    version: u64,
+) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    let pending = match (
+        request.status(),
+        request.establishment(),
+        request.submitted_at(),
+    ) {
+        (RegistrationStatus::Submitted, Some(finess), Some(at)) => Some((
+            keys::pending(finess.as_str()),
+            format!("{}#{}", rfc3339(at), request.id()),
+        )),
+        _ => None,
+    };
+    let applicant = request.applicant_id().map(|sub| {
+        (
+            keys::applicant(sub),
+            format!("REQ#{}#{}", rfc3339(request.created_at()), request.id()),
+        )
+    });
+    let key = keys::registration(request.id());
+    serde_dynamo::to_item(RegistrationItem {
+        pk: key.clone(),
+        sk: keys::REGISTRATION_SK.to_owned(),
+        gsi1pk: pending.as_ref().map(|p| p.0.clone()),
+        gsi1sk: pending.map(|p| p.1),
+        gsi2pk: applicant.as_ref().map(|a| a.0.clone()),
+        gsi2sk: applicant.map(|a| a.1),
+        version,
+        identity_key: request.civil_status().identity_key(),
+        request: request.clone(),
+    })
+    .map_err(corrupt(&key))
+}
+
+fn pk_sk(pk: String, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (keys::PK.to_owned(), AttributeValue::S(pk)),
+        (keys::SK.to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+fn put(
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+    condition: Option<&str>,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()
+                .map_err(|e| StoreError::corrupt("Put", e))?,
+        )
+        .build())
+}
+
+/// A `Put` of the request that only succeeds on the version that was read.
+fn put_versioned(
+    table: &str,
+    request: &RegistrationRequest,
+    read_version: u64,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item_of(request, read_version + 1)?))
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(read_version.to_string()))
+                .build()
+                .map_err(|e| StoreError::corrupt("Put", e))?,
+        )
+        .build())
+}
+
+fn absent(table: &str, pk: String) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .condition_check(
+            ConditionCheck::builder()
+                .table_name(table)
+                .set_key(Some(pk_sk(pk, keys::CLAIM_SK)))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .map_err(|e| StoreError::corrupt("ConditionCheck", e))?,
+        )
+        .build())
+}
+
+fn delete(
+    table: &str,
+    key: HashMap<String, AttributeValue>,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .delete(
+            Delete::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .build()
+                .map_err(|e| StoreError::corrupt("Delete", e))?,
+        )
+        .build())
+}
+
+fn audit_put(table: &str, entry: &AuditEntry) -> Result<TransactWriteItem, StoreError> {
+    put(table, entry.to_item()?, None)
+}
+
+impl Store {
+    /// Creates a draft, in one transaction with its open-request claim and the checks that the
+    /// person holds no RPPS number yet (by FranceConnect subject and civil-status identity).
+    pub async fn create_registration(
+        &self,
+        request: &RegistrationRequest,
+        actor: &str,
+    ) -> Result<StoredRegistration, RegistrationStoreError> {
+        let table = &self.tables.registry;
+        let identity = request.civil_status().identity_key();
+        let key = keys::registration(request.id());
+        let mut items = vec![
+            absent(table, keys::civil_identity(&identity))?,
+            put(
+                table,
+                serde_dynamo::to_item(OpenRequestClaim {
+                    pk: keys::open_request(&identity),
+                    sk: keys::CLAIM_SK.to_owned(),
+                    request_id: request.id().to_owned(),
+                })
+                .map_err(corrupt(&key))?,
+                Some("attribute_not_exists(PK)"),
+            )?,
+            put(
+                table,
+                item_of(request, 1)?,
+                Some("attribute_not_exists(PK)"),
+            )?,
+            audit_put(
+                table,
+                &AuditEntry::new(key.clone(), actor, "registration.create").with_after(request),
+            )?,
+        ];
+        if let Some(sub) = request.applicant_id() {
+            items.insert(0, absent(table, keys::franceconnect_subject(sub))?);
+        }
+        let has_sub = request.applicant_id().is_some();
+        match self
+            .transact(items, "TransactWriteItems(create registration)")
+            .await
+        {
+            Ok(()) => Ok(StoredRegistration {
+                request: request.clone(),
+                version: 1,
+            }),
+            Err(TransactError::Cancelled(reasons)) => {
+                // Items in order: [FCSUB check], IDENT check, OPENREQ claim, REQ, audit.
+                let offset = usize::from(has_sub);
+                let failed = |i: usize| {
+                    reasons
+                        .get(i)
+                        .is_some_and(|r| r == "ConditionalCheckFailed")
+                };
+                if (has_sub && failed(0)) || failed(offset) {
+                    Err(RegistrationStoreError::AlreadyRegistered)
+                } else {
+                    Err(RegistrationStoreError::AlreadyOpen)
+                }
+            }
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// The request with this id.
+    pub async fn registration(&self, id: &str) -> Result<Option<StoredRegistration>, StoreError> {
+        let key = keys::registration(id);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.registry)
+            .set_key(Some(pk_sk(key.clone(), keys::REGISTRATION_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem(registration)", e))?;
+        out.item
+            .map(|item| {
+                serde_dynamo::from_item::<_, RegistrationItem>(item)
+                    .map(|i| StoredRegistration {
+                        request: i.request,
+                        version: i.version,
+                    })
+                    .map_err(corrupt(&key))
+            })
+            .transpose()
+    }
+
+    async fn query_registrations(
+        &self,
+        index: &str,
+        pk_attr: &str,
+        pk: String,
+        limit: i32,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(registrations)", e))?;
+        out.items()
+            .iter()
+            .map(|item| {
+                serde_dynamo::from_item::<_, RegistrationItem>(item.clone())
+                    .map(|i| StoredRegistration {
+                        request: i.request,
+                        version: i.version,
+                    })
+                    .map_err(corrupt(&pk))
+            })
+            .collect()
+    }
+
+    /// The requests waiting for the managers of `finess`, oldest first (one `Query` on GSI1).
+    pub async fn pending_registrations(
+        &self,
+        finess: &str,
+        limit: i32,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        self.query_registrations(keys::GSI1, keys::GSI1PK, keys::pending(finess), limit)
+            .await
+    }
+
+    /// A FranceConnect applicant's requests, oldest first (one `Query` on GSI2).
+    pub async fn registrations_of_applicant(
+        &self,
+        sub: &str,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        self.query_registrations(keys::GSI2, keys::GSI2PK, keys::applicant(sub), 100)
+            .await
+    }
+
+    /// Writes a changed request (draft edit, submission, rejection) if nobody changed it since
+    /// `read` — with its audit entry and, when given, an outbox event, in one transaction. A
+    /// rejection also frees the person's open-request claim, so they may apply again.
+    pub async fn save_registration(
+        &self,
+        read: &StoredRegistration,
+        updated: &RegistrationRequest,
+        actor: &str,
+        action: &str,
+        event: Option<&OutboxEvent>,
+    ) -> Result<StoredRegistration, RegistrationStoreError> {
+        let table = &self.tables.registry;
+        let key = keys::registration(updated.id());
+        let mut items = vec![
+            put_versioned(table, updated, read.version)?,
+            audit_put(
+                table,
+                &AuditEntry::new(key, actor, action)
+                    .with_before(&read.request)
+                    .with_after(updated),
+            )?,
+        ];
+        if let Some(event) = event {
+            items.push(put(table, event.to_item()?, None)?);
+        }
+        if matches!(updated.status(), RegistrationStatus::Rejected { .. }) {
+            items.push(delete(
+                table,
+                pk_sk(
+                    keys::open_request(&updated.civil_status().identity_key()),
+                    keys::CLAIM_SK,
+                ),
+            )?);
+        }
+        match self
+            .transact(items, "TransactWriteItems(save registration)")
+            .await
+        {
+            Ok(()) => Ok(StoredRegistration {
+                request: updated.clone(),
+                version: read.version + 1,
+            }),
+            Err(TransactError::Cancelled(_)) => Err(RegistrationStoreError::Changed),
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Records a validation (FAQ-R2, R3): the request, the professional with their new RPPS
+    /// number, the claims that stop a second number (subject, civil-status identity), the
+    /// practice site, the audit entry and the `rpps.allocated` event — one transaction, so
+    /// either all of it exists or none. Fails with `Changed` if the request moved meanwhile
+    /// (another manager validated first: read it again to get their number).
+    pub async fn record_validation(
+        &self,
+        read: &StoredRegistration,
+        validated: &RegistrationRequest,
+        validation: &Validation,
+        actor: &str,
+    ) -> Result<StoredRegistration, RegistrationStoreError> {
+        let table = &self.tables.registry;
+        let rpps = validation.rpps.as_str();
+        let key = keys::registration(validated.id());
+        let identity = validated.civil_status().identity_key();
+        let civil = validated.civil_status();
+        let record = ProfessionalRecord {
+            rpps: validation.rpps.clone(),
+            family_name: civil.family_name.as_str().to_owned(),
+            given_names: civil.given_names.as_str().to_owned(),
+        };
+        let claim = |pk: String| -> Result<TransactWriteItem, StoreError> {
+            #[derive(Serialize)]
+            struct Claim<'a> {
+                #[serde(rename = "PK")]
+                pk: String,
+                #[serde(rename = "SK")]
+                sk: &'static str,
+                rpps: &'a str,
+            }
+            put(
+                table,
+                serde_dynamo::to_item(Claim {
+                    pk,
+                    sk: keys::CLAIM_SK,
+                    rpps,
+                })
+                .map_err(corrupt(&key))?,
+                Some("attribute_not_exists(PK)"),
+            )
+        };
+        let mut items = vec![
+            put_versioned(table, validated, read.version)?,
+            put(
+                table,
+                serde_dynamo::to_item(ProfessionalItem {
+                    pk: keys::professional(rpps),
+                    sk: keys::PROFESSIONAL_SK,
+                    record: &record,
+                    request_id: validated.id(),
+                    profession: validated.profession().code(),
+                })
+                .map_err(corrupt(&key))?,
+                Some("attribute_not_exists(PK)"),
+            )?,
+            claim(keys::civil_identity(&identity))?,
+            delete(table, pk_sk(keys::open_request(&identity), keys::CLAIM_SK))?,
+            audit_put(
+                table,
+                &AuditEntry::new(key.clone(), actor, "registration.validate")
+                    .with_before(&read.request)
+                    .with_after(validation),
+            )?,
+            put(
+                table,
+                OutboxEvent::new(
+                    "rpps.allocated",
+                    key.clone(),
+                    validation,
+                    validation.validated_at,
+                )
+                .to_item()?,
+                None,
+            )?,
+        ];
+        if let Some(sub) = validated.applicant_id() {
+            items.push(claim(keys::franceconnect_subject(sub))?);
+        }
+        if let (Some(finess), Some(start)) = (validated.establishment(), validated.start_date()) {
+            let start = start.to_string();
+            items.push(put(
+                table,
+                serde_dynamo::to_item(SiteItem {
+                    pk: keys::professional(rpps),
+                    sk: keys::practice_site_sk(finess.as_str(), &start),
+                    gsi1pk: keys::staff(finess.as_str()),
+                    gsi1sk: rpps.to_owned(),
+                    rpps,
+                    finess: finess.as_str(),
+                    start,
+                })
+                .map_err(corrupt(&key))?,
+                Some("attribute_not_exists(PK)"),
+            )?);
+        }
+        match self
+            .transact(items, "TransactWriteItems(validate registration)")
+            .await
+        {
+            Ok(()) => Ok(StoredRegistration {
+                request: validated.clone(),
+                version: read.version + 1,
+            }),
+            Err(TransactError::Cancelled(reasons)) => {
+                if reasons
+                    .first()
+                    .is_some_and(|r| r == "ConditionalCheckFailed")
+                {
+                    Err(RegistrationStoreError::Changed)
+                } else {
+                    Err(RegistrationStoreError::AlreadyRegistered)
+                }
+            }
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+}
+
+/// Why a validation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("no registration request has this id")]
+    NotFound,
+    /// The domain refused (role, establishment, state, attestation): its French message.
+    #[error(transparent)]
+    Refused(#[from] rpps_domain::TransitionError),
+    #[error(transparent)]
+    Store(#[from] RegistrationStoreError),
+}
+
+impl From<StoreError> for ValidateError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl Store {
+    /// Validates a request (FAQ-R2, R3): reads it, lets the domain decide, takes the next RPPS
+    /// number and records everything in one transaction. Idempotent and safe under concurrency:
+    /// validating again, or two managers at once, gives the one number that was recorded (a
+    /// number taken by the loser is never reused: a gap in the sequence).
+    pub async fn validate_registration(
+        &self,
+        id: &str,
+        actor: &rpps_domain::Actor,
+        attestation: rpps_domain::Attestation,
+        at: OffsetDateTime,
+    ) -> Result<Validation, ValidateError> {
+        // A handful of attempts: each failure means someone else's write landed in between.
+        for _ in 0..5 {
+            let read = self
+                .registration(id)
+                .await?
+                .ok_or(ValidateError::NotFound)?;
+            let mut request = read.request.clone();
+            if let RegistrationStatus::Validated { rpps } = read.request.status() {
+                // Already done: the domain answers with the number recorded then.
+                return Ok(request.validate(actor, attestation, rpps.clone(), at)?);
+            }
+            // Let the domain refuse before a number is taken.
+            let mut probe = read.request.clone();
+            let placeholder = rpps_domain::RppsNumber::from_sequence(0)
+                .map_err(|e| StoreError::corrupt("RPPS", e))?;
+            probe.validate(actor, attestation.clone(), placeholder, at)?;
+            let rpps = self.next_rpps_number().await?;
+            let validation = request.validate(actor, attestation.clone(), rpps, at)?;
+            match self
+                .record_validation(&read, &request, &validation, &actor.id)
+                .await
+            {
+                Ok(_) => return Ok(validation),
+                Err(RegistrationStoreError::Changed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RegistrationStoreError::Changed.into())
+    }
+}
