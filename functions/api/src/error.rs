@@ -13,6 +13,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which a retry makes sense (503).
     pub retry_after: Option<u32>,
+    /// More about the error, merged into the `error` object: `fields` (one error per field),
+    /// `missing` (what a submission lacks)…
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -24,6 +27,8 @@ struct Envelope<'a> {
 struct Body<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiError {
@@ -33,7 +38,24 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             retry_after: None,
+            details: None,
         }
+    }
+
+    /// Adds a detail (`fields`, `missing`…) to the error object.
+    pub fn with_detail(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.details
+            .get_or_insert_with(serde_json::Map::new)
+            .insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn forbidden(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn conflict(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn bad_request(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -54,6 +76,7 @@ impl ApiError {
                  réessayez dans quelques instants."
             ),
             retry_after: Some(5),
+            details: None,
         }
     }
 
@@ -88,6 +111,7 @@ impl IntoResponse for ApiError {
             error: Body {
                 code: &self.code,
                 message: &self.message,
+                details: self.details.as_ref(),
             },
         };
         let mut response = (self.status, Json(body)).into_response();

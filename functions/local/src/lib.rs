@@ -197,6 +197,9 @@ pub fn app(
         ))
         .merge(rpps_health::router(health))
         .merge(auth)
+        .merge(rpps_registrations::router(
+            rpps_registrations::state_from_sdk(config, sdk, options.public_origin.clone()),
+        ))
         .merge(devidp)
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))

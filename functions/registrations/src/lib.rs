@@ -1,0 +1,627 @@
+//! The registration function (FAQ-R1, R2, R3, R5, R11, R16): an applicant's draft, saved as it
+//! is typed and submitted once complete; the managers' queue; validation with the RPPS number;
+//! rejection with a reason.
+//!
+//! Applicant (FranceConnect session): `POST /api/registrations` (start the draft),
+//! `GET /api/registrations/mine`, `PATCH /api/registrations/{id}`, `POST /api/registrations/{id}/submit`.
+//! Manager (PSC session): `GET /api/manager/registrations` (pending for their establishments),
+//! `GET /api/manager/registrations/{id}`, `POST /api/manager/registrations/{id}/validate`,
+//! `POST /api/manager/registrations/{id}/reject`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rpps_api::ApiError;
+use rpps_domain::{
+    Actor, Attestation, CivilStatus, Contact, DraftUpdate, EligibilityBasis, Email, Finess,
+    MobilePhone, RegistrationRequest, RegistrationStatus, RejectionReason, Role, TransitionError,
+};
+use rpps_session::{SessionContext, SignedIn};
+use rpps_store::{
+    OutboxEvent, RegistrationStoreError, Store, StoreError, StoredRegistration, ValidateError,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::{Date, Duration, OffsetDateTime};
+
+/// From allocation, the e-CPS can be activated 48 hours later (FAQ-R5).
+pub const ECPS_DELAY: Duration = Duration::hours(48);
+
+#[derive(Clone)]
+pub struct RegistrationsState {
+    pub store: Store,
+    pub public_origin: String,
+}
+
+impl SessionContext for RegistrationsState {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+    fn public_origin(&self) -> &str {
+        &self.public_origin
+    }
+}
+
+fn actor(signed_in: &SignedIn) -> Actor {
+    Actor::new(signed_in.data.actor_id.clone(), signed_in.data.role.clone())
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "registry unavailable");
+        ApiError::unavailable("Le registre")
+    } else {
+        ApiError::internal(&e)
+    }
+}
+
+fn save_error(e: RegistrationStoreError) -> ApiError {
+    match e {
+        RegistrationStoreError::AlreadyOpen => ApiError::conflict(
+            "registration.already_open",
+            "Une demande d'enregistrement est déjà en cours pour vous : reprenez-la plutôt que d'en créer une autre.",
+        ),
+        RegistrationStoreError::AlreadyRegistered => ApiError::conflict(
+            "registration.already_registered",
+            "Vous avez déjà un numéro RPPS : une nouvelle demande n'est pas possible. Connectez-vous avec votre e-CPS.",
+        ),
+        RegistrationStoreError::Changed => ApiError::conflict(
+            "registration.changed",
+            "La demande a été modifiée entre-temps. Rechargez-la pour voir sa dernière version.",
+        ),
+        RegistrationStoreError::Store(e) => store_error(e),
+    }
+}
+
+/// The domain's refusals, with the status that says what kind of problem it is.
+fn transition_error(e: TransitionError) -> ApiError {
+    let status = match &e {
+        TransitionError::NotAllowedForRole
+        | TransitionError::NotOwner
+        | TransitionError::NotYourEstablishment
+        | TransitionError::CivilStatusReadOnly => StatusCode::FORBIDDEN,
+        TransitionError::AlreadySubmitted
+        | TransitionError::NotSubmitted
+        | TransitionError::AlreadyValidated
+        | TransitionError::AlreadyRejected => StatusCode::CONFLICT,
+        TransitionError::MissingAttestation
+        | TransitionError::AttestationMismatch
+        | TransitionError::DraftIncomplete { .. } => StatusCode::BAD_REQUEST,
+    };
+    let error = ApiError::new(status, e.code(), e.to_string());
+    match &e {
+        TransitionError::DraftIncomplete { missing } => error.with_detail(
+            "missing",
+            Value::Array(
+                missing
+                    .iter()
+                    .map(|m| json!({ "field": m.code(), "label": m.label() }))
+                    .collect(),
+            ),
+        ),
+        _ => error,
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found(
+        "registration.not_found",
+        "Cette demande d'enregistrement n'existe pas, ou vous n'y avez pas accès.",
+    )
+}
+
+/// What the person sees of a request: its data, what is missing, and its timeline.
+pub fn view(request: &RegistrationRequest) -> Value {
+    let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
+    let mut timeline = vec![json!({ "step": "created", "at": request.created_at() })];
+    if let Some(at) = request.submitted_at() {
+        timeline.push(json!({ "step": "submitted", "at": at }));
+    }
+    match (request.status(), request.decided_at()) {
+        (RegistrationStatus::Validated { rpps }, Some(at)) => {
+            timeline.push(json!({ "step": "validated", "at": at, "rpps": rpps }));
+            // FAQ-R5: the e-CPS can be activated 48 hours after allocation.
+            timeline.push(json!({ "step": "ecps_activable", "from": at + ECPS_DELAY }));
+        }
+        (RegistrationStatus::Rejected { reason }, Some(at)) => {
+            timeline.push(json!({ "step": "rejected", "at": at, "reason": reason }));
+        }
+        _ => {}
+    }
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "missing".into(),
+            Value::Array(
+                request
+                    .missing_for_submission()
+                    .iter()
+                    .map(|m| json!({ "field": m.code(), "label": m.label() }))
+                    .collect(),
+            ),
+        );
+        map.insert("timeline".into(), Value::Array(timeline));
+        map.insert(
+            "status_label".into(),
+            Value::String(request.status().label().to_owned()),
+        );
+    }
+    value
+}
+
+async fn start_draft(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    let actor = actor(&signed_in);
+    if actor.role != Role::Applicant {
+        return Err(transition_error(TransitionError::NotAllowedForRole));
+    }
+    // The civil status FranceConnect certified at sign-in, read-only (FAQ-R11).
+    let civil: CivilStatus = signed_in
+        .data
+        .civil_status
+        .as_ref()
+        .and_then(|c| c.get("civil_status"))
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .ok_or_else(|| ApiError::internal(&"applicant session without civil status"))?;
+    let now = OffsetDateTime::now_utc();
+    let id = uuid::Uuid::now_v7().to_string();
+    let draft =
+        RegistrationRequest::new_self_service(id, &actor, civil, now).map_err(transition_error)?;
+    let stored = state
+        .store
+        .create_registration(&draft, &actor.id)
+        .await
+        .map_err(save_error)?;
+    Ok((StatusCode::CREATED, Json(view(&stored.request))).into_response())
+}
+
+async fn my_registration(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    let actor = actor(&signed_in);
+    if actor.role != Role::Applicant {
+        return Err(transition_error(TransitionError::NotAllowedForRole));
+    }
+    let mine = state
+        .store
+        .registrations_of_applicant(&actor.id)
+        .await
+        .map_err(store_error)?;
+    let latest = mine.last().ok_or_else(|| {
+        ApiError::not_found(
+            "registration.none",
+            "Vous n'avez pas encore commencé de demande d'enregistrement.",
+        )
+    })?;
+    Ok(Json(view(&latest.request)).into_response())
+}
+
+/// The draft fields a form sends; every field is optional (a partial save).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DraftBody {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub establishment: Option<String>,
+    pub start_date: Option<String>,
+    pub eligibility: Option<String>,
+    pub accuracy_confirmed: Option<bool>,
+}
+
+/// Parses every field, and returns all the errors at once, per field (French messages).
+pub async fn parse_draft(
+    store: &Store,
+    body: DraftBody,
+    current: &RegistrationRequest,
+    today: Date,
+) -> Result<DraftUpdate, ApiError> {
+    let mut errors: BTreeMap<&str, Value> = BTreeMap::new();
+    let mut update = DraftUpdate {
+        accuracy_confirmed: body.accuracy_confirmed,
+        ..DraftUpdate::default()
+    };
+    let err = |code: &str, message: String| json!({ "code": code, "message": message });
+    let email = match body.email.as_deref() {
+        None => current.contact().map(|c| c.email.clone()),
+        Some(raw) => match Email::parse(raw) {
+            Ok(email) => Some(email),
+            Err(e) => {
+                errors.insert("email", err(e.code(), e.to_string()));
+                None
+            }
+        },
+    };
+    let mobile = match body.mobile.as_deref().map(str::trim) {
+        None => current.contact().and_then(|c| c.mobile.clone()),
+        Some("") => None,
+        Some(raw) => match MobilePhone::parse(raw) {
+            Ok(mobile) => Some(mobile),
+            Err(e) => {
+                errors.insert("mobile", err(e.code(), e.to_string()));
+                None
+            }
+        },
+    };
+    if body.email.is_some() || body.mobile.is_some() {
+        match email {
+            Some(email) => update.contact = Some(Contact { email, mobile }),
+            None if !errors.contains_key("email") => {
+                errors.insert(
+                    "email",
+                    err(
+                        "email.empty",
+                        "Indiquez d'abord votre adresse e-mail.".into(),
+                    ),
+                );
+            }
+            None => {}
+        }
+    }
+    if let Some(raw) = body.establishment.as_deref() {
+        match Finess::parse(raw) {
+            Err(e) => {
+                errors.insert("establishment", err(e.code(), e.to_string()));
+            }
+            Ok(finess) => match store.establishment(&finess).await.map_err(store_error)? {
+                Some(_) => update.establishment = Some(finess),
+                None => {
+                    errors.insert(
+                        "establishment",
+                        err(
+                            "establishment.unknown",
+                            format!("Aucun établissement ne porte le numéro FINESS {finess}. Recherchez-le par son nom ou son numéro FINESS."),
+                        ),
+                    );
+                }
+            },
+        }
+    }
+    if let Some(raw) = body.start_date.as_deref() {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match Date::parse(raw.trim(), &format) {
+            Ok(date) if date > today + Duration::days(366) => {
+                errors.insert(
+                    "start_date",
+                    err(
+                        "start_date.too_far",
+                        "La date de début d'exercice ne peut pas dépasser d'un an la date du jour."
+                            .into(),
+                    ),
+                );
+            }
+            Ok(date) if date.year() < 1950 => {
+                errors.insert(
+                    "start_date",
+                    err(
+                        "start_date.too_old",
+                        "La date de début d'exercice semble erronée.".into(),
+                    ),
+                );
+            }
+            Ok(date) => update.start_date = Some(date),
+            Err(_) => {
+                errors.insert(
+                    "start_date",
+                    err(
+                        "start_date.format",
+                        "Indiquez la date de début d'exercice au format AAAA-MM-JJ.".into(),
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(raw) = body.eligibility.as_deref() {
+        match raw {
+            "certification" => update.eligibility = Some(EligibilityBasis::Certification),
+            "professional_experience" => {
+                update.eligibility = Some(EligibilityBasis::ProfessionalExperience)
+            }
+            _ => {
+                errors.insert(
+                    "eligibility",
+                    err(
+                        "eligibility.unknown",
+                        "Choisissez un diplôme ou titre reconnu, ou trois ans d'expérience professionnelle (au moins à mi-temps) sur les cinq dernières années.".into(),
+                    ),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(update)
+    } else {
+        Err(ApiError::bad_request(
+            "registration.invalid_fields",
+            "Certaines informations sont à corriger : voyez le message sous chaque champ. Le reste est conservé.",
+        )
+        .with_detail("fields", serde_json::to_value(errors).unwrap_or(Value::Null)))
+    }
+}
+
+async fn read_visible(
+    store: &Store,
+    id: &str,
+    actor: &Actor,
+) -> Result<StoredRegistration, ApiError> {
+    if id.len() > 64 {
+        return Err(not_found());
+    }
+    let stored = store
+        .registration(id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(not_found)?;
+    if stored.request.is_visible_to(actor) {
+        Ok(stored)
+    } else if matches!(actor.role, Role::Manager { .. }) {
+        Err(transition_error(TransitionError::NotYourEstablishment))
+    } else {
+        Err(not_found())
+    }
+}
+
+async fn update_draft(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+    body: Result<Json<DraftBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::bad_request(
+            "registration.malformed",
+            format!(
+                "Le formulaire envoyé n'est pas lisible ({}).",
+                e.body_text()
+            ),
+        )
+    })?;
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let update = parse_draft(&state.store, body, &stored.request, now.date()).await?;
+    let mut request = stored.request.clone();
+    request
+        .update_draft(&actor, update, now)
+        .map_err(transition_error)?;
+    let saved = state
+        .store
+        .save_registration(&stored, &request, &actor.id, "registration.update", None)
+        .await
+        .map_err(save_error)?;
+    Ok(Json(view(&saved.request)).into_response())
+}
+
+async fn submit(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let mut request = stored.request.clone();
+    request.submit(&actor, now).map_err(transition_error)?;
+    // The managers of the establishment are told (mailer, through the outbox).
+    let event = OutboxEvent::new(
+        "registration.submitted",
+        format!("REQ#{}", request.id()),
+        &json!({ "request_id": request.id(), "establishment": request.establishment() }),
+        now,
+    );
+    let saved = state
+        .store
+        .save_registration(
+            &stored,
+            &request,
+            &actor.id,
+            "registration.submit",
+            Some(&event),
+        )
+        .await
+        .map_err(save_error)?;
+    Ok(Json(view(&saved.request)).into_response())
+}
+
+fn manager_establishments(signed_in: &SignedIn) -> Result<Vec<Finess>, ApiError> {
+    match &signed_in.data.role {
+        Role::Manager { establishments } => Ok(establishments.clone()),
+        _ => Err(ApiError::forbidden(
+            "registration.role_not_allowed",
+            "Cet espace est réservé aux gestionnaires RPPS+ désignés pour un établissement.",
+        )),
+    }
+}
+
+async fn pending(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    let mut results = Vec::new();
+    for finess in manager_establishments(&signed_in)? {
+        for stored in state
+            .store
+            .pending_registrations(finess.as_str(), 100)
+            .await
+            .map_err(store_error)?
+        {
+            results.push(view(&stored.request));
+        }
+    }
+    Ok(Json(json!({ "results": results })).into_response())
+}
+
+async fn manager_detail(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    manager_establishments(&signed_in)?;
+    let stored = read_visible(&state.store, &id, &actor(&signed_in)).await?;
+    Ok(Json(view(&stored.request)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateBody {
+    /// The basis the manager checked: `certification` or `professional_experience`.
+    basis: String,
+    /// The declaration "I have checked the diploma or experience conditions" (FAQ-R2).
+    conditions_checked: bool,
+}
+
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        ApiError::bad_request(
+            "registration.malformed",
+            format!(
+                "Le formulaire envoyé n'est pas lisible ({}).",
+                e.body_text()
+            ),
+        )
+    })
+}
+
+async fn validate(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+    body: Result<Json<ValidateBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
+    manager_establishments(&signed_in)?;
+    let actor = actor(&signed_in);
+    let basis = match body.basis.as_str() {
+        "certification" => EligibilityBasis::Certification,
+        "professional_experience" => EligibilityBasis::ProfessionalExperience,
+        _ => {
+            return Err(ApiError::bad_request(
+                "registration.invalid_fields",
+                "Indiquez sur quelle base vous avez vérifié l'éligibilité.",
+            )
+            .with_detail(
+                "fields",
+                json!({ "basis": { "code": "basis.unknown", "message": "Choisissez « diplôme ou certification » ou « expérience professionnelle »." } }),
+            ));
+        }
+    };
+    // Visibility first: another establishment's request is a 403, an unknown one a 404.
+    read_visible(&state.store, &id, &actor).await?;
+    let now = OffsetDateTime::now_utc();
+    let attestation = Attestation::new(&actor, basis, body.conditions_checked, now);
+    let validation = match state
+        .store
+        .validate_registration(&id, &actor, attestation, now)
+        .await
+    {
+        Ok(v) => v,
+        Err(ValidateError::NotFound) => return Err(not_found()),
+        Err(ValidateError::Refused(e)) => return Err(transition_error(e)),
+        Err(ValidateError::Store(e)) => return Err(save_error(e)),
+    };
+    Ok(Json(json!({
+        "request_id": validation.request_id,
+        "rpps": validation.rpps,
+        "validated_at": validation.validated_at,
+        "ecps_activable_from": validation.validated_at + ECPS_DELAY,
+        "newly_validated": validation.newly_validated,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+    body: Result<Json<RejectBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
+    manager_establishments(&signed_in)?;
+    let actor = actor(&signed_in);
+    let reason = RejectionReason::parse(&body.reason).map_err(|e| {
+        ApiError::bad_request("registration.invalid_fields", e.to_string()).with_detail(
+            "fields",
+            json!({ "reason": { "code": e.code(), "message": e.to_string() } }),
+        )
+    })?;
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut request = stored.request.clone();
+    request
+        .reject(&actor, reason.clone(), now)
+        .map_err(transition_error)?;
+    let event = OutboxEvent::new(
+        "registration.rejected",
+        format!("REQ#{}", request.id()),
+        &json!({ "request_id": request.id(), "reason": reason }),
+        now,
+    );
+    let saved = state
+        .store
+        .save_registration(
+            &stored,
+            &request,
+            &actor.id,
+            "registration.reject",
+            Some(&event),
+        )
+        .await
+        .map_err(save_error)?;
+    Ok(Json(view(&saved.request)).into_response())
+}
+
+/// The function's routes (the fallback is added by the Lambda entry or the local runner).
+pub fn router(state: RegistrationsState) -> Router {
+    Router::new()
+        .route("/api/registrations", post(start_draft))
+        .route("/api/registrations/mine", get(my_registration))
+        .route(
+            "/api/registrations/{id}",
+            axum::routing::patch(update_draft),
+        )
+        .route("/api/registrations/{id}/submit", post(submit))
+        .route("/api/manager/registrations", get(pending))
+        .route("/api/manager/registrations/{id}", get(manager_detail))
+        .route("/api/manager/registrations/{id}/validate", post(validate))
+        .route("/api/manager/registrations/{id}/reject", post(reject))
+        .with_state(state)
+}
+
+/// Builds the state once, from the environment (used by the Lambda `main`).
+pub async fn state_from_env() -> anyhow::Result<RegistrationsState> {
+    let config = rpps_api::Config::from_env()?;
+    let public_origin = std::env::var("RPPS_PUBLIC_ORIGIN")
+        .map_err(|_| anyhow::anyhow!("environment variable RPPS_PUBLIC_ORIGIN is not set"))?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk, public_origin))
+}
+
+pub fn state_from_sdk(
+    config: &rpps_api::Config,
+    sdk: &aws_config::SdkConfig,
+    public_origin: String,
+) -> RegistrationsState {
+    RegistrationsState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+        public_origin,
+    }
+}

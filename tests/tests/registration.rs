@@ -1,0 +1,397 @@
+//! The registration story over HTTP (FAQ-R1, R2, R3, R5, R11): an aide signs in with the
+//! development FranceConnect and submits; the manager signs in with the development PSC and
+//! validates (or rejects); the aide sees the RPPS number.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN};
+use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
+use serde_json::{Value, json};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser<'_> {
+    async fn sign_in<'a>(app: &'a TestApp, login_path: &str, identity: &str) -> Browser<'a> {
+        let http = client();
+        let start = http.get(app.url(login_path)).send().await.unwrap();
+        let authorize = start.headers()[LOCATION].to_str().unwrap().to_owned();
+        let back = http
+            .get(format!("{authorize}&login_hint={identity}"))
+            .send()
+            .await
+            .unwrap();
+        let callback = back.headers()[LOCATION].to_str().unwrap().to_owned();
+        let done = http.get(callback).send().await.unwrap();
+        let cookie = done
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("__Host-rpps_session="))
+            .expect("signed in")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let me: Value = http
+            .get(app.url("/api/session"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Browser {
+            app,
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = client()
+            .request(method, self.app.url(path))
+            .header(COOKIE, &self.cookie)
+            .header(ORIGIN, &self.app.base)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+}
+
+async fn app() -> TestApp {
+    spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts")
+}
+
+/// An aide fills and submits a request for establishment A; returns its id.
+async fn aide_submits<'a>(
+    app: &'a TestApp,
+    identity: &str,
+    establishment: &str,
+) -> (Browser<'a>, String) {
+    let aide = Browser::sign_in(app, "/api/auth/franceconnect/login", identity).await;
+    let (status, draft) = aide.post("/api/registrations", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["status"]["state"], "draft");
+    // FAQ-R11: the civil status is FranceConnect's, and the draft is saved field by field.
+    let (status, saved) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "email": "aide@example.org", "mobile": "06 12 34 56 78", "establishment": establishment,
+                    "start_date": "2026-09-01", "eligibility": "certification" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["contact"]["mobile"], "+33612345678");
+    let (status, sent) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "accuracy_confirmed": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let (status, sent) = aide
+        .post(&format!("/api/registrations/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["status"]["state"], "submitted");
+    (aide, id)
+}
+
+#[tokio::test]
+async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_number() {
+    let app = app().await;
+    let (aide, id) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    let (status, queue) = manager.get("/api/manager/registrations").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = queue["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let (status, detail) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["civil_status"]["family_name"], "N'Diaye");
+
+    // FAQ-R2: no validation without the declaration.
+    let (status, refused) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": false }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["error"]["code"], "registration.missing_attestation");
+
+    let (status, validated) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    let rpps = validated["rpps"].as_str().unwrap().to_owned();
+    assert_eq!(rpps.len(), 11);
+    assert!(rpps.starts_with('1'));
+    // Validating twice gives the same number.
+    let (_, again) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(again["rpps"], rpps.as_str());
+    assert_eq!(again["newly_validated"], false);
+
+    let (status, mine) = aide.get("/api/registrations/mine").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mine["status"]["state"], "validated");
+    assert_eq!(mine["status"]["rpps"], rpps.as_str());
+    let steps: Vec<&str> = mine["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["created", "submitted", "validated", "ecps_activable"]
+    );
+    let (_, queue) = manager.get("/api/manager/registrations").await;
+    assert_eq!(queue["results"], json!([]));
+}
+
+#[tokio::test]
+async fn a_rejection_reaches_the_aide_with_its_reason() {
+    let app = app().await;
+    let (aide, id) = aide_submits(
+        &app,
+        rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER,
+        rpps_devidp::FINESS_A,
+    )
+    .await;
+    let manager = Browser::sign_in(&app, "/api/auth/psc/login", rpps_devidp::PSC_MANAGER_A_B).await;
+    let (status, empty) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/reject"),
+            json!({ "reason": "  " }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{empty}");
+    assert!(empty["error"]["fields"]["reason"]["message"].is_string());
+    let (status, rejected) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/reject"),
+            json!({ "reason": "Le titre présenté n'est pas dans la liste du décret." }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    let (_, mine) = aide.get("/api/registrations/mine").await;
+    assert_eq!(mine["status"]["state"], "rejected");
+    assert_eq!(
+        mine["status"]["reason"],
+        "Le titre présenté n'est pas dans la liste du décret."
+    );
+    // A decided request cannot be decided again.
+    let (status, _) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn bad_input_is_answered_field_by_field_and_the_draft_survives() {
+    let app = app().await;
+    let aide = Browser::sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+    )
+    .await;
+    let (_, draft) = aide.post("/api/registrations", json!({})).await;
+    let id = draft["id"].as_str().unwrap();
+    // A second request while one is open: refused.
+    let (status, twice) = aide.post("/api/registrations", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(twice["error"]["code"], "registration.already_open");
+    let (_, _) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "email": "aide@example.org" }),
+        )
+        .await;
+    let (status, errors) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "email": "not-an-email", "mobile": "01 23 45 67 89", "establishment": "010000025", "start_date": "31/12/2026", "eligibility": "astrology" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields = errors["error"]["fields"].as_object().unwrap();
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "eligibility",
+            "email",
+            "establishment",
+            "mobile",
+            "start_date"
+        ]
+    );
+    assert!(
+        fields
+            .values()
+            .all(|f| f["message"].as_str().is_some_and(|m| !m.is_empty()))
+    );
+    // Nothing was lost: the earlier email is still there.
+    let (_, mine) = aide.get("/api/registrations/mine").await;
+    assert_eq!(mine["contact"]["email"], "aide@example.org");
+    // Submitting an incomplete request says what is missing.
+    let (status, incomplete) = aide
+        .post(&format!("/api/registrations/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let missing: Vec<&str> = incomplete["error"]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "establishment",
+            "start_date",
+            "eligibility",
+            "accuracy_confirmation"
+        ]
+    );
+    // Unknown id: 404; without a session: 401; a manager on the applicant routes: 403.
+    assert_eq!(
+        aide.get("/api/manager/registrations").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = aide
+        .patch("/api/registrations/unknown", json!({ "email": "a@b.fr" }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let anonymous = client()
+        .get(app.url("/api/registrations/mine"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_manager_can_never_act_on_another_establishments_request() {
+    let app = app().await;
+    // The request is for establishment B; the manager of A only may not see or decide it.
+    let (_aide, id) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_B).await;
+    let manager_a = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    let (status, body) = manager_a
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "registration.not_your_establishment");
+    let (status, _) = manager_a
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = manager_a
+        .post(
+            &format!("/api/manager/registrations/{id}/reject"),
+            json!({ "reason": "Non." }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, queue) = manager_a.get("/api/manager/registrations").await;
+    assert_eq!(queue["results"], json!([]));
+    // The manager of A and B does see it.
+    let both = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A_B,
+    )
+    .await;
+    assert_eq!(
+        both.get(&format!("/api/manager/registrations/{id}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // A professional is no manager at all.
+    let card = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=professionnel",
+        rpps_devidp::PSC_PRO_ECPS,
+    )
+    .await;
+    let (status, body) = card
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
