@@ -395,3 +395,75 @@ async fn a_manager_can_never_act_on_another_establishments_request() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
+
+#[tokio::test]
+async fn faq_r1_a_manager_registers_an_aide_and_validates_the_request() {
+    let app = app().await;
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    // FAQ-R17: a postal code is not an INSEE code; every field error comes back at once.
+    let (status, errors) = manager
+        .post(
+            "/api/manager/registrations",
+            json!({ "establishment": rpps_devidp::FINESS_A, "family_name": "Lefèvre-D'Aubigné", "given_names": "Zoé",
+                    "birth_date": "2031-01-01", "birth_commune": "75015" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{errors}");
+    let fields = errors["error"]["fields"].as_object().unwrap();
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["birth_commune", "birth_date"]);
+    // Not the manager's establishment: 403.
+    let (status, _) = manager
+        .post(
+            "/api/manager/registrations",
+            json!({ "establishment": rpps_devidp::FINESS_B, "family_name": "Lefèvre", "given_names": "Zoé",
+                    "birth_date": "1995-03-08", "birth_commune": "75115" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, draft) = manager
+        .post(
+            "/api/manager/registrations",
+            json!({ "establishment": rpps_devidp::FINESS_A, "family_name": "Lefèvre-D'Aubigné", "given_names": "Zoé",
+                    "birth_date": "1995-03-08", "birth_commune": "75115" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["origin"], "employer");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, saved) = manager
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "email": "zoe@example.org", "start_date": "2026-10-01", "eligibility": "professional_experience", "accuracy_confirmed": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, sent) = manager
+        .post(&format!("/api/registrations/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let (status, validated) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "professional_experience", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    assert_eq!(validated["rpps"].as_str().unwrap().len(), 11);
+    // The same person cannot be registered twice.
+    let (status, twice) = manager
+        .post(
+            "/api/manager/registrations",
+            json!({ "establishment": rpps_devidp::FINESS_A, "family_name": "LEFEVRE-D'AUBIGNE", "given_names": "zoé",
+                    "birth_date": "1995-03-08", "birth_commune": "75115" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{twice}");
+    assert_eq!(twice["error"]["code"], "registration.already_registered");
+}

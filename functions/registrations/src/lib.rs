@@ -4,7 +4,8 @@
 //!
 //! Applicant (FranceConnect session): `POST /api/registrations` (start the draft),
 //! `GET /api/registrations/mine`, `PATCH /api/registrations/{id}`, `POST /api/registrations/{id}/submit`.
-//! Manager (PSC session): `GET /api/manager/registrations` (pending for their establishments),
+//! Manager (PSC session): `POST /api/manager/registrations` (register an aide: FAQ-R1; then the
+//! same `PATCH` and `submit` as an applicant), `GET /api/manager/registrations` (pending for their establishments),
 //! `GET /api/manager/registrations/{id}`, `POST /api/manager/registrations/{id}/validate`,
 //! `POST /api/manager/registrations/{id}/reject`.
 
@@ -63,11 +64,11 @@ fn save_error(e: RegistrationStoreError) -> ApiError {
     match e {
         RegistrationStoreError::AlreadyOpen => ApiError::conflict(
             "registration.already_open",
-            "Une demande d'enregistrement est déjà en cours pour vous : reprenez-la plutôt que d'en créer une autre.",
+            "Une demande d'enregistrement est déjà en cours pour cette personne : reprenez-la plutôt que d'en créer une autre.",
         ),
         RegistrationStoreError::AlreadyRegistered => ApiError::conflict(
             "registration.already_registered",
-            "Vous avez déjà un numéro RPPS : une nouvelle demande n'est pas possible. Connectez-vous avec votre e-CPS.",
+            "Cette personne a déjà un numéro RPPS : une nouvelle demande n'est pas possible. Elle se connecte avec son e-CPS.",
         ),
         RegistrationStoreError::Changed => ApiError::conflict(
             "registration.changed",
@@ -466,6 +467,164 @@ async fn manager_detail(
     Ok(Json(view(&stored.request)).into_response())
 }
 
+/// The civil status a manager types for an aide (FAQ-R1): names, birth date, and either the
+/// commune of birth (INSEE code) or the country of birth (INSEE 99xxx).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerDraftBody {
+    pub establishment: String,
+    pub family_name: String,
+    pub given_names: String,
+    pub birth_date: String,
+    pub birth_commune: Option<String>,
+    pub birth_country: Option<String>,
+}
+
+/// Parses the typed civil status, every error at once and per field.
+pub fn parse_civil_status(
+    body: &EmployerDraftBody,
+    today: Date,
+) -> Result<(CivilStatus, Finess), ApiError> {
+    use rpps_domain::{BirthDate, BirthPlace, InseeCommuneCode, InseeCountryCode, PersonName};
+    let mut errors: BTreeMap<&str, Value> = BTreeMap::new();
+    let err = |code: &str, message: String| json!({ "code": code, "message": message });
+    let establishment = Finess::parse(&body.establishment)
+        .map_err(|e| errors.insert("establishment", err(e.code(), e.to_string())))
+        .ok();
+    let family_name = PersonName::parse(&body.family_name)
+        .map_err(|e| errors.insert("family_name", err(e.code(), e.to_string())))
+        .ok();
+    let given_names = PersonName::parse(&body.given_names)
+        .map_err(|e| errors.insert("given_names", err(e.code(), e.to_string())))
+        .ok();
+    let birth_date = BirthDate::parse(&body.birth_date, today)
+        .map_err(|e| errors.insert("birth_date", err(e.code(), e.to_string())))
+        .ok();
+    let commune = body
+        .birth_commune
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let country = body
+        .birth_country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let birth_place = match (commune, country) {
+        (Some(commune), None | Some("99100")) => match InseeCommuneCode::parse(commune) {
+            Err(e) => {
+                errors.insert("birth_commune", err(e.code(), e.to_string()));
+                None
+            }
+            // FAQ-R17: an INSEE code, not a postal code; it must be a commune we know.
+            Ok(code) if rpps_places::communes().get(code.as_str()).is_none() => {
+                errors.insert(
+                    "birth_commune",
+                    err(
+                        "birth_commune.unknown",
+                        format!("Aucune commune n'a le code INSEE {code}. Choisissez la commune dans la liste (le code postal n'est pas le code INSEE)."),
+                    ),
+                );
+                None
+            }
+            Ok(code) => Some(BirthPlace::France { commune: code }),
+        },
+        (None, Some(country)) => match InseeCountryCode::parse(country) {
+            Err(e) => {
+                errors.insert("birth_country", err(e.code(), e.to_string()));
+                None
+            }
+            Ok(code) if code.is_france() => {
+                errors.insert(
+                    "birth_commune",
+                    err(
+                        "birth_commune.missing",
+                        "Née ou né en France : indiquez la commune de naissance.".into(),
+                    ),
+                );
+                None
+            }
+            Ok(code) if rpps_places::countries().get(code.as_str()).is_none() => {
+                errors.insert(
+                    "birth_country",
+                    err(
+                        "birth_country.unknown",
+                        format!("Aucun pays n'a le code INSEE {code}."),
+                    ),
+                );
+                None
+            }
+            Ok(code) => Some(BirthPlace::Abroad { country: code }),
+        },
+        (Some(_), Some(_)) => {
+            errors.insert(
+                "birth_country",
+                err("birth_place.both", "Indiquez soit une commune de naissance en France, soit un pays de naissance à l'étranger.".into()),
+            );
+            None
+        }
+        (None, None) => {
+            errors.insert(
+                "birth_commune",
+                err("birth_place.missing", "Indiquez la commune de naissance, ou le pays de naissance pour une naissance à l'étranger.".into()),
+            );
+            None
+        }
+    };
+    match (
+        establishment,
+        family_name,
+        given_names,
+        birth_date,
+        birth_place,
+    ) {
+        (
+            Some(establishment),
+            Some(family_name),
+            Some(given_names),
+            Some(birth_date),
+            Some(birth_place),
+        ) if errors.is_empty() => Ok((
+            CivilStatus {
+                family_name,
+                given_names,
+                birth_date,
+                birth_place,
+            },
+            establishment,
+        )),
+        _ => Err(ApiError::bad_request(
+            "registration.invalid_fields",
+            "Certaines informations sont à corriger : voyez le message sous chaque champ.",
+        )
+        .with_detail(
+            "fields",
+            serde_json::to_value(errors).unwrap_or(Value::Null),
+        )),
+    }
+}
+
+async fn employer_draft(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+    body: Result<Json<EmployerDraftBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
+    manager_establishments(&signed_in)?;
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let (civil, establishment) = parse_civil_status(&body, now.date())?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let draft = RegistrationRequest::new_by_employer(id, &actor, civil, establishment, now)
+        .map_err(transition_error)?;
+    let stored = state
+        .store
+        .create_registration(&draft, &actor.id)
+        .await
+        .map_err(save_error)?;
+    Ok((StatusCode::CREATED, Json(view(&stored.request))).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ValidateBody {
@@ -593,7 +752,10 @@ pub fn router(state: RegistrationsState) -> Router {
             axum::routing::patch(update_draft),
         )
         .route("/api/registrations/{id}/submit", post(submit))
-        .route("/api/manager/registrations", get(pending))
+        .route(
+            "/api/manager/registrations",
+            get(pending).post(employer_draft),
+        )
         .route("/api/manager/registrations/{id}", get(manager_detail))
         .route("/api/manager/registrations/{id}/validate", post(validate))
         .route("/api/manager/registrations/{id}/reject", post(reject))
