@@ -96,6 +96,39 @@ async fn app() -> TestApp {
         .expect("the local application starts")
 }
 
+/// A mailbox of this test's own (tests share the one moto server).
+fn aide_email(app: &TestApp) -> String {
+    format!("aide.{}@example.org", app.options.table_prefix)
+}
+
+/// The emails moto's SES received for `to` (moto keeps the HTML part), waiting up to 20 s for
+/// at least `count` of them: the mailer runs on the stream, asynchronously.
+async fn emails_to(app: &TestApp, to: &str, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", app.options.aws_endpoint))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found: Vec<Value> = data["ses"]["Message"]
+            .as_array()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter(|m| m.to_string().contains(to))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Vec::new()
+}
+
 /// An aide fills and submits a request for establishment A; returns its id.
 async fn aide_submits<'a>(
     app: &'a TestApp,
@@ -111,7 +144,7 @@ async fn aide_submits<'a>(
     let (status, saved) = aide
         .patch(
             &format!("/api/registrations/{id}"),
-            json!({ "email": "aide@example.org", "mobile": "06 12 34 56 78", "establishment": establishment,
+            json!({ "email": aide_email(app), "mobile": "06 12 34 56 78", "establishment": establishment,
                     "start_date": "2026-09-01", "eligibility": "certification" }),
         )
         .await;
@@ -205,6 +238,14 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
     );
     let (_, queue) = manager.get("/api/manager/registrations").await;
     assert_eq!(queue["results"], json!([]));
+
+    // FAQ-R3, R5: the email with the number and the e-CPS date, sent once despite the second
+    // validation call.
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert_eq!(emails.len(), 1, "one email: {emails:?}");
+    let email = emails[0].to_string();
+    assert!(email.contains(&rpps), "{email}");
+    assert!(email.contains("e-CPS"), "{email}");
 }
 
 #[tokio::test]
@@ -237,6 +278,11 @@ async fn a_rejection_reaches_the_aide_with_its_reason() {
     assert_eq!(
         mine["status"]["reason"],
         "Le titre présenté n'est pas dans la liste du décret."
+    );
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert!(
+        emails[0].to_string().contains("pas dans la liste du d"),
+        "{emails:?}"
     );
     // A decided request cannot be decided again.
     let (status, _) = manager

@@ -2,6 +2,8 @@
 //! `/api/`, the frontend build served beside them with the single-page-app fallback, and the
 //! local emulators prepared (tables from the SAM template, the SES identity, demo data).
 
+pub mod streams;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -74,6 +76,15 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
     .ensure_identity()
     .await
     .context("creating the SES identity on the emulator")?;
+    // The stream consumers, as Lambda's event source mappings run them in AWS.
+    let mut mailer = rpps_mailer::state_from_sdk(&config, &sdk);
+    mailer.mailer = mailer.mailer.accepting_unverified_identity();
+    tokio::spawn(streams::follow(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        aws_sdk_dynamodbstreams::Client::new(&sdk),
+        config.registry_table.clone(),
+        mailer,
+    ));
     if options.seed {
         let outcome = rpps_referentials::import::import_finess_extract(
             &store,

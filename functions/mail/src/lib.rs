@@ -1,8 +1,11 @@
-//! The SES v2 adapter. Only what the foundation needs so far: checking that the sending identity
-//! can send (health), and creating it on the local emulator.
+//! The SES v2 adapter: sending the portal's emails (French, HTML and plain text), checking that
+//! the sending identity can send (health), creating it on the local emulator.
+
+pub mod templates;
 
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{DisplayErrorContext, SdkError};
+use aws_sdk_sesv2::types::{Body, Content as SesContent, Destination, EmailContent, Message};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -72,6 +75,47 @@ impl Mailer {
                 identity: self.identity.clone(),
             })
         }
+    }
+
+    /// Sends one email to `to`; returns SES's message id.
+    pub async fn send(
+        &self,
+        to: &[String],
+        content: &templates::Content,
+    ) -> Result<String, MailError> {
+        let part = |data: &str| {
+            SesContent::builder()
+                .data(data)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| MailError::Unavailable {
+                    operation: "SendEmail",
+                    message: e.to_string(),
+                })
+        };
+        let message = Message::builder()
+            .subject(part(&content.subject)?)
+            .body(
+                Body::builder()
+                    .html(part(&content.html)?)
+                    .text(part(&content.text)?)
+                    .build(),
+            )
+            .build();
+        let out = self
+            .client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(
+                Destination::builder()
+                    .set_to_addresses(Some(to.to_vec()))
+                    .build(),
+            )
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(|e| unavailable("SendEmail", e))?;
+        Ok(out.message_id().unwrap_or_default().to_owned())
     }
 
     /// Creates the sending identity unless it exists. For the local emulator only: in AWS the

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod counter;
+pub mod deliveries;
 mod error;
 pub mod establishments;
 pub mod keys;
@@ -20,6 +21,7 @@ pub mod sessions;
 use aws_sdk_dynamodb::Client;
 
 pub use audit::AuditEntry;
+pub use deliveries::DeliveryClaim;
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};

@@ -1,0 +1,257 @@
+//! The mailer: consumes the outbox events that DynamoDB Streams delivers (in AWS) or that the
+//! local runner replays (locally), and sends each event's email once (FAQ-R3, R5).
+//!
+//! - `rpps.allocated` → the professional: their RPPS number and the e-CPS date;
+//! - `registration.rejected` → the applicant: the manager's reason;
+//! - other events: nothing to send (the managers' notification needs their addresses, which the
+//!   designation does not record yet).
+//!
+//! Each email is sent at most once per event, whatever the redeliveries: a delivery marker is
+//! claimed before sending and completed after (`rpps_store::deliveries`). A failure leaves the
+//! event to be retried (the stream retries it, then its dead-letter queue keeps it).
+
+use rpps_domain::{RegistrationRequest, Validation};
+use rpps_mail::{Mailer, templates};
+use rpps_store::{DeliveryClaim, OutboxEvent, Store};
+use serde::Deserialize;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+pub const CONSUMER: &str = "mailer";
+const LEASE: Duration = Duration::minutes(5);
+
+#[derive(Clone)]
+pub struct MailerState {
+    pub store: Store,
+    pub mailer: Mailer,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Sent { to: String, message_id: String },
+    AlreadySent,
+    NothingToSend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("another delivery of this event is in progress")]
+    InProgress,
+    #[error("the event cannot be read: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] rpps_store::StoreError),
+    #[error(transparent)]
+    Mail(#[from] rpps_mail::MailError),
+}
+
+#[derive(Deserialize)]
+struct Rejected {
+    request_id: String,
+    reason: String,
+}
+
+/// "le 28/11/2026 à 10 h 15" (Paris time in winter; the offset is fixed to keep this simple).
+pub fn french_datetime(at: OffsetDateTime) -> String {
+    let paris = at.to_offset(UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC));
+    format!(
+        "{:02}/{:02}/{} à {} h {:02}",
+        paris.day(),
+        u8::from(paris.month()),
+        paris.year(),
+        paris.hour(),
+        paris.minute()
+    )
+}
+
+async fn request(store: &Store, id: &str) -> Result<RegistrationRequest, MailerError> {
+    store
+        .registration(id)
+        .await?
+        .map(|s| s.request)
+        .ok_or_else(|| MailerError::Malformed(format!("no request {id}")))
+}
+
+/// What an event asks to send, if anything: (recipient, content).
+async fn compose(
+    store: &Store,
+    event: &OutboxEvent,
+) -> Result<Option<(String, templates::Content)>, MailerError> {
+    match event.kind.as_str() {
+        "rpps.allocated" => {
+            let validation: Validation = serde_json::from_str(&event.payload)
+                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+            let request = request(store, &validation.request_id).await?;
+            let Some(contact) = request.contact() else {
+                return Ok(None);
+            };
+            let civil = request.civil_status();
+            let content = templates::rpps_allocated(
+                civil.given_names.as_str(),
+                civil.family_name.as_str(),
+                validation.rpps.as_str(),
+                &french_datetime(validation.validated_at + Duration::hours(48)),
+            );
+            Ok(Some((contact.email.as_str().to_owned(), content)))
+        }
+        "registration.rejected" => {
+            let rejected: Rejected = serde_json::from_str(&event.payload)
+                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+            let request = request(store, &rejected.request_id).await?;
+            let Some(contact) = request.contact() else {
+                return Ok(None);
+            };
+            let civil = request.civil_status();
+            let content = templates::request_rejected(
+                civil.given_names.as_str(),
+                civil.family_name.as_str(),
+                &rejected.reason,
+            );
+            Ok(Some((contact.email.as_str().to_owned(), content)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Sends the email of one event, once.
+pub async fn deliver(
+    state: &MailerState,
+    event: &OutboxEvent,
+    now: OffsetDateTime,
+) -> Result<Outcome, MailerError> {
+    let Some((to, content)) = compose(&state.store, event).await? else {
+        return Ok(Outcome::NothingToSend);
+    };
+    match state
+        .store
+        .claim_delivery(CONSUMER, &event.id, now, LEASE)
+        .await?
+    {
+        DeliveryClaim::Done => return Ok(Outcome::AlreadySent),
+        DeliveryClaim::InProgress => return Err(MailerError::InProgress),
+        DeliveryClaim::Acquired => {}
+    }
+    match state.mailer.send(std::slice::from_ref(&to), &content).await {
+        Ok(message_id) => {
+            state.store.complete_delivery(CONSUMER, &event.id).await?;
+            tracing::info!(event = %event.id, kind = %event.kind, "email sent");
+            Ok(Outcome::Sent { to, message_id })
+        }
+        Err(e) => {
+            if let Err(release) = state.store.release_delivery(CONSUMER, &event.id).await {
+                tracing::warn!(error = %release, "delivery lease not released");
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// The outbox events of a DynamoDB Streams batch (the Lambda event JSON), with each record's
+/// sequence number (to report failures one by one: `ReportBatchItemFailures`). Records that are
+/// not outbox inserts are `None`.
+pub fn outbox_events(batch: &Value) -> Vec<(String, Option<OutboxEvent>)> {
+    let Some(records) = batch.get("Records").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .map(|record| {
+            let sequence = record
+                .pointer("/dynamodb/SequenceNumber")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let insert = record.get("eventName").and_then(Value::as_str) == Some("INSERT");
+            let event = record
+                .pointer("/dynamodb/NewImage")
+                .and_then(Value::as_object)
+                .filter(|_| insert)
+                .filter(|image| {
+                    image
+                        .get("PK")
+                        .and_then(|v| v.get("S"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|pk| pk.starts_with("OUTBOX#"))
+                })
+                .and_then(|image| {
+                    // Outbox items hold strings only: {"S": "…"} → "…".
+                    let plain: serde_json::Map<String, Value> = image
+                        .iter()
+                        .filter_map(|(k, v)| v.get("S").map(|s| (k.clone(), s.clone())))
+                        .collect();
+                    serde_json::from_value(Value::Object(plain)).ok()
+                });
+            (sequence, event)
+        })
+        .collect()
+}
+
+/// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
+pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
+    let mut failures = Vec::new();
+    for (sequence, event) in outbox_events(batch) {
+        let Some(event) = event else { continue };
+        if let Err(e) = deliver(state, &event, OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = %e, event = %event.id, "email not sent; the record will be retried");
+            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
+            // Records after a failure are retried too (ordering within a shard).
+            break;
+        }
+    }
+    serde_json::json!({ "batchItemFailures": failures })
+}
+
+pub async fn state_from_env() -> anyhow::Result<MailerState> {
+    let config = rpps_api::Config::from_env()?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk))
+}
+
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> MailerState {
+    MailerState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+        mailer: Mailer::new(
+            aws_sdk_sesv2::Client::new(sdk),
+            config.mail_from.clone(),
+            config.mail_identity.clone(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_inserts_are_read_from_a_stream_batch_and_the_rest_ignored() {
+        let batch = serde_json::json!({ "Records": [
+            { "eventName": "INSERT", "dynamodb": { "SequenceNumber": "1", "NewImage": {
+                "PK": { "S": "OUTBOX#e1" }, "SK": { "S": "EVENT" }, "id": { "S": "e1" }, "kind": { "S": "rpps.allocated" },
+                "subject": { "S": "REQ#r1" }, "payload": { "S": "{}" }, "at": { "S": "2026-11-26T09:00:00Z" },
+                "expires_at": { "N": "1795683600" } } } },
+            { "eventName": "INSERT", "dynamodb": { "SequenceNumber": "2", "NewImage": { "PK": { "S": "REQ#r1" } } } },
+            { "eventName": "REMOVE", "dynamodb": { "SequenceNumber": "3", "OldImage": { "PK": { "S": "OUTBOX#e0" } } } }
+        ]});
+        let events = outbox_events(&batch);
+        assert_eq!(events.len(), 3);
+        let first = events[0].1.as_ref().expect("the outbox insert");
+        assert_eq!(
+            (first.id.as_str(), first.kind.as_str()),
+            ("e1", "rpps.allocated")
+        );
+        assert!(events[1].1.is_none() && events[2].1.is_none());
+        assert_eq!(events[2].0, "3");
+    }
+
+    #[test]
+    fn dates_read_the_french_way() {
+        let at = time::macros::datetime!(2026-11-28 09:15 UTC);
+        assert_eq!(french_datetime(at), "28/11/2026 à 10 h 15");
+    }
+}

@@ -1,0 +1,132 @@
+//! At-most-once side effects for event consumers (an email per event): a delivery marker
+//! `DELIVERY#<consumer>#<event id>` / `DELIVERY` taken with a lease before acting and marked done
+//! after. A duplicate delivery finds it done (skipped) or in progress (retried later); a consumer
+//! that died mid-way loses its lease after `lease` and the next attempt acts again.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::{Duration, OffsetDateTime};
+
+use crate::{Store, StoreError, keys};
+
+/// Markers are kept a month, far longer than any redelivery.
+const RETENTION: Duration = Duration::days(30);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryClaim {
+    /// Go ahead, then call `complete_delivery`.
+    Acquired,
+    /// Already done: skip.
+    Done,
+    /// Someone else is doing it right now: retry later.
+    InProgress,
+}
+
+fn key(consumer: &str, event_id: &str) -> String {
+    format!("DELIVERY#{consumer}#{event_id}")
+}
+
+impl Store {
+    pub async fn claim_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<DeliveryClaim, StoreError> {
+        let pk = key(consumer, event_id);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.registry)
+            .item(keys::PK, AttributeValue::S(pk.clone()))
+            .item(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .item("state", AttributeValue::S("in_progress".into()))
+            .item(
+                "lease_until",
+                AttributeValue::N((now + lease).unix_timestamp().to_string()),
+            )
+            .item(
+                "expires_at",
+                AttributeValue::N((now + RETENTION).unix_timestamp().to_string()),
+            )
+            .condition_expression(
+                "attribute_not_exists(PK) OR (#state = :in_progress AND lease_until < :now)",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(now.unix_timestamp().to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(DeliveryClaim::Acquired),
+            Err(e) => match StoreError::from_sdk("PutItem(delivery)", e) {
+                StoreError::Conflict { .. } => {
+                    let out = self
+                        .client
+                        .get_item()
+                        .table_name(&self.tables.registry)
+                        .key(keys::PK, AttributeValue::S(pk))
+                        .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+                        .consistent_read(true)
+                        .send()
+                        .await
+                        .map_err(|e| StoreError::from_sdk("GetItem(delivery)", e))?;
+                    let done = out
+                        .item
+                        .as_ref()
+                        .and_then(|i| i.get("state"))
+                        .and_then(|s| s.as_s().ok())
+                        .is_some_and(|s| s == "done");
+                    Ok(if done {
+                        DeliveryClaim::Done
+                    } else {
+                        DeliveryClaim::InProgress
+                    })
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    pub async fn complete_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
+            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .update_expression("SET #state = :done REMOVE lease_until")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery)", e))?;
+        Ok(())
+    }
+
+    /// Gives the lease back after a failed attempt, so a retry need not wait for it.
+    pub async fn release_delivery(&self, consumer: &str, event_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
+            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .condition_expression("#state = :in_progress")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("DeleteItem(delivery)", e))
+            .map(|_| ())
+            .or_else(|e| match e {
+                StoreError::Conflict { .. } => Ok(()),
+                other => Err(other),
+            })
+    }
+}
