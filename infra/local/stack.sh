@@ -5,6 +5,7 @@
 #   infra/local/stack.sh run    # moto + the local runner on http://127.0.0.1:${PORT:-8080}
 #   infra/local/stack.sh test   # moto + fmt, clippy and every test of the workspace
 #   infra/local/stack.sh bench  # moto + release builds + the benchmarks of docs/PERFORMANCE.md
+#   infra/local/stack.sh package  # every Lambda function for arm64, zipped for `sam deploy`
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -12,6 +13,12 @@ cd "$ROOT"
 STATE="$ROOT/.local"
 VENV="$ROOT/.venv/moto"
 MOTO_VERSION="5.2.5"
+# The deployment tools, in a virtualenv of their own (aws-sam-cli would downgrade moto's boto3).
+DEPLOY_VENV="$ROOT/.venv/deploy"
+# cfn-lint and sam for the template's checks (`make test`), cargo-lambda (brings zig, the cross
+# linker) for `make package`: one pinned set, so neither command reinstalls after the other.
+DEPLOY_TOOLS="cfn-lint==1.58.0 aws-sam-cli==1.170.0 cargo-lambda==1.9.2"
+export SAM_CLI_TELEMETRY=0
 mkdir -p "$STATE"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -25,11 +32,34 @@ setup() {
     log "adding rustfmt and clippy"
     rustup component add rustfmt clippy
   fi
-  if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/pip" show moto 2>/dev/null | grep -q "^Version: $MOTO_VERSION$"; then
+  if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/pip" show moto 2>/dev/null | grep "^Version: $MOTO_VERSION$" >/dev/null; then
     log "installing moto $MOTO_VERSION into .venv/moto"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
+}
+
+# Installs DEPLOY_TOOLS into .venv/deploy unless that exact set is already there (a stamp file:
+# the second run costs nothing).
+setup_deploy_tools() {
+  local wanted="$DEPLOY_TOOLS"
+  local stamp="$DEPLOY_VENV/rpps-installed.txt"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$DEPLOY_VENV/bin/sam" ]; then
+    return 0
+  fi
+  log "installing $wanted into .venv/deploy"
+  [ -x "$DEPLOY_VENV/bin/pip" ] || python3 -m venv "$DEPLOY_VENV"
+  # shellcheck disable=SC2086 # one word per package
+  "$DEPLOY_VENV/bin/pip" install --quiet --disable-pip-version-check $wanted
+  printf '%s' "$wanted" >"$stamp"
+}
+
+# The SAM template passes both linters (offline, about 3 s).
+lint_template() {
+  setup_deploy_tools
+  log "cfn-lint and sam validate --lint (infra/template.yaml)"
+  "$DEPLOY_VENV/bin/cfn-lint" -- infra/template.yaml
+  "$DEPLOY_VENV/bin/sam" validate --lint --template infra/template.yaml --region eu-west-3
 }
 
 free_port() {
@@ -86,6 +116,7 @@ cmd_test() {
   setup
   start_moto "$(free_port)"
   export RPPS_TEST_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
+  lint_template
   log "cargo fmt --check"
   cargo fmt --all -- --check
   log "cargo clippy (warnings are errors)"
@@ -112,10 +143,45 @@ cmd_bench() {
   cargo bench -p rpps-places --bench commune_search
 }
 
+# The Lambda functions of the template (Metadata.BuildProperties.Binary), built once together
+# for arm64 by cargo-lambda into target/lambda/<binary>/bootstrap.zip, the CodeUri of each.
+cmd_package() {
+  setup
+  setup_deploy_tools
+  if ! rustup target list --installed | grep -x aarch64-unknown-linux-gnu >/dev/null; then
+    log "adding the Rust target aarch64-unknown-linux-gnu"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+  local binaries=() bins=()
+  mapfile -t binaries < <(sed -n 's/^ *Binary: *\([A-Za-z0-9_-]*\) *$/\1/p' infra/template.yaml)
+  if [ "${#binaries[@]}" -eq 0 ]; then
+    echo "no Metadata.BuildProperties.Binary in infra/template.yaml" >&2
+    exit 1
+  fi
+  for binary in "${binaries[@]}"; do bins+=(--bin "$binary"); done
+  local lambda_dir="$ROOT/target/lambda"
+  log "cargo lambda build --release --arm64 (${binaries[*]})"
+  local start=$SECONDS
+  # `cargo lambda` and zig (through the virtualenv's python, package ziglang) from .venv/deploy.
+  PATH="$DEPLOY_VENV/bin:$PATH" cargo lambda build --release --arm64 \
+    --output-format zip --lambda-dir "$lambda_dir" "${bins[@]}"
+  log "built in $((SECONDS - start)) s; zipped sizes (target: at most 3 MB = 3,000,000 bytes each)"
+  local over=0 size
+  for binary in "${binaries[@]}"; do
+    size=$(stat -c %s "$lambda_dir/$binary/bootstrap.zip")
+    printf '  %-24s %10d bytes  %5.2f MB  %s\n' "$binary" "$size" \
+      "$(awk "BEGIN { print $size / 1000000 }")" "target/lambda/$binary/bootstrap.zip"
+    [ "$size" -le 3000000 ] || over=1
+  done
+  [ "$over" -eq 0 ] || log "warning: a function is over 3 MB zipped"
+  log "ready for: sam deploy --template-file infra/template.yaml … (docs/DEPLOY.md)"
+}
+
 case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
+  package) cmd_package ;;
   setup) setup ;;
-  *) echo "usage: $0 run|test|bench|setup" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|bench|package|setup" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod lambda;
 pub mod query;
+pub mod routes;
 
 pub use config::Config;
 pub use error::ApiError;

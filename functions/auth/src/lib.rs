@@ -582,6 +582,19 @@ async fn session(State(state): State<AuthState>, headers: HeaderMap) -> Result<R
     Ok(no_store(Json(view).into_response()))
 }
 
+/// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
+/// function must be exactly these (checked by `tests/tests/template.rs`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/auth/franceconnect/login"),
+    ("GET", "/api/auth/franceconnect/callback"),
+    ("GET", "/api/auth/psc/login"),
+    ("GET", "/api/auth/psc/callback"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/auth/logged-out"),
+    ("GET", "/api/auth/problem"),
+    ("GET", "/api/session"),
+];
+
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
 pub fn router(state: AuthState) -> Router {
     Router::new()
@@ -634,5 +647,40 @@ pub fn state_from_parts(
         ),
         providers: Arc::new(Providers::new(franceconnect, psc)),
         public_origin,
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    use rpps_identity::{OidcClientConfig, SecretString};
+
+    use super::config;
+
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::Config {
+            registry_table: "routes-test-registry".into(),
+            sessions_table: "routes-test-sessions".into(),
+            mail_from: "no-reply@rpps-plus.localhost".into(),
+            mail_identity: "no-reply@rpps-plus.localhost".into(),
+        };
+        // Nothing listens on port 1: a handler that reaches AWS fails at once.
+        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let origin = "http://127.0.0.1:1";
+        let provider = |path: &str| {
+            let issuer = format!("{origin}/{path}");
+            let secret = SecretString::from("routes-test".to_owned());
+            let callback = config::callback_uri(origin, path);
+            let logout = config::post_logout_uri(origin);
+            (issuer, secret, callback, logout)
+        };
+        let (issuer, secret, callback, logout) = provider("franceconnect");
+        let franceconnect =
+            OidcClientConfig::franceconnect(issuer, "routes-test", secret, callback, logout);
+        let (issuer, secret, callback, logout) = provider("psc");
+        let psc = OidcClientConfig::psc(issuer, "routes-test", secret, callback, logout);
+        let state = super::state_from_parts(&config, &sdk, origin.into(), franceconnect, psc);
+        let unserved = rpps_api::routes::unserved(super::router(state), super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
     }
 }

@@ -94,6 +94,10 @@ async fn health(State(state): State<HealthState>) -> Response {
     response
 }
 
+/// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
+/// function must be exactly these (checked by `tests/tests/template.rs`).
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/health")];
+
 /// The function's routes.
 pub fn router(state: HealthState) -> Router {
     Router::new()
@@ -122,5 +126,23 @@ pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) ->
             config.mail_from.clone(),
             config.mail_identity.clone(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::Config {
+            registry_table: "routes-test-registry".into(),
+            sessions_table: "routes-test-sessions".into(),
+            mail_from: "no-reply@rpps-plus.localhost".into(),
+            mail_identity: "no-reply@rpps-plus.localhost".into(),
+        };
+        // Nothing listens on port 1: a handler that reaches AWS fails at once.
+        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let router = super::router(super::state_from_sdk(&config, &sdk));
+        let unserved = rpps_api::routes::unserved(router, super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
     }
 }

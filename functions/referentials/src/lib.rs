@@ -199,6 +199,14 @@ async fn establishments(
     }))
 }
 
+/// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
+/// function must be exactly these (checked by `tests/tests/template.rs`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/communes"),
+    ("GET", "/api/countries"),
+    ("GET", "/api/establishments"),
+];
+
 /// The function's routes (without fallback: the Lambda entry and the local runner add it).
 pub fn router(state: ReferentialsState) -> Router {
     Router::new()
@@ -266,5 +274,23 @@ mod tests {
     fn anything_else_is_a_name() {
         assert_eq!(Q::classify("ch fleyriat"), Q::Name("ch fleyriat".into()));
         assert_eq!(Q::classify("SAAD 15"), Q::Name("SAAD 15".into()));
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::Config {
+            registry_table: "routes-test-registry".into(),
+            sessions_table: "routes-test-sessions".into(),
+            mail_from: "no-reply@rpps-plus.localhost".into(),
+            mail_identity: "no-reply@rpps-plus.localhost".into(),
+        };
+        // Nothing listens on port 1: a handler that reaches AWS fails at once.
+        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let router = super::router(super::state_from_sdk(&config, &sdk));
+        let unserved = rpps_api::routes::unserved(router, super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
     }
 }

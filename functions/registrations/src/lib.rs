@@ -742,6 +742,20 @@ async fn reject(
     Ok(Json(view(&saved.request)).into_response())
 }
 
+/// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
+/// function must be exactly these (checked by `tests/tests/template.rs`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/registrations"),
+    ("GET", "/api/registrations/mine"),
+    ("PATCH", "/api/registrations/{id}"),
+    ("POST", "/api/registrations/{id}/submit"),
+    ("GET", "/api/manager/registrations"),
+    ("POST", "/api/manager/registrations"),
+    ("GET", "/api/manager/registrations/{id}"),
+    ("POST", "/api/manager/registrations/{id}/validate"),
+    ("POST", "/api/manager/registrations/{id}/reject"),
+];
+
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
 pub fn router(state: RegistrationsState) -> Router {
     Router::new()
@@ -785,5 +799,23 @@ pub fn state_from_sdk(
             },
         ),
         public_origin,
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::Config {
+            registry_table: "routes-test-registry".into(),
+            sessions_table: "routes-test-sessions".into(),
+            mail_from: "no-reply@rpps-plus.localhost".into(),
+            mail_identity: "no-reply@rpps-plus.localhost".into(),
+        };
+        // Nothing listens on port 1: a handler that reaches AWS fails at once.
+        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let state = super::state_from_sdk(&config, &sdk, "http://127.0.0.1:1".into());
+        let unserved = rpps_api::routes::unserved(super::router(state), super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
     }
 }
