@@ -171,6 +171,22 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
     let (aide, id) =
         aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
 
+    // FAQ-R11: the managers of establishment A who have an address are told, with the link to
+    // the request (found by its id: tests share one moto and these managers' mailboxes).
+    let told = emails_to(&app, &format!("/gestionnaire/demandes/{id}"), 1).await;
+    assert_eq!(told.len(), 1, "one email to the managers: {told:?}");
+    let told = told[0].to_string();
+    for address in [
+        "elise.marchand@etablissement-a.localhost",
+        "loic.lefloch@etablissements-a-b.localhost",
+    ] {
+        assert!(told.contains(address), "{address} in {told}");
+    }
+    assert!(
+        told.contains("N&#39;Diaye") || told.contains("N'Diaye"),
+        "{told}"
+    );
+
     let manager = Browser::sign_in(
         &app,
         "/api/auth/psc/login?profil=gestionnaire",
@@ -246,6 +262,32 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
     let email = emails[0].to_string();
     assert!(email.contains(&rpps), "{email}");
     assert!(email.contains("e-CPS"), "{email}");
+
+    // Item 7: the timeline shows the number sent (recorded by the mailer just after SES took it).
+    let mut steps = Vec::new();
+    for _ in 0..50 {
+        let (_, mine) = aide.get("/api/registrations/mine").await;
+        steps = mine["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap().to_owned())
+            .collect();
+        if steps.iter().any(|s| s == "number_sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        steps,
+        [
+            "created",
+            "submitted",
+            "validated",
+            "number_sent",
+            "ecps_activable"
+        ]
+    );
 }
 
 #[tokio::test]

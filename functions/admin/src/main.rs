@@ -40,6 +40,9 @@ enum Command {
         finess: String,
         #[arg(long)]
         national_id: String,
+        /// The address where the manager is told of new requests (FAQ-R11).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Revokes a designation.
     RevokeManager {
@@ -113,10 +116,22 @@ async fn main() -> anyhow::Result<()> {
         Command::DesignateManager {
             finess: f,
             national_id: id,
+            email,
         } => {
             let operator = format!("operator:{}", args.operator);
+            let email = email
+                .map(|raw| {
+                    rpps_domain::Email::parse(&raw)
+                        .map_err(|e| anyhow::anyhow!("email {raw:?}: {e}"))
+                })
+                .transpose()?;
+            if email.is_none() {
+                eprintln!(
+                    "note: without --email this manager is not told of new requests by email"
+                );
+            }
             let designation = store
-                .designate_manager(&finess(&f)?, &national_id(&id)?, &operator)
+                .designate_manager(&finess(&f)?, &national_id(&id)?, email.as_ref(), &operator)
                 .await?;
             println!("{}", serde_json::to_string_pretty(&designation)?);
         }
@@ -133,8 +148,11 @@ async fn main() -> anyhow::Result<()> {
         Command::ListManagers { finess: f } => {
             for m in store.managers_of(&finess(&f)?).await? {
                 println!(
-                    "{}\t{}\t{}",
-                    m.national_id, m.designated_by, m.designated_at
+                    "{}\t{}\t{}\t{}",
+                    m.national_id,
+                    m.email.as_ref().map_or("(no email)", |e| e.as_str()),
+                    m.designated_by,
+                    m.designated_at
                 );
             }
         }

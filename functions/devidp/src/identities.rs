@@ -82,6 +82,9 @@ pub struct PscTestIdentity {
     /// Not a PSC claim: the establishments (FINESS) the local seed should designate this
     /// person manager of. Designation is the portal's business, not the provider's.
     pub seed_manager_of: &'static [&'static str],
+    /// Not a PSC claim either: the address the local seed records with those designations, where
+    /// new requests are announced (FAQ-R11).
+    pub seed_email: Option<&'static str>,
 }
 
 const SITE_A: PscTestActivity = PscTestActivity {
@@ -160,6 +163,7 @@ static PSC: [PscTestIdentity; 4] = [
             ..SITE_B
         }],
         seed_manager_of: &[],
+        seed_email: None,
     },
     PscTestIdentity {
         id: PSC_MANAGER_A,
@@ -172,6 +176,7 @@ static PSC: [PscTestIdentity; 4] = [
         rpps: None,
         activities: &[SITE_A],
         seed_manager_of: &[FINESS_A],
+        seed_email: Some("elise.marchand@etablissement-a.localhost"),
     },
     PscTestIdentity {
         id: PSC_MANAGER_A_B,
@@ -184,6 +189,7 @@ static PSC: [PscTestIdentity; 4] = [
         rpps: None,
         activities: &[SITE_A, SITE_B],
         seed_manager_of: &[FINESS_A, FINESS_B],
+        seed_email: Some("loic.lefloch@etablissements-a-b.localhost"),
     },
     PscTestIdentity {
         id: PSC_CARTE_NON_GESTIONNAIRE,
@@ -196,6 +202,7 @@ static PSC: [PscTestIdentity; 4] = [
         rpps: None,
         activities: &[SITE_A],
         seed_manager_of: &[],
+        seed_email: None,
     },
 ];
 

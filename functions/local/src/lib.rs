@@ -77,7 +77,7 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
     .await
     .context("creating the SES identity on the emulator")?;
     // The stream consumers, as Lambda's event source mappings run them in AWS.
-    let mut mailer = rpps_mailer::state_from_sdk(&config, &sdk);
+    let mut mailer = rpps_mailer::state_from_sdk(&config, &sdk, &options.public_origin);
     mailer.mailer = mailer.mailer.accepting_unverified_identity();
     tokio::spawn(streams::follow(
         aws_sdk_dynamodb::Client::new(&sdk),
@@ -109,10 +109,14 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
 async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
     const SEED: &str = "operator:local-seed";
     for identity in rpps_devidp::psc_identities() {
+        let email = identity
+            .seed_email
+            .map(rpps_domain::Email::parse)
+            .transpose()?;
         for finess in identity.seed_manager_of {
             let finess = rpps_domain::Finess::parse(finess)?;
             match store
-                .designate_manager(&finess, identity.national_id, SEED)
+                .designate_manager(&finess, identity.national_id, email.as_ref(), SEED)
                 .await
             {
                 Ok(_) | Err(rpps_store::DesignationError::AlreadyDesignated { .. }) => {}

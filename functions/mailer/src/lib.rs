@@ -1,10 +1,11 @@
 //! The mailer: consumes the outbox events that DynamoDB Streams delivers (in AWS) or that the
 //! local runner replays (locally), and sends each event's email once (FAQ-R3, R5).
 //!
+//! - `registration.submitted` → the managers of the chosen establishment who have an address
+//!   on their designation: a request waits for them, with the link to it (FAQ-R11);
 //! - `rpps.allocated` → the professional: their RPPS number and the e-CPS date;
 //! - `registration.rejected` → the applicant: the manager's reason;
-//! - other events: nothing to send (the managers' notification needs their addresses, which the
-//!   designation does not record yet).
+//! - other events: nothing to send.
 //!
 //! Each email is sent at most once per event, whatever the redeliveries: a delivery marker is
 //! claimed before sending and completed after (`rpps_store::deliveries`). A failure leaves the
@@ -12,7 +13,7 @@
 
 use rpps_domain::{RegistrationRequest, Validation};
 use rpps_mail::{Mailer, templates};
-use rpps_store::{DeliveryClaim, OutboxEvent, Store};
+use rpps_store::{DeliveryClaim, Milestone, OutboxEvent, Store};
 use serde::Deserialize;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -24,11 +25,13 @@ const LEASE: Duration = Duration::minutes(5);
 pub struct MailerState {
     pub store: Store,
     pub mailer: Mailer,
+    /// The site's origin (`https://…`, no trailing slash), for the links in the emails.
+    pub public_origin: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Sent { to: String, message_id: String },
+    Sent { to: Vec<String>, message_id: String },
     AlreadySent,
     NothingToSend,
 }
@@ -43,6 +46,11 @@ pub enum MailerError {
     Store(#[from] rpps_store::StoreError),
     #[error(transparent)]
     Mail(#[from] rpps_mail::MailError),
+}
+
+#[derive(Deserialize)]
+struct Submitted {
+    request_id: String,
 }
 
 #[derive(Deserialize)]
@@ -72,12 +80,56 @@ async fn request(store: &Store, id: &str) -> Result<RegistrationRequest, MailerE
         .ok_or_else(|| MailerError::Malformed(format!("no request {id}")))
 }
 
-/// What an event asks to send, if anything: (recipient, content).
+/// What an event asks to send, if anything: (recipients, content).
 async fn compose(
-    store: &Store,
+    state: &MailerState,
     event: &OutboxEvent,
-) -> Result<Option<(String, templates::Content)>, MailerError> {
+) -> Result<Option<(Vec<String>, templates::Content)>, MailerError> {
+    let store = &state.store;
     match event.kind.as_str() {
+        "registration.submitted" => {
+            let submitted: Submitted = serde_json::from_str(&event.payload)
+                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+            let request = request(store, &submitted.request_id).await?;
+            let Some(finess) = request.establishment() else {
+                return Err(MailerError::Malformed(format!(
+                    "request {} was submitted without an establishment",
+                    submitted.request_id
+                )));
+            };
+            let managers: Vec<String> = store
+                .managers_of(finess)
+                .await?
+                .into_iter()
+                .filter_map(|m| m.email.map(|e| e.as_str().to_owned()))
+                .collect();
+            if managers.is_empty() {
+                tracing::warn!(
+                    finess = %finess,
+                    "no manager of this establishment has an email address: nobody told"
+                );
+                return Ok(None);
+            }
+            let establishment = store.establishment(finess).await?.map_or_else(
+                || finess.to_string(),
+                |e| format!("{} ({finess})", e.long_name),
+            );
+            let civil = request.civil_status();
+            let content = templates::new_request(
+                &establishment,
+                &format!(
+                    "{} {}",
+                    civil.given_names.as_str(),
+                    civil.family_name.as_str()
+                ),
+                &format!(
+                    "{}/gestionnaire/demandes/{}",
+                    state.public_origin,
+                    request.id()
+                ),
+            );
+            Ok(Some((managers, content)))
+        }
         "rpps.allocated" => {
             let validation: Validation = serde_json::from_str(&event.payload)
                 .map_err(|e| MailerError::Malformed(e.to_string()))?;
@@ -92,7 +144,7 @@ async fn compose(
                 validation.rpps.as_str(),
                 &french_datetime(validation.validated_at + Duration::hours(48)),
             );
-            Ok(Some((contact.email.as_str().to_owned(), content)))
+            Ok(Some((vec![contact.email.as_str().to_owned()], content)))
         }
         "registration.rejected" => {
             let rejected: Rejected = serde_json::from_str(&event.payload)
@@ -107,10 +159,18 @@ async fn compose(
                 civil.family_name.as_str(),
                 &rejected.reason,
             );
-            Ok(Some((contact.email.as_str().to_owned(), content)))
+            Ok(Some((vec![contact.email.as_str().to_owned()], content)))
         }
         _ => Ok(None),
     }
+}
+
+/// The request whose RPPS number an event's email carries.
+fn number_sent_for(event: &OutboxEvent) -> Option<String> {
+    (event.kind == "rpps.allocated")
+        .then(|| serde_json::from_str::<Validation>(&event.payload).ok())
+        .flatten()
+        .map(|v| v.request_id)
 }
 
 /// Sends the email of one event, once.
@@ -119,7 +179,7 @@ pub async fn deliver(
     event: &OutboxEvent,
     now: OffsetDateTime,
 ) -> Result<Outcome, MailerError> {
-    let Some((to, content)) = compose(&state.store, event).await? else {
+    let Some((to, content)) = compose(state, event).await? else {
         return Ok(Outcome::NothingToSend);
     };
     match state
@@ -131,9 +191,20 @@ pub async fn deliver(
         DeliveryClaim::InProgress => return Err(MailerError::InProgress),
         DeliveryClaim::Acquired => {}
     }
-    match state.mailer.send(std::slice::from_ref(&to), &content).await {
+    match state.mailer.send(&to, &content).await {
         Ok(message_id) => {
             state.store.complete_delivery(CONSUMER, &event.id).await?;
+            if let Some(request_id) = number_sent_for(event) {
+                // The timeline's "number sent" step; the email itself is out, so a failure
+                // here is only logged (the step is informative, the email is what matters).
+                if let Err(e) = state
+                    .store
+                    .record_milestone(&request_id, Milestone::NumberSent, now)
+                    .await
+                {
+                    tracing::warn!(error = %e, request = %request_id, "number-sent step not recorded");
+                }
+            }
             tracing::info!(event = %event.id, kind = %event.kind, "email sent");
             Ok(Outcome::Sent { to, message_id })
         }
@@ -203,12 +274,19 @@ pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
 
 pub async fn state_from_env() -> anyhow::Result<MailerState> {
     let config = rpps_api::Config::from_env()?;
+    let public_origin = std::env::var("RPPS_PUBLIC_ORIGIN")
+        .map_err(|_| anyhow::anyhow!("environment variable RPPS_PUBLIC_ORIGIN is not set"))?;
     let sdk = rpps_api::aws::from_env().await;
-    Ok(state_from_sdk(&config, &sdk))
+    Ok(state_from_sdk(&config, &sdk, &public_origin))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> MailerState {
+pub fn state_from_sdk(
+    config: &rpps_api::Config,
+    sdk: &aws_config::SdkConfig,
+    public_origin: &str,
+) -> MailerState {
     MailerState {
+        public_origin: public_origin.trim_end_matches('/').to_owned(),
         store: Store::new(
             aws_sdk_dynamodb::Client::new(sdk),
             rpps_store::Tables {

@@ -116,7 +116,9 @@ fn not_found() -> ApiError {
 }
 
 /// What the person sees of a request: its data, what is missing, and its timeline.
-pub fn view(request: &RegistrationRequest) -> Value {
+pub fn view(stored: &StoredRegistration) -> Value {
+    let request = &stored.request;
+    let milestones = &stored.milestones;
     let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
     let mut timeline = vec![json!({ "step": "created", "at": request.created_at() })];
     if let Some(at) = request.submitted_at() {
@@ -125,6 +127,12 @@ pub fn view(request: &RegistrationRequest) -> Value {
     match (request.status(), request.decided_at()) {
         (RegistrationStatus::Validated { rpps }, Some(at)) => {
             timeline.push(json!({ "step": "validated", "at": at, "rpps": rpps }));
+            if let Some(at) = milestones.number_sent_at {
+                timeline.push(json!({ "step": "number_sent", "at": at }));
+            }
+            if let Some(at) = milestones.published_at {
+                timeline.push(json!({ "step": "published", "at": at }));
+            }
             // FAQ-R5: the e-CPS can be activated 48 hours after allocation.
             timeline.push(json!({ "step": "ecps_activable", "from": at + ECPS_DELAY }));
         }
@@ -178,7 +186,7 @@ async fn start_draft(
         .create_registration(&draft, &actor.id)
         .await
         .map_err(save_error)?;
-    Ok((StatusCode::CREATED, Json(view(&stored.request))).into_response())
+    Ok((StatusCode::CREATED, Json(view(&stored))).into_response())
 }
 
 async fn my_registration(
@@ -200,7 +208,7 @@ async fn my_registration(
             "Vous n'avez pas encore commencé de demande d'enregistrement.",
         )
     })?;
-    Ok(Json(view(&latest.request)).into_response())
+    Ok(Json(view(latest)).into_response())
 }
 
 /// The draft fields a form sends; every field is optional (a partial save).
@@ -395,7 +403,7 @@ async fn update_draft(
         .save_registration(&stored, &request, &actor.id, "registration.update", None)
         .await
         .map_err(save_error)?;
-    Ok(Json(view(&saved.request)).into_response())
+    Ok(Json(view(&saved)).into_response())
 }
 
 async fn submit(
@@ -426,7 +434,7 @@ async fn submit(
         )
         .await
         .map_err(save_error)?;
-    Ok(Json(view(&saved.request)).into_response())
+    Ok(Json(view(&saved)).into_response())
 }
 
 fn manager_establishments(signed_in: &SignedIn) -> Result<Vec<Finess>, ApiError> {
@@ -451,7 +459,7 @@ async fn pending(
             .await
             .map_err(store_error)?
         {
-            results.push(view(&stored.request));
+            results.push(view(&stored));
         }
     }
     Ok(Json(json!({ "results": results })).into_response())
@@ -464,7 +472,7 @@ async fn manager_detail(
 ) -> Result<Response, ApiError> {
     manager_establishments(&signed_in)?;
     let stored = read_visible(&state.store, &id, &actor(&signed_in)).await?;
-    Ok(Json(view(&stored.request)).into_response())
+    Ok(Json(view(&stored)).into_response())
 }
 
 /// The civil status a manager types for an aide (FAQ-R1): names, birth date, and either the
@@ -622,7 +630,7 @@ async fn employer_draft(
         .create_registration(&draft, &actor.id)
         .await
         .map_err(save_error)?;
-    Ok((StatusCode::CREATED, Json(view(&stored.request))).into_response())
+    Ok((StatusCode::CREATED, Json(view(&stored))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -739,7 +747,7 @@ async fn reject(
         )
         .await
         .map_err(save_error)?;
-    Ok(Json(view(&saved.request)).into_response())
+    Ok(Json(view(&saved)).into_response())
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this

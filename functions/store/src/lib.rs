@@ -27,7 +27,9 @@ pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};
 pub use outbox::OutboxEvent;
 pub use professionals::{ProfessionalError, ProfessionalRecord};
-pub use registrations::{RegistrationStoreError, StoredRegistration, ValidateError};
+pub use registrations::{
+    Milestone, Milestones, RegistrationStoreError, StoredRegistration, ValidateError,
+};
 
 /// The names of the tables, as deployed (from the environment) or as a test created them.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
-use rpps_domain::Finess;
+use rpps_domain::{Email, Finess};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -17,6 +17,10 @@ use crate::{AuditEntry, Store, StoreError, keys};
 pub struct ManagerDesignation {
     pub finess: Finess,
     pub national_id: String,
+    /// Where the manager is told of new requests (FAQ-R11). Pro Santé Connect gives no email
+    /// address, so the operator records it with the designation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
     pub designated_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub designated_at: OffsetDateTime,
@@ -61,17 +65,19 @@ fn build<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> Result<T, Stor
 }
 
 impl Store {
-    /// Designates `national_id` as a manager of `finess`, audited, in one transaction that also
-    /// checks the establishment exists.
+    /// Designates `national_id` as a manager of `finess`, with the address where new requests
+    /// are announced, audited, in one transaction that also checks the establishment exists.
     pub async fn designate_manager(
         &self,
         finess: &Finess,
         national_id: &str,
+        email: Option<&Email>,
         operator: &str,
     ) -> Result<ManagerDesignation, DesignationError> {
         let designation = ManagerDesignation {
             finess: finess.clone(),
             national_id: national_id.to_owned(),
+            email: email.cloned(),
             designated_by: operator.to_owned(),
             designated_at: OffsetDateTime::now_utc(),
         };

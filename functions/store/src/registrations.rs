@@ -26,6 +26,44 @@ use crate::{AuditEntry, Store, StoreError, keys};
 pub struct StoredRegistration {
     pub request: RegistrationRequest,
     pub version: u64,
+    /// What happened after the decision, recorded by the consumers of its events.
+    pub milestones: Milestones,
+}
+
+/// The steps after validation that the request's timeline shows (issue #4, item 7), each
+/// recorded once by the consumer that did it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestones {
+    /// The email with the RPPS number was accepted by SES (the mailer).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_sent_at: Option<OffsetDateTime>,
+    /// The professional appeared in the public directory (the directory projection).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub published_at: Option<OffsetDateTime>,
+}
+
+/// One of [`Milestones`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    NumberSent,
+    Published,
+}
+
+impl Milestone {
+    fn attribute(self) -> &'static str {
+        match self {
+            Milestone::NumberSent => "number_sent_at",
+            Milestone::Published => "published_at",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +98,8 @@ struct RegistrationItem {
     version: u64,
     identity_key: String,
     request: RegistrationRequest,
+    #[serde(flatten)]
+    milestones: Milestones,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -109,6 +149,7 @@ fn corrupt(key: &str) -> impl Fn(serde_dynamo::Error) -> StoreError + '_ {
 fn item_of(
     request: &RegistrationRequest,
     version: u64,
+    milestones: Milestones,
 ) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let pending = match (
         request.status(),
@@ -138,6 +179,7 @@ fn item_of(
         version,
         identity_key: request.civil_status().identity_key(),
         request: request.clone(),
+        milestones,
     })
     .map_err(corrupt(&key))
 }
@@ -166,19 +208,20 @@ fn put(
         .build())
 }
 
-/// A `Put` of the request that only succeeds on the version that was read.
+/// A `Put` of the request that only succeeds on the version that was read (milestones carried
+/// over: recording one bumps the version, so none is lost to a concurrent write).
 fn put_versioned(
     table: &str,
     request: &RegistrationRequest,
-    read_version: u64,
+    read: &StoredRegistration,
 ) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
         .put(
             Put::builder()
                 .table_name(table)
-                .set_item(Some(item_of(request, read_version + 1)?))
+                .set_item(Some(item_of(request, read.version + 1, read.milestones)?))
                 .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(read_version.to_string()))
+                .expression_attribute_values(":v", AttributeValue::N(read.version.to_string()))
                 .build()
                 .map_err(|e| StoreError::corrupt("Put", e))?,
         )
@@ -242,7 +285,7 @@ impl Store {
             )?,
             put(
                 table,
-                item_of(request, 1)?,
+                item_of(request, 1, Milestones::default())?,
                 Some("attribute_not_exists(PK)"),
             )?,
             audit_put(
@@ -261,6 +304,7 @@ impl Store {
             Ok(()) => Ok(StoredRegistration {
                 request: request.clone(),
                 version: 1,
+                milestones: Milestones::default(),
             }),
             Err(TransactError::Cancelled(reasons)) => {
                 // Items in order: [FCSUB check], IDENT check, OPENREQ claim, REQ, audit.
@@ -298,10 +342,44 @@ impl Store {
                     .map(|i| StoredRegistration {
                         request: i.request,
                         version: i.version,
+                        milestones: i.milestones,
                     })
                     .map_err(corrupt(&key))
             })
             .transpose()
+    }
+
+    /// Records a milestone of a request's timeline, once: the first time wins, a redelivered
+    /// event changes nothing. The version moves on, so a write based on an older read fails
+    /// rather than dropping the milestone. `false` when the request does not exist.
+    pub async fn record_milestone(
+        &self,
+        request_id: &str,
+        milestone: Milestone,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .set_key(Some(pk_sk(
+                keys::registration(request_id),
+                keys::REGISTRATION_SK,
+            )))
+            .update_expression("SET #m = if_not_exists(#m, :at), version = version + :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#m", milestone.attribute())
+            .expression_attribute_values(":at", AttributeValue::S(rfc3339(at)))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match StoreError::from_sdk("UpdateItem(registration milestone)", e) {
+                StoreError::Conflict { .. } => Ok(false),
+                other => Err(other),
+            },
+        }
     }
 
     async fn query_registrations(
@@ -330,6 +408,7 @@ impl Store {
                     .map(|i| StoredRegistration {
                         request: i.request,
                         version: i.version,
+                        milestones: i.milestones,
                     })
                     .map_err(corrupt(&pk))
             })
@@ -369,7 +448,7 @@ impl Store {
         let table = &self.tables.registry;
         let key = keys::registration(updated.id());
         let mut items = vec![
-            put_versioned(table, updated, read.version)?,
+            put_versioned(table, updated, read)?,
             audit_put(
                 table,
                 &AuditEntry::new(key, actor, action)
@@ -396,6 +475,7 @@ impl Store {
             Ok(()) => Ok(StoredRegistration {
                 request: updated.clone(),
                 version: read.version + 1,
+                milestones: read.milestones,
             }),
             Err(TransactError::Cancelled(_)) => Err(RegistrationStoreError::Changed),
             Err(TransactError::Store(e)) => Err(e.into()),
@@ -445,7 +525,7 @@ impl Store {
             )
         };
         let mut items = vec![
-            put_versioned(table, validated, read.version)?,
+            put_versioned(table, validated, read)?,
             put(
                 table,
                 serde_dynamo::to_item(ProfessionalItem {
@@ -505,6 +585,7 @@ impl Store {
             Ok(()) => Ok(StoredRegistration {
                 request: validated.clone(),
                 version: read.version + 1,
+                milestones: read.milestones,
             }),
             Err(TransactError::Cancelled(reasons)) => {
                 if reasons

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 mod common;
 
 use common::fresh_store;
-use rpps_domain::{Finess, RppsNumber};
+use rpps_domain::{Email, Finess, RppsNumber};
 use rpps_store::{AuditEntry, Establishment};
 
 #[tokio::test]
@@ -294,7 +294,7 @@ async fn faq_r9_managers_are_designated_per_establishment_and_revoked_audited() 
         .unwrap();
     let unknown = Finess::parse("010000024").unwrap();
     let err = store
-        .designate_manager(&unknown, "3750012346/42", "operator:alice")
+        .designate_manager(&unknown, "3750012346/42", None, "operator:alice")
         .await
         .unwrap_err();
     assert!(
@@ -303,19 +303,24 @@ async fn faq_r9_managers_are_designated_per_establishment_and_revoked_audited() 
     );
 
     store
-        .designate_manager(&a.finess, "810001045367", "operator:alice")
+        .designate_manager(
+            &a.finess,
+            "810001045367",
+            Some(&Email::parse("direction@saad-paris15.example").unwrap()),
+            "operator:alice",
+        )
         .await
         .unwrap();
     store
-        .designate_manager(&b.finess, "810001045367", "operator:alice")
+        .designate_manager(&b.finess, "810001045367", None, "operator:alice")
         .await
         .unwrap();
     store
-        .designate_manager(&a.finess, "3750012346/42", "operator:alice")
+        .designate_manager(&a.finess, "3750012346/42", None, "operator:alice")
         .await
         .unwrap();
     let again = store
-        .designate_manager(&a.finess, "810001045367", "operator:bob")
+        .designate_manager(&a.finess, "810001045367", None, "operator:bob")
         .await
         .unwrap_err();
     assert!(
@@ -340,9 +345,19 @@ async fn faq_r9_managers_are_designated_per_establishment_and_revoked_audited() 
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.national_id)
+        .map(|m| (m.national_id, m.email.map(|e| e.as_str().to_owned())))
         .collect();
-    assert_eq!(managers, ["3750012346/42", "810001045367"]);
+    assert_eq!(
+        managers,
+        [
+            ("3750012346/42".to_owned(), None),
+            (
+                "810001045367".to_owned(),
+                Some("direction@saad-paris15.example".to_owned())
+            )
+        ],
+        "the address announced to by FAQ-R11 notifications is kept"
+    );
 
     store
         .revoke_manager(&a.finess, "810001045367", "operator:bob")

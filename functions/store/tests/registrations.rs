@@ -10,7 +10,7 @@ use rpps_domain::{
     Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
     RppsNumber,
 };
-use rpps_store::{RegistrationStoreError, Store, StoredRegistration, ValidateError};
+use rpps_store::{Milestone, RegistrationStoreError, Store, StoredRegistration, ValidateError};
 use time::OffsetDateTime;
 use time::macros::date;
 
@@ -295,4 +295,66 @@ async fn a_rejection_is_final_and_frees_the_person_to_apply_again() {
         RegistrationRequest::new_self_service("req-2", &applicant("sub-1"), civil("Martin"), now)
             .unwrap();
     store.create_registration(&again, "sub-1").await.unwrap();
+}
+
+#[tokio::test]
+async fn timeline_milestones_are_recorded_once_and_never_lost_to_a_stale_write() {
+    let store = fresh_store().await;
+    let read = submitted(&store, "req-m", "sub-m", "Moreau").await;
+    let first = OffsetDateTime::now_utc();
+    assert!(
+        store
+            .record_milestone("req-m", Milestone::NumberSent, first)
+            .await
+            .unwrap()
+    );
+    // A redelivered event: the first time stays.
+    let later = first + time::Duration::minutes(5);
+    store
+        .record_milestone("req-m", Milestone::NumberSent, later)
+        .await
+        .unwrap();
+    let now = store.registration("req-m").await.unwrap().unwrap();
+    assert_eq!(
+        now.milestones.number_sent_at.map(|t| t.unix_timestamp()),
+        Some(first.unix_timestamp())
+    );
+    assert_eq!(now.milestones.published_at, None);
+    assert!(now.version > read.version, "recording moves the version on");
+    // A write based on the read from before the milestone is refused, not silently dropping it.
+    let mut request = read.request.clone();
+    request
+        .reject(
+            &manager(),
+            RejectionReason::parse("Diplôme non conforme").unwrap(),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let stale = store
+        .save_registration(
+            &read,
+            &request,
+            "3750012346/42",
+            "registration.reject",
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, RegistrationStoreError::Changed), "{stale}");
+    // A write on the fresh read carries the milestone over.
+    let saved = store
+        .save_registration(&now, &request, "3750012346/42", "registration.reject", None)
+        .await
+        .unwrap();
+    let reread = store.registration("req-m").await.unwrap().unwrap();
+    assert_eq!(reread.milestones, now.milestones);
+    assert_eq!(reread.version, saved.version);
+    // Unknown request: nothing written.
+    assert!(
+        !store
+            .record_milestone("req-unknown", Milestone::Published, first)
+            .await
+            .unwrap()
+    );
+    assert!(store.registration("req-unknown").await.unwrap().is_none());
 }
