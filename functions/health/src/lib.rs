@@ -1,13 +1,19 @@
 //! `GET /api/health`: each dependency (database, email) up or down, with its latency.
 //! 200 when everything is up, 503 (with `Retry-After`) when something is down.
+//!
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every `/api/…` route (`openapi.yaml`
+//! beside this crate's manifest, converted to JSON once), kept true by `tests/tests/openapi.rs`.
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use rpps_api::ApiError;
 use rpps_mail::Mailer;
 use rpps_store::Store;
 use serde::Serialize;
@@ -94,19 +100,63 @@ async fn health(State(state): State<HealthState>) -> Response {
     response
 }
 
+/// The OpenAPI 3.1 document of the whole API, as written (YAML).
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+/// The document as a JSON value.
+pub fn openapi_document() -> Result<serde_json::Value, String> {
+    serde_yaml_ng::from_str(OPENAPI_YAML).map_err(|e| format!("functions/health/openapi.yaml: {e}"))
+}
+
+/// The document as served: JSON, converted once per process.
+static OPENAPI_JSON: LazyLock<Result<Vec<u8>, String>> = LazyLock::new(|| {
+    openapi_document().and_then(|document| serde_json::to_vec(&document).map_err(|e| e.to_string()))
+});
+
+/// The served JSON, converted now if it was not yet (the start fails on an unreadable document).
+pub fn openapi_json() -> Result<&'static [u8], String> {
+    match &*OPENAPI_JSON {
+        Ok(json) => Ok(json.as_slice()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+async fn openapi() -> Response {
+    match openapi_json() {
+        Ok(json) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                // Changes only with a deployment.
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                ),
+            ],
+            Bytes::from_static(json),
+        )
+            .into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
 /// function must be exactly these (checked by `tests/tests/template.rs`).
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/health")];
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/health"), ("GET", "/api/openapi.json")];
 
 /// The function's routes.
 pub fn router(state: HealthState) -> Router {
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi))
         .with_state(state)
 }
 
 /// Builds the clients once, from the environment (used by the Lambda `main`).
 pub async fn state_from_env() -> anyhow::Result<HealthState> {
+    openapi_json().map_err(anyhow::Error::msg)?;
     let config = rpps_api::Config::from_env()?;
     let sdk = rpps_api::aws::from_env().await;
     Ok(state_from_sdk(&config, &sdk))
@@ -126,6 +176,19 @@ pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) ->
             config.mail_from.clone(),
             config.mail_identity.clone(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_converts_to_json() {
+        let document = super::openapi_document().unwrap();
+        assert!(document["openapi"].as_str().unwrap().starts_with("3.1."));
+        assert!(document["paths"]["/api/openapi.json"]["get"].is_object());
+        let served: serde_json::Value =
+            serde_json::from_slice(super::openapi_json().unwrap()).unwrap();
+        assert_eq!(served, document);
     }
 }
 
