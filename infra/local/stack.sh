@@ -6,6 +6,8 @@
 #   infra/local/stack.sh test   # moto + fmt, clippy and every test of the workspace
 #   infra/local/stack.sh bench  # moto + release builds + the benchmarks of docs/PERFORMANCE.md
 #   infra/local/stack.sh package  # every Lambda function for arm64, zipped for `sam deploy`
+#   infra/local/stack.sh frontend # the web app into frontend/dist (frontend/build.sh)
+#   infra/local/stack.sh browser  # moto + the local runner + the browser tests only
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -62,6 +64,42 @@ lint_template() {
   "$DEPLOY_VENV/bin/sam" validate --lint --template infra/template.yaml --region eu-west-3
 }
 
+# Headless Chromium for the browser tests: Debian's package (never a downloaded browser).
+setup_browser() {
+  if [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  log "installing chromium (Debian package) for the browser tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+# The web app into frontend/dist: quick when nothing changed (frontend/build.sh).
+build_frontend() {
+  log "building the web app (frontend/build.sh)"
+  "$ROOT/frontend/build.sh"
+}
+
+# The local runner (built) on a free port against the moto already started, fresh tables,
+# then the browser journeys of frontend/tests/browser.mjs; screenshots in target/screenshots.
+run_browser_tests() {
+  setup_browser
+  build_frontend
+  log "building the local runner"
+  cargo build -p rpps-local
+  local port
+  port="$(free_port)"
+  log "starting the local runner on 127.0.0.1:$port for the browser tests"
+  PORT="$port" RPPS_TABLE_PREFIX="browser-$(date +%s)-$$" RPPS_FRONTEND_DIR="$ROOT/frontend/dist" \
+    "${CARGO_TARGET_DIR:-$ROOT/target}/debug/rpps-local" --seed >"$STATE/rpps-local-browser.log" 2>&1 &
+  PIDS+=($!)
+  wait_for_port "$port" rpps-local-browser "$!"
+  log "browser tests (headless Chromium, 390×844)"
+  BASE_URL="http://127.0.0.1:$port" SCREENSHOTS="$ROOT/target/screenshots" node "$ROOT/frontend/tests/browser.mjs"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -104,10 +142,11 @@ cmd_run() {
   setup
   local port="${PORT:-8080}"
   start_moto "${MOTO_PORT:-$(free_port)}"
+  build_frontend
   log "building the local runner"
   cargo build -p rpps-local
   log "RPPS+ on http://127.0.0.1:$port (Ctrl-C stops everything)"
-  PORT="$port" "$ROOT/target/debug/rpps-local" --seed &
+  PORT="$port" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/rpps-local" --seed &
   PIDS+=($!)
   wait "$!"
 }
@@ -123,6 +162,13 @@ cmd_test() {
   cargo clippy --workspace --all-targets -- -D warnings
   log "cargo test (unit, property, store over moto, HTTP end to end)"
   cargo test --workspace
+  run_browser_tests
+}
+
+cmd_browser() {
+  setup
+  start_moto "$(free_port)"
+  run_browser_tests
 }
 
 cmd_bench() {
@@ -148,6 +194,7 @@ cmd_bench() {
 cmd_package() {
   setup
   setup_deploy_tools
+  build_frontend
   if ! rustup target list --installed | grep -x aarch64-unknown-linux-gnu >/dev/null; then
     log "adding the Rust target aarch64-unknown-linux-gnu"
     rustup target add aarch64-unknown-linux-gnu
@@ -182,6 +229,8 @@ case "${1:-}" in
   test) cmd_test ;;
   bench) cmd_bench ;;
   package) cmd_package ;;
+  frontend) build_frontend ;;
+  browser) cmd_browser ;;
   setup) setup ;;
-  *) echo "usage: $0 run|test|bench|package|setup" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|bench|package|frontend|browser|setup" >&2; exit 2 ;;
 esac

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the web app into frontend/dist (the fast offline route of the team's TOOLCHAIN.md):
+#   cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
+#   → wasm-bindgen --target web (wasm-bindgen-cli at the version of Cargo.lock, in .tools/)
+#   → wasm-opt -Oz (npm binaryen, frontend/node_modules)
+#   → dist/: index.html, app-<hash>.js, app-<hash>_bg.wasm, style-<hash>.css, each with .br and .gz.
+# Installs what is missing on first use (the wasm32 target, wasm-bindgen-cli, npm packages) and
+# does nothing more when the build is unchanged. Honours CARGO_TARGET_DIR.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+FRONTEND="$ROOT/frontend"
+DIST="$FRONTEND/dist"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TOOLS="$ROOT/.tools"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+WBG_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+if [ -z "$WBG_VERSION" ]; then
+  echo "wasm-bindgen is not in Cargo.lock" >&2
+  exit 1
+fi
+
+if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
+  log "adding the Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $WBG_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WBG_VERSION into .tools (about 4 minutes, once)"
+  # Not --locked: the CLI's own lock file pins versions that no longer build (TOOLCHAIN.md).
+  CARGO_TARGET_DIR="$TARGET_DIR/tools" cargo install wasm-bindgen-cli --version "$WBG_VERSION" --root "$TOOLS"
+fi
+if [ ! -x "$FRONTEND/node_modules/.bin/wasm-opt" ] || [ "$FRONTEND/package-lock.json" -nt "$FRONTEND/node_modules/.package-lock.json" ]; then
+  log "npm ci (binaryen, playwright-core) in frontend/"
+  (cd "$FRONTEND" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend"
+cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
+WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/rpps-frontend.wasm"
+
+# Unchanged inputs: the dist folder is already right.
+stamp="$(cat "$WASM" "$FRONTEND/index.html" "$FRONTEND/style.css" "$FRONTEND/build.sh" "$FRONTEND/compress.mjs" | sha256sum | cut -c1-16)"
+if [ -f "$DIST/.stamp" ] && [ "$(cat "$DIST/.stamp")" = "$stamp" ]; then
+  log "frontend/dist is up to date"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+log "wasm-bindgen --target web"
+"$TOOLS/bin/wasm-bindgen" --target web --no-typescript --out-name app --out-dir "$work" "$WASM"
+log "wasm-opt -Oz"
+"$FRONTEND/node_modules/.bin/wasm-opt" -Oz --converge --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  -o "$work/app_bg.opt.wasm" "$work/app_bg.wasm"
+
+# File names carry a hash of their content, so they can be cached for ever; index.html never is.
+hash() { sha256sum "$1" | cut -c1-10; }
+js="app-$(hash "$work/app.js").js"
+wasm="app-$(hash "$work/app_bg.opt.wasm")_bg.wasm"
+css="style-$(hash "$FRONTEND/style.css").css"
+rm -rf "$DIST"
+mkdir -p "$DIST"
+cp "$work/app.js" "$DIST/$js"
+# The JavaScript snippets of the crates (dioxus' interpreter…), imported by the glue as ./snippets/….
+[ ! -d "$work/snippets" ] || cp -r "$work/snippets" "$DIST/snippets"
+cp "$work/app_bg.opt.wasm" "$DIST/$wasm"
+cp "$FRONTEND/style.css" "$DIST/$css"
+sed -e "s|__JS__|$js|g" -e "s|__WASM__|$wasm|g" -e "s|__CSS__|$css|g" "$FRONTEND/index.html" >"$DIST/index.html"
+node "$FRONTEND/compress.mjs" "$DIST"
+echo "$stamp" >"$DIST/.stamp"
+
+log "frontend/dist (bytes: raw, brotli)"
+for f in index.html "$css" "$js" "$wasm" $(cd "$DIST" && find snippets -type f ! -name '*.br' ! -name '*.gz' 2>/dev/null); do
+  printf '  %-32s %8d %8d\n' "$f" "$(stat -c %s "$DIST/$f")" "$(stat -c %s "$DIST/$f.br")"
+done

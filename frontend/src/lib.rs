@@ -1,0 +1,124 @@
+//! The RPPS+ web app: every journey of the portal as pages of one Dioxus single-page app,
+//! in French, made for a phone first. `api` speaks to the functions, `storage` keeps drafts in
+//! the browser, `ui` holds the accessible building blocks, `pages` one module per journey.
+
+pub mod api;
+pub mod pages;
+pub mod storage;
+pub mod ui;
+
+use dioxus::prelude::*;
+
+use pages::applicant::Demande;
+use pages::errors::{Indisponible, NonAutorise, NotFound, ProblemeConnexion};
+use pages::help::Aide;
+use pages::home::Accueil;
+use pages::manager::{Gestion, GestionDemande, GestionNouvelle};
+use pages::professional::MonDossier;
+
+/// The pages and their addresses. The sign-in function lands applicants on `/demande`,
+/// professionals on `/mon-dossier`, managers on `/gestion`.
+#[derive(Routable, Clone, PartialEq, Debug)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Shell)]
+        #[route("/")]
+        Accueil {},
+        #[route("/aide")]
+        Aide {},
+        #[route("/demande")]
+        Demande {},
+        #[route("/mon-dossier")]
+        MonDossier {},
+        #[route("/gestion")]
+        Gestion {},
+        #[route("/gestion/nouvelle-demande")]
+        GestionNouvelle {},
+        #[route("/gestion/demandes/:id")]
+        GestionDemande { id: String },
+        #[route("/erreur/non-autorise")]
+        NonAutorise {},
+        #[route("/erreur/connexion")]
+        ProblemeConnexion {},
+        #[route("/erreur/indisponible")]
+        Indisponible {},
+        #[route("/:..segments")]
+        NotFound { segments: Vec<String> },
+}
+
+/// The root component.
+#[component]
+pub fn App() -> Element {
+    rsx! { Router::<Route> {} }
+}
+
+/// Header, main content and footer around every page; a skip link first (keyboard users).
+#[component]
+fn Shell() -> Element {
+    rsx! {
+        a { class: "evitement", href: "#contenu", "Aller au contenu" }
+        header { class: "entete",
+            div { class: "conteneur entete-ligne",
+                Link { to: Route::Accueil {}, class: "marque",
+                    span { class: "marque-nom", "RPPS+" }
+                    span { class: "marque-sous-titre", "Enregistrement des professionnels" }
+                }
+                nav { aria_label: "Menu principal",
+                    ul { class: "menu",
+                        li { Link { to: Route::Accueil {}, "Accueil" } }
+                        li { Link { to: Route::Aide {}, "Aide" } }
+                    }
+                }
+            }
+        }
+        main { id: "contenu", class: "conteneur", tabindex: "-1",
+            Outlet::<Route> {}
+        }
+        footer { class: "pied",
+            div { class: "conteneur",
+                p { "RPPS+ — réimplémentation indépendante du portail d'enregistrement au répertoire partagé des professionnels de santé (RPPS). Ce site n'est pas un site de l'État." }
+                p { Link { to: Route::Aide {}, "Aide et questions fréquentes" } }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    //! Pages rendered to HTML on the host (dioxus-ssr): the static journeys' text and structure.
+    use dioxus::prelude::*;
+
+    fn render(component: fn() -> Element) -> String {
+        let mut dom = VirtualDom::new(component);
+        dom.rebuild_in_place();
+        dioxus_ssr::render(&dom)
+    }
+
+    #[test]
+    fn the_help_page_answers_the_faq_in_french() {
+        let html = render(super::pages::help::Aide);
+        // FAQ-R7: parking tolerances are decided by each municipality.
+        assert!(html.contains("décidées par chaque commune"), "{html}");
+        // FAQ-R17, R18: INSEE code vs postal code; the RPPS number's shape.
+        assert!(html.contains("pas le code postal"));
+        assert!(html.contains("11 chiffres et commence par 1"));
+        // FAQ-R10: card middleware.
+        assert!(html.contains("Cryptolib CPS"));
+    }
+
+    #[test]
+    fn the_error_pages_say_what_to_do() {
+        let html = render(super::pages::errors::Indisponible);
+        assert!(html.contains("Réessayer"), "{html}");
+        assert!(html.contains("vos saisies sont conservées"));
+    }
+
+    #[test]
+    fn the_home_page_offers_every_journey() {
+        let html = render(super::App);
+        assert!(html.contains("/api/auth/franceconnect/login"), "{html}");
+        assert!(html.contains("/api/auth/psc/login?profil=gestionnaire"));
+        assert!(html.contains("/api/auth/psc/login?profil=professionnel"));
+        assert!(html.contains("Aller au contenu"));
+    }
+}

@@ -1,0 +1,475 @@
+//! The managers' space (FAQ-R1, R2, R8, R9, R17): pending requests of their establishments →
+//! a request's detail → the declaration and validation (or rejection with a reason); and the
+//! registration of an aide by the employer.
+
+use dioxus::prelude::*;
+use serde_json::{Value, json};
+
+use super::account::{SignInNeeded, SignedInAs};
+use super::applicant::{CivilStatusView, focus_main};
+use super::home::PSC_MANAGER_LOGIN;
+use super::pickers::{EligibilityChoice, PlaceKind, PlacePicker};
+use crate::Route;
+use crate::api::{self, ApiError};
+use crate::storage;
+use crate::ui::{ErrorBanner, Loading, SubmitButton, TextField, french_date, french_datetime};
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_owned()
+}
+
+/// The session, if it is a manager's; otherwise what to show instead.
+#[derive(Clone, PartialEq)]
+enum Access {
+    Loading,
+    Manager(Value),
+    SignIn,
+    NotManager,
+    Failed(ApiError),
+}
+
+fn use_manager_session() -> (Signal<Access>, impl FnMut() + Copy) {
+    let mut access = use_signal(|| Access::Loading);
+    let check = move || {
+        access.set(Access::Loading);
+        spawn(async move {
+            access.set(match api::session().await {
+                Ok(me) if me["role"] == "manager" => Access::Manager(me),
+                Ok(me) if me["authenticated"] == Value::Bool(true) => Access::NotManager,
+                Ok(_) => Access::SignIn,
+                Err(e) => Access::Failed(e),
+            });
+        });
+    };
+    use_hook(move || {
+        let mut check = check;
+        check()
+    });
+    (access, check)
+}
+
+/// What a page shows instead of its content when the person is not a manager.
+fn gate(access: &Access, mut retry: impl FnMut() + Copy + 'static) -> Option<Element> {
+    match access {
+        Access::Manager(_) => None,
+        Access::Loading => Some(rsx! { Loading { text: "Chargement…" } }),
+        Access::SignIn => Some(rsx! {
+            SignInNeeded {
+                what: "L'espace gestionnaire demande une connexion avec votre carte CPx (Pro Santé Connect).".to_string(),
+                href: PSC_MANAGER_LOGIN.to_string(),
+                button: "Se connecter avec Pro Santé Connect".to_string(),
+            }
+        }),
+        Access::NotManager => Some(rsx! {
+            div { class: "alerte alerte-erreur", role: "alert",
+                p { strong { "Vous n'êtes pas désigné(e) gestionnaire RPPS+." } }
+                p { "Cet espace est réservé aux gestionnaires désignés pour un établissement. " Link { to: Route::NonAutorise {}, "Que faire ?" } }
+            }
+        }),
+        Access::Failed(e) => {
+            Some(rsx! { ErrorBanner { error: e.clone(), on_retry: move |_| retry() } })
+        }
+    }
+}
+
+fn full_name(r: &Value) -> String {
+    format!(
+        "{} {}",
+        text(&r["civil_status"]["given_names"]),
+        text(&r["civil_status"]["family_name"])
+    )
+}
+
+#[component]
+pub fn Gestion() -> Element {
+    let (access, check) = use_manager_session();
+    let mut queue = use_signal(|| None::<Result<Vec<Value>, ApiError>>);
+    let mut load = move || {
+        queue.set(None);
+        spawn(async move {
+            queue.set(Some(
+                api::get("/api/manager/registrations")
+                    .await
+                    .map(|v| v["results"].as_array().cloned().unwrap_or_default()),
+            ));
+        });
+    };
+    use_effect(move || {
+        if matches!(access(), Access::Manager(_)) {
+            load();
+        }
+    });
+    let a = access();
+    rsx! {
+        document::Title { "RPPS+ — Espace gestionnaire" }
+        h1 { "Espace gestionnaire RPPS+" }
+        if let Some(page) = gate(&a, check) { {page} } else {
+            if let Access::Manager(me) = &a {
+                SignedInAs { session: me.clone() }
+                p { "Établissement(s) : "
+                    strong { {me["establishments"].as_array().map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()} }
+                }
+            }
+            p { Link { to: Route::GestionNouvelle {}, class: "bouton secondaire", "Enregistrer une ou un aide" } }
+            h2 { "Demandes à traiter" }
+            match queue() {
+                None => rsx! { Loading { text: "Chargement des demandes…" } },
+                Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
+                Some(Ok(list)) if list.is_empty() => rsx! { p { "Aucune demande en attente pour vos établissements." } },
+                Some(Ok(list)) => rsx! {
+                    ul { class: "cartes",
+                        for r in list {
+                            li { key: "{text(&r[\"id\"])}",
+                                Link { to: Route::GestionDemande { id: text(&r["id"]) }, strong { "{full_name(&r)}" } }
+                                p { class: "petit",
+                                    "Née ou né le {french_date(&text(&r[\"civil_status\"][\"birth_date\"]))} — établissement FINESS {text(&r[\"establishment\"])}"
+                                }
+                                p { class: "petit", "Envoyée le {french_datetime(&text(&r[\"submitted_at\"]))}" }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[component]
+pub fn GestionDemande(id: String) -> Element {
+    let (access, check) = use_manager_session();
+    let mut request = use_signal(|| None::<Result<Value, ApiError>>);
+    let mut basis = use_signal(String::new);
+    let mut declared = use_signal(|| false);
+    let mut reason = use_signal(String::new);
+    let mut error = use_signal(|| None::<ApiError>);
+    let mut busy = use_signal(|| false);
+    let mut validated = use_signal(|| None::<Value>);
+    let path = format!("/api/manager/registrations/{id}");
+    let load = {
+        let path = path.clone();
+        move || {
+            let path = path.clone();
+            request.set(None);
+            spawn(async move {
+                let r = api::get(&path).await;
+                if let Ok(v) = &r
+                    && basis().is_empty()
+                {
+                    basis.set(text(&v["eligibility"]));
+                }
+                request.set(Some(r));
+            });
+        }
+    };
+    let load_effect = load.clone();
+    use_effect(move || {
+        if matches!(access(), Access::Manager(_)) {
+            let mut l = load_effect.clone();
+            l();
+        }
+    });
+    let a = access();
+    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let general = error().filter(|e| e.fields.is_empty());
+    let validate_path = format!("{path}/validate");
+    let reject_path = format!("{path}/reject");
+    rsx! {
+        document::Title { "RPPS+ — Demande à traiter" }
+        p { Link { to: Route::Gestion {}, "← Demandes à traiter" } }
+        h1 { "Demande d'enregistrement" }
+        if let Some(page) = gate(&a, check) { {page} } else {
+            match request() {
+                None => rsx! { Loading { text: "Chargement de la demande…" } },
+                Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let mut l = load.clone(); move |_| l() } } },
+                Some(Ok(r)) => rsx! {
+                    h2 { "{full_name(&r)}" }
+                    p { class: "etat", "État : " strong { "{text(&r[\"status_label\"])}" } }
+                    CivilStatusView { civil: r["civil_status"].clone() }
+                    dl { class: "resume",
+                        div { dt { "Adresse e-mail" } dd { "{text(&r[\"contact\"][\"email\"])}" } }
+                        div { dt { "Mobile" } dd { if r["contact"]["mobile"].is_string() { "{text(&r[\"contact\"][\"mobile\"])}" } else { "—" } } }
+                        div { dt { "Établissement (FINESS)" } dd { "{text(&r[\"establishment\"])}" } }
+                        div { dt { "Début d'exercice" } dd { "{french_date(&text(&r[\"start_date\"]))}" } }
+                        div { dt { "Éligibilité déclarée" } dd { match r["eligibility"].as_str() { Some("certification") => "Diplôme, titre ou certification", Some("professional_experience") => "Expérience professionnelle", _ => "—" } } }
+                    }
+                    if let Some(v) = validated() {
+                        div { class: "alerte alerte-succes", role: "status",
+                            p { "Demande validée. Numéro RPPS attribué : " strong { id: "rpps-attribue", "{text(&v[\"rpps\"])}" } }
+                            p { "La personne le reçoit par e-mail ; elle pourra activer son e-CPS à partir du {french_datetime(&text(&v[\"ecps_activable_from\"]))}." }
+                            p { Link { to: Route::Gestion {}, "Retour aux demandes à traiter" } }
+                        }
+                    } else if r["status"]["state"] == "submitted" {
+                        if let Some(e) = general { ErrorBanner { error: e } }
+                        form { class: "decision", novalidate: true,
+                            onsubmit: move |e: FormEvent| {
+                                e.prevent_default();
+                                let mut problems = ApiError { status: 400, ..ApiError::default() };
+                                if basis().is_empty() { problems.fields.insert("basis".into(), "Indiquez sur quelle base vous avez vérifié l'éligibilité.".into()); }
+                                if !declared() { problems.fields.insert("conditions_checked".into(), "Cochez la déclaration : vous attestez avoir vérifié le diplôme ou l'expérience.".into()); }
+                                if !problems.fields.is_empty() { error.set(Some(problems)); return; }
+                                let p = validate_path.clone();
+                                busy.set(true);
+                                error.set(None);
+                                spawn(async move {
+                                    match api::post(&p, &json!({ "basis": basis(), "conditions_checked": declared() })).await {
+                                        Ok(v) => { validated.set(Some(v)); focus_main(); }
+                                        Err(e) => error.set(Some(e)),
+                                    }
+                                    busy.set(false);
+                                });
+                            },
+                            h2 { "Valider la demande" }
+                            EligibilityChoice { value: basis, name: "basis", legend: "Éligibilité vérifiée sur la base de", error: field_error("basis") }
+                            div { class: if field_error("conditions_checked").is_some() { "champ champ-erreur case" } else { "champ case" },
+                                input { r#type: "checkbox", id: "conditions_checked", checked: declared(),
+                                    aria_invalid: if field_error("conditions_checked").is_some() { "true" } else { "false" },
+                                    aria_describedby: field_error("conditions_checked").map(|_| "conditions_checked-erreur".to_string()),
+                                    onchange: move |e| declared.set(e.checked()),
+                                }
+                                label { r#for: "conditions_checked", "J'atteste avoir vérifié que cette personne remplit les conditions de diplôme ou d'expérience professionnelle prévues par le décret n° 2024-1246. Aucune copie du diplôme n'est à transmettre." }
+                                if let Some(m) = field_error("conditions_checked") { p { id: "conditions_checked-erreur", class: "erreur", "{m}" } }
+                            }
+                            div { class: "actions",
+                                SubmitButton { label: "Valider et attribuer le numéro RPPS", busy_label: "Validation…", busy: busy() }
+                            }
+                        }
+                        form { class: "decision", novalidate: true,
+                            onsubmit: move |e: FormEvent| {
+                                e.prevent_default();
+                                if reason().trim().is_empty() {
+                                    let mut problems = ApiError { status: 400, ..ApiError::default() };
+                                    problems.fields.insert("reason".into(), "Indiquez le motif du refus : il est envoyé à la personne.".into());
+                                    error.set(Some(problems));
+                                    return;
+                                }
+                                let p = reject_path.clone();
+                                busy.set(true);
+                                error.set(None);
+                                spawn(async move {
+                                    match api::post(&p, &json!({ "reason": reason().trim() })).await {
+                                        Ok(v) => { request.set(Some(Ok(v))); focus_main(); }
+                                        Err(e) => error.set(Some(e)),
+                                    }
+                                    busy.set(false);
+                                });
+                            },
+                            h2 { "Ou refuser la demande" }
+                            div { class: if field_error("reason").is_some() { "champ champ-erreur" } else { "champ" },
+                                label { r#for: "reason", "Motif du refus" }
+                                textarea { id: "reason", rows: "3", value: "{reason}",
+                                    aria_invalid: if field_error("reason").is_some() { "true" } else { "false" },
+                                    aria_describedby: field_error("reason").map(|_| "reason-erreur".to_string()),
+                                    oninput: move |e| reason.set(e.value()),
+                                }
+                                if let Some(m) = field_error("reason") { p { id: "reason-erreur", class: "erreur", "{m}" } }
+                            }
+                            div { class: "actions",
+                                SubmitButton { label: "Refuser la demande", busy_label: "Envoi…", busy: busy(), secondary: true }
+                            }
+                        }
+                    } else if r["status"]["state"] == "validated" {
+                        p { "Demande validée : numéro RPPS " strong { "{text(&r[\"status\"][\"rpps\"])}" } "." }
+                    } else if r["status"]["state"] == "rejected" {
+                        p { "Demande refusée. Motif : {text(&r[\"status\"][\"reason\"])}" }
+                    } else {
+                        p { "Cette demande est encore un brouillon : elle n'a pas été envoyée." }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// The employer registers an aide (FAQ-R1, R17): civil status typed by the manager, then the
+/// same draft as an applicant's, sent for validation.
+#[component]
+pub fn GestionNouvelle() -> Element {
+    let (access, check) = use_manager_session();
+    let mut establishment = use_signal(String::new);
+    let family_name = use_signal(String::new);
+    let given_names = use_signal(String::new);
+    let birth_date = use_signal(String::new);
+    let mut born_abroad = use_signal(|| false);
+    let commune = use_signal(String::new);
+    let commune_text = use_signal(String::new);
+    let country = use_signal(String::new);
+    let country_text = use_signal(String::new);
+    let email = use_signal(String::new);
+    let mobile = use_signal(String::new);
+    let start_date = use_signal(String::new);
+    let eligibility = use_signal(String::new);
+    let mut created = use_signal(|| None::<Value>);
+    let mut sent = use_signal(|| None::<Value>);
+    let mut error = use_signal(|| None::<ApiError>);
+    let mut busy = use_signal(|| false);
+    let mut restored = use_signal(|| false);
+
+    // Restore what was typed before a reload.
+    use_hook(move || {
+        let local = storage::load(storage::EMPLOYER_DRAFT);
+        for (field, mut signal) in [
+            ("establishment", establishment),
+            ("family_name", family_name),
+            ("given_names", given_names),
+            ("birth_date", birth_date),
+            ("commune", commune),
+            ("commune_text", commune_text),
+            ("country", country),
+            ("country_text", country_text),
+            ("email", email),
+            ("mobile", mobile),
+            ("start_date", start_date),
+            ("eligibility", eligibility),
+        ] {
+            if let Some(s) = local[field].as_str() {
+                signal.set(s.to_owned());
+            }
+        }
+        born_abroad.set(local["born_abroad"].as_bool().unwrap_or(false));
+        if local["created"].is_object() {
+            created.set(Some(local["created"].clone()));
+        }
+        restored.set(true);
+    });
+    use_effect(move || {
+        let snapshot = json!({
+            "establishment": establishment(), "family_name": family_name(), "given_names": given_names(),
+            "birth_date": birth_date(), "born_abroad": born_abroad(), "commune": commune(), "commune_text": commune_text(),
+            "country": country(), "country_text": country_text(), "email": email(), "mobile": mobile(),
+            "start_date": start_date(), "eligibility": eligibility(), "created": created(),
+        });
+        if restored() && sent().is_none() {
+            storage::save(storage::EMPLOYER_DRAFT, &snapshot);
+        }
+    });
+    use_effect(move || {
+        if let Access::Manager(me) = access()
+            && establishment.peek().is_empty()
+            && let Some(first) = me["establishments"].get(0).and_then(Value::as_str)
+        {
+            establishment.set(first.to_owned());
+        }
+    });
+
+    let a = access();
+    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let general = error().filter(|e| e.fields.is_empty());
+    let establishments: Vec<String> = match &a {
+        Access::Manager(me) => me["establishments"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    rsx! {
+        document::Title { "RPPS+ — Enregistrer une ou un aide" }
+        p { Link { to: Route::Gestion {}, "← Espace gestionnaire" } }
+        h1 { "Enregistrer une ou un aide" }
+        if let Some(page) = gate(&a, check) { {page} } else {
+            if let Some(e) = general { ErrorBanner { error: e } }
+            if let Some(done) = sent() {
+                div { class: "alerte alerte-succes", role: "status",
+                    p { "Demande enregistrée et envoyée pour validation." }
+                    p { Link { to: Route::GestionDemande { id: text(&done["id"]) }, "Ouvrir la demande pour la valider" } }
+                }
+            } else if let Some(draft) = created() {
+                form { novalidate: true,
+                    onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let id = text(&draft["id"]);
+                        busy.set(true);
+                        error.set(None);
+                        spawn(async move {
+                            let body = json!({ "email": email().trim(), "mobile": mobile().trim(), "start_date": start_date(), "eligibility": eligibility(), "accuracy_confirmed": true });
+                            let result = match api::patch(&format!("/api/registrations/{id}"), &body).await {
+                                Ok(_) => api::post(&format!("/api/registrations/{id}/submit"), &json!({})).await,
+                                Err(e) => Err(e),
+                            };
+                            match result {
+                                Ok(v) => { storage::clear(storage::EMPLOYER_DRAFT); sent.set(Some(v)); focus_main(); }
+                                Err(e) => error.set(Some(e)),
+                            }
+                            busy.set(false);
+                        });
+                    },
+                    h2 { "2. Coordonnées et situation de {text(&draft[\"civil_status\"][\"given_names\"])} {text(&draft[\"civil_status\"][\"family_name\"])}" }
+                    TextField { id: "email", label: "Adresse e-mail de l'aide", value: email, kind: "email", required: true, error: field_error("email"),
+                        hint: "Le numéro RPPS sera envoyé à cette adresse." }
+                    TextField { id: "mobile", label: "Téléphone mobile (facultatif)", value: mobile, kind: "tel", inputmode: "tel", error: field_error("mobile") }
+                    TextField { id: "start_date", label: "Date de début d'exercice", value: start_date, kind: "date", required: true, error: field_error("start_date") }
+                    EligibilityChoice { value: eligibility, legend: "Ce qui la ou le rend éligible", error: field_error("eligibility") }
+                    p { class: "petit", "En envoyant, vous certifiez l'exactitude de ces informations." }
+                    div { class: "actions",
+                        SubmitButton { label: "Envoyer la demande", busy_label: "Envoi…", busy: busy() }
+                    }
+                }
+            } else {
+                form { novalidate: true,
+                    onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let mut body = json!({
+                            "establishment": establishment(), "family_name": family_name().trim(),
+                            "given_names": given_names().trim(), "birth_date": birth_date(),
+                        });
+                        if born_abroad() {
+                            body["birth_country"] = json!(country());
+                        } else {
+                            if commune().is_empty() && !commune_text().trim().is_empty() {
+                                let mut problems = ApiError { status: 400, ..ApiError::default() };
+                                problems.fields.insert("birth_commune".into(), "Choisissez la commune dans la liste proposée (le code postal n'est pas le code INSEE).".into());
+                                error.set(Some(problems));
+                                return;
+                            }
+                            body["birth_commune"] = json!(commune());
+                        }
+                        busy.set(true);
+                        error.set(None);
+                        spawn(async move {
+                            match api::post("/api/manager/registrations", &body).await {
+                                Ok(v) => { created.set(Some(v)); focus_main(); }
+                                Err(e) => error.set(Some(e)),
+                            }
+                            busy.set(false);
+                        });
+                    },
+                    h2 { "1. État civil" }
+                    div { class: if field_error("establishment").is_some() { "champ champ-erreur" } else { "champ" },
+                        label { r#for: "establishment", "Établissement employeur" }
+                        select { id: "establishment", value: "{establishment}",
+                            aria_describedby: field_error("establishment").map(|_| "establishment-erreur".to_string()),
+                            onchange: move |e| establishment.set(e.value()),
+                            for f in establishments { option { value: "{f}", selected: establishment() == f, "FINESS {f}" } }
+                        }
+                        if let Some(m) = field_error("establishment") { p { id: "establishment-erreur", class: "erreur", "{m}" } }
+                    }
+                    TextField { id: "family_name", label: "Nom de naissance", value: family_name, required: true, autocomplete: "off", error: field_error("family_name") }
+                    TextField { id: "given_names", label: "Prénom(s)", value: given_names, required: true, hint: "Tous les prénoms, séparés par une espace.", error: field_error("given_names") }
+                    TextField { id: "birth_date", label: "Date de naissance", value: birth_date, kind: "date", required: true, error: field_error("birth_date") }
+                    fieldset { class: "groupe",
+                        legend { "Lieu de naissance" }
+                        div { class: "option",
+                            input { r#type: "radio", id: "ne-france", name: "lieu", checked: !born_abroad(), onchange: move |_| born_abroad.set(false) }
+                            label { r#for: "ne-france", "En France" }
+                        }
+                        div { class: "option",
+                            input { r#type: "radio", id: "ne-etranger", name: "lieu", checked: born_abroad(), onchange: move |_| born_abroad.set(true) }
+                            label { r#for: "ne-etranger", "À l'étranger" }
+                        }
+                    }
+                    if born_abroad() {
+                        PlacePicker { kind: PlaceKind::Country, code: country, text: country_text, error: field_error("birth_country") }
+                    } else {
+                        PlacePicker { kind: PlaceKind::Commune, code: commune, text: commune_text, error: field_error("birth_commune") }
+                    }
+                    div { class: "actions",
+                        SubmitButton { label: "Continuer", busy_label: "Enregistrement…", busy: busy() }
+                    }
+                }
+            }
+        }
+    }
+}

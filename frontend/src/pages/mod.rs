@@ -1,0 +1,10 @@
+//! One module per journey.
+
+pub mod account;
+pub mod applicant;
+pub mod errors;
+pub mod help;
+pub mod home;
+pub mod manager;
+pub mod pickers;
+pub mod professional;

@@ -1,0 +1,230 @@
+// Browser tests of the web app's journeys (issue 6): headless Chromium from Debian
+// (/usr/bin/chromium) driven by playwright-core, at 390×844 (a phone), against a running local
+// stack (`BASE_URL`, started by infra/local/stack.sh with --seed and fresh tables).
+// Screenshots of every step go to SCREENSHOTS (default target/screenshots).
+//
+//   BASE_URL=http://127.0.0.1:8080 node frontend/tests/browser.mjs
+import { chromium } from "playwright-core";
+import { mkdirSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const BASE = process.env.BASE_URL ?? "http://127.0.0.1:8080";
+const SHOTS = process.env.SCREENSHOTS ?? "target/screenshots";
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+rmSync(SHOTS, { recursive: true, force: true });
+mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "fr-FR" };
+let shot = 0;
+async function snap(page, name) {
+  shot += 1;
+  await page.screenshot({ path: `${SHOTS}/${String(shot).padStart(2, "0")}-${name}.png`, fullPage: true });
+}
+const results = [];
+async function step(name, fn) {
+  const start = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    let n = 0;
+    for (const ctx of browser.contexts()) {
+      for (const page of ctx.pages()) {
+        n += 1;
+        await page.screenshot({ path: `${SHOTS}/FAIL-${n}.png`, fullPage: true }).catch(() => {});
+      }
+    }
+    console.log(`FAIL ${name}\n     ${String(e.stack ?? e).split("\n").slice(0, 6).join("\n     ")}`);
+    throw e;
+  }
+}
+/** Signs in through the development OpenID provider, picking a test identity. */
+async function signIn(page, loginPath, identity) {
+  await page.goto(BASE + loginPath);
+  await page.locator(`button[name=login_hint][value="${identity}"]`).click();
+}
+/** The element an input's aria-describedby points to must hold the message. */
+async function assertFieldError(page, inputSelector, text) {
+  const input = page.locator(inputSelector);
+  await page.locator(`${inputSelector}[aria-invalid="true"]`).waitFor();
+  const ids = (await input.getAttribute("aria-describedby")) ?? "";
+  const errorId = ids.split(" ").find((id) => id.endsWith("-erreur"));
+  assert.ok(errorId, `${inputSelector} has no error in aria-describedby (${ids})`);
+  await page.locator(`#${errorId}`).filter({ hasText: text }).waitFor();
+  assert.equal(await input.getAttribute("aria-invalid"), "true");
+}
+
+let rpps = "";
+let failed = false;
+try {
+  const anonymous = await browser.newContext(phone);
+  const visitor = await anonymous.newPage();
+
+  await step("home page: the journeys, in French", async () => {
+    await visitor.goto(BASE + "/");
+    await visitor.getByRole("heading", { level: 1, name: /numéro RPPS/ }).waitFor();
+    assert.equal(await visitor.getAttribute("html", "lang"), "fr");
+    await visitor.getByRole("link", { name: "S'identifier avec FranceConnect" }).waitFor();
+    await visitor.getByRole("link", { name: "Accéder à l'espace gestionnaire" }).waitFor();
+    await snap(visitor, "accueil");
+  });
+
+  await step("deep link reload: /aide served by the fallback and rendered", async () => {
+    const response = await visitor.goto(BASE + "/aide#insee");
+    assert.equal(response.status(), 200);
+    await visitor.getByRole("heading", { level: 1, name: "Aide et questions fréquentes" }).waitFor();
+    await visitor.getByText("décidées par chaque commune", { exact: false }).first().waitFor({ state: "attached" });
+    await visitor.reload();
+    await visitor.getByRole("heading", { level: 1, name: "Aide et questions fréquentes" }).waitFor();
+    await visitor.locator("#insee summary").click();
+    await snap(visitor, "aide");
+  });
+
+  await step("not authorised: a card holder who is no manager (FAQ-R8)", async () => {
+    const ctx = await browser.newContext(phone);
+    const page = await ctx.newPage();
+    await signIn(page, "/api/auth/psc/login?profil=gestionnaire", "carte-non-gestionnaire");
+    await page.waitForURL(/problem\?reason=not_authorised/);
+    await page.getByRole("heading", { level: 1, name: /pas habilité/ }).waitFor();
+    await snap(page, "non-autorise-connexion");
+    await page.goto(BASE + "/erreur/non-autorise");
+    await page.getByRole("heading", { level: 1, name: /pas autorisé/ }).waitFor();
+    await page.getByRole("link", { name: /pré-inscription avec FranceConnect/ }).waitFor();
+    await snap(page, "non-autorise-page");
+    await ctx.close();
+  });
+
+  const aideCtx = await browser.newContext(phone);
+  const aide = await aideCtx.newPage();
+  await step("aide signs in with the development FranceConnect: civil status pre-filled", async () => {
+    await aide.goto(BASE + "/");
+    await aide.getByRole("link", { name: "S'identifier avec FranceConnect" }).click();
+    await aide.locator('button[name=login_hint][value="aide-sans-rpps"]').click();
+    await aide.waitForURL(BASE + "/demande");
+    await aide.getByRole("heading", { name: "Votre identité" }).waitFor();
+    await aide.getByText("N'Diaye").first().waitFor();
+    await aide.getByText("Étape 1 sur 4").waitFor();
+    await snap(aide, "aide-identite");
+    await aide.getByRole("button", { name: "Continuer" }).click();
+  });
+
+  await step("field errors shown next to the field (email)", async () => {
+    await aide.getByRole("heading", { name: "Vos coordonnées" }).waitFor();
+    await aide.fill("#email", "pas-une-adresse");
+    await aide.getByRole("button", { name: "Enregistrer et continuer" }).click();
+    await assertFieldError(aide, "#email", /.+/);
+    await snap(aide, "aide-erreur-email");
+    await aide.fill("#email", "aide.navigateur@example.org");
+    await aide.fill("#mobile", "06 12 34 56 78");
+    await aide.getByRole("button", { name: "Enregistrer et continuer" }).click();
+    await aide.getByRole("heading", { name: "Votre situation professionnelle" }).waitFor();
+  });
+
+  await step("a SIRET in the establishment search gets the explanation (FAQ-R15)", async () => {
+    await aide.fill("#etablissement-recherche", "26010004500012");
+    await aide.getByRole("button", { name: "Rechercher" }).click();
+    await aide.locator("#etablissement-explication").filter({ hasText: "SIRET" }).waitFor();
+    await aide.locator("#etablissement-explication").filter({ hasText: "FINESS" }).waitFor();
+    await snap(aide, "aide-siret");
+  });
+
+  await step("establishment by FINESS, eligibility, start date; draft restored after reload", async () => {
+    await aide.fill("#etablissement-recherche", "750012346");
+    await aide.getByRole("button", { name: "Rechercher" }).click();
+    await aide.locator("#etab-750012346").check();
+    await aide.locator("#eligibilite-certification").check();
+    await aide.fill("#start_date", "2026-09-01");
+    await snap(aide, "aide-situation");
+    await aide.getByRole("button", { name: "Enregistrer et continuer" }).click();
+    await aide.getByRole("heading", { name: "Vérifiez et envoyez votre demande" }).waitFor();
+    // A reload (or a lost connection) loses nothing: same step, same data.
+    await aide.reload();
+    await aide.getByRole("heading", { name: "Vérifiez et envoyez votre demande" }).waitFor();
+    await aide.getByText("aide.navigateur@example.org").waitFor();
+    await aide.getByText("Étape 4 sur 4").waitFor();
+    await snap(aide, "aide-verification-apres-rechargement");
+  });
+
+  await step("aide confirms and submits: status page with the timeline", async () => {
+    await aide.getByRole("button", { name: "Envoyer ma demande" }).click();
+    await assertFieldError(aide, "#accuracy", "Cochez");
+    await aide.locator("#accuracy").check();
+    await aide.getByRole("button", { name: "Envoyer ma demande" }).click();
+    await aide.getByText("En attente de validation").waitFor();
+    await aide.getByText("Demande envoyée à l'établissement").waitFor();
+    await snap(aide, "aide-demande-envoyee");
+  });
+
+  const managerCtx = await browser.newContext(phone);
+  const manager = await managerCtx.newPage();
+  await step("manager signs in with the development PSC and validates (FAQ-R2)", async () => {
+    await manager.goto(BASE + "/");
+    await manager.getByRole("link", { name: "Accéder à l'espace gestionnaire" }).click();
+    await manager.locator('button[name=login_hint][value="manager-a"]').click();
+    await manager.waitForURL(BASE + "/gestion");
+    await manager.getByRole("heading", { name: "Demandes à traiter" }).waitFor();
+    await snap(manager, "gestion-file");
+    await manager.getByRole("link", { name: /N'Diaye/ }).first().click();
+    await manager.getByRole("heading", { name: "Valider la demande" }).waitFor();
+    await manager.getByRole("button", { name: /Valider et attribuer/ }).click();
+    await assertFieldError(manager, "#conditions_checked", "Cochez la déclaration");
+    await snap(manager, "gestion-declaration-manquante");
+    await manager.locator("#conditions_checked").check();
+    await manager.getByRole("button", { name: /Valider et attribuer/ }).click();
+    const number = manager.locator("#rpps-attribue");
+    await number.waitFor();
+    rpps = (await number.textContent()).trim();
+    assert.match(rpps, /^1\d{10}$/);
+    await snap(manager, "gestion-validee");
+  });
+
+  await step("aide sees the RPPS number and the e-CPS date (FAQ-R3, R5)", async () => {
+    await aide.reload();
+    await aide.locator("#numero-rpps").filter({ hasText: rpps }).waitFor();
+    await aide.getByText("e-CPS activable").waitFor();
+    await snap(aide, "aide-numero-rpps");
+  });
+
+  await step("manager registers an aide: a postal code proposes communes with INSEE codes (FAQ-R17)", async () => {
+    await manager.goto(BASE + "/gestion/nouvelle-demande");
+    await manager.getByRole("heading", { name: "1. État civil" }).waitFor();
+    await manager.fill("#family_name", "Martin");
+    await manager.fill("#given_names", "Léa");
+    await manager.fill("#birth_date", "1990-04-12");
+    await manager.locator("#commune-naissance").pressSequentially("75015", { delay: 30 });
+    await manager.locator("#commune-naissance-code-postal").waitFor();
+    const choice = manager.getByRole("button", { name: "Paris 15e Arrondissement (75115)" });
+    await choice.waitFor();
+    await snap(manager, "gestion-code-postal");
+    await choice.click();
+    await manager.getByText("Code INSEE retenu : 75115").waitFor();
+    await manager.getByRole("button", { name: "Continuer" }).click();
+    await manager.getByRole("heading", { name: /2\. Coordonnées/ }).waitFor();
+    await snap(manager, "gestion-nouvelle-etape-2");
+  });
+
+  await step("deep link reload of a manager page", async () => {
+    await manager.goto(BASE + "/gestion");
+    await manager.reload();
+    await manager.getByRole("heading", { name: "Demandes à traiter" }).waitFor();
+    const response = await manager.goto(BASE + "/une/page/inconnue");
+    assert.equal(response.status(), 200);
+    await manager.getByRole("heading", { level: 1, name: "Page introuvable" }).waitFor();
+    await snap(manager, "page-introuvable");
+  });
+} catch {
+  failed = true;
+} finally {
+  await browser.close();
+}
+const passed = results.filter((r) => r.ok).length;
+console.log(`${passed}/${results.length} browser steps passed; screenshots in ${SHOTS}`);
+process.exit(failed ? 1 : 0);
