@@ -12,6 +12,12 @@
 //!
 //! A new function crate: declare its `ROUTES`, add it to [`declared_routes`], merge its router in
 //! `functions/local`, and give it a function in the template with those events.
+//!
+//! The second half holds the template to what the deployment promises and no local run can see
+//! (docs/DEPLOY.md): every function arm64 with its own log group, retention and alarms; inline
+//! least-privilege policies; stream consumers that report failures per record and keep what
+//! fails; schedules on Paris time; CloudFront routing `/api/*` uncached and the rest with the SPA
+//! fallback; the registry table recoverable and kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -384,4 +390,575 @@ async fn the_local_runner_serves_every_declared_route() {
         "routes the local runner does not serve (is the crate's router merged in \
          functions/local?): {unserved:#?}"
     );
+}
+
+// ------------------------------------------------------------------------------------------------
+// What the deployment must keep, checked on the template itself (issue 7, items 1 and 2): these
+// cannot be seen by running the code locally, so they would rot silently.
+// ------------------------------------------------------------------------------------------------
+
+/// Managed CloudFront policies (ids are fixed by AWS).
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// Actions that AWS only grants on `Resource: "*"` and that a function may need. Each entry is a
+/// documented exception (none is needed today: SAM's own AWSXrayWriteOnlyAccess covers X-Ray).
+const STAR_RESOURCE_ACTIONS: &[&str] = &["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+fn resources(doc: &Yaml) -> &serde_yaml_ng::Mapping {
+    doc["Resources"]
+        .as_mapping()
+        .expect("the template has Resources")
+}
+
+fn resources_of_type<'a>(doc: &'a Yaml, kind: &str) -> Vec<(String, &'a Yaml)> {
+    resources(doc)
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .map(|(id, r)| (id.as_str().expect("a logical id").to_owned(), r))
+        .collect()
+}
+
+/// The argument of an intrinsic function, in its short (`!Ref X`) or long (`Ref: X`) form.
+fn intrinsic<'a>(value: &'a Yaml, name: &str) -> Option<&'a Yaml> {
+    match value {
+        Yaml::Tagged(tagged) if tagged.tag == name => Some(&tagged.value),
+        Yaml::Mapping(m) if m.len() == 1 => {
+            let key = if name == "Ref" {
+                "Ref".to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
+            m.get(key.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// `!Ref X` → `X` (also `X.Alias`, SAM's reference to a function's alias).
+fn ref_name(value: &Yaml) -> Option<&str> {
+    intrinsic(value, "Ref").and_then(Yaml::as_str)
+}
+
+/// `!GetAtt X.Attr` or `Fn::GetAtt: [X, Attr]` → (X, Attr).
+fn get_att(value: &Yaml) -> Option<(String, String)> {
+    let arg = intrinsic(value, "GetAtt")?;
+    match arg {
+        Yaml::String(s) => s.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())),
+        Yaml::Sequence(parts) if parts.len() == 2 => {
+            Some((parts[0].as_str()?.to_owned(), parts[1].as_str()?.to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The text of a plain string or of a `!Sub` (its template string).
+fn text_of(value: &Yaml) -> Option<&str> {
+    if let Some(s) = value.as_str() {
+        return Some(s);
+    }
+    match intrinsic(value, "Sub")? {
+        Yaml::String(s) => Some(s),
+        Yaml::Sequence(parts) => parts.first().and_then(Yaml::as_str),
+        _ => None,
+    }
+}
+
+/// A value or each value of a list.
+fn one_or_many(value: &Yaml) -> Vec<&Yaml> {
+    match value {
+        Yaml::Sequence(items) => items.iter().collect(),
+        Yaml::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Both branches of an `!If [condition, a, b]`, or the value itself.
+fn branches(value: &Yaml) -> Vec<&Yaml> {
+    match intrinsic(value, "If").and_then(Yaml::as_sequence) {
+        Some(parts) if parts.len() == 3 => vec![&parts[1], &parts[2]],
+        _ => vec![value],
+    }
+}
+
+/// A function's effective property: its own, else the template's `Globals.Function` one.
+fn effective<'a>(doc: &'a Yaml, function: &'a Yaml, property: &str) -> &'a Yaml {
+    let own = &function["Properties"][property];
+    if own.is_null() {
+        &doc["Globals"]["Function"][property]
+    } else {
+        own
+    }
+}
+
+/// A CloudWatch alarm on `metric` of `namespace` whose dimension `dimension` is `matches`, with
+/// an action.
+fn has_alarm(
+    doc: &Yaml,
+    namespace: &str,
+    metric: &str,
+    dimension: &str,
+    matches: impl Fn(&Yaml) -> bool,
+) -> bool {
+    resources_of_type(doc, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .any(|(_, alarm)| {
+            let p = &alarm["Properties"];
+            p["Namespace"].as_str() == Some(namespace)
+                && p["MetricName"].as_str() == Some(metric)
+                && p["Dimensions"].as_sequence().is_some_and(|dims| {
+                    dims.iter()
+                        .any(|d| d["Name"].as_str() == Some(dimension) && matches(&d["Value"]))
+                })
+                && p["AlarmActions"]
+                    .as_sequence()
+                    .is_some_and(|actions| !actions.is_empty())
+        })
+}
+
+#[test]
+fn every_function_is_arm64_al2023_with_its_own_log_group_json_logs_and_alarms() {
+    let doc = template();
+    let log_groups: BTreeMap<String, &Yaml> = resources_of_type(&doc, "AWS::Logs::LogGroup")
+        .into_iter()
+        .collect();
+    let mut used_groups = BTreeSet::new();
+    let functions = resources_of_type(&doc, "AWS::Serverless::Function");
+    assert!(!functions.is_empty());
+    for (id, function) in functions {
+        assert_eq!(
+            effective(&doc, function, "Runtime").as_str(),
+            Some("provided.al2023"),
+            "{id}: Runtime"
+        );
+        assert_eq!(
+            effective(&doc, function, "Architectures"),
+            &Yaml::Sequence(vec![Yaml::String("arm64".into())]),
+            "{id}: Architectures [arm64] (make package builds for arm64)"
+        );
+        for property in ["MemorySize", "Timeout"] {
+            assert!(
+                function["Properties"][property].is_u64(),
+                "{id}: {property} is chosen per function (with a comment saying why), not \
+                 inherited from Globals"
+            );
+        }
+        assert_eq!(
+            doc["Globals"]["Function"]["LoggingConfig"]["LogFormat"].as_str(),
+            Some("JSON"),
+            "Globals.Function.LoggingConfig.LogFormat: JSON"
+        );
+        let group =
+            ref_name(&function["Properties"]["LoggingConfig"]["LogGroup"]).unwrap_or_else(|| {
+                panic!("{id}: LoggingConfig.LogGroup must be !Ref its own AWS::Logs::LogGroup")
+            });
+        let resource = log_groups.get(group).unwrap_or_else(|| {
+            panic!("{id}: {group} is not an AWS::Logs::LogGroup of the template")
+        });
+        assert!(
+            !resource["Properties"]["RetentionInDays"].is_null(),
+            "{group}: RetentionInDays (logs hold personal data, and cost)"
+        );
+        assert!(
+            used_groups.insert(group.to_owned()),
+            "{group} serves two functions"
+        );
+        for metric in ["Errors", "Throttles"] {
+            assert!(
+                has_alarm(&doc, "AWS/Lambda", metric, "FunctionName", |v| ref_name(v)
+                    == Some(id.as_str())),
+                "{id}: no AWS::CloudWatch::Alarm on AWS/Lambda {metric} with FunctionName !Ref {id} \
+                 and an AlarmActions (copy the mailer's)"
+            );
+        }
+    }
+}
+
+/// Every `Allow` statement the template writes: the functions' inline policies and any IAM
+/// resource someone adds. (SAM adds AWSLambdaBasicExecutionRole and, with `Tracing`,
+/// AWSXrayWriteOnlyAccess: AWS managed, documented in the template.)
+fn allow_statements(doc: &Yaml) -> Vec<(String, &Yaml)> {
+    fn push<'a>(statements: &mut Vec<(String, &'a Yaml)>, owner: &str, document: &'a Yaml) {
+        for statement in one_or_many(&document["Statement"]) {
+            for statement in branches(statement) {
+                if statement["Effect"].as_str() == Some("Allow") {
+                    statements.push((owner.to_owned(), statement));
+                }
+            }
+        }
+    }
+    let mut statements = Vec::new();
+    for (id, function) in resources_of_type(doc, "AWS::Serverless::Function") {
+        for policy in one_or_many(&function["Properties"]["Policies"]) {
+            push(&mut statements, &id, policy);
+        }
+    }
+    for kind in ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"] {
+        for (id, resource) in resources_of_type(doc, kind) {
+            push(
+                &mut statements,
+                &id,
+                &resource["Properties"]["PolicyDocument"],
+            );
+        }
+    }
+    for (id, role) in resources_of_type(doc, "AWS::IAM::Role") {
+        for policy in one_or_many(&role["Properties"]["Policies"]) {
+            push(&mut statements, &id, &policy["PolicyDocument"]);
+        }
+    }
+    statements
+}
+
+#[test]
+fn function_policies_are_inline_and_least_privilege() {
+    let doc = template();
+    for (id, function) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        assert!(
+            function["Properties"]["Role"].is_null(),
+            "{id}: no Role of its own: SAM builds one from Policies, which this test reads"
+        );
+        for policy in one_or_many(&function["Properties"]["Policies"]) {
+            let inline = policy
+                .as_mapping()
+                .is_some_and(|m| m.len() == 1 && m.contains_key("Statement"));
+            assert!(
+                inline,
+                "{id}: Policies entries must be inline `- Statement: [...]`, not a managed policy \
+                 or a SAM policy template (DynamoDBCrudPolicy grants Scan and every table action): \
+                 {policy:?}"
+            );
+        }
+    }
+    let statements = allow_statements(&doc);
+    assert!(statements.len() >= 5);
+    for (owner, statement) in statements {
+        let actions: Vec<&str> = one_or_many(&statement["Action"])
+            .into_iter()
+            .map(|a| {
+                a.as_str()
+                    .unwrap_or_else(|| panic!("{owner}: an Action is not a string"))
+            })
+            .collect();
+        assert!(!actions.is_empty(), "{owner}: a statement without Action");
+        assert!(
+            statement["NotAction"].is_null() && statement["NotResource"].is_null(),
+            "{owner}: NotAction/NotResource"
+        );
+        for action in &actions {
+            assert!(
+                !action.contains('*'),
+                "{owner}: action {action} (name each action)"
+            );
+            assert_ne!(
+                action.to_ascii_lowercase(),
+                "dynamodb:scan",
+                "{owner}: Scan (every access pattern is a GetItem or a Query, docs/DATA_MODEL.md)"
+            );
+        }
+        for resource in one_or_many(&statement["Resource"])
+            .into_iter()
+            .flat_map(branches)
+        {
+            let Some(text) = text_of(resource) else {
+                // !Ref / !GetAtt of a resource of the template: one resource.
+                assert!(
+                    ref_name(resource).is_some() || get_att(resource).is_some(),
+                    "{owner}: resource {resource:?}"
+                );
+                continue;
+            };
+            if text == "*" {
+                assert!(
+                    actions.iter().all(|a| STAR_RESOURCE_ACTIONS.contains(a)),
+                    "{owner}: Resource \"*\" for {actions:?}; name the table, index, identity, \
+                     secret or queue (exceptions: {STAR_RESOURCE_ACTIONS:?})"
+                );
+            } else if text.ends_with("/*") || text.ends_with(":*") {
+                // The one wildcard AWS documents for a stream reader: ListStreams of the table.
+                assert!(
+                    actions == ["dynamodb:ListStreams"] && text.ends_with("/stream/*"),
+                    "{owner}: wildcard resource {text} for {actions:?}: name it (an index is \
+                     .../index/GSI1, not .../index/*)"
+                );
+            }
+        }
+    }
+}
+
+/// Whether some Allow statement of `function` grants `action` on a resource that `resource`
+/// accepts.
+fn function_allows(
+    doc: &Yaml,
+    function: &str,
+    action: &str,
+    resource: impl Fn(&Yaml) -> bool,
+) -> bool {
+    allow_statements(doc).into_iter().any(|(owner, statement)| {
+        owner == function
+            && one_or_many(&statement["Action"])
+                .iter()
+                .any(|a| a.as_str() == Some(action))
+            && one_or_many(&statement["Resource"])
+                .into_iter()
+                .flat_map(branches)
+                .any(&resource)
+    })
+}
+
+#[test]
+fn stream_consumers_report_item_failures_retry_boundedly_and_keep_what_fails() {
+    let doc = template();
+    for (id, function) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        if let Some(events) = function["Properties"]["Events"].as_mapping() {
+            for (name, event) in events {
+                let kind = event["Type"].as_str().unwrap_or_default();
+                assert!(
+                    !matches!(kind, "DynamoDB" | "Kinesis" | "SQS"),
+                    "{id}.Events.{name:?}: a SAM {kind} event attaches an AWS managed policy \
+                     on Resource \"*\"; declare an AWS::Lambda::EventSourceMapping (copy \
+                     MailerOutboxMapping)"
+                );
+            }
+        }
+    }
+    let mappings = resources_of_type(&doc, "AWS::Lambda::EventSourceMapping");
+    assert!(!mappings.is_empty(), "the mailer's mapping is missing");
+    let mut readers: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, mapping) in mappings {
+        let p = &mapping["Properties"];
+        let (table, attribute) = get_att(&p["EventSourceArn"])
+            .unwrap_or_else(|| panic!("{id}: EventSourceArn must be !GetAtt <table>.StreamArn"));
+        assert_eq!(attribute, "StreamArn", "{id}: EventSourceArn");
+        *readers.entry(table.clone()).or_default() += 1;
+        assert!(
+            one_or_many(&p["FunctionResponseTypes"])
+                .iter()
+                .any(|t| t.as_str() == Some("ReportBatchItemFailures")),
+            "{id}: FunctionResponseTypes [ReportBatchItemFailures]"
+        );
+        assert_eq!(
+            p["BisectBatchOnFunctionError"].as_bool(),
+            Some(true),
+            "{id}: BisectBatchOnFunctionError"
+        );
+        assert!(
+            p["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 10),
+            "{id}: MaximumRetryAttempts, bounded (the default, -1, retries until the record expires)"
+        );
+        assert!(
+            p["MaximumRecordAgeInSeconds"]
+                .as_u64()
+                .is_some_and(|n| (60..86_400).contains(&n)),
+            "{id}: MaximumRecordAgeInSeconds under the stream's 24-hour retention, so a record \
+             reaches the dead-letter queue before it disappears"
+        );
+        assert!(
+            p["StartingPosition"].as_str().is_some(),
+            "{id}: StartingPosition"
+        );
+        let function = ref_name(&p["FunctionName"])
+            .map(|r| r.strip_suffix(".Alias").unwrap_or(r))
+            .unwrap_or_else(|| panic!("{id}: FunctionName must be !Ref <Function>.Alias"))
+            .to_owned();
+        let (queue, queue_attribute) = get_att(&p["DestinationConfig"]["OnFailure"]["Destination"])
+            .unwrap_or_else(|| {
+                panic!("{id}: DestinationConfig.OnFailure.Destination: !GetAtt <queue>.Arn")
+            });
+        assert_eq!(queue_attribute, "Arn");
+        let queue_resource = &doc["Resources"][queue.as_str()];
+        assert_eq!(
+            queue_resource["Type"].as_str(),
+            Some("AWS::SQS::Queue"),
+            "{id}: {queue}"
+        );
+        let qp = &queue_resource["Properties"];
+        assert!(
+            qp["SqsManagedSseEnabled"].as_bool() == Some(true) || !qp["KmsMasterKeyId"].is_null(),
+            "{queue}: encrypted (SqsManagedSseEnabled or KmsMasterKeyId)"
+        );
+        assert!(
+            has_alarm(
+                &doc,
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "QueueName",
+                |v| { get_att(v) == Some((queue.clone(), "QueueName".into())) }
+            ),
+            "{queue}: no alarm on its depth (ApproximateNumberOfMessagesVisible > 0)"
+        );
+        let stream = |v: &Yaml| get_att(v) == Some((table.clone(), "StreamArn".into()));
+        for action in [
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:DescribeStream",
+        ] {
+            assert!(
+                function_allows(&doc, &function, action, stream),
+                "{function}: {action} on {table}.StreamArn"
+            );
+        }
+        assert!(
+            function_allows(&doc, &function, "sqs:SendMessage", |v| {
+                get_att(v) == Some((queue.clone(), "Arn".into()))
+            }),
+            "{function}: sqs:SendMessage on {queue} (the on-failure destination uses its role)"
+        );
+    }
+    for (table, count) in readers {
+        assert!(
+            count <= 2,
+            "{table}'s stream has {count} mappings: DynamoDB Streams serves at most two readers \
+             per shard without throttling; fan out instead"
+        );
+    }
+}
+
+#[test]
+fn schedules_run_on_paris_time_with_retries_and_a_dead_letter_queue() {
+    let doc = template();
+    for (id, function) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        let Some(events) = function["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (name, event) in events {
+            let at = format!("{id}.Events.{}", name.as_str().unwrap_or("?"));
+            match event["Type"].as_str() {
+                Some("Schedule") => panic!(
+                    "{at}: an EventBridge rule runs on UTC; use Type ScheduleV2 (EventBridge \
+                     Scheduler) with ScheduleExpressionTimezone Europe/Paris"
+                ),
+                Some("ScheduleV2") => {
+                    let p = &event["Properties"];
+                    assert_eq!(
+                        p["ScheduleExpressionTimezone"].as_str(),
+                        Some("Europe/Paris"),
+                        "{at}"
+                    );
+                    assert!(
+                        p["RetryPolicy"]["MaximumRetryAttempts"].is_u64(),
+                        "{at}: RetryPolicy"
+                    );
+                    assert!(!p["DeadLetterConfig"].is_null(), "{at}: DeadLetterConfig");
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa_fallback() {
+    let doc = template();
+    let distributions = resources_of_type(&doc, "AWS::CloudFront::Distribution");
+    assert_eq!(distributions.len(), 1);
+    let config = &distributions[0].1["Properties"]["DistributionConfig"];
+    assert!(
+        config["CustomErrorResponses"].is_null(),
+        "no CustomErrorResponses: they would turn the API's 403/404 JSON into index.html; the \
+         SPA fallback is the viewer-request function of the default behaviour"
+    );
+    let origins = config["Origins"].as_sequence().expect("Origins");
+    let origin = |id: &Yaml| {
+        origins
+            .iter()
+            .find(|o| o["Id"] == *id)
+            .unwrap_or_else(|| panic!("no origin {id:?}"))
+    };
+
+    let default = &config["DefaultCacheBehavior"];
+    let site = origin(&default["TargetOriginId"]);
+    assert!(get_att(&site["DomainName"]).is_some_and(|(bucket, _)| {
+        doc["Resources"][bucket.as_str()]["Type"].as_str() == Some("AWS::S3::Bucket")
+    }));
+    assert!(
+        !site["OriginAccessControlId"].is_null(),
+        "the bucket is read through OAC"
+    );
+    assert_eq!(default["Compress"].as_bool(), Some(true));
+    assert!(!default["ResponseHeadersPolicyId"].is_null());
+    let spa = one_or_many(&default["FunctionAssociations"])
+        .into_iter()
+        .find(|f| f["EventType"].as_str() == Some("viewer-request"))
+        .expect("the default behaviour's viewer-request function (SPA fallback)");
+    let (function, _) = get_att(&spa["FunctionARN"]).expect("FunctionARN: !GetAtt");
+    let code = doc["Resources"][function.as_str()]["Properties"]["FunctionCode"]
+        .as_str()
+        .expect("FunctionCode");
+    assert!(
+        code.contains("/index.html"),
+        "{function} rewrites to /index.html"
+    );
+
+    let api = one_or_many(&config["CacheBehaviors"])
+        .into_iter()
+        .find(|b| b["PathPattern"].as_str() == Some("/api/*"))
+        .expect("a /api/* behaviour");
+    let api_origin = origin(&api["TargetOriginId"]);
+    assert!(
+        text_of(&api_origin["DomainName"]).is_some_and(|d| d.contains("${HttpApi}")),
+        "/api/* goes to the HttpApi"
+    );
+    assert_eq!(
+        api["CachePolicyId"].as_str(),
+        Some(CACHING_DISABLED),
+        "/api/*: CachingDisabled"
+    );
+    assert_eq!(
+        api["OriginRequestPolicyId"].as_str(),
+        Some(ALL_VIEWER_EXCEPT_HOST_HEADER),
+        "/api/*: AllViewerExceptHostHeader (cookies, query strings, headers)"
+    );
+    let methods: BTreeSet<&str> = one_or_many(&api["AllowedMethods"])
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(
+        methods,
+        BTreeSet::from(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"])
+    );
+    assert!(
+        one_or_many(&api["FunctionAssociations"]).is_empty(),
+        "/api/* must not get the SPA fallback"
+    );
+
+    let policies = resources_of_type(&doc, "AWS::CloudFront::ResponseHeadersPolicy");
+    assert_eq!(policies.len(), 1);
+    let headers =
+        &policies[0].1["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+    let csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        .as_str()
+        .expect("a CSP");
+    for needed in [
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "default-src 'self'",
+    ] {
+        assert!(csp.contains(needed), "CSP lacks {needed}: {csp}");
+    }
+    assert!(
+        !csp.contains("'unsafe-eval'"),
+        "'wasm-unsafe-eval' is enough for WebAssembly"
+    );
+    assert!(headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"].is_u64());
+    assert_eq!(
+        headers["FrameOptions"]["FrameOption"].as_str(),
+        Some("DENY")
+    );
+}
+
+#[test]
+fn the_registry_table_is_recoverable_and_kept() {
+    let doc = template();
+    let table = &doc["Resources"]["RegistryTable"];
+    assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(table["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
+    assert!(!p["DeletionProtectionEnabled"].is_null());
 }

@@ -112,6 +112,12 @@ impl Mailer {
                     .build(),
             )
             .content(EmailContent::builder().simple(message).build())
+            // The SES configuration set the SAM template creates (reputation, suppression), if any.
+            .set_configuration_set_name(
+                std::env::var("RPPS_MAIL_CONFIGURATION_SET")
+                    .ok()
+                    .filter(|name| !name.is_empty()),
+            )
             .send()
             .await
             .map_err(|e| unavailable("SendEmail", e))?;
