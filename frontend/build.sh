@@ -71,6 +71,8 @@ cp "$work/app.js" "$DIST/$js"
 [ ! -d "$work/snippets" ] || cp -r "$work/snippets" "$DIST/snippets"
 cp "$work/app_bg.opt.wasm" "$DIST/$wasm"
 cp "$FRONTEND/style.css" "$DIST/$css"
+# Crawlers may index the public pages (the API answers no-store and needs no crawling).
+printf 'User-agent: *\nAllow: /\nDisallow: /api/\n' >"$DIST/robots.txt"
 sed -e "s|__JS__|$js|g" -e "s|__WASM__|$wasm|g" -e "s|__CSS__|$css|g" "$FRONTEND/index.html" >"$DIST/index.html"
 node "$FRONTEND/compress.mjs" "$DIST"
 echo "$stamp" >"$DIST/.stamp"

@@ -120,6 +120,10 @@ pub async fn post(path: &str, body: &Value) -> Result<Value, ApiError> {
     imp::call("POST", path, Some(body)).await
 }
 
+pub async fn put(path: &str, body: &Value) -> Result<Value, ApiError> {
+    imp::call("PUT", path, Some(body)).await
+}
+
 pub async fn patch(path: &str, body: &Value) -> Result<Value, ApiError> {
     imp::call("PATCH", path, Some(body)).await
 }

@@ -10,10 +10,11 @@ pub mod ui;
 use dioxus::prelude::*;
 
 use pages::applicant::Demande;
+use pages::directory::{Annuaire, Fiche, Verifier};
 use pages::errors::{Indisponible, NonAutorise, NotFound, ProblemeConnexion};
 use pages::help::Aide;
 use pages::home::Accueil;
-use pages::manager::{Gestion, GestionDemande, GestionNouvelle};
+use pages::manager::{Gestion, GestionDemande, GestionNouvelle, GestionPersonnel};
 use pages::professional::MonDossier;
 
 /// The pages and their addresses. The sign-in function lands applicants on `/demande`,
@@ -36,6 +37,14 @@ pub enum Route {
         GestionNouvelle {},
         #[route("/gestion/demandes/:id")]
         GestionDemande { id: String },
+        #[route("/gestion/personnel")]
+        GestionPersonnel {},
+        #[route("/annuaire")]
+        Annuaire {},
+        #[route("/annuaire/:rpps")]
+        Fiche { rpps: String },
+        #[route("/verifier/:rpps")]
+        Verifier { rpps: String },
         #[route("/erreur/non-autorise")]
         NonAutorise {},
         #[route("/erreur/connexion")]
@@ -66,6 +75,7 @@ fn Shell() -> Element {
                 nav { aria_label: "Menu principal",
                     ul { class: "menu",
                         li { Link { to: Route::Accueil {}, "Accueil" } }
+                        li { Link { to: Route::Annuaire {}, "Annuaire" } }
                         li { Link { to: Route::Aide {}, "Aide" } }
                     }
                 }

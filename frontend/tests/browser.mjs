@@ -211,6 +211,61 @@ try {
     await snap(manager, "gestion-nouvelle-etape-2");
   });
 
+  // The public directory and the staff pages, once the local runner serves them.
+  const directory = await visitor.request.get(BASE + "/api/directory?name=zz");
+  if (directory.status() === 404) {
+    console.log("skip public directory steps: /api/directory is not served by this runner");
+  } else {
+    await step("public search finds the aide once published (FAQ-R4)", async () => {
+      await visitor.goto(BASE + "/annuaire");
+      await visitor.getByRole("heading", { level: 1, name: /Annuaire public/ }).waitFor();
+      await visitor.fill("#q", "N'Diaye");
+      // Publication runs on the table's stream: a few seconds at most.
+      for (let i = 0; i < 20; i += 1) {
+        await visitor.getByRole("button", { name: "Rechercher" }).click();
+        await visitor.locator("[role=status] p.petit").first().waitFor();
+        if (await visitor.locator(`#resultats a[href="/annuaire/${rpps}"]`).count()) break;
+        await visitor.waitForTimeout(1000);
+      }
+      await visitor.locator(`#resultats a[href="/annuaire/${rpps}"]`).waitFor();
+      await snap(visitor, "annuaire-recherche");
+    });
+
+    await step("the professional's page and its PDF card download", async () => {
+      await visitor.locator(`#resultats a[href="/annuaire/${rpps}"]`).click();
+      await visitor.getByText("Valide aujourd'hui").waitFor();
+      await snap(visitor, "annuaire-fiche");
+      const href = await visitor.getByRole("link", { name: "Télécharger la fiche PDF" }).getAttribute("href");
+      const pdf = await visitor.request.get(BASE + href);
+      assert.equal(pdf.status(), 200);
+      assert.match(pdf.headers()["content-type"], /application\/pdf/);
+      assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+    });
+
+    await step("verification page: valid card, unknown number invalid", async () => {
+      await visitor.goto(BASE + `/verifier/${rpps}`);
+      await visitor.locator("#verification").filter({ hasText: "Carte valide" }).waitFor();
+      await snap(visitor, "verification-valide");
+      await visitor.goto(BASE + "/verifier/10000000025");
+      await visitor.locator("#verification").filter({ hasText: "Carte non valide" }).waitFor();
+      await snap(visitor, "verification-inconnue");
+    });
+
+    await step("manager records the aide's departure (FAQ-R6)", async () => {
+      await manager.goto(BASE + "/gestion/personnel");
+      await manager.getByRole("heading", { level: 1, name: "Personnel et départs" }).waitFor();
+      const field = manager.locator(`#depart-${rpps}`);
+      await field.waitFor();
+      await manager.locator(`li:has(#depart-${rpps})`).getByRole("button", { name: "Enregistrer le départ" }).click();
+      await assertFieldError(manager, `#depart-${rpps}`, "dernier jour");
+      const today = new Date().toISOString().slice(0, 10);
+      await field.fill(today);
+      await manager.locator(`li:has(#depart-${rpps})`).getByRole("button", { name: "Enregistrer le départ" }).click();
+      await manager.getByText("Départ enregistré").waitFor();
+      await snap(manager, "gestion-depart");
+    });
+  }
+
   await step("deep link reload of a manager page", async () => {
     await manager.goto(BASE + "/gestion");
     await manager.reload();

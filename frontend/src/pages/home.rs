@@ -36,6 +36,11 @@ pub fn Accueil() -> Element {
             p { "Consultez votre dossier et mettez à jour vos coordonnées avec votre e-CPS (Pro Santé Connect). FranceConnect ne sert qu'à la première pré-inscription." }
             a { class: "bouton secondaire", href: PSC_PRO_LOGIN, "Se connecter avec e-CPS" }
         }
+        section { class: "parcours", aria_labelledby: "titre-annuaire",
+            h2 { id: "titre-annuaire", "Vérifier une ou un professionnel" }
+            p { "L'annuaire public donne le nom, le numéro RPPS et les lieux d'exercice, avec une fiche PDF. Le QR code de la fiche mène à la page de vérification." }
+            Link { to: Route::Annuaire {}, class: "bouton secondaire", "Chercher dans l'annuaire" }
+        }
         section { class: "parcours", aria_labelledby: "titre-question",
             h2 { id: "titre-question", "Une question ?" }
             p { "Problème de connexion, carte CPx, numéro RPPS, code INSEE, stationnement : "

@@ -110,7 +110,10 @@ pub fn Gestion() -> Element {
                     strong { {me["establishments"].as_array().map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()} }
                 }
             }
-            p { Link { to: Route::GestionNouvelle {}, class: "bouton secondaire", "Enregistrer une ou un aide" } }
+            div { class: "actions",
+                Link { to: Route::GestionNouvelle {}, class: "bouton secondaire", "Enregistrer une ou un aide" }
+                Link { to: Route::GestionPersonnel {}, class: "bouton secondaire", "Personnel et départs" }
+            }
             h2 { "Demandes à traiter" }
             match queue() {
                 None => rsx! { Loading { text: "Chargement des demandes…" } },
@@ -468,6 +471,107 @@ pub fn GestionNouvelle() -> Element {
                     div { class: "actions",
                         SubmitButton { label: "Continuer", busy_label: "Enregistrement…", busy: busy() }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The staff of the manager's establishments; recording a departure ends the practice site in
+/// the directory on that date (FAQ-R6).
+#[component]
+pub fn GestionPersonnel() -> Element {
+    let (access, check) = use_manager_session();
+    let mut staff = use_signal(|| None::<Result<Vec<Value>, ApiError>>);
+    let load = move || {
+        spawn(async move {
+            staff.set(Some(api::get("/api/manager/staff").await.map(|v| {
+                v["establishments"].as_array().cloned().unwrap_or_default()
+            })));
+        });
+    };
+    use_effect(move || {
+        if matches!(access(), Access::Manager(_)) {
+            load();
+        }
+    });
+    let a = access();
+    rsx! {
+        document::Title { "RPPS+ — Personnel et départs" }
+        p { Link { to: Route::Gestion {}, "← Espace gestionnaire" } }
+        h1 { "Personnel et départs" }
+        if let Some(page) = gate(&a, check) { {page} } else {
+            p { "Quand une ou un aide quitte l'établissement, indiquez son dernier jour : ce lieu d'exercice sera retiré de l'annuaire public à cette date. Le numéro RPPS reste à la personne." }
+            match staff() {
+                None => rsx! { Loading { text: "Chargement du personnel…" } },
+                Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
+                Some(Ok(list)) => rsx! {
+                    for establishment in list {
+                        section { key: "{text(&establishment[\"finess\"])}",
+                            h2 { "{text(&establishment[\"name\"])} (FINESS {text(&establishment[\"finess\"])})" }
+                            if establishment["staff"].as_array().is_none_or(Vec::is_empty) {
+                                p { "Personne n'est enregistré pour cet établissement." }
+                            }
+                            ul { class: "cartes",
+                                for person in establishment["staff"].as_array().cloned().unwrap_or_default() {
+                                    StaffMember { key: "{text(&person[\"rpps\"])}", person, finess: text(&establishment["finess"]), on_change: move |_| load() }
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[component]
+fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> Element {
+    let rpps = text(&person["rpps"]);
+    let date = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<ApiError>);
+    let field_id = format!("depart-{rpps}");
+    let path = format!("/api/manager/staff/{rpps}/sites/{finess}/departure");
+    rsx! {
+        li {
+            strong { "{text(&person[\"given_names\"])} {text(&person[\"family_name\"])}" }
+            p { class: "petit", "RPPS {rpps} — depuis le {french_date(&text(&person[\"started_on\"]))}" }
+            if let Some(d) = person["departure_on"].as_str() {
+                p { class: "choisi", "Départ enregistré : dernier jour le {french_date(d)}"
+                    if person["active_today"] == Value::Bool(false) { " (retiré de l'annuaire)" }
+                }
+            } else {
+                form { novalidate: true,
+                    onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        if date().is_empty() {
+                            let mut problems = ApiError { status: 400, ..ApiError::default() };
+                            problems.fields.insert("date".into(), "Indiquez le dernier jour dans l'établissement.".into());
+                            error.set(Some(problems));
+                            return;
+                        }
+                        let p = path.clone();
+                        busy.set(true);
+                        error.set(None);
+                        spawn(async move {
+                            match api::put(&p, &json!({ "date": date() })).await {
+                                Ok(_) => on_change.call(()),
+                                Err(e) => {
+                                    let mut e = e;
+                                    if e.fields.is_empty() && e.status == 400 {
+                                        e.fields.insert("date".into(), e.message.clone());
+                                    }
+                                    error.set(Some(e));
+                                }
+                            }
+                            busy.set(false);
+                        });
+                    },
+                    TextField { id: "{field_id}", label: "Dernier jour dans l'établissement", value: date, kind: "date",
+                        error: error().and_then(|e| e.field("date")) }
+                    if let Some(e) = error().filter(|e| e.fields.is_empty()) { ErrorBanner { error: e } }
+                    SubmitButton { label: "Enregistrer le départ", busy_label: "Enregistrement…", busy: busy(), secondary: true }
                 }
             }
         }

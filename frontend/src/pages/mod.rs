@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod applicant;
+pub mod directory;
 pub mod errors;
 pub mod help;
 pub mod home;
