@@ -185,6 +185,10 @@ cmd_bench() {
     "hello-lambda=$release/hello-lambda" \
     "rpps-referentials=$release/rpps-referentials,/api/communes?q=paris" \
     "rpps-health=$release/rpps-health,/api/health"
+  # 200 requests by default: moto's transactions copy (and keep) the whole table, so time and
+  # memory grow with the square of the count (docs/PERFORMANCE.md); VALIDATIONS=500 for more.
+  log "validations under concurrency (${VALIDATIONS:-200} requests, ${SAME_REQUEST:-50} callers on one) and DynamoDB round trips"
+  "$release/validations" "${VALIDATIONS:-200}" "${SAME_REQUEST:-50}"
   log "commune search"
   cargo bench -p rpps-places --bench commune_search
 }
