@@ -190,6 +190,7 @@ try {
     await aide.reload();
     await aide.locator("#numero-rpps").filter({ hasText: rpps }).waitFor();
     await aide.getByText("e-CPS activable").waitFor();
+    assert.equal(await aide.getByRole("link", { name: "Télécharger ma fiche PDF" }).getAttribute("href"), `/api/directory/${rpps}/card.pdf`);
     await snap(aide, "aide-numero-rpps");
   });
 

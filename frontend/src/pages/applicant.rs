@@ -362,6 +362,11 @@ pub fn StatusView(request: Value, on_refresh: EventHandler<()>) -> Element {
                     p { class: "rpps-numero", id: "numero-rpps", "{rpps}" }
                     p { "Il vous a aussi été envoyé par e-mail : conservez-le, il sert de justificatif." }
                 }
+                p { class: "actions",
+                    a { class: "bouton", href: "/api/directory/{rpps}/card.pdf", download: "carte-rpps-{rpps}.pdf", "Télécharger ma fiche PDF" }
+                    Link { to: crate::Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
+                }
+                p { class: "petit", "La fiche apparaît dans l'annuaire quelques secondes après la validation." }
             }
             if state == "submitted" {
                 p { "Votre demande a été transmise aux gestionnaires RPPS+ de votre établissement. Ils vérifient votre éligibilité puis la valident ; vous recevrez alors votre numéro RPPS par e-mail." }

@@ -30,6 +30,10 @@ pub fn MonDossier() -> Element {
                 dl { class: "resume",
                     div { dt { "Numéro RPPS" } dd { class: "rpps-numero", "{me[\"rpps\"].as_str().unwrap_or(\"\")}" } }
                 }
+                p { class: "actions",
+                    a { class: "bouton", href: "/api/directory/{me[\"rpps\"].as_str().unwrap_or(\"\")}/card.pdf", "Télécharger ma fiche PDF" }
+                    Link { to: crate::Route::Fiche { rpps: me["rpps"].as_str().unwrap_or("").to_owned() }, "Ma fiche dans l'annuaire public" }
+                }
                 p { "La modification de vos coordonnées (e-mail, mobile) en ligne arrive prochainement. En attendant, votre gestionnaire RPPS+ peut corriger votre numéro de mobile." }
             },
             Some(Ok(_)) => rsx! {
