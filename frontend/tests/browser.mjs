@@ -124,6 +124,14 @@ try {
     await snap(aide, "aide-erreur-email");
     await aide.fill("#email", "aide.navigateur@example.org");
     await aide.fill("#mobile", "06 12 34 56 78");
+  });
+
+  await step("network lost while saving: told it is temporary, nothing typed is lost (FAQ-R16)", async () => {
+    await aide.route("**/api/registrations/*", (route) => route.abort("internetdisconnected"), { times: 1 });
+    await aide.getByRole("button", { name: "Enregistrer et continuer" }).click();
+    await aide.getByRole("alert").filter({ hasText: "momentanément" }).waitFor();
+    assert.equal(await aide.inputValue("#email"), "aide.navigateur@example.org");
+    await snap(aide, "aide-reseau-coupe");
     await aide.getByRole("button", { name: "Enregistrer et continuer" }).click();
     await aide.getByRole("heading", { name: "Votre situation professionnelle" }).waitFor();
   });
