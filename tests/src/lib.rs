@@ -60,6 +60,11 @@ pub fn fresh_options(aws_endpoint: String) -> LocalOptions {
 
 /// Starts the application in this process, as `make run` does, and returns its address.
 pub async fn spawn_app(mut options: LocalOptions) -> anyhow::Result<TestApp> {
+    // RUST_LOG=… shows the application's logs in a failing test's output.
+    static LOGS: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("RUST_LOG").is_some() {
+        LOGS.call_once(rpps_api::lambda::init_text_logs);
+    }
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -33,12 +33,10 @@ type RouteSet = BTreeSet<(String, String)>;
 /// Each HTTP function crate and the routes it declares next to its `router()` (as in
 /// `tests/tests/template.rs`).
 fn declared_routes() -> BTreeMap<&'static str, Routes> {
-    BTreeMap::from([
-        ("rpps-referentials", rpps_referentials::ROUTES),
-        ("rpps-health", rpps_health::ROUTES),
-        ("rpps-auth", rpps_auth::ROUTES),
-        ("rpps-registrations", rpps_registrations::ROUTES),
-    ])
+    rpps_local::functions()
+        .into_iter()
+        .filter(|(_, routes)| !routes.is_empty())
+        .collect()
 }
 
 const METHODS: [&str; 8] = [
@@ -939,6 +937,71 @@ async fn real_responses_match_the_document() {
     assert_eq!(repeated.json["newly_validated"], false);
     let mine = c.get(Some(&aide), "/api/registrations/mine").await;
     assert_eq!(mine.json["status"]["state"], "validated");
+
+    // The public directory (the publisher follows the stream: wait for the entry), the card,
+    // the staff and a departure recorded then cancelled.
+    let rpps = validated.json["rpps"]
+        .as_str()
+        .expect("a number")
+        .to_owned();
+    let mut published = false;
+    for _ in 0..200 {
+        let page = c.get(None, &format!("/api/directory/{rpps}")).await;
+        if page.status == StatusCode::OK {
+            published = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(published, "{rpps} published");
+    let found = c.get(None, "/api/directory?name=n%27diaye").await;
+    assert_eq!(
+        found.json["results"][0]["rpps"],
+        rpps.as_str(),
+        "{}",
+        found.json
+    );
+    assert_eq!(
+        c.get(None, "/api/directory?departement=20").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        c.get(None, "/api/directory/12345678901").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let card = c
+        .get(None, &format!("/api/directory/{rpps}/card.pdf"))
+        .await;
+    assert_eq!(card.status, StatusCode::OK);
+    let staff = c.get(Some(&manager), "/api/manager/staff").await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.json);
+    assert_eq!(
+        c.get(Some(&aide), "/api/manager/staff").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let departure = format!("/api/manager/staff/{rpps}/sites/{FINESS_A}/departure");
+    let past = c
+        .call(
+            Some(&manager),
+            Method::PUT,
+            &departure,
+            Some(json!({ "date": "2020-01-01" })),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::BAD_REQUEST, "{}", past.json);
+    let ahead = c
+        .call(
+            Some(&manager),
+            Method::PUT,
+            &departure,
+            Some(json!({ "date": "2099-12-31" })),
+        )
+        .await;
+    assert_eq!(ahead.status, StatusCode::OK, "{}", ahead.json);
+    let cancelled = c
+        .call(Some(&manager), Method::DELETE, &departure, None)
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
 
     // Another establishment's request: 403 for the manager of A; the manager of A and B
     // rejects it (an empty reason first), and cannot reject it twice.

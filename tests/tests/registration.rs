@@ -2,167 +2,17 @@
 //! development FranceConnect and submits; the manager signs in with the development PSC and
 //! validates (or rejects); the aide sees the RPPS number.
 
+mod support;
+
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, ORIGIN};
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
-use serde_json::{Value, json};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A signed-in browser: its session cookie and CSRF token.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser<'_> {
-    async fn sign_in<'a>(app: &'a TestApp, login_path: &str, identity: &str) -> Browser<'a> {
-        let http = client();
-        let start = http.get(app.url(login_path)).send().await.unwrap();
-        let authorize = start.headers()[LOCATION].to_str().unwrap().to_owned();
-        let back = http
-            .get(format!("{authorize}&login_hint={identity}"))
-            .send()
-            .await
-            .unwrap();
-        let callback = back.headers()[LOCATION].to_str().unwrap().to_owned();
-        let done = http.get(callback).send().await.unwrap();
-        let cookie = done
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("__Host-rpps_session="))
-            .expect("signed in")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let me: Value = http
-            .get(app.url("/api/session"))
-            .header(COOKIE, &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        Browser {
-            app,
-            cookie,
-            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = client()
-            .request(method, self.app.url(path))
-            .header(COOKIE, &self.cookie)
-            .header(ORIGIN, &self.app.base)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PATCH, path, Some(body)).await
-    }
-}
+use serde_json::json;
+use support::{Browser, aide_email, aide_submits, client, emails_to};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))
         .await
         .expect("the local application starts")
-}
-
-/// A mailbox of this test's own (tests share the one moto server).
-fn aide_email(app: &TestApp) -> String {
-    format!("aide.{}@example.org", app.options.table_prefix)
-}
-
-/// The emails moto's SES received for `to` (moto keeps the HTML part), waiting up to 20 s for
-/// at least `count` of them: the mailer runs on the stream, asynchronously.
-async fn emails_to(app: &TestApp, to: &str, count: usize) -> Vec<Value> {
-    for _ in 0..100 {
-        let data: Value = reqwest::get(format!("{}/moto-api/data.json", app.options.aws_endpoint))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let found: Vec<Value> = data["ses"]["Message"]
-            .as_array()
-            .map(|messages| {
-                messages
-                    .iter()
-                    .filter(|m| m.to_string().contains(to))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        if found.len() >= count {
-            return found;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    Vec::new()
-}
-
-/// An aide fills and submits a request for establishment A; returns its id.
-async fn aide_submits<'a>(
-    app: &'a TestApp,
-    identity: &str,
-    establishment: &str,
-) -> (Browser<'a>, String) {
-    let aide = Browser::sign_in(app, "/api/auth/franceconnect/login", identity).await;
-    let (status, draft) = aide.post("/api/registrations", json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{draft}");
-    let id = draft["id"].as_str().unwrap().to_owned();
-    assert_eq!(draft["status"]["state"], "draft");
-    // FAQ-R11: the civil status is FranceConnect's, and the draft is saved field by field.
-    let (status, saved) = aide
-        .patch(
-            &format!("/api/registrations/{id}"),
-            json!({ "email": aide_email(app), "mobile": "06 12 34 56 78", "establishment": establishment,
-                    "start_date": "2026-09-01", "eligibility": "certification" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
-    assert_eq!(saved["contact"]["mobile"], "+33612345678");
-    let (status, sent) = aide
-        .patch(
-            &format!("/api/registrations/{id}"),
-            json!({ "accuracy_confirmed": true }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{sent}");
-    let (status, sent) = aide
-        .post(&format!("/api/registrations/{id}/submit"), json!({}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{sent}");
-    assert_eq!(sent["status"]["state"], "submitted");
-    (aide, id)
 }
 
 #[tokio::test]
@@ -263,9 +113,10 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
     assert!(email.contains(&rpps), "{email}");
     assert!(email.contains("e-CPS"), "{email}");
 
-    // Item 7: the timeline shows the number sent (recorded by the mailer just after SES took it).
+    // Item 7: the timeline shows the number sent (recorded by the mailer just after SES took it)
+    // and the directory publication (recorded by the publisher), each once the consumer did it.
     let mut steps = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..100 {
         let (_, mine) = aide.get("/api/registrations/mine").await;
         steps = mine["timeline"]
             .as_array()
@@ -273,7 +124,7 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
             .iter()
             .map(|s| s["step"].as_str().unwrap().to_owned())
             .collect();
-        if steps.iter().any(|s| s == "number_sent") {
+        if steps.iter().any(|s| s == "number_sent") && steps.iter().any(|s| s == "published") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -285,6 +136,7 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
             "submitted",
             "validated",
             "number_sent",
+            "published",
             "ecps_activable"
         ]
     );

@@ -33,14 +33,7 @@ type RouteSet = BTreeSet<(String, String)>;
 /// Each Lambda function crate's binary and the routes it declares (none for a function that
 /// consumes events rather than HTTP requests).
 fn declared_routes() -> BTreeMap<&'static str, Routes> {
-    BTreeMap::from([
-        ("rpps-referentials", rpps_referentials::ROUTES),
-        ("rpps-health", rpps_health::ROUTES),
-        ("rpps-auth", rpps_auth::ROUTES),
-        ("rpps-registrations", rpps_registrations::ROUTES),
-        // A DynamoDB stream consumer: no HTTP route.
-        ("rpps-mailer", &[]),
-    ])
+    rpps_local::functions()
 }
 
 /// Crates under `functions/` that have a `main` but are not Lambda functions.

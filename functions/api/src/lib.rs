@@ -8,6 +8,7 @@ pub mod error;
 pub mod lambda;
 pub mod query;
 pub mod routes;
+pub mod timestamp;
 
 pub use config::Config;
 pub use error::ApiError;

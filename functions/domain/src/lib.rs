@@ -14,6 +14,7 @@ pub mod finess;
 pub mod insee;
 pub mod luhn;
 pub mod name;
+pub mod paris;
 pub mod phone;
 pub mod registration;
 pub mod role;

@@ -120,7 +120,13 @@ struct StoredSite {
     establishment: Finess,
     #[serde(with = "iso_date")]
     start: Date,
-    #[serde(with = "iso_date::option", default)]
+    // Absent rather than null when there is none: a stored null would not read back through
+    // `#[serde(flatten)]` (the date format's visitor takes no unit value).
+    #[serde(
+        with = "iso_date::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     end: Option<Date>,
 }
 
@@ -239,10 +245,18 @@ mod tests {
         let json = serde_json::to_string(&s).expect("ser");
         assert_eq!(
             json,
-            r#"{"establishment":"010000024","start":"2025-01-06","end":null}"#
+            r#"{"establishment":"010000024","start":"2025-01-06"}"#
         );
         assert_eq!(
             serde_json::from_str::<PracticeSite>(&json).ok(),
+            Some(s.clone())
+        );
+        // An explicit null (older records) reads the same.
+        assert_eq!(
+            serde_json::from_str::<PracticeSite>(
+                r#"{"establishment":"010000024","start":"2025-01-06","end":null}"#
+            )
+            .ok(),
             Some(s.clone())
         );
         s.end_on(date!(2026 - 06 - 30), TODAY).expect("end");

@@ -43,6 +43,26 @@ impl LocalOptions {
     }
 }
 
+/// Every Lambda function (crate name) with its HTTP routes, as this runner serves them; stream
+/// consumers and scheduled functions have none. `tests/tests/template.rs` holds the SAM
+/// template to this list, `tests/tests/openapi.rs` the OpenAPI document.
+pub fn functions()
+-> std::collections::BTreeMap<&'static str, &'static [(&'static str, &'static str)]> {
+    std::collections::BTreeMap::from([
+        ("rpps-referentials", rpps_referentials::ROUTES),
+        ("rpps-health", rpps_health::ROUTES),
+        ("rpps-auth", rpps_auth::ROUTES),
+        ("rpps-registrations", rpps_registrations::ROUTES),
+        ("rpps-directory", rpps_directory::ROUTES),
+        ("rpps-staff", rpps_staff::ROUTES),
+        // DynamoDB stream consumers.
+        ("rpps-mailer", &[][..]),
+        ("rpps-publisher", &[][..]),
+        // EventBridge Scheduler (locally: POST /_local/purge).
+        ("rpps-purge", &[][..]),
+    ])
+}
+
 /// The frontend folder to serve: the Dioxus build when it exists, else the placeholder page.
 pub fn default_frontend_dir(workspace: &Path) -> PathBuf {
     let dist = workspace.join("frontend/dist");
@@ -51,6 +71,16 @@ pub fn default_frontend_dir(workspace: &Path) -> PathBuf {
     } else {
         workspace.join("frontend/placeholder")
     }
+}
+
+/// Runs the scheduled purge now (`POST /_local/purge`) and answers its report.
+async fn local_purge(
+    axum::extract::State(state): axum::extract::State<rpps_purge::PurgeState>,
+) -> Result<axum::Json<rpps_store::PurgeReport>, rpps_api::ApiError> {
+    rpps_purge::run(&state, time::OffsetDateTime::now_utc())
+        .await
+        .map(axum::Json)
+        .map_err(|e| rpps_api::ApiError::internal(&e))
 }
 
 /// Prepares the emulators and returns the whole application.
@@ -83,7 +113,10 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
         aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_dynamodbstreams::Client::new(&sdk),
         config.registry_table.clone(),
-        mailer,
+        vec![
+            streams::Consumer::Mailer(mailer),
+            streams::Consumer::Publisher(rpps_publisher::state_from_sdk(&config, &sdk)),
+        ],
     ));
     if options.seed {
         let outcome = rpps_referentials::import::import_finess_extract(
@@ -215,7 +248,23 @@ pub fn app(
         .merge(rpps_registrations::router(
             rpps_registrations::state_from_sdk(config, sdk, options.public_origin.clone()),
         ))
+        .merge(rpps_directory::router(rpps_directory::state_from_sdk(
+            config,
+            sdk,
+            options.public_origin.clone(),
+        )))
+        .merge(rpps_staff::router(rpps_staff::state_from_sdk(
+            config,
+            sdk,
+            options.public_origin.clone(),
+        )))
         .merge(devidp)
+        // EventBridge Scheduler's part, locally: the daily purge on demand (not under /api/:
+        // no such route exists in AWS).
+        .route(
+            "/_local/purge",
+            axum::routing::post(local_purge).with_state(rpps_purge::state_from_sdk(config, sdk)),
+        )
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))
         .route("/api/{*rest}", any(rpps_api::not_found));

@@ -1,6 +1,7 @@
 //! DynamoDB Streams, locally: the runner reads the registry table's stream on moto and hands
-//! the outbox events to the same consumer code the Lambda runs (`rpps_mailer::deliver`), as
-//! Lambda's event source mapping does in AWS.
+//! the outbox events to the same consumer code the Lambdas run (`rpps_mailer::deliver`,
+//! `rpps_publisher::apply`), as Lambda's event source mappings do in AWS — each consumer on its
+//! own, so one failing does not hold the other back.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,24 +26,53 @@ fn outbox_event(image: &HashMap<String, AttributeValue>) -> Option<OutboxEvent> 
     serde_json::from_value(serde_json::Value::Object(plain)).ok()
 }
 
+/// A consumer of the table's stream, as deployed (one event source mapping each).
+pub enum Consumer {
+    Mailer(rpps_mailer::MailerState),
+    Publisher(rpps_publisher::PublisherState),
+}
+
+impl Consumer {
+    fn name(&self) -> &'static str {
+        match self {
+            Consumer::Mailer(_) => "mailer",
+            Consumer::Publisher(_) => "publisher",
+        }
+    }
+
+    async fn deliver(&self, event: &OutboxEvent) -> Result<(), String> {
+        let now = time::OffsetDateTime::now_utc();
+        match self {
+            Consumer::Mailer(state) => rpps_mailer::deliver(state, event, now)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Consumer::Publisher(state) => rpps_publisher::apply(state, event, now)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// Follows the stream of `table` for ever (until the process ends), delivering each outbox
-/// event to the mailer; a failed delivery is retried on the next pass, as Lambda retries.
+/// event to every consumer; a failed delivery is retried on the next pass, as Lambda retries.
 pub async fn follow(
     dynamodb: aws_sdk_dynamodb::Client,
     streams: aws_sdk_dynamodbstreams::Client,
     table: String,
-    mailer: rpps_mailer::MailerState,
+    consumers: Vec<Consumer>,
 ) {
-    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
-    let mut pending: Vec<OutboxEvent> = Vec::new();
+    let mut last_read: HashMap<String, String> = HashMap::new();
+    let mut pending: Vec<(usize, OutboxEvent)> = Vec::new();
     loop {
         if let Err(e) = poll_once(
             &dynamodb,
             &streams,
             &table,
-            &mut iterators,
+            &mut last_read,
             &mut pending,
-            &mailer,
+            &consumers,
         )
         .await
         {
@@ -57,17 +87,16 @@ async fn poll_once(
     dynamodb: &aws_sdk_dynamodb::Client,
     streams: &aws_sdk_dynamodbstreams::Client,
     table: &str,
-    iterators: &mut HashMap<String, Option<String>>,
-    pending: &mut Vec<OutboxEvent>,
-    mailer: &rpps_mailer::MailerState,
+    last_read: &mut HashMap<String, String>,
+    pending: &mut Vec<(usize, OutboxEvent)>,
+    consumers: &[Consumer],
 ) -> anyhow::Result<()> {
     // Events whose delivery failed before: again, first.
     let retry = std::mem::take(pending);
-    for event in retry {
-        if let Err(e) = rpps_mailer::deliver(mailer, &event, time::OffsetDateTime::now_utc()).await
-        {
-            tracing::warn!(error = %e, event = %event.id, "email not sent yet; will retry");
-            pending.push(event);
+    for (index, event) in retry {
+        if let Err(e) = consumers[index].deliver(&event).await {
+            tracing::warn!(error = %e, event = %event.id, consumer = consumers[index].name(), "not delivered yet; will retry");
+            pending.push((index, event));
         }
     }
     let described = dynamodb.describe_table().table_name(table).send().await?;
@@ -85,20 +114,25 @@ async fn poll_once(
         })
         .unwrap_or_default();
     for shard in shards {
-        let iterator = match iterators.get(&shard) {
-            Some(Some(it)) => it.clone(),
-            Some(None) => continue, // closed shard, read to its end
-            None => streams
-                .get_shard_iterator()
-                .stream_arn(arn)
-                .shard_id(&shard)
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await?
-                .shard_iterator()
-                .map(str::to_owned)
-                .unwrap_or_default(),
+        // A fresh iterator each pass, after the last record read (moto's iterators hold on to
+        // the shard object, which a cancelled transaction replaces: an old iterator would then
+        // read nothing, ever).
+        let request = streams
+            .get_shard_iterator()
+            .stream_arn(arn)
+            .shard_id(&shard);
+        let request = match last_read.get(&shard) {
+            Some(last) => request
+                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .sequence_number(last),
+            _ => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
         };
+        let iterator = request
+            .send()
+            .await?
+            .shard_iterator()
+            .map(str::to_owned)
+            .unwrap_or_default();
         let out = streams
             .get_records()
             .shard_iterator(iterator)
@@ -115,14 +149,21 @@ async fn poll_once(
             else {
                 continue;
             };
-            if let Err(e) =
-                rpps_mailer::deliver(mailer, &event, time::OffsetDateTime::now_utc()).await
-            {
-                tracing::warn!(error = %e, event = %event.id, "email not sent yet; will retry");
-                pending.push(event);
+            for (index, consumer) in consumers.iter().enumerate() {
+                if let Err(e) = consumer.deliver(&event).await {
+                    tracing::warn!(error = %e, event = %event.id, consumer = consumer.name(), "not delivered yet; will retry");
+                    pending.push((index, event.clone()));
+                }
             }
         }
-        iterators.insert(shard, out.next_shard_iterator().map(str::to_owned));
+        if let Some(last) = out
+            .records()
+            .last()
+            .and_then(|r| r.dynamodb())
+            .and_then(|d| d.sequence_number())
+        {
+            last_read.insert(shard, last.to_owned());
+        }
     }
     Ok(())
 }

@@ -128,6 +128,48 @@ pub fn new_request(establishment: &str, applicant: &str, portal_url: &str) -> Co
     }
 }
 
+/// To the managers of an establishment: the practice sites the scheduled purge removed from the
+/// public directory because the departure date had passed (FAQ-R6). `departures` are lines such
+/// as "Awa N'Diaye (RPPS 10000000018), départ le 15/11/2026".
+pub fn departures_purged(establishment: &str, departures: &[String], portal_url: &str) -> Content {
+    let title = "Départs retirés de l'annuaire";
+    let count = departures.len();
+    let summary = if count == 1 {
+        format!(
+            "Un lieu d'exercice de l'établissement {establishment} a été retiré de l'annuaire public : la date de départ est passée."
+        )
+    } else {
+        format!(
+            "{count} lieux d'exercice de l'établissement {establishment} ont été retirés de l'annuaire public : leur date de départ est passée."
+        )
+    };
+    let list: String = departures
+        .iter()
+        .map(|d| format!("<li>{}</li>", escape(d)))
+        .collect();
+    let html = html_page(
+        title,
+        &[
+            "Bonjour,".to_owned(),
+            escape(&summary),
+            format!("<ul>{list}</ul>"),
+            format!(
+                "La liste de votre personnel reste consultable dans votre espace gestionnaire : <a href=\"{0}\">{0}</a>",
+                escape(portal_url)
+            ),
+        ],
+    );
+    let lines: String = departures.iter().map(|d| format!("- {d}\n")).collect();
+    let text = format!(
+        "Bonjour,\n\n{summary}\n\n{lines}\nLa liste de votre personnel reste consultable dans votre espace gestionnaire :\n{portal_url}\n\n{SIGNATURE}\n"
+    );
+    Content {
+        subject: format!("Annuaire RPPS : {count} départ(s) pris en compte — {establishment}"),
+        html,
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +197,21 @@ mod tests {
         let m = request_rejected("<b>", "x", "<script>alert(1)</script>");
         assert!(!m.html.contains("<script>"));
         assert!(m.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn faq_r6_the_purge_summary_lists_each_departure_escaped_in_html() {
+        let m = departures_purged(
+            "SAAD <Paris> 15",
+            &["Awa N'Diaye (RPPS 10000000018), départ le 15/11/2026".to_owned()],
+            "https://rpps.example/gestionnaire/personnel",
+        );
+        assert!(m.subject.contains("1 départ(s)"));
+        assert!(
+            m.text
+                .contains("- Awa N'Diaye (RPPS 10000000018), départ le 15/11/2026")
+        );
+        assert!(m.html.contains("SAAD &lt;Paris&gt; 15"));
+        assert!(m.html.contains("<li>Awa N&#39;Diaye"));
     }
 }

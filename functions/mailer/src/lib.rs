@@ -5,6 +5,8 @@
 //!   on their designation: a request waits for them, with the link to it (FAQ-R11);
 //! - `rpps.allocated` → the professional: their RPPS number and the e-CPS date;
 //! - `registration.rejected` → the applicant: the manager's reason;
+//! - `purge.completed` → the managers of the establishment: the departures the purge removed
+//!   from the directory (FAQ-R6);
 //! - other events: nothing to send.
 //!
 //! Each email is sent at most once per event, whatever the redeliveries: a delivery marker is
@@ -54,9 +56,25 @@ struct Submitted {
 }
 
 #[derive(Deserialize)]
+struct PurgeCompleted {
+    finess: rpps_domain::Finess,
+    purged: Vec<rpps_store::PurgedSite>,
+}
+
+#[derive(Deserialize)]
 struct Rejected {
     request_id: String,
     reason: String,
+}
+
+/// "15/11/2026".
+pub fn french_date(date: time::Date) -> String {
+    format!(
+        "{:02}/{:02}/{}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
 }
 
 /// "le 28/11/2026 à 10 h 15" (Paris time in winter; the offset is fixed to keep this simple).
@@ -80,6 +98,37 @@ async fn request(store: &Store, id: &str) -> Result<RegistrationRequest, MailerE
         .ok_or_else(|| MailerError::Malformed(format!("no request {id}")))
 }
 
+/// The addresses of the managers of an establishment (those designated with one).
+async fn manager_addresses(
+    store: &Store,
+    finess: &rpps_domain::Finess,
+) -> Result<Vec<String>, MailerError> {
+    let managers: Vec<String> = store
+        .managers_of(finess)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.email.map(|e| e.as_str().to_owned()))
+        .collect();
+    if managers.is_empty() {
+        tracing::warn!(
+            finess = %finess,
+            "no manager of this establishment has an email address: nobody told"
+        );
+    }
+    Ok(managers)
+}
+
+/// "SAAD PARIS 15 (750012346)", or the FINESS number alone for an unknown establishment.
+async fn establishment_label(
+    store: &Store,
+    finess: &rpps_domain::Finess,
+) -> Result<String, MailerError> {
+    Ok(store.establishment(finess).await?.map_or_else(
+        || finess.to_string(),
+        |e| format!("{} ({finess})", e.long_name),
+    ))
+}
+
 /// What an event asks to send, if anything: (recipients, content).
 async fn compose(
     state: &MailerState,
@@ -97,23 +146,11 @@ async fn compose(
                     submitted.request_id
                 )));
             };
-            let managers: Vec<String> = store
-                .managers_of(finess)
-                .await?
-                .into_iter()
-                .filter_map(|m| m.email.map(|e| e.as_str().to_owned()))
-                .collect();
+            let managers = manager_addresses(store, finess).await?;
             if managers.is_empty() {
-                tracing::warn!(
-                    finess = %finess,
-                    "no manager of this establishment has an email address: nobody told"
-                );
                 return Ok(None);
             }
-            let establishment = store.establishment(finess).await?.map_or_else(
-                || finess.to_string(),
-                |e| format!("{} ({finess})", e.long_name),
-            );
+            let establishment = establishment_label(store, finess).await?;
             let civil = request.civil_status();
             let content = templates::new_request(
                 &establishment,
@@ -127,6 +164,37 @@ async fn compose(
                     state.public_origin,
                     request.id()
                 ),
+            );
+            Ok(Some((managers, content)))
+        }
+        "purge.completed" => {
+            let completed: PurgeCompleted = serde_json::from_str(&event.payload)
+                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+            if completed.purged.is_empty() {
+                return Ok(None);
+            }
+            let managers = manager_addresses(store, &completed.finess).await?;
+            if managers.is_empty() {
+                return Ok(None);
+            }
+            let establishment = establishment_label(store, &completed.finess).await?;
+            let lines: Vec<String> = completed
+                .purged
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {} (RPPS {}), départ le {}",
+                        p.given_names,
+                        p.family_name,
+                        p.rpps,
+                        french_date(p.departure)
+                    )
+                })
+                .collect();
+            let content = templates::departures_purged(
+                &establishment,
+                &lines,
+                &format!("{}/gestionnaire/personnel", state.public_origin),
             );
             Ok(Some((managers, content)))
         }
@@ -217,45 +285,7 @@ pub async fn deliver(
     }
 }
 
-/// The outbox events of a DynamoDB Streams batch (the Lambda event JSON), with each record's
-/// sequence number (to report failures one by one: `ReportBatchItemFailures`). Records that are
-/// not outbox inserts are `None`.
-pub fn outbox_events(batch: &Value) -> Vec<(String, Option<OutboxEvent>)> {
-    let Some(records) = batch.get("Records").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    records
-        .iter()
-        .map(|record| {
-            let sequence = record
-                .pointer("/dynamodb/SequenceNumber")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let insert = record.get("eventName").and_then(Value::as_str) == Some("INSERT");
-            let event = record
-                .pointer("/dynamodb/NewImage")
-                .and_then(Value::as_object)
-                .filter(|_| insert)
-                .filter(|image| {
-                    image
-                        .get("PK")
-                        .and_then(|v| v.get("S"))
-                        .and_then(Value::as_str)
-                        .is_some_and(|pk| pk.starts_with("OUTBOX#"))
-                })
-                .and_then(|image| {
-                    // Outbox items hold strings only: {"S": "…"} → "…".
-                    let plain: serde_json::Map<String, Value> = image
-                        .iter()
-                        .filter_map(|(k, v)| v.get("S").map(|s| (k.clone(), s.clone())))
-                        .collect();
-                    serde_json::from_value(Value::Object(plain)).ok()
-                });
-            (sequence, event)
-        })
-        .collect()
-}
+pub use rpps_store::outbox::outbox_events;
 
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
 pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rpps_api::ApiError;
+use rpps_api::timestamp::timestamp;
 use rpps_domain::{
     Actor, Attestation, CivilStatus, Contact, DraftUpdate, EligibilityBasis, Email, Finess,
     MobilePhone, RegistrationRequest, RegistrationStatus, RejectionReason, Role, TransitionError,
@@ -120,24 +121,24 @@ pub fn view(stored: &StoredRegistration) -> Value {
     let request = &stored.request;
     let milestones = &stored.milestones;
     let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
-    let mut timeline = vec![json!({ "step": "created", "at": request.created_at() })];
+    let mut timeline = vec![json!({ "step": "created", "at": timestamp(request.created_at()) })];
     if let Some(at) = request.submitted_at() {
-        timeline.push(json!({ "step": "submitted", "at": at }));
+        timeline.push(json!({ "step": "submitted", "at": timestamp(at) }));
     }
     match (request.status(), request.decided_at()) {
         (RegistrationStatus::Validated { rpps }, Some(at)) => {
-            timeline.push(json!({ "step": "validated", "at": at, "rpps": rpps }));
+            timeline.push(json!({ "step": "validated", "at": timestamp(at), "rpps": rpps }));
             if let Some(at) = milestones.number_sent_at {
-                timeline.push(json!({ "step": "number_sent", "at": at }));
+                timeline.push(json!({ "step": "number_sent", "at": timestamp(at) }));
             }
             if let Some(at) = milestones.published_at {
-                timeline.push(json!({ "step": "published", "at": at }));
+                timeline.push(json!({ "step": "published", "at": timestamp(at) }));
             }
             // FAQ-R5: the e-CPS can be activated 48 hours after allocation.
-            timeline.push(json!({ "step": "ecps_activable", "from": at + ECPS_DELAY }));
+            timeline.push(json!({ "step": "ecps_activable", "from": timestamp(at + ECPS_DELAY) }));
         }
         (RegistrationStatus::Rejected { reason }, Some(at)) => {
-            timeline.push(json!({ "step": "rejected", "at": at, "reason": reason }));
+            timeline.push(json!({ "step": "rejected", "at": timestamp(at), "reason": reason }));
         }
         _ => {}
     }
@@ -696,8 +697,8 @@ async fn validate(
     Ok(Json(json!({
         "request_id": validation.request_id,
         "rpps": validation.rpps,
-        "validated_at": validation.validated_at,
-        "ecps_activable_from": validation.validated_at + ECPS_DELAY,
+        "validated_at": timestamp(validation.validated_at),
+        "ecps_activable_from": timestamp(validation.validated_at + ECPS_DELAY),
         "newly_validated": validation.newly_validated,
     }))
     .into_response())

@@ -9,6 +9,9 @@ pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
 
 /// The first `n` characters of `s` (not bytes: folded names may hold non-ASCII letters).
 pub fn head(s: &str, n: usize) -> &str {
@@ -106,6 +109,28 @@ pub fn practice_site_sk(finess: &str, start: &str) -> String {
 /// GSI1: the staff of an establishment.
 pub fn staff(finess: &str) -> String {
     format!("STAFF#{finess}")
+}
+
+/// The public directory entry of a professional (and, under the same partition, one index item
+/// per published practice site).
+pub fn directory(rpps: &str) -> String {
+    format!("DIR#{rpps}")
+}
+pub const DIRECTORY_SK: &str = "DIR";
+pub fn directory_site_sk(finess: &str) -> String {
+    format!("LOC#{finess}")
+}
+/// GSI1: directory name search, bucketed by the first two characters of the folded name.
+pub fn directory_name_bucket(folded: &str) -> String {
+    format!("DIRNAME#{}", head(folded, 2))
+}
+/// GSI2: directory search by the commune of a practice site.
+pub fn directory_commune(insee: &str) -> String {
+    format!("DIRCOM#{insee}")
+}
+/// GSI3: directory search by département.
+pub fn directory_departement(code: &str) -> String {
+    format!("DIRDEP#{code}")
 }
 
 pub fn outbox(event_id: &str) -> String {

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod counter;
 pub mod deliveries;
+pub mod directory;
 mod error;
 pub mod establishments;
 pub mod keys;
@@ -17,11 +18,15 @@ pub mod professionals;
 pub mod registrations;
 pub mod schema;
 pub mod sessions;
+pub mod sites;
 
 use aws_sdk_dynamodb::Client;
 
 pub use audit::AuditEntry;
 pub use deliveries::DeliveryClaim;
+pub use directory::{
+    DirectoryEntry, DirectoryError, DirectoryPage, DirectorySearch, DirectorySite,
+};
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};
@@ -29,6 +34,9 @@ pub use outbox::OutboxEvent;
 pub use professionals::{ProfessionalError, ProfessionalRecord};
 pub use registrations::{
     Milestone, Milestones, RegistrationStoreError, StoredRegistration, ValidateError,
+};
+pub use sites::{
+    ProfessionalFile, ProfessionalProfile, PurgeReport, PurgedSite, SiteRecord, SiteStoreError,
 };
 
 /// The names of the tables, as deployed (from the environment) or as a test created them.

@@ -63,3 +63,44 @@ impl OutboxEvent {
         .map_err(|e| StoreError::corrupt(keys::outbox(&self.id), e))
     }
 }
+
+/// The outbox events of a DynamoDB Streams batch (the Lambda event JSON), with each record's
+/// sequence number (to report failures one by one: `ReportBatchItemFailures`). Records that are
+/// not outbox inserts are `None`.
+pub fn outbox_events(batch: &serde_json::Value) -> Vec<(String, Option<OutboxEvent>)> {
+    let Some(records) = batch.get("Records").and_then(serde_json::Value::as_array) else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .map(|record| {
+            let sequence = record
+                .pointer("/dynamodb/SequenceNumber")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let insert =
+                record.get("eventName").and_then(serde_json::Value::as_str) == Some("INSERT");
+            let event = record
+                .pointer("/dynamodb/NewImage")
+                .and_then(serde_json::Value::as_object)
+                .filter(|_| insert)
+                .filter(|image| {
+                    image
+                        .get("PK")
+                        .and_then(|v| v.get("S"))
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|pk| pk.starts_with("OUTBOX#"))
+                })
+                .and_then(|image| {
+                    // Outbox items hold strings only: {"S": "…"} → "…".
+                    let plain: serde_json::Map<String, serde_json::Value> = image
+                        .iter()
+                        .filter_map(|(k, v)| v.get("S").map(|s| (k.clone(), s.clone())))
+                        .collect();
+                    serde_json::from_value(serde_json::Value::Object(plain)).ok()
+                });
+            (sequence, event)
+        })
+        .collect()
+}

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
-use rpps_domain::{RegistrationRequest, RegistrationStatus, Validation};
+use rpps_domain::{PracticeSite, RegistrationRequest, RegistrationStatus, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -19,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::managers::TransactError;
 use crate::outbox::OutboxEvent;
 use crate::professionals::ProfessionalRecord;
+use crate::sites::{SiteRecord, site_item};
 use crate::{AuditEntry, Store, StoreError, keys};
 
 /// A request as stored, with the version the next write must match.
@@ -112,21 +113,6 @@ struct OpenRequestClaim {
 }
 
 #[derive(Serialize)]
-struct SiteItem<'a> {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    rpps: &'a str,
-    finess: &'a str,
-    start: String,
-}
-
-#[derive(Serialize)]
 struct ProfessionalItem<'a> {
     #[serde(rename = "PK")]
     pk: String,
@@ -136,6 +122,10 @@ struct ProfessionalItem<'a> {
     record: &'a ProfessionalRecord,
     request_id: &'a str,
     profession: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact: Option<&'a rpps_domain::Contact>,
+    #[serde(with = "time::serde::rfc3339")]
+    allocated_at: OffsetDateTime,
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -534,6 +524,8 @@ impl Store {
                     record: &record,
                     request_id: validated.id(),
                     profession: validated.profession().code(),
+                    contact: validated.contact(),
+                    allocated_at: validation.validated_at,
                 })
                 .map_err(corrupt(&key))?,
                 Some("attribute_not_exists(PK)"),
@@ -562,19 +554,19 @@ impl Store {
             items.push(claim(keys::franceconnect_subject(sub))?);
         }
         if let (Some(finess), Some(start)) = (validated.establishment(), validated.start_date()) {
-            let start = start.to_string();
+            // The first practice site (FAQ-R4): published by the directory on `rpps.allocated`.
+            let site = SiteRecord {
+                rpps: validation.rpps.clone(),
+                site: PracticeSite::new(finess.clone(), start),
+                family_name: record.family_name.clone(),
+                given_names: record.given_names.clone(),
+                profession: validated.profession().code().to_owned(),
+                purged_at: None,
+                version: 1,
+            };
             items.push(put(
                 table,
-                serde_dynamo::to_item(SiteItem {
-                    pk: keys::professional(rpps),
-                    sk: keys::practice_site_sk(finess.as_str(), &start),
-                    gsi1pk: keys::staff(finess.as_str()),
-                    gsi1sk: rpps.to_owned(),
-                    rpps,
-                    finess: finess.as_str(),
-                    start,
-                })
-                .map_err(corrupt(&key))?,
+                site_item(&site)?,
                 Some("attribute_not_exists(PK)"),
             )?);
         }
@@ -588,9 +580,13 @@ impl Store {
                 milestones: read.milestones,
             }),
             Err(TransactError::Cancelled(reasons)) => {
+                // The request moved (its version check failed), or another transaction touched
+                // the same items at the same moment (DynamoDB's `TransactionConflict`): read it
+                // again. Only a failed claim means the person already holds a number.
                 if reasons
                     .first()
                     .is_some_and(|r| r == "ConditionalCheckFailed")
+                    || reasons.iter().any(|r| r == "TransactionConflict")
                 {
                     Err(RegistrationStoreError::Changed)
                 } else {

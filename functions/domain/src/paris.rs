@@ -1,0 +1,75 @@
+//! The French calendar day: departures (FAQ-R6) and the e-CPS date are days in Paris, whatever
+//! the server's time zone. Metropolitan France follows the European summer-time rule: UTC+2
+//! from the last Sunday of March, 01:00 UTC, to the last Sunday of October, 01:00 UTC; UTC+1
+//! otherwise. (No time-zone database is needed for this one rule.)
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+
+fn last_sunday(year: i32, month: Month) -> Date {
+    let mut day = Date::from_calendar_date(year, month, month.length(year)).unwrap_or(Date::MIN);
+    while day.weekday() != Weekday::Sunday {
+        day = day.previous_day().unwrap_or(Date::MIN);
+    }
+    day
+}
+
+/// The offset of Paris at `at` (+01:00 or +02:00).
+pub fn paris_offset(at: OffsetDateTime) -> UtcOffset {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let year = utc.year();
+    let one = Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT);
+    let start = PrimitiveDateTime::new(last_sunday(year, Month::March), one).assume_utc();
+    let end = PrimitiveDateTime::new(last_sunday(year, Month::October), one).assume_utc();
+    let hours = if utc >= start && utc < end { 2 } else { 1 };
+    UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The date in Paris at `at`.
+pub fn date_in_paris(at: OffsetDateTime) -> Date {
+    at.to_offset(paris_offset(at)).date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn the_paris_day_follows_summer_time() {
+        // Winter: 23:30 UTC is 00:30 the next day in Paris.
+        assert_eq!(
+            date_in_paris(datetime!(2026-11-25 23:30 UTC)),
+            date!(2026 - 11 - 26)
+        );
+        assert_eq!(
+            date_in_paris(datetime!(2026-11-25 22:59 UTC)),
+            date!(2026 - 11 - 25)
+        );
+        // Summer: 22:30 UTC is 00:30 the next day.
+        assert_eq!(
+            date_in_paris(datetime!(2026-07-14 22:30 UTC)),
+            date!(2026 - 07 - 15)
+        );
+        assert_eq!(
+            date_in_paris(datetime!(2026-07-14 21:59 UTC)),
+            date!(2026 - 07 - 14)
+        );
+        // The switches of 2026: 29 March and 25 October, at 01:00 UTC.
+        assert_eq!(
+            paris_offset(datetime!(2026-03-29 00:59 UTC)).whole_hours(),
+            1
+        );
+        assert_eq!(
+            paris_offset(datetime!(2026-03-29 01:00 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            paris_offset(datetime!(2026-10-25 00:59 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            paris_offset(datetime!(2026-10-25 01:00 UTC)).whole_hours(),
+            1
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! The directory publisher: consumes the outbox events that DynamoDB Streams delivers (in AWS)
+//! or that the local runner replays, and rebuilds the public directory entry of each
+//! professional an event is about (FAQ-R4):
+//!
+//! - `rpps.allocated` → the new professional appears, with their first practice site; the
+//!   request's timeline gets its "published" step;
+//! - `practice_site.changed` (a departure recorded, moved or cancelled), `professional.changed`
+//!   (names) → the entry is rebuilt;
+//! - `purge.completed` → the purged sites show as ended and leave the commune and département
+//!   searches; a person with no site left stays findable by RPPS number only.
+//!
+//! Each rebuild reads the registry (the professional's file: one `Query`; their establishments)
+//! and writes the whole entry, so an event applied twice, or late, has the same result.
+
+use std::collections::BTreeMap;
+
+use rpps_domain::{Finess, InseeCommuneCode, RppsNumber};
+use rpps_store::{
+    DirectoryEntry, DirectorySite, Establishment, Milestone, OutboxEvent, ProfessionalFile, Store,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+/// FAQ-R5: the e-CPS can be activated 48 hours after the number is allocated.
+pub const ECPS_DELAY: Duration = Duration::hours(48);
+
+#[derive(Clone)]
+pub struct PublisherState {
+    pub store: Store,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("the event cannot be read: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] rpps_store::StoreError),
+}
+
+/// What one event did to the directory.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The entries of these numbers were rebuilt.
+    Published(Vec<RppsNumber>),
+    /// Not an event the directory follows.
+    Ignored,
+}
+
+#[derive(Deserialize)]
+struct AboutOne {
+    rpps: RppsNumber,
+}
+
+#[derive(Deserialize)]
+struct Purged {
+    purged: Vec<AboutOne>,
+}
+
+/// The professionals an event is about, if the directory follows it.
+pub fn subjects(event: &OutboxEvent) -> Result<Option<Vec<RppsNumber>>, PublishError> {
+    let malformed = |e: serde_json::Error| PublishError::Malformed(e.to_string());
+    match event.kind.as_str() {
+        "rpps.allocated" | "practice_site.changed" | "professional.changed" => {
+            let one: AboutOne = serde_json::from_str(&event.payload).map_err(malformed)?;
+            Ok(Some(vec![one.rpps]))
+        }
+        "purge.completed" => {
+            let purged: Purged = serde_json::from_str(&event.payload).map_err(malformed)?;
+            let mut numbers: Vec<RppsNumber> = purged.purged.into_iter().map(|p| p.rpps).collect();
+            numbers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            numbers.dedup();
+            Ok(Some(numbers))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn departement_of(insee: &str) -> String {
+    InseeCommuneCode::parse(insee)
+        .map(|c| c.departement_code().to_owned())
+        .unwrap_or_else(|_| insee.chars().take(2).collect())
+}
+
+/// The public entry of a professional, from their file and their establishments (pure: what
+/// the directory may show, and nothing else). `None` when they have no site at all.
+pub fn entry_of(
+    file: &ProfessionalFile,
+    establishments: &BTreeMap<String, Establishment>,
+    previous: Option<&DirectoryEntry>,
+    now: OffsetDateTime,
+) -> DirectoryEntry {
+    let profile = &file.profile;
+    let mut sites: Vec<DirectorySite> = file
+        .sites
+        .iter()
+        .map(|record| {
+            let finess = record.site.establishment();
+            let establishment = establishments.get(finess.as_str());
+            let commune_code = establishment
+                .map(|e| e.commune_insee.clone())
+                .unwrap_or_default();
+            let commune_name = rpps_places::try_communes()
+                .ok()
+                .and_then(|c| c.get(&commune_code))
+                .map(|c| c.name.to_owned())
+                .or_else(|| establishment.map(|e| e.town.clone()))
+                .unwrap_or_default();
+            DirectorySite {
+                finess: finess.clone(),
+                establishment_name: establishment
+                    .map(|e| e.long_name.clone())
+                    .unwrap_or_else(|| finess.to_string()),
+                departement: departement_of(&commune_code),
+                commune_code,
+                commune_name,
+                started_on: record.site.start(),
+                ended_on: record.purged_at.and(record.site.end()),
+                active: record.is_published(),
+            }
+        })
+        .collect();
+    // Active sites first, then the most recent.
+    sites.sort_by(|a, b| {
+        b.active
+            .cmp(&a.active)
+            .then(b.started_on.cmp(&a.started_on))
+    });
+    DirectoryEntry {
+        rpps: profile.record.rpps.clone(),
+        family_name: profile.record.family_name.clone(),
+        given_names: profile.record.given_names.clone(),
+        profession: profile
+            .profession
+            .clone()
+            .unwrap_or_else(|| "aide_a_domicile_qualifiee".to_owned()),
+        sites,
+        ecps_activable_from: profile.allocated_at.map(|at| at + ECPS_DELAY),
+        published_at: previous.map_or(now, |p| p.published_at),
+        updated_at: now,
+    }
+}
+
+/// Rebuilds the directory entry of one professional. `false` when the registry has no such
+/// professional (nothing written).
+pub async fn publish(
+    store: &Store,
+    rpps: &RppsNumber,
+    now: OffsetDateTime,
+) -> Result<bool, PublishError> {
+    let Some(file) = store.professional_file(rpps).await? else {
+        tracing::warn!(rpps = %rpps, "no professional with this number: nothing published");
+        return Ok(false);
+    };
+    let mut establishments = BTreeMap::new();
+    for site in &file.sites {
+        let finess: &Finess = site.site.establishment();
+        if establishments.contains_key(finess.as_str()) {
+            continue;
+        }
+        if let Some(e) = store.establishment(finess).await? {
+            establishments.insert(finess.as_str().to_owned(), e);
+        }
+    }
+    let previous = store.directory_entry(rpps).await?;
+    let entry = entry_of(&file, &establishments, previous.as_ref(), now);
+    store.write_directory_entry(&entry).await?;
+    if previous.is_none()
+        && let Some(request_id) = &file.profile.request_id
+    {
+        store
+            .record_milestone(request_id, Milestone::Published, entry.published_at)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Applies one outbox event to the directory.
+pub async fn apply(
+    state: &PublisherState,
+    event: &OutboxEvent,
+    now: OffsetDateTime,
+) -> Result<Outcome, PublishError> {
+    let Some(numbers) = subjects(event)? else {
+        return Ok(Outcome::Ignored);
+    };
+    for rpps in &numbers {
+        publish(&state.store, rpps, now).await?;
+    }
+    tracing::info!(event = %event.id, kind = %event.kind, count = numbers.len(), "directory updated");
+    Ok(Outcome::Published(numbers))
+}
+
+/// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
+pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
+    let mut failures = Vec::new();
+    for (sequence, event) in rpps_store::outbox::outbox_events(batch) {
+        let Some(event) = event else { continue };
+        if let Err(e) = apply(state, &event, OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = %e, event = %event.id, "directory not updated; the record will be retried");
+            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
+            // Records after a failure are retried too (ordering within a shard).
+            break;
+        }
+    }
+    serde_json::json!({ "batchItemFailures": failures })
+}
+
+pub async fn state_from_env() -> anyhow::Result<PublisherState> {
+    let config = rpps_api::Config::from_env()?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk))
+}
+
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> PublisherState {
+    PublisherState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rpps_domain::PracticeSite;
+    use rpps_store::{ProfessionalProfile, ProfessionalRecord, SiteRecord};
+    use time::macros::{date, datetime};
+
+    fn establishment(finess: &str, name: &str, insee: &str, town: &str) -> Establishment {
+        Establishment {
+            finess: Finess::parse(finess).unwrap(),
+            legal_entity_finess: None,
+            name: name.to_owned(),
+            long_name: name.to_owned(),
+            siret: None,
+            category_code: "460".into(),
+            category_label: "Service d'aide à domicile".into(),
+            address: "1 RUE DE LA PAIX".into(),
+            postal_code: "75015".into(),
+            town: town.to_owned(),
+            commune_insee: insee.to_owned(),
+            phone: None,
+            updated_on: None,
+        }
+    }
+
+    #[test]
+    fn faq_r4_the_entry_holds_public_data_and_marks_purged_sites_ended() {
+        let rpps = RppsNumber::from_sequence(42).unwrap();
+        let site = |finess: &str, start, end, purged: bool| SiteRecord {
+            rpps: rpps.clone(),
+            site: {
+                let mut s = PracticeSite::new(Finess::parse(finess).unwrap(), start);
+                if let Some(end) = end {
+                    s.end_on(end, start).unwrap();
+                }
+                s
+            },
+            family_name: "N'Diaye".into(),
+            given_names: "Awa".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            purged_at: purged.then_some(datetime!(2026-11-20 02:00 UTC)),
+            version: 1,
+        };
+        let file = ProfessionalFile {
+            profile: ProfessionalProfile {
+                record: ProfessionalRecord {
+                    rpps: rpps.clone(),
+                    family_name: "N'Diaye".into(),
+                    given_names: "Awa".into(),
+                },
+                request_id: Some("req-1".into()),
+                profession: Some("aide_a_domicile_qualifiee".into()),
+                contact: None,
+                allocated_at: Some(datetime!(2026-11-01 10:00 UTC)),
+            },
+            sites: vec![
+                site(
+                    "750012346",
+                    date!(2026 - 01 - 05),
+                    Some(date!(2026 - 11 - 15)),
+                    true,
+                ),
+                site("690011226", date!(2026 - 11 - 16), None, false),
+            ],
+        };
+        let establishments = BTreeMap::from([
+            (
+                "750012346".to_owned(),
+                establishment("750012346", "SAAD PARIS 15", "75115", "PARIS"),
+            ),
+            (
+                "690011226".to_owned(),
+                establishment("690011226", "SSIAD LYON 3", "69383", "LYON"),
+            ),
+        ]);
+        let now = datetime!(2026-11-26 09:00 UTC);
+        let entry = entry_of(&file, &establishments, None, now);
+        assert_eq!(entry.sites.len(), 2);
+        let lyon = &entry.sites[0];
+        assert!(lyon.active);
+        assert_eq!(lyon.commune_code, "69383");
+        assert_eq!(lyon.commune_name, "Lyon 3e Arrondissement");
+        assert_eq!(lyon.departement, "69");
+        let paris = &entry.sites[1];
+        assert!(!paris.active);
+        assert_eq!(paris.ended_on, Some(date!(2026 - 11 - 15)));
+        assert_eq!(
+            entry.ecps_activable_from,
+            Some(datetime!(2026-11-03 10:00 UTC))
+        );
+        assert_eq!(entry.published_at, now);
+        // Published once: a later rebuild keeps the first publication time.
+        let later = entry_of(
+            &file,
+            &establishments,
+            Some(&entry),
+            now + Duration::hours(1),
+        );
+        assert_eq!(later.published_at, now);
+        // Nothing private can be in it: the serialised entry has only these fields.
+        let json = serde_json::to_value(&entry).unwrap();
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "ecps_activable_from",
+                "family_name",
+                "given_names",
+                "profession",
+                "published_at",
+                "rpps",
+                "sites",
+                "updated_at"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_directory_follows_these_events_only() {
+        let event = |kind: &str, payload: Value| {
+            OutboxEvent::new(kind, "X", &payload, OffsetDateTime::now_utc())
+        };
+        let rpps = RppsNumber::from_sequence(7).unwrap();
+        assert_eq!(
+            subjects(&event(
+                "practice_site.changed",
+                serde_json::json!({ "rpps": rpps, "finess": "750012346" })
+            ))
+            .unwrap(),
+            Some(vec![rpps.clone()])
+        );
+        assert_eq!(
+            subjects(&event(
+                "purge.completed",
+                serde_json::json!({ "purged": [ { "rpps": rpps }, { "rpps": rpps } ] })
+            ))
+            .unwrap(),
+            Some(vec![rpps.clone()])
+        );
+        assert_eq!(
+            subjects(&event("registration.submitted", serde_json::json!({}))).unwrap(),
+            None
+        );
+        assert!(
+            subjects(&event(
+                "rpps.allocated",
+                serde_json::json!({ "rpps": "123" })
+            ))
+            .is_err()
+        );
+    }
+}

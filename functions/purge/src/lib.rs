@@ -1,0 +1,49 @@
+//! The scheduled purge (FAQ-R6): once a day (EventBridge Scheduler, Europe/Paris; locally
+//! `POST /_local/purge` on the runner), every practice site whose departure date has passed is
+//! removed from the public directory. It reads only those sites (the sparse departures index),
+//! marks them purged with their audit entries and a `purge.completed` event per establishment
+//! — the directory publisher and the mailer (the managers' summary) follow from the stream.
+//! Running it twice changes nothing the second time.
+
+use rpps_store::{PurgeReport, Store, StoreError};
+use time::OffsetDateTime;
+
+/// Who the audit trail names for the purge's changes.
+pub const ACTOR: &str = "scheduler:purge";
+
+#[derive(Clone)]
+pub struct PurgeState {
+    pub store: Store,
+}
+
+/// One run at `now`: the departures before today (Paris) are purged.
+pub async fn run(state: &PurgeState, now: OffsetDateTime) -> Result<PurgeReport, StoreError> {
+    let today = rpps_domain::paris::date_in_paris(now);
+    let report = state.store.purge_departed(today, ACTOR, now).await?;
+    tracing::info!(
+        %today,
+        read = report.read,
+        purged = report.purged.len(),
+        skipped = report.skipped,
+        "purge of departed practice sites"
+    );
+    Ok(report)
+}
+
+pub async fn state_from_env() -> anyhow::Result<PurgeState> {
+    let config = rpps_api::Config::from_env()?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk))
+}
+
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> PurgeState {
+    PurgeState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+    }
+}

@@ -1,0 +1,302 @@
+//! The managers' staff (FAQ-R6): the professionals practising at their establishments, and the
+//! departures they record (today or later), move or cancel before the date. The scheduled
+//! purge (`functions/purge`) then removes the site from the directory once the date has passed.
+//!
+//! Every route checks the signed-in manager's establishments first: a manager can never see or
+//! change another establishment's staff.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rpps_api::ApiError;
+use rpps_domain::{Finess, Role, RppsNumber, SiteError};
+use rpps_session::{SessionContext, SignedIn};
+use rpps_store::{SiteRecord, SiteStoreError, Store, StoreError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime};
+
+/// Every route this function serves (checked against `router` and `infra/template.yaml`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/manager/staff"),
+    ("PUT", "/api/manager/staff/{rpps}/sites/{finess}/departure"),
+    (
+        "DELETE",
+        "/api/manager/staff/{rpps}/sites/{finess}/departure",
+    ),
+];
+
+#[derive(Clone)]
+pub struct StaffState {
+    pub store: Store,
+    pub public_origin: String,
+}
+
+impl SessionContext for StaffState {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+    fn public_origin(&self) -> &str {
+        &self.public_origin
+    }
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "registry unavailable");
+        ApiError::unavailable("Le registre")
+    } else {
+        ApiError::internal(&e)
+    }
+}
+
+/// Today in Paris: departures are days of the French calendar.
+pub fn paris_today(now: OffsetDateTime) -> Date {
+    rpps_domain::paris::date_in_paris(now)
+}
+
+fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
+    match &signed_in.data.role {
+        Role::Manager { establishments } => Ok(establishments),
+        _ => Err(ApiError::forbidden(
+            "staff.not_manager",
+            "Seuls les gestionnaires RPPS+ d'un établissement gèrent son personnel. Connectez-vous avec Pro Santé Connect en tant que gestionnaire.",
+        )),
+    }
+}
+
+fn view(site: &SiteRecord, today: Date) -> Value {
+    json!({
+        "rpps": site.rpps,
+        "family_name": site.family_name,
+        "given_names": site.given_names,
+        "profession": site.profession,
+        "finess": site.site.establishment(),
+        "started_on": site.site.start().to_string(),
+        "departure_on": site.site.end().map(|d| d.to_string()),
+        "published": site.is_published(),
+        "active_today": site.is_published() && site.site.is_active_on(today),
+        "departure_cancellable": site.site.end().is_some_and(|end| today < end) && site.is_published(),
+    })
+}
+
+async fn staff(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Response, ApiError> {
+    let establishments = managed(&signed_in)?;
+    let today = paris_today(OffsetDateTime::now_utc());
+    let mut results = Vec::new();
+    for finess in establishments {
+        let name = state
+            .store
+            .establishment(finess)
+            .await
+            .map_err(store_error)?
+            .map(|e| e.long_name);
+        let sites = state.store.staff_of(finess).await.map_err(store_error)?;
+        results.push(json!({
+            "finess": finess,
+            "name": name,
+            "staff": sites.iter().map(|s| view(s, today)).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(Json(json!({ "establishments": results })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartureBody {
+    /// The last day at the establishment, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// The current (not purged) site of `rpps` at `finess`, once the manager is known to manage it.
+async fn site_of(
+    state: &StaffState,
+    signed_in: &SignedIn,
+    rpps: &str,
+    finess: &str,
+) -> Result<SiteRecord, ApiError> {
+    let establishments = managed(signed_in)?;
+    let finess = Finess::parse(finess).map_err(|e| {
+        ApiError::bad_request("staff.finess", format!("Numéro FINESS invalide : {e}"))
+    })?;
+    if !establishments.contains(&finess) {
+        return Err(ApiError::forbidden(
+            "staff.not_your_establishment",
+            "Vous n'êtes pas gestionnaire de cet établissement : seul l'un de ses gestionnaires RPPS+ peut enregistrer ce départ.",
+        ));
+    }
+    let rpps = RppsNumber::parse(rpps).map_err(|e| {
+        ApiError::bad_request(
+            "rpps.malformed",
+            format!("{e} Un numéro RPPS compte 11 chiffres, commence par 1 et se termine par une clé de Luhn."),
+        )
+    })?;
+    let not_found = || {
+        ApiError::not_found(
+            "staff.site_not_found",
+            "Ce professionnel n'exerce pas dans cet établissement (ou son lieu d'exercice a déjà été retiré).",
+        )
+    };
+    let file = state
+        .store
+        .professional_file(&rpps)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(not_found)?;
+    file.sites
+        .into_iter()
+        .filter(|s| s.site.establishment() == &finess && s.is_published())
+        .max_by_key(|s| s.site.start())
+        .ok_or_else(not_found)
+}
+
+fn site_error(e: SiteError) -> ApiError {
+    let status = match e {
+        SiteError::AlreadyLeft | SiteError::TooLateToCancel => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+fn save_error(e: SiteStoreError) -> ApiError {
+    match e {
+        SiteStoreError::Changed => ApiError::conflict(
+            "staff.changed",
+            "Ce lieu d'exercice a été modifié entre-temps. Rechargez la liste du personnel.",
+        ),
+        SiteStoreError::Store(e) => store_error(e),
+    }
+}
+
+async fn record_departure(
+    State(state): State<StaffState>,
+    Path((rpps, finess)): Path<(String, String)>,
+    signed_in: SignedIn,
+    body: Result<Json<DepartureBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let read = site_of(&state, &signed_in, &rpps, &finess).await?;
+    let Json(body) = body.map_err(|e| {
+        ApiError::bad_request(
+            "staff.body",
+            format!("Indiquez la date de départ : {{\"date\": \"AAAA-MM-JJ\"}} ({e})."),
+        )
+    })?;
+    let date = Date::parse(
+        body.date.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| {
+        ApiError::bad_request(
+            "staff.date",
+            "La date de départ doit être une date au format AAAA-MM-JJ (par exemple 2026-12-31).",
+        )
+        .with_detail(
+            "fields",
+            json!({ "date": { "code": "date.malformed", "message": "Date invalide : utilisez le format AAAA-MM-JJ." } }),
+        )
+    })?;
+    let now = OffsetDateTime::now_utc();
+    let today = paris_today(now);
+    let mut site = read.site.clone();
+    site.end_on(date, today).map_err(|e| {
+        let code = e.code();
+        let message = e.to_string();
+        site_error(e).with_detail(
+            "fields",
+            json!({ "date": { "code": code, "message": message } }),
+        )
+    })?;
+    let saved = state
+        .store
+        .save_site(
+            &read,
+            &site,
+            &signed_in.data.actor_id,
+            "practice_site.departure",
+            now,
+        )
+        .await
+        .map_err(save_error)?;
+    Ok(Json(view(&saved, today)).into_response())
+}
+
+async fn cancel_departure(
+    State(state): State<StaffState>,
+    Path((rpps, finess)): Path<(String, String)>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    let read = site_of(&state, &signed_in, &rpps, &finess).await?;
+    let now = OffsetDateTime::now_utc();
+    let today = paris_today(now);
+    let mut site = read.site.clone();
+    site.cancel_departure(today).map_err(site_error)?;
+    let saved = state
+        .store
+        .save_site(
+            &read,
+            &site,
+            &signed_in.data.actor_id,
+            "practice_site.departure_cancelled",
+            now,
+        )
+        .await
+        .map_err(save_error)?;
+    Ok(Json(view(&saved, today)).into_response())
+}
+
+/// The function's routes (the fallback is added by the Lambda entry or the local runner).
+pub fn router(state: StaffState) -> Router {
+    Router::new()
+        .route("/api/manager/staff", get(staff))
+        .route(
+            "/api/manager/staff/{rpps}/sites/{finess}/departure",
+            axum::routing::put(record_departure).delete(cancel_departure),
+        )
+        .with_state(state)
+}
+
+/// Builds the state once, from the environment (used by the Lambda `main`).
+pub async fn state_from_env() -> anyhow::Result<StaffState> {
+    let config = rpps_api::Config::from_env()?;
+    let public_origin = std::env::var("RPPS_PUBLIC_ORIGIN")
+        .map_err(|_| anyhow::anyhow!("environment variable RPPS_PUBLIC_ORIGIN is not set"))?;
+    let sdk = rpps_api::aws::from_env().await;
+    Ok(state_from_sdk(&config, &sdk, public_origin))
+}
+
+pub fn state_from_sdk(
+    config: &rpps_api::Config,
+    sdk: &aws_config::SdkConfig,
+    public_origin: String,
+) -> StaffState {
+    StaffState {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            rpps_store::Tables {
+                registry: config.registry_table.clone(),
+                sessions: config.sessions_table.clone(),
+            },
+        ),
+        public_origin,
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::Config {
+            registry_table: "routes-test-registry".into(),
+            sessions_table: "routes-test-sessions".into(),
+            mail_from: "no-reply@rpps-plus.localhost".into(),
+            mail_identity: "no-reply@rpps-plus.localhost".into(),
+        };
+        // Nothing listens on port 1: a handler that reaches AWS fails at once.
+        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let state = super::state_from_sdk(&config, &sdk, "http://127.0.0.1:1".into());
+        let unserved = rpps_api::routes::unserved(super::router(state), super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
+    }
+}

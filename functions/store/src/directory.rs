@@ -1,0 +1,417 @@
+//! The public directory (FAQ-R4): a projection of the registry that holds public data only —
+//! names, profession, RPPS number, practice sites (establishment, FINESS, commune). Never a
+//! birth date or place, an email or a mobile number: [`DirectoryEntry`] has no field for them.
+//!
+//! `DIR#<rpps>` / `DIR` holds the entry; while the person has a published site it is also under
+//! GSI1 `DIRNAME#<2 first chars of the folded name>` / `<folded family and given names>#<rpps>`
+//! (name prefix search). Each published site adds `DIR#<rpps>` / `LOC#<finess>`, a copy of the
+//! entry under GSI2 `DIRCOM#<insee>` and GSI3 `DIRDEP#<département>` (search by commune or
+//! département). Every search is one `Query` per page; the page's cursor is the query's
+//! `LastEvaluatedKey`, encoded.
+//!
+//! The projection is rebuilt whole from the registry on every event (`publish`), so applying an
+//! event twice, or out of order, gives the same entry.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use base64::Engine;
+use rpps_domain::{Finess, RppsNumber};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::managers::TransactError;
+use crate::{Store, StoreError, keys};
+
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
+/// A practice site as the public sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectorySite {
+    pub finess: Finess,
+    pub establishment_name: String,
+    /// INSEE code of the establishment's commune.
+    pub commune_code: String,
+    pub commune_name: String,
+    /// The département of the commune (`75`, `2A`, `974`).
+    pub departement: String,
+    #[serde(with = "iso_date")]
+    pub started_on: Date,
+    /// The departure date, once the purge removed the site (it has ended).
+    #[serde(
+        default,
+        with = "iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ended_on: Option<Date>,
+    pub active: bool,
+}
+
+/// What the public directory shows of a professional.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub rpps: RppsNumber,
+    pub family_name: String,
+    pub given_names: String,
+    /// Profession code (`aide_a_domicile_qualifiee`).
+    pub profession: String,
+    pub sites: Vec<DirectorySite>,
+    /// From when the e-CPS can be activated (FAQ-R5: 48 hours after allocation).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ecps_activable_from: Option<OffsetDateTime>,
+    /// First publication.
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl DirectoryEntry {
+    /// The sites where the person practises (not removed by the purge).
+    pub fn active_sites(&self) -> impl Iterator<Item = &DirectorySite> {
+        self.sites.iter().filter(|s| s.active)
+    }
+
+    /// The key names are searched by: folded family name, then folded given names.
+    pub fn name_key(&self) -> String {
+        format!(
+            "{} {}",
+            rpps_domain::fold(&self.family_name),
+            rpps_domain::fold(&self.given_names)
+        )
+    }
+}
+
+/// One search of the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectorySearch {
+    /// Folded prefix of "family name given names" (at least 2 characters).
+    Name(String),
+    /// INSEE code of a practice site's commune.
+    Commune(String),
+    /// Département code of a practice site.
+    Departement(String),
+}
+
+/// One page of results; `next` is the cursor of the following page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryPage {
+    pub results: Vec<DirectoryEntry>,
+    pub next: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    gsi3sk: Option<String>,
+    /// The entry as JSON: one attribute, read back whole.
+    entry: String,
+}
+
+/// Why a cursor was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("the page cursor is not valid for this search")]
+    BadCursor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn to_item(
+    entry: &DirectoryEntry,
+    sk: String,
+    indexes: [(Option<String>, Option<String>); 3],
+) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    let pk = keys::directory(entry.rpps.as_str());
+    let json = serde_json::to_string(entry).map_err(|e| StoreError::corrupt(&pk, e))?;
+    let [(g1p, g1s), (g2p, g2s), (g3p, g3s)] = indexes;
+    serde_dynamo::to_item(EntryItem {
+        pk: pk.clone(),
+        sk,
+        gsi1pk: g1p,
+        gsi1sk: g1s,
+        gsi2pk: g2p,
+        gsi2sk: g2s,
+        gsi3pk: g3p,
+        gsi3sk: g3s,
+        entry: json,
+    })
+    .map_err(|e| StoreError::corrupt(&pk, e))
+}
+
+fn entry_of(item: &HashMap<String, AttributeValue>) -> Result<DirectoryEntry, StoreError> {
+    let raw = item
+        .get("entry")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| StoreError::corrupt("DIR", "no entry attribute"))?;
+    serde_json::from_str(raw).map_err(|e| StoreError::corrupt("DIR", e))
+}
+
+/// Cursor: the `LastEvaluatedKey` (string attributes only) as base64url JSON.
+fn encode_cursor(key: &HashMap<String, AttributeValue>) -> String {
+    let plain: std::collections::BTreeMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|s| (k.as_str(), s.as_str())))
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&plain).unwrap_or_default())
+}
+
+fn decode_cursor(
+    cursor: &str,
+    partition_attr: &str,
+    partition: &str,
+) -> Result<HashMap<String, AttributeValue>, DirectoryError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| DirectoryError::BadCursor)?;
+    let plain: HashMap<String, String> =
+        serde_json::from_slice(&bytes).map_err(|_| DirectoryError::BadCursor)?;
+    // A cursor only continues the search it came from.
+    if plain.get(partition_attr).map(String::as_str) != Some(partition)
+        || !plain.contains_key(keys::PK)
+        || !plain.contains_key(keys::SK)
+        || plain.len() > 4
+    {
+        return Err(DirectoryError::BadCursor);
+    }
+    Ok(plain
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
+}
+
+impl Store {
+    /// The directory entry of an RPPS number (one `GetItem`).
+    pub async fn directory_entry(
+        &self,
+        rpps: &RppsNumber,
+    ) -> Result<Option<DirectoryEntry>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(keys::directory(rpps.as_str())))
+            .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem(directory entry)", e))?;
+        out.item.as_ref().map(entry_of).transpose()
+    }
+
+    /// Writes the entry and its search items, removing the items of sites no longer published
+    /// (one `Query` of what exists, one transaction).
+    pub async fn write_directory_entry(&self, entry: &DirectoryEntry) -> Result<(), StoreError> {
+        let table = &self.tables.registry;
+        let pk = keys::directory(entry.rpps.as_str());
+        let existing = self
+            .client
+            .query()
+            .table_name(table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .projection_expression("#pk, #sk")
+            .expression_attribute_names("#sk", keys::SK)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(directory items)", e))?;
+        let name = entry.name_key();
+        let rpps = entry.rpps.as_str();
+        let published = entry.active_sites().next().is_some();
+        let name_index = if published {
+            (
+                Some(keys::directory_name_bucket(&name)),
+                Some(format!("{name}#{rpps}")),
+            )
+        } else {
+            (None, None)
+        };
+        let mut wanted: Vec<(String, HashMap<String, AttributeValue>)> = vec![(
+            keys::DIRECTORY_SK.to_owned(),
+            to_item(
+                entry,
+                keys::DIRECTORY_SK.to_owned(),
+                [name_index, (None, None), (None, None)],
+            )?,
+        )];
+        for site in entry.active_sites() {
+            let sk = keys::directory_site_sk(site.finess.as_str());
+            if wanted.iter().any(|(k, _)| *k == sk) {
+                continue;
+            }
+            let sort = format!("{name}#{rpps}#{}", site.finess);
+            wanted.push((
+                sk.clone(),
+                to_item(
+                    entry,
+                    sk,
+                    [
+                        (None, None),
+                        (
+                            Some(keys::directory_commune(&site.commune_code)),
+                            Some(sort.clone()),
+                        ),
+                        (
+                            Some(keys::directory_departement(&site.departement)),
+                            Some(sort),
+                        ),
+                    ],
+                )?,
+            ));
+        }
+        let mut items = Vec::new();
+        for item in existing.items() {
+            let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) else {
+                continue;
+            };
+            if !wanted.iter().any(|(k, _)| k == sk) {
+                items.push(
+                    TransactWriteItem::builder()
+                        .delete(
+                            Delete::builder()
+                                .table_name(table)
+                                .key(keys::PK, AttributeValue::S(pk.clone()))
+                                .key(keys::SK, AttributeValue::S(sk.clone()))
+                                .build()
+                                .map_err(|e| StoreError::corrupt("Delete", e))?,
+                        )
+                        .build(),
+                );
+            }
+        }
+        for (_, item) in wanted {
+            items.push(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(table)
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|e| StoreError::corrupt("Put", e))?,
+                    )
+                    .build(),
+            );
+        }
+        match self
+            .transact(items, "TransactWriteItems(directory entry)")
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(reasons)) => Err(StoreError::Conflict {
+                operation: "TransactWriteItems(directory entry)",
+                message: reasons.join(", "),
+            }),
+            Err(TransactError::Store(e)) => Err(e),
+        }
+    }
+
+    /// One page of a directory search: one `Query`.
+    pub async fn search_directory(
+        &self,
+        search: &DirectorySearch,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<DirectoryPage, DirectoryError> {
+        let (index, pk_attr, sk_attr, pk, prefix) = match search {
+            DirectorySearch::Name(folded) => (
+                keys::GSI1,
+                keys::GSI1PK,
+                keys::GSI1SK,
+                keys::directory_name_bucket(folded),
+                Some(folded.clone()),
+            ),
+            DirectorySearch::Commune(insee) => (
+                keys::GSI2,
+                keys::GSI2PK,
+                keys::GSI2SK,
+                keys::directory_commune(insee),
+                None,
+            ),
+            DirectorySearch::Departement(code) => (
+                keys::GSI3,
+                keys::GSI3PK,
+                keys::GSI3SK,
+                keys::directory_departement(code),
+                None,
+            ),
+        };
+        let start = cursor.map(|c| decode_cursor(c, pk_attr, &pk)).transpose()?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        query = match prefix {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(directory search)", e))?;
+        let results = out
+            .items()
+            .iter()
+            .map(entry_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DirectoryPage {
+            results,
+            next: out.last_evaluated_key.as_ref().map(encode_cursor),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_only_continues_its_own_search() {
+        let key = HashMap::from([
+            ("PK".to_owned(), AttributeValue::S("DIR#1".into())),
+            ("SK".to_owned(), AttributeValue::S("DIR".into())),
+            ("GSI1PK".to_owned(), AttributeValue::S("DIRNAME#du".into())),
+            (
+                "GSI1SK".to_owned(),
+                AttributeValue::S("dupont marie#1".into()),
+            ),
+        ]);
+        let cursor = encode_cursor(&key);
+        assert_eq!(decode_cursor(&cursor, "GSI1PK", "DIRNAME#du").unwrap(), key);
+        assert!(matches!(
+            decode_cursor(&cursor, "GSI1PK", "DIRNAME#ma"),
+            Err(DirectoryError::BadCursor)
+        ));
+        assert!(matches!(
+            decode_cursor("not base64!", "GSI1PK", "DIRNAME#du"),
+            Err(DirectoryError::BadCursor)
+        ));
+    }
+}

@@ -1,0 +1,229 @@
+//! The directory story over HTTP (FAQ-R4, R5, R6, R7): allocation → the professional appears in
+//! the public directory within seconds → found by name, number, commune and département → the
+//! PDF card downloads → the manager records a departure → the scheduled purge removes the site →
+//! the page says the card is no longer valid, and the manager gets the purge's summary.
+
+mod support;
+
+use reqwest::StatusCode;
+use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
+use serde_json::{Value, json};
+use support::{Browser, aide_submits, emails_to, eventually};
+
+async fn app() -> TestApp {
+    spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts")
+}
+
+async fn public_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    let response = reqwest::get(app.url(path)).await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// An aide of establishment A validated by its manager: (manager, RPPS number, request id).
+async fn allocated(app: &TestApp) -> (Browser<'_>, Browser<'_>, String, String) {
+    let (aide, id) = aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+    let manager = Browser::sign_in(
+        app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    let (status, validated) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    let rpps = validated["rpps"].as_str().unwrap().to_owned();
+    (aide, manager, rpps, id)
+}
+
+#[tokio::test]
+async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure() {
+    let app = app().await;
+    let (aide, manager, rpps, _id) = allocated(&app).await;
+
+    // FAQ-R4: published by the stream consumer within seconds.
+    let page = eventually(|| async {
+        let (status, page) = public_get(&app, &format!("/api/directory/{rpps}")).await;
+        (status == StatusCode::OK).then_some(page)
+    })
+    .await
+    .expect("the professional is published");
+    assert_eq!(page["rpps"], rpps.as_str());
+    assert_eq!(page["family_name"], "N'Diaye");
+    assert_eq!(page["valid_today"], true);
+    assert_eq!(page["profession"]["label"], "Aide à domicile qualifiée");
+    let site = &page["sites"][0];
+    assert_eq!(site["finess"], rpps_devidp::FINESS_A);
+    assert_eq!(site["active"], true);
+    assert_eq!(site["commune_code"], "75115");
+    assert!(page["ecps_activable_from"].is_string(), "FAQ-R5: {page}");
+    // Public data only: nothing of the birth, the email or the mobile.
+    let text = page.to_string();
+    for private in ["birth", "email", "mobile", "@example.org", "+336"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    // The request's timeline shows the publication.
+    let steps = eventually(|| async {
+        let (_, mine) = aide.get("/api/registrations/mine").await;
+        let steps: Vec<String> = mine["timeline"]
+            .as_array()?
+            .iter()
+            .filter_map(|s| s["step"].as_str().map(str::to_owned))
+            .collect();
+        steps.iter().any(|s| s == "published").then_some(steps)
+    })
+    .await
+    .expect("the published step");
+    assert!(steps.contains(&"validated".to_owned()), "{steps:?}");
+
+    // Search: by name (prefix, accents and case ignored), number, commune, département.
+    for query in [
+        "name=n%27di".to_owned(),
+        "name=N%27DIAYE".to_owned(),
+        format!("rpps={rpps}"),
+        "commune=75115".to_owned(),
+        "departement=75".to_owned(),
+    ] {
+        let (status, found) = public_get(&app, &format!("/api/directory?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {found}");
+        let numbers: Vec<&str> = found["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rpps"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, [rpps.as_str()], "{query}");
+        assert_eq!(
+            found["results"][0]["active_sites"][0]["finess"],
+            rpps_devidp::FINESS_A
+        );
+    }
+    let (_, elsewhere) = public_get(&app, "/api/directory?commune=69383").await;
+    assert_eq!(elsewhere["results"], json!([]));
+    // Bad input: a 400 that explains.
+    let (status, wrong) = public_get(&app, "/api/directory?rpps=10000000019").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(wrong.to_string().contains("Luhn"), "{wrong}");
+    let (status, _) = public_get(&app, "/api/directory/12345").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let unknown = rpps_domain::RppsNumber::from_sequence(987_654_321).unwrap();
+    let (status, _) = public_get(&app, &format!("/api/directory/{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = public_get(&app, "/api/directory?name=a").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = public_get(&app, "/api/directory?cursor=bogus&name=nd").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // FAQ-R7: the card, a small PDF.
+    let card = reqwest::get(app.url(&format!("/api/directory/{rpps}/card.pdf")))
+        .await
+        .unwrap();
+    assert_eq!(card.status(), StatusCode::OK);
+    assert_eq!(card.headers()["content-type"], "application/pdf");
+    let pdf = card.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
+
+    // FAQ-R6: the manager sees the aide among the staff, and records the departure.
+    let (status, staff) = manager.get("/api/manager/staff").await;
+    assert_eq!(status, StatusCode::OK, "{staff}");
+    let member = &staff["establishments"][0]["staff"][0];
+    assert_eq!(member["rpps"], rpps.as_str());
+    assert_eq!(member["active_today"], true);
+    let departure = format!(
+        "/api/manager/staff/{rpps}/sites/{}/departure",
+        rpps_devidp::FINESS_A
+    );
+    let (status, refused) = manager
+        .put(&departure, json!({ "date": "2020-01-01" }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["error"]["code"], "site.departure_in_past");
+    assert!(
+        refused["error"]["fields"]["date"]["message"].is_string(),
+        "{refused}"
+    );
+    // Recorded ahead, then cancelled before the date.
+    let (status, ahead) = manager
+        .put(&departure, json!({ "date": "2099-12-31" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ahead}");
+    assert_eq!(ahead["departure_on"], "2099-12-31");
+    let (status, cancelled) = manager.delete(&departure).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["departure_on"], Value::Null);
+    // Another establishment's site, or an aide: refused.
+    let (status, _) = manager
+        .put(
+            &format!(
+                "/api/manager/staff/{rpps}/sites/{}/departure",
+                rpps_devidp::FINESS_B
+            ),
+            json!({ "date": "2099-12-31" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = aide.get("/api/manager/staff").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
+    let (status, left) = manager
+        .put(&departure, json!({ "date": today.to_string() }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    // Today is still a working day there: the purge of today leaves it (read nothing due).
+    let response = reqwest::Client::new()
+        .post(app.url("/_local/purge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["purged"], json!([]), "{report}");
+
+    // Tomorrow's run purges it: one site read, one purged; a second run does nothing.
+    let purge = rpps_purge::PurgeState { store: app.store() };
+    let tomorrow = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let report = rpps_purge::run(&purge, tomorrow).await.unwrap();
+    assert_eq!((report.read, report.purged.len()), (1, 1), "{report:?}");
+    let again = rpps_purge::run(&purge, tomorrow).await.unwrap();
+    assert_eq!((again.read, again.purged.len()), (0, 0), "{again:?}");
+
+    // The directory follows: findable by number, no active site, the card no longer valid.
+    let page = eventually(|| async {
+        let (_, page) = public_get(&app, &format!("/api/directory/{rpps}")).await;
+        (page["valid_today"] == false).then_some(page)
+    })
+    .await
+    .expect("the purge reaches the directory");
+    assert_eq!(page["sites"][0]["active"], false);
+    assert_eq!(page["sites"][0]["ended_on"], today.to_string());
+    let (_, by_number) = public_get(&app, &format!("/api/directory?rpps={rpps}")).await;
+    assert_eq!(by_number["results"][0]["active_sites"], json!([]));
+    let (_, by_name) = public_get(&app, "/api/directory?name=n%27diaye").await;
+    assert_eq!(by_name["results"], json!([]));
+    let (_, by_commune) = public_get(&app, "/api/directory?commune=75115").await;
+    assert_eq!(by_commune["results"], json!([]));
+    // The staff list keeps the person, no longer published.
+    let (_, staff) = manager.get("/api/manager/staff").await;
+    assert_eq!(staff["establishments"][0]["staff"][0]["published"], false);
+    // The managers of A are told what the purge did.
+    // (Found by this app's own link: tests share moto, and each test's first number is the same.)
+    let summary = emails_to(&app, &format!("{}/gestionnaire/personnel", app.base), 1).await;
+    assert_eq!(summary.len(), 1, "the purge summary: {summary:?}");
+    let summary = summary[0].to_string();
+    assert!(
+        summary.contains(&format!("RPPS {rpps}), départ le")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("elise.marchand@etablissement-a.localhost"),
+        "{summary}"
+    );
+}

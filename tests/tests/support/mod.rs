@@ -1,0 +1,182 @@
+//! What the end-to-end tests share: a signed-in browser (session cookie, CSRF token) and the
+//! emails read back from moto's SES. Each test binary uses part of it.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN};
+use rpps_e2e::TestApp;
+use serde_json::{Value, json};
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Browser<'_> {
+    pub async fn sign_in<'a>(app: &'a TestApp, login_path: &str, identity: &str) -> Browser<'a> {
+        let http = client();
+        let start = http.get(app.url(login_path)).send().await.unwrap();
+        let authorize = start.headers()[LOCATION].to_str().unwrap().to_owned();
+        let back = http
+            .get(format!("{authorize}&login_hint={identity}"))
+            .send()
+            .await
+            .unwrap();
+        let callback = back.headers()[LOCATION].to_str().unwrap().to_owned();
+        let done = http.get(callback).send().await.unwrap();
+        let cookie = done
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("__Host-rpps_session="))
+            .expect("signed in")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let me: Value = http
+            .get(app.url("/api/session"))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Browser {
+            app,
+            cookie,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = client()
+            .request(method, self.app.url(path))
+            .header(COOKIE, &self.cookie)
+            .header(ORIGIN, &self.app.base)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+/// The emails moto's SES received whose JSON contains `needle` (an address, a link…; moto keeps
+/// the HTML part), waiting up to 20 s for at least `count` of them: the mailer runs on the
+/// stream, asynchronously.
+pub async fn emails_to(app: &TestApp, needle: &str, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", app.options.aws_endpoint))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found: Vec<Value> = data["ses"]["Message"]
+            .as_array()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter(|m| m.to_string().contains(needle))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Vec::new()
+}
+
+/// Polls `check` every 100 ms for up to 20 s (the stream consumers run asynchronously).
+pub async fn eventually<T, F, Fut>(mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(found) = check().await {
+            return Some(found);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// A mailbox of this test's own (tests share the one moto server).
+pub fn aide_email(app: &TestApp) -> String {
+    format!("aide.{}@example.org", app.options.table_prefix)
+}
+
+/// An aide fills and submits a request for establishment A; returns its id.
+pub async fn aide_submits<'a>(
+    app: &'a TestApp,
+    identity: &str,
+    establishment: &str,
+) -> (Browser<'a>, String) {
+    let aide = Browser::sign_in(app, "/api/auth/franceconnect/login", identity).await;
+    let (status, draft) = aide.post("/api/registrations", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["status"]["state"], "draft");
+    // FAQ-R11: the civil status is FranceConnect's, and the draft is saved field by field.
+    let (status, saved) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "email": aide_email(app), "mobile": "06 12 34 56 78", "establishment": establishment,
+                    "start_date": "2026-09-01", "eligibility": "certification" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["contact"]["mobile"], "+33612345678");
+    let (status, sent) = aide
+        .patch(
+            &format!("/api/registrations/{id}"),
+            json!({ "accuracy_confirmed": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let (status, sent) = aide
+        .post(&format!("/api/registrations/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["status"]["state"], "submitted");
+    (aide, id)
+}
