@@ -227,3 +227,96 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
         "{summary}"
     );
 }
+
+#[tokio::test]
+async fn faq_r13_r14_contact_data_updated_by_the_professional_and_by_the_manager() {
+    let app = app().await;
+    let (aide, manager, rpps, _id) = allocated(&app).await;
+    // The manager fixes the aide's mobile: field errors first, all at once.
+    let path = format!("/api/manager/staff/{rpps}/contact");
+    let (status, wrong) = manager
+        .patch(
+            &path,
+            json!({ "email": "nope", "mobile": "01 23 45 67 89" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert!(wrong["error"]["fields"]["email"].is_object(), "{wrong}");
+    assert!(wrong["error"]["fields"]["mobile"].is_object(), "{wrong}");
+    let (status, fixed) = manager
+        .patch(&path, json!({ "mobile": "06 12 34 56 70" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{fixed}");
+    assert_eq!(fixed["contact"]["mobile"], "+33612345670");
+    // Confirmed to the aide by email (this test's own address), saying who changed it.
+    let told = eventually(|| async {
+        let found = emails_to(&app, &support::aide_email(&app), 2).await;
+        found
+            .into_iter()
+            .find(|m| m.to_string().contains("coordonn"))
+    })
+    .await
+    .expect("the confirmation");
+    assert!(told.to_string().contains("gestionnaire"), "{told}");
+    // Audited with who did it.
+    let trail = app
+        .store()
+        .audit_trail(&format!("PRO#{rpps}"))
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(
+            |e| e.action == "professional.contact.by_manager" && e.actor == "3750012346/100001"
+        ),
+        "{trail:?}"
+    );
+    // Someone else's staff, or another role: refused, saying whom to ask.
+    let (status, _) = manager
+        .patch(
+            &format!("/api/manager/staff/{}/contact", rpps_devidp::RPPS_PRO),
+            json!({ "mobile": "06 12 34 56 70" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, refused) = aide
+        .patch("/api/me/contact", json!({ "mobile": "06 12 34 56 70" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.to_string().contains("autorité d'enregistrement"),
+        "{refused}"
+    );
+
+    // The professional signed in with e-CPS: their record, then their contact data.
+    let professional = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=professionnel",
+        rpps_devidp::PSC_PRO_ECPS,
+    )
+    .await;
+    let (status, me) = professional.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["rpps"], rpps_devidp::RPPS_PRO);
+    let (status, missing) = professional
+        .patch("/api/me/contact", json!({ "mobile": "06 12 34 56 71" }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{missing}");
+    assert_eq!(missing["error"]["fields"]["email"]["code"], "email.missing");
+    let address = format!("pro.{}@example.org", app.options.table_prefix);
+    let (status, saved) = professional
+        .patch(
+            "/api/me/contact",
+            json!({ "email": address, "mobile": "06 12 34 56 71" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, me) = professional.get("/api/me").await;
+    assert_eq!(me["contact"]["email"], address.as_str());
+    let confirmed = emails_to(&app, &address, 1).await;
+    assert_eq!(confirmed.len(), 1, "{confirmed:?}");
+    assert!(
+        confirmed[0].to_string().contains("e-CPS"),
+        "{}",
+        confirmed[0]
+    );
+}

@@ -708,7 +708,7 @@ async fn real_responses_match_the_document() {
     };
     use rpps_devidp::{
         FC_AIDE_NEE_A_L_ETRANGER, FC_AIDE_SANS_RPPS, FINESS_A, FINESS_B, PSC_MANAGER_A,
-        PSC_MANAGER_A_B,
+        PSC_MANAGER_A_B, PSC_PRO_ECPS,
     };
 
     // Operations, and the document itself as served.
@@ -1002,6 +1002,44 @@ async fn real_responses_match_the_document() {
         .call(Some(&manager), Method::DELETE, &departure, None)
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    // Contact data: the manager fixes the aide's mobile; a professional with e-CPS updates theirs.
+    let staff_contact = format!("/api/manager/staff/{rpps}/contact");
+    let wrong = c
+        .call(
+            Some(&manager),
+            Method::PATCH,
+            &staff_contact,
+            Some(json!({ "mobile": "01 23 45 67 89" })),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.json);
+    let fixed = c
+        .call(
+            Some(&manager),
+            Method::PATCH,
+            &staff_contact,
+            Some(json!({ "mobile": "06 12 34 56 77" })),
+        )
+        .await;
+    assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.json);
+    assert_eq!(
+        c.get(Some(&aide), "/api/me").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let professional = c
+        .sign_in("/api/auth/psc/login?profil=professionnel", PSC_PRO_ECPS)
+        .await;
+    let record = c.get(Some(&professional), "/api/me").await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.json);
+    let mine = c
+        .call(
+            Some(&professional),
+            Method::PATCH,
+            "/api/me/contact",
+            Some(json!({ "email": "pro.ecps@example.org", "mobile": "06 12 34 56 79" })),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.json);
 
     // Another establishment's request: 403 for the manager of A; the manager of A and B
     // rejects it (an empty reason first), and cannot reject it twice.

@@ -170,6 +170,48 @@ pub fn departures_purged(establishment: &str, departures: &[String], portal_url:
     }
 }
 
+/// To the professional: their contact data changed (FAQ-R13, R14), and by whom. Sent to the new
+/// address and, when it changed, to the previous one, so a change nobody asked for is noticed.
+pub fn contact_changed(
+    given_names: &str,
+    family_name: &str,
+    by_manager: bool,
+    email: &str,
+    mobile: Option<&str>,
+) -> Content {
+    let title = "Vos coordonnées ont été modifiées";
+    let name = format!("{given_names} {family_name}");
+    let who = if by_manager {
+        "par un gestionnaire RPPS+ de votre établissement"
+    } else {
+        "depuis votre espace professionnel (e-CPS)"
+    };
+    let mobile = mobile.unwrap_or("aucun");
+    let html = html_page(
+        title,
+        &[
+            format!("Bonjour {},", escape(&name)),
+            format!("Vos coordonnées au répertoire RPPS ont été modifiées {who}."),
+            format!(
+                "Adresse e-mail : <strong>{}</strong><br>Téléphone mobile : <strong>{}</strong>",
+                escape(email),
+                escape(mobile)
+            ),
+            "Si vous n'êtes pas à l'origine de cette modification, prévenez votre employeur ou contactez votre ordre professionnel ou votre autorité d'enregistrement.".to_owned(),
+        ],
+    );
+    let text = format!(
+        "Bonjour {name},\n\nVos coordonnées au répertoire RPPS ont été modifiées {who}.\n\n\
+         Adresse e-mail : {email}\nTéléphone mobile : {mobile}\n\n\
+         Si vous n'êtes pas à l'origine de cette modification, prévenez votre employeur ou contactez votre ordre professionnel ou votre autorité d'enregistrement.\n\n{SIGNATURE}\n"
+    );
+    Content {
+        subject: title.to_owned(),
+        html,
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

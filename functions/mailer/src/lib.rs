@@ -5,6 +5,8 @@
 //!   on their designation: a request waits for them, with the link to it (FAQ-R11);
 //! - `rpps.allocated` → the professional: their RPPS number and the e-CPS date;
 //! - `registration.rejected` → the applicant: the manager's reason;
+//! - `professional.contact_changed` → the professional, at the new address and the previous
+//!   one: what their contact data now is, and who changed it (FAQ-R13, R14);
 //! - `purge.completed` → the managers of the establishment: the departures the purge removed
 //!   from the directory (FAQ-R6);
 //! - other events: nothing to send.
@@ -53,6 +55,13 @@ pub enum MailerError {
 #[derive(Deserialize)]
 struct Submitted {
     request_id: String,
+}
+
+#[derive(Deserialize)]
+struct ContactChanged {
+    rpps: rpps_domain::RppsNumber,
+    previous_email: Option<String>,
+    changed_by: String,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +175,34 @@ async fn compose(
                 ),
             );
             Ok(Some((managers, content)))
+        }
+        "professional.contact_changed" => {
+            let changed: ContactChanged = serde_json::from_str(&event.payload)
+                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+            let Some(file) = store.professional_file(&changed.rpps).await? else {
+                return Err(MailerError::Malformed(format!(
+                    "no professional {}",
+                    changed.rpps
+                )));
+            };
+            let Some(contact) = file.profile.contact else {
+                return Ok(None);
+            };
+            let mut to = vec![contact.email.as_str().to_owned()];
+            if let Some(previous) = changed.previous_email
+                && !previous.eq_ignore_ascii_case(contact.email.as_str())
+            {
+                to.push(previous);
+            }
+            let mobile = contact.mobile.as_ref().map(|m| m.national_display());
+            let content = templates::contact_changed(
+                &file.profile.record.given_names,
+                &file.profile.record.family_name,
+                changed.changed_by.ends_with("by_manager"),
+                contact.email.as_str(),
+                mobile.as_deref(),
+            );
+            Ok(Some((to, content)))
         }
         "purge.completed" => {
             let completed: PurgeCompleted = serde_json::from_str(&event.payload)

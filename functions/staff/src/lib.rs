@@ -2,6 +2,11 @@
 //! departures they record (today or later), move or cancel before the date. The scheduled
 //! purge (`functions/purge`) then removes the site from the directory once the date has passed.
 //!
+//! Contact data (FAQ-R13, R14): a professional signed in with their e-CPS updates their email and
+//! mobile (`/api/me…`); a manager updates those of a professional practising at one of their
+//! establishments. Each change is audited and confirmed by email (the mailer). Other roles are
+//! told whom to ask.
+//!
 //! Every route checks the signed-in manager's establishments first: a manager can never see or
 //! change another establishment's staff.
 
@@ -11,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rpps_api::ApiError;
-use rpps_domain::{Finess, Role, RppsNumber, SiteError};
+use rpps_domain::{Contact, Email, Finess, MobilePhone, Role, RppsNumber, SiteError};
 use rpps_session::{SessionContext, SignedIn};
 use rpps_store::{SiteRecord, SiteStoreError, Store, StoreError};
 use serde::Deserialize;
@@ -26,6 +31,9 @@ pub const ROUTES: &[(&str, &str)] = &[
         "DELETE",
         "/api/manager/staff/{rpps}/sites/{finess}/departure",
     ),
+    ("PATCH", "/api/manager/staff/{rpps}/contact"),
+    ("GET", "/api/me"),
+    ("PATCH", "/api/me/contact"),
 ];
 
 #[derive(Clone)]
@@ -246,6 +254,205 @@ async fn cancel_departure(
     Ok(Json(view(&saved, today)).into_response())
 }
 
+/// FAQ-R13, R14: who may not change contact data, and whom to ask instead.
+fn contact_not_allowed() -> ApiError {
+    ApiError::forbidden(
+        "contact.not_allowed",
+        "Seuls le professionnel lui-même (connecté avec sa carte e-CPS) et les gestionnaires RPPS+ de son établissement peuvent modifier ces coordonnées. Pour toute autre modification, contactez votre ordre professionnel ou votre autorité d'enregistrement.",
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    pub email: Option<String>,
+    /// An empty string removes the mobile number.
+    pub mobile: Option<String>,
+}
+
+/// The new contact data: the fields given replace the current ones; every field error at once.
+fn contact_of(current: Option<&Contact>, body: &ContactBody) -> Result<Contact, ApiError> {
+    let mut fields = serde_json::Map::new();
+    let email = match (&body.email, current) {
+        (Some(raw), _) => match Email::parse(raw) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                fields.insert(
+                    "email".into(),
+                    json!({ "code": "email.invalid", "message": e.to_string() }),
+                );
+                None
+            }
+        },
+        (None, Some(c)) => Some(c.email.clone()),
+        (None, None) => {
+            fields.insert(
+                "email".into(),
+                json!({ "code": "email.missing", "message": "Indiquez une adresse e-mail." }),
+            );
+            None
+        }
+    };
+    let mobile = match (&body.mobile, current) {
+        (Some(raw), _) if raw.trim().is_empty() => None,
+        (Some(raw), _) => match MobilePhone::parse(raw) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                fields.insert(
+                    "mobile".into(),
+                    json!({ "code": "mobile.invalid", "message": e.to_string() }),
+                );
+                None
+            }
+        },
+        (None, current) => current.and_then(|c| c.mobile.clone()),
+    };
+    match email {
+        Some(email) if fields.is_empty() => Ok(Contact { email, mobile }),
+        _ => Err(ApiError::bad_request(
+            "contact.invalid_fields",
+            "Certaines coordonnées sont à corriger : voyez le message sous chaque champ.",
+        )
+        .with_detail("fields", Value::Object(fields))),
+    }
+}
+
+fn contact_json(contact: Option<&Contact>) -> Value {
+    contact.map_or(
+        Value::Null,
+        |c| json!({ "email": c.email, "mobile": c.mobile }),
+    )
+}
+
+fn body_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::bad_request(
+        "contact.body",
+        format!("Envoyez les coordonnées en JSON : {{\"email\": …, \"mobile\": …}} ({e})."),
+    )
+}
+
+/// Applies a contact change, audited; answers the new contact data.
+async fn change_contact(
+    state: &StaffState,
+    rpps: &RppsNumber,
+    current: Option<&Contact>,
+    body: &ContactBody,
+    actor: &str,
+    action: &str,
+) -> Result<Response, ApiError> {
+    let after = contact_of(current, body)?;
+    state
+        .store
+        .update_contact(rpps, current, &after, actor, action, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| match e {
+            SiteStoreError::Changed => ApiError::conflict(
+                "contact.changed",
+                "Les coordonnées ont été modifiées entre-temps. Rechargez la page pour voir les dernières.",
+            ),
+            SiteStoreError::Store(e) => store_error(e),
+        })?;
+    Ok(Json(json!({ "rpps": rpps, "contact": contact_json(Some(&after)) })).into_response())
+}
+
+async fn file_or_404(
+    state: &StaffState,
+    rpps: &RppsNumber,
+) -> Result<rpps_store::ProfessionalFile, ApiError> {
+    state
+        .store
+        .professional_file(rpps)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "professional.not_found",
+                "Aucun professionnel n'a ce numéro RPPS dans le registre.",
+            )
+        })
+}
+
+/// The professional's own record (e-CPS sign-in): names, number, contact data, practice sites.
+async fn me(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Response, ApiError> {
+    let Role::Professional { rpps } = &signed_in.data.role else {
+        return Err(contact_not_allowed());
+    };
+    let file = file_or_404(&state, rpps).await?;
+    let today = paris_today(OffsetDateTime::now_utc());
+    Ok(Json(json!({
+        "rpps": rpps,
+        "family_name": file.profile.record.family_name,
+        "given_names": file.profile.record.given_names,
+        "contact": contact_json(file.profile.contact.as_ref()),
+        "ecps_activable_from": rpps_api::timestamp::timestamp_opt(
+            file.profile.allocated_at.map(|at| at + time::Duration::hours(48))
+        ),
+        "sites": file.sites.iter().map(|s| view(s, today)).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+async fn my_contact(
+    State(state): State<StaffState>,
+    signed_in: SignedIn,
+    body: Result<Json<ContactBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Role::Professional { rpps } = &signed_in.data.role else {
+        return Err(contact_not_allowed());
+    };
+    let Json(body) = body.map_err(body_error)?;
+    let file = file_or_404(&state, rpps).await?;
+    change_contact(
+        &state,
+        rpps,
+        file.profile.contact.as_ref(),
+        &body,
+        &signed_in.data.actor_id,
+        "professional.contact.by_self",
+    )
+    .await
+}
+
+async fn staff_contact(
+    State(state): State<StaffState>,
+    Path(rpps): Path<String>,
+    signed_in: SignedIn,
+    body: Result<Json<ContactBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let establishments = match &signed_in.data.role {
+        Role::Manager { establishments } => establishments,
+        _ => return Err(contact_not_allowed()),
+    };
+    let rpps = RppsNumber::parse(&rpps).map_err(|e| {
+        ApiError::bad_request(
+            "rpps.malformed",
+            format!("{e} Un numéro RPPS compte 11 chiffres, commence par 1 et se termine par une clé de Luhn."),
+        )
+    })?;
+    let file = file_or_404(&state, &rpps).await?;
+    // Only a manager of an establishment where the person practises (a published site).
+    if !file
+        .sites
+        .iter()
+        .any(|s| s.is_published() && establishments.contains(s.site.establishment()))
+    {
+        return Err(ApiError::forbidden(
+            "contact.not_your_staff",
+            "Ce professionnel n'exerce dans aucun des établissements dont vous êtes gestionnaire : vous ne pouvez pas modifier ses coordonnées. Il peut le faire lui-même avec sa carte e-CPS.",
+        ));
+    }
+    let Json(body) = body.map_err(body_error)?;
+    change_contact(
+        &state,
+        &rpps,
+        file.profile.contact.as_ref(),
+        &body,
+        &signed_in.data.actor_id,
+        "professional.contact.by_manager",
+    )
+    .await
+}
+
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
 pub fn router(state: StaffState) -> Router {
     Router::new()
@@ -254,6 +461,12 @@ pub fn router(state: StaffState) -> Router {
             "/api/manager/staff/{rpps}/sites/{finess}/departure",
             axum::routing::put(record_departure).delete(cancel_departure),
         )
+        .route(
+            "/api/manager/staff/{rpps}/contact",
+            axum::routing::patch(staff_contact),
+        )
+        .route("/api/me", get(me))
+        .route("/api/me/contact", axum::routing::patch(my_contact))
         .with_state(state)
 }
 

@@ -465,3 +465,80 @@ impl Store {
         Ok(purged)
     }
 }
+
+impl Store {
+    /// Replaces a professional's contact data (FAQ-R13, R14) — with its audit entry (before and
+    /// after) and the `professional.contact_changed` event (the mailer confirms it to the
+    /// professional) in one transaction. Fails with `Changed` if the contact data moved since
+    /// `before` was read (two people editing at once: the second reads again).
+    pub async fn update_contact(
+        &self,
+        rpps: &RppsNumber,
+        before: Option<&Contact>,
+        after: &Contact,
+        actor: &str,
+        action: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), SiteStoreError> {
+        let table = &self.tables.registry;
+        let pk = keys::professional(rpps.as_str());
+        let corrupt = |e: serde_dynamo::Error| StoreError::corrupt(&pk, e);
+        let mut update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(table)
+            .key(keys::PK, AttributeValue::S(pk.clone()))
+            .key(keys::SK, AttributeValue::S(keys::PROFESSIONAL_SK.into()))
+            .update_expression("SET #contact = :after")
+            .expression_attribute_names("#contact", "contact")
+            .expression_attribute_values(
+                ":after",
+                serde_dynamo::to_attribute_value(after).map_err(corrupt)?,
+            );
+        update = match before {
+            Some(before) => update
+                .condition_expression("#contact = :before")
+                .expression_attribute_values(
+                    ":before",
+                    serde_dynamo::to_attribute_value(before).map_err(corrupt)?,
+                ),
+            None => update.condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#contact) OR attribute_type(#contact, :null))",
+            )
+            .expression_attribute_values(":null", AttributeValue::S("NULL".into())),
+        };
+        let event = OutboxEvent::new(
+            "professional.contact_changed",
+            pk.clone(),
+            &serde_json::json!({
+                "rpps": rpps,
+                "previous_email": before.map(|c| c.email.as_str()),
+                "changed_by": action,
+            }),
+            at,
+        );
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(
+                    update
+                        .build()
+                        .map_err(|e| StoreError::corrupt("Update", e))?,
+                )
+                .build(),
+            plain_put(
+                table,
+                AuditEntry::new(pk.clone(), actor, action)
+                    .with_before(&before)
+                    .with_after(after)
+                    .to_item()?,
+            )?,
+            plain_put(table, event.to_item()?)?,
+        ];
+        match self
+            .transact(items, "TransactWriteItems(update contact)")
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(_)) => Err(SiteStoreError::Changed),
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+}
