@@ -358,3 +358,48 @@ async fn timeline_milestones_are_recorded_once_and_never_lost_to_a_stale_write()
     );
     assert!(store.registration("req-unknown").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn faq_r6_the_purge_reads_only_the_due_departures_and_runs_once() {
+    use rpps_domain::PracticeSite;
+    use rpps_store::SiteRecord;
+    let store = fresh_store().await;
+    let finess = Finess::parse(FINESS_A).unwrap();
+    let today = date!(2026 - 11 - 26);
+    let site = |n: u64, end: Option<time::Date>| {
+        let mut site = PracticeSite::new(finess.clone(), date!(2025 - 01 - 06));
+        if let Some(end) = end {
+            site.end_on(end, date!(2025 - 01 - 06)).unwrap();
+        }
+        SiteRecord {
+            rpps: RppsNumber::from_sequence(n).unwrap(),
+            site,
+            family_name: format!("Nom{n}"),
+            given_names: "Prénom".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            purged_at: None,
+            version: 1,
+        }
+    };
+    // 60 sites: 40 without departure, 12 departed before today, 4 leaving today, 4 later.
+    let mut sites: Vec<SiteRecord> = (1..=40).map(|n| site(n, None)).collect();
+    sites.extend((41..=52).map(|n| site(n, Some(date!(2026 - 11 - 20)))));
+    sites.extend((53..=56).map(|n| site(n, Some(today))));
+    sites.extend((57..=60).map(|n| site(n, Some(date!(2026 - 12 - 31)))));
+    store.import_practice_sites(&sites).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let report = store.purge_departed(today, "scheduler:test", now).await.unwrap();
+    assert_eq!(report.read, 12, "only the due departures are read");
+    assert_eq!(report.purged.len(), 12);
+    let again = store.purge_departed(today, "scheduler:test", now).await.unwrap();
+    assert_eq!((again.read, again.purged.len()), (0, 0));
+    let staff = store.staff_of(&finess).await.unwrap();
+    assert_eq!(staff.len(), 60);
+    assert_eq!(staff.iter().filter(|s| !s.is_published()).count(), 12);
+    // Tomorrow, today's leavers go too.
+    let tomorrow = store
+        .purge_departed(today.next_day().unwrap(), "scheduler:test", now)
+        .await
+        .unwrap();
+    assert_eq!((tomorrow.read, tomorrow.purged.len()), (4, 4));
+}
