@@ -388,10 +388,16 @@ async fn faq_r6_the_purge_reads_only_the_due_departures_and_runs_once() {
     sites.extend((57..=60).map(|n| site(n, Some(date!(2026 - 12 - 31)))));
     store.import_practice_sites(&sites).await.unwrap();
     let now = OffsetDateTime::now_utc();
-    let report = store.purge_departed(today, "scheduler:test", now).await.unwrap();
+    let report = store
+        .purge_departed(today, "scheduler:test", now)
+        .await
+        .unwrap();
     assert_eq!(report.read, 12, "only the due departures are read");
     assert_eq!(report.purged.len(), 12);
-    let again = store.purge_departed(today, "scheduler:test", now).await.unwrap();
+    let again = store
+        .purge_departed(today, "scheduler:test", now)
+        .await
+        .unwrap();
     assert_eq!((again.read, again.purged.len()), (0, 0));
     let staff = store.staff_of(&finess).await.unwrap();
     assert_eq!(staff.len(), 60);
