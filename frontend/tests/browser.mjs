@@ -273,7 +273,33 @@ try {
       await manager.getByText("Départ enregistré").waitFor();
       await snap(manager, "gestion-depart");
     });
+
+    await step("manager adds the aide's forgotten mobile number (FAQ-R14)", async () => {
+      const item = manager.locator(`li:has-text("RPPS ${rpps}")`);
+      await item.getByRole("button", { name: "Ajouter ou corriger le mobile" }).click();
+      await manager.fill(`#mobile-${rpps}`, "12");
+      await item.getByRole("button", { name: "Enregistrer le mobile" }).click();
+      await assertFieldError(manager, `#mobile-${rpps}`, /.+/);
+      await snap(manager, "gestion-mobile-erreur");
+      await manager.fill(`#mobile-${rpps}`, "06 11 22 33 44");
+      await item.getByRole("button", { name: "Enregistrer le mobile" }).click();
+      await item.getByRole("button", { name: "Ajouter ou corriger le mobile" }).waitFor();
+    });
   }
+
+  await step("a professional with e-CPS lands on their record (FAQ-R13, R18)", async () => {
+    const ctx = await browser.newContext(phone);
+    const page = await ctx.newPage();
+    await signIn(page, "/api/auth/psc/login?profil=professionnel", "pro-ecps");
+    await page.waitForURL(BASE + "/mon-dossier");
+    await page.getByRole("heading", { level: 1, name: "Mon dossier" }).waitFor();
+    const number = (await page.locator(".rpps-numero").first().textContent()).trim();
+    assert.match(number, /^1\d{10}$/);
+    await page.getByRole("link", { name: "Télécharger ma fiche PDF" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await snap(page, "professionnel-dossier");
+    await ctx.close();
+  });
 
   await step("deep link reload of a manager page", async () => {
     await manager.goto(BASE + "/gestion");

@@ -537,6 +537,7 @@ fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> El
         li {
             strong { "{text(&person[\"given_names\"])} {text(&person[\"family_name\"])}" }
             p { class: "petit", "RPPS {rpps} — depuis le {french_date(&text(&person[\"started_on\"]))}" }
+            MobileFix { rpps: rpps.clone(), on_change }
             if let Some(d) = person["departure_on"].as_str() {
                 p { class: "choisi", "Départ enregistré : dernier jour le {french_date(d)}"
                     if person["active_today"] == Value::Bool(false) { " (retiré de l'annuaire)" }
@@ -574,6 +575,42 @@ fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> El
                     SubmitButton { label: "Enregistrer le départ", busy_label: "Enregistrement…", busy: busy(), secondary: true }
                 }
             }
+        }
+    }
+}
+
+/// A manager adds or corrects a professional's mobile number (FAQ-R14).
+#[component]
+fn MobileFix(rpps: String, on_change: EventHandler<()>) -> Element {
+    let mobile = use_signal(String::new);
+    let mut open = use_signal(|| false);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<ApiError>);
+    let path = format!("/api/manager/staff/{rpps}/contact");
+    if !open() {
+        return rsx! {
+            button { r#type: "button", class: "bouton-lien", onclick: move |_| open.set(true), "Ajouter ou corriger le mobile" }
+        };
+    }
+    rsx! {
+        form { novalidate: true,
+            onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let p = path.clone();
+                busy.set(true);
+                error.set(None);
+                spawn(async move {
+                    match api::patch(&p, &json!({ "mobile": mobile().trim() })).await {
+                        Ok(_) => { open.set(false); on_change.call(()); }
+                        Err(e) => error.set(Some(e)),
+                    }
+                    busy.set(false);
+                });
+            },
+            TextField { id: "mobile-{rpps}", label: "Téléphone mobile", value: mobile, kind: "tel", inputmode: "tel",
+                error: error().and_then(|e| e.field("mobile")) }
+            if let Some(e) = error().filter(|e| e.fields.is_empty()) { ErrorBanner { error: e } }
+            SubmitButton { label: "Enregistrer le mobile", busy_label: "Enregistrement…", busy: busy(), secondary: true }
         }
     }
 }
