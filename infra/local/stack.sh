@@ -189,6 +189,11 @@ cmd_bench() {
   # memory grow with the square of the count (docs/PERFORMANCE.md); VALIDATIONS=500 for more.
   log "validations under concurrency (${VALIDATIONS:-200} requests, ${SAME_REQUEST:-50} callers on one) and DynamoDB round trips"
   "$release/validations" "${VALIDATIONS:-200}" "${SAME_REQUEST:-50}"
+  # Directory reads (calls per page, latency) and the purge of departed sites (items read, time):
+  # 300 professionals, 200 requests of each kind; 10,000 sites of which 100 departed, 1 run (moto keeps a copy of the table per transaction).
+  log "directory and purge (${DIRECTORY_PROS:-300} professionals, ${PURGE_SITES:-10000} practice sites of which ${PURGE_DEPARTED:-100} departed)"
+  "$release/directory_bench" "${DIRECTORY_PROS:-300}" "${DIRECTORY_QUERIES:-200}" \
+    "${PURGE_SITES:-10000}" "${PURGE_DEPARTED:-100}" "${PURGE_RUNS:-1}"
   log "commune search"
   cargo bench -p rpps-places --bench commune_search
 }
