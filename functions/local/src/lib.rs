@@ -73,11 +73,25 @@ pub fn default_frontend_dir(workspace: &Path) -> PathBuf {
     }
 }
 
-/// Runs the scheduled purge now (`POST /_local/purge`) and answers its report.
+/// Runs the scheduled purge now (`POST /_local/purge`) and answers its report; with
+/// `?today=YYYY-MM-DD`, as the night of that day would (a departure recorded today is purged
+/// by `?today=<tomorrow>`).
 async fn local_purge(
     axum::extract::State(state): axum::extract::State<rpps_purge::PurgeState>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<axum::Json<rpps_store::PurgeReport>, rpps_api::ApiError> {
-    rpps_purge::run(&state, time::OffsetDateTime::now_utc())
+    let now = time::OffsetDateTime::now_utc();
+    let today = match params.get("today") {
+        None => rpps_domain::paris::date_in_paris(now),
+        Some(raw) => time::Date::parse(
+            raw,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| {
+            rpps_api::ApiError::bad_request("purge.today", "today=AAAA-MM-JJ (une date).")
+        })?,
+    };
+    rpps_purge::run_as_of(&state, today, now)
         .await
         .map(axum::Json)
         .map_err(|e| rpps_api::ApiError::internal(&e))

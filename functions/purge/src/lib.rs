@@ -18,7 +18,16 @@ pub struct PurgeState {
 
 /// One run at `now`: the departures before today (Paris) are purged.
 pub async fn run(state: &PurgeState, now: OffsetDateTime) -> Result<PurgeReport, StoreError> {
-    let today = rpps_domain::paris::date_in_paris(now);
+    run_as_of(state, rpps_domain::paris::date_in_paris(now), now).await
+}
+
+/// One run as if the day were `today` (the local runner's trigger lets tests and demos act as
+/// the night after a departure).
+pub async fn run_as_of(
+    state: &PurgeState,
+    today: time::Date,
+    now: OffsetDateTime,
+) -> Result<PurgeReport, StoreError> {
     let report = state.store.purge_departed(today, ACTOR, now).await?;
     tracing::info!(
         %today,
