@@ -285,6 +285,24 @@ try {
       await item.getByRole("button", { name: "Enregistrer le mobile" }).click();
       await item.getByRole("button", { name: "Ajouter ou corriger le mobile" }).waitFor();
     });
+
+    await step("the night after the departure, the purge removes the site; the verification says invalid (FAQ-R6, R7)", async () => {
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const response = await fetch(BASE + `/_local/purge?today=${tomorrow}`, { method: "POST" });
+      assert.equal(response.status, 200);
+      const report = await response.json();
+      assert.ok(report.purged.some((p) => p.rpps === rpps), JSON.stringify(report));
+      // The directory follows from the stream within seconds.
+      for (let attempt = 0; ; attempt++) {
+        await visitor.goto(BASE + `/verifier/${rpps}`);
+        const verdict = visitor.locator("#verification .verdict");
+        await verdict.waitFor();
+        if ((await verdict.textContent()).includes("non valide")) break;
+        assert.ok(attempt < 30, "the verification page still says valid");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      await snap(visitor, "verification-apres-purge");
+    });
   }
 
   await step("a professional with e-CPS lands on their record (FAQ-R13, R18)", async () => {

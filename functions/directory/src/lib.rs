@@ -268,11 +268,11 @@ async fn professional(
 ) -> Result<Response, ApiError> {
     let entry = entry_or_404(&state, &rpps).await?;
     let mut response = Json(page(&entry, &state.public_origin)).into_response();
-    // Validity can change (a departure purged): caches keep it one minute at most.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    // Validity changes when a departure is purged, and the verification page must say so at
+    // once: caches may keep the page but must ask again each time.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
 }
 
