@@ -2,6 +2,7 @@
 //! `/api/`, the frontend build served beside them with the single-page-app fallback, and the
 //! local emulators prepared (tables from the SAM template, the SES identity, demo data).
 
+pub mod site;
 pub mod streams;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,6 @@ use axum::routing::any;
 use rpps_api::Config;
 use rpps_mail::Mailer;
 use rpps_store::{Store, Tables};
-use tower_http::services::{ServeDir, ServeFile};
 
 #[derive(Clone, Debug)]
 pub struct LocalOptions {
@@ -282,12 +282,9 @@ pub fn app(
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))
         .route("/api/{*rest}", any(rpps_api::not_found));
-    // As CloudFront does: a file when it exists, otherwise index.html with 200 (deep links).
-    let site = ServeDir::new(frontend_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(ServeFile::new(frontend_dir.join("index.html")));
+    // As CloudFront does: a file when it exists, otherwise index.html with 200 (deep links),
+    // with the deployed Cache-Control and Content-Security-Policy.
     Ok(api
-        .fallback_service(site)
+        .fallback_service(site::router(frontend_dir))
         .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
