@@ -3,6 +3,8 @@
 #   cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
 #   → wasm-bindgen --target web (wasm-bindgen-cli at the version of Cargo.lock, in .tools/)
 #   → wasm-opt -Oz (npm binaryen, frontend/node_modules)
+#   → esbuild (npm): the glue, dioxus' JavaScript snippets and the two lines that start the app,
+#     bundled and minified into one module (no inline script: the site's CSP refuses them)
 #   → dist/: index.html, app-<hash>.js, app-<hash>_bg.wasm, style-<hash>.css, each with .br and .gz.
 # Installs what is missing on first use (the wasm32 target, wasm-bindgen-cli, npm packages) and
 # does nothing more when the build is unchanged. Honours CARGO_TARGET_DIR.
@@ -33,17 +35,23 @@ if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $WBG_
   # Not --locked: the CLI's own lock file pins versions that no longer build (TOOLCHAIN.md).
   CARGO_TARGET_DIR="$TARGET_DIR/tools" cargo install wasm-bindgen-cli --version "$WBG_VERSION" --root "$TOOLS"
 fi
-if [ ! -x "$FRONTEND/node_modules/.bin/wasm-opt" ] || [ "$FRONTEND/package-lock.json" -nt "$FRONTEND/node_modules/.package-lock.json" ]; then
-  log "npm ci (binaryen, playwright-core) in frontend/"
+if [ ! -x "$FRONTEND/node_modules/.bin/wasm-opt" ] || [ ! -x "$FRONTEND/node_modules/.bin/esbuild" ] || [ "$FRONTEND/package-lock.json" -nt "$FRONTEND/node_modules/.package-lock.json" ]; then
+  log "npm ci (binaryen, esbuild, playwright-core) in frontend/"
   (cd "$FRONTEND" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# Panic locations name source files: without the machine's folders (shorter, and the same module
+# on every machine). With --target, RUSTFLAGS reach only the wasm build, not the host's.
+remap="--remap-path-prefix=$ROOT/="
+for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  remap="$remap --remap-path-prefix=$registry="
+done
 log "cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend"
-cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
+RUSTFLAGS="${RUSTFLAGS:-} $remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/rpps-frontend.wasm"
 
 # Unchanged inputs: the dist folder is already right.
-stamp="$(cat "$WASM" "$FRONTEND/index.html" "$FRONTEND/style.css" "$FRONTEND/build.sh" "$FRONTEND/compress.mjs" | sha256sum | cut -c1-16)"
+stamp="$(cat "$WASM" "$FRONTEND/index.html" "$FRONTEND/style.css" "$FRONTEND/build.sh" "$FRONTEND/compress.mjs" "$FRONTEND/package-lock.json" | sha256sum | cut -c1-16)"
 if [ -f "$DIST/.stamp" ] && [ "$(cat "$DIST/.stamp")" = "$stamp" ]; then
   log "frontend/dist is up to date"
   exit 0
@@ -61,14 +69,17 @@ log "wasm-opt -Oz"
 
 # File names carry a hash of their content, so they can be cached for ever; index.html never is.
 hash() { sha256sum "$1" | cut -c1-10; }
-js="app-$(hash "$work/app.js").js"
 wasm="app-$(hash "$work/app_bg.opt.wasm")_bg.wasm"
 css="style-$(hash "$FRONTEND/style.css").css"
+# One module: the glue, the snippets it imports (./snippets/…) and the start of the app.
+printf 'import init from "./app.js";\ninit({ module_or_path: "/%s" });\n' "$wasm" >"$work/boot.js"
+log "esbuild (bundle and minify the JavaScript)"
+"$FRONTEND/node_modules/.bin/esbuild" "$work/boot.js" --bundle --minify --format=esm \
+  --target=es2020 --legal-comments=none --log-level=warning --outfile="$work/app.bundle.js"
+js="app-$(hash "$work/app.bundle.js").js"
 rm -rf "$DIST"
 mkdir -p "$DIST"
-cp "$work/app.js" "$DIST/$js"
-# The JavaScript snippets of the crates (dioxus' interpreter…), imported by the glue as ./snippets/….
-[ ! -d "$work/snippets" ] || cp -r "$work/snippets" "$DIST/snippets"
+cp "$work/app.bundle.js" "$DIST/$js"
 cp "$work/app_bg.opt.wasm" "$DIST/$wasm"
 cp "$FRONTEND/style.css" "$DIST/$css"
 # Crawlers may index the public pages (the API answers no-store and needs no crawling).
@@ -78,6 +89,6 @@ node "$FRONTEND/compress.mjs" "$DIST"
 echo "$stamp" >"$DIST/.stamp"
 
 log "frontend/dist (bytes: raw, brotli)"
-for f in index.html "$css" "$js" "$wasm" $(cd "$DIST" && find snippets -type f ! -name '*.br' ! -name '*.gz' 2>/dev/null); do
+for f in index.html "$css" "$js" "$wasm"; do
   printf '  %-32s %8d %8d\n' "$f" "$(stat -c %s "$DIST/$f")" "$(stat -c %s "$DIST/$f.br")"
 done

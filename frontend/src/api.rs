@@ -181,7 +181,7 @@ mod imp {
         init.set_method(method);
         init.set_credentials(RequestCredentials::SameOrigin);
         if let Some(body) = body {
-            init.set_body(&JsValue::from_str(&body.to_string()));
+            init.set_body(&JsValue::from_str(&crate::json::to_string(body)));
         }
         let request =
             Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::network())?;
@@ -190,10 +190,10 @@ mod imp {
         if body.is_some() {
             let _ = headers.set("Content-Type", "application/json");
         }
-        if method != "GET" {
-            if let Some(token) = csrf() {
-                let _ = headers.set("X-CSRF-Token", &token);
-            }
+        if method != "GET"
+            && let Some(token) = csrf()
+        {
+            let _ = headers.set("X-CSRF-Token", &token);
         }
         let window = web_sys::window().ok_or_else(ApiError::network)?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -210,7 +210,7 @@ mod imp {
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let value = crate::json::parse(&text).unwrap_or(Value::Null);
         Ok((status, value))
     }
 }

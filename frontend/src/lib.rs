@@ -3,6 +3,9 @@
 //! the browser, `ui` holds the accessible building blocks, `pages` one module per journey.
 
 pub mod api;
+#[cfg(target_arch = "wasm32")]
+mod history;
+pub mod json;
 pub mod pages;
 pub mod storage;
 pub mod ui;
@@ -58,6 +61,9 @@ pub enum Route {
 /// The root component.
 #[component]
 pub fn App() -> Element {
+    // The address bar as the router's history (dioxus-web's needs its `document` feature).
+    #[cfg(target_arch = "wasm32")]
+    use_hook(|| dioxus_history::provide_history_context(std::rc::Rc::new(history::WebHistory)));
     rsx! { Router::<Route> {} }
 }
 

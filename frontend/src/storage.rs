@@ -11,12 +11,12 @@ pub const EMPLOYER_DRAFT: &str = "rpps.gestion.nouvelle";
 
 pub fn load(key: &str) -> Value {
     imp::get(key)
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| crate::json::parse(&text))
         .unwrap_or(Value::Null)
 }
 
 pub fn save(key: &str, value: &Value) {
-    imp::set(key, &value.to_string());
+    imp::set(key, &crate::json::to_string(value));
 }
 
 pub fn clear(key: &str) {

@@ -6,6 +6,25 @@ use dioxus::prelude::*;
 
 use crate::api::ApiError;
 
+/// The page's title (`document.title`), set when the page is shown. Not dioxus'
+/// `document::Title`: that one runs JavaScript through `new Function`, which the site's
+/// Content-Security-Policy refuses (no `'unsafe-eval'`).
+#[component]
+pub fn Titre(texte: &'static str) -> Element {
+    use_hook(move || set_title(texte));
+    rsx! {}
+}
+
+#[cfg(target_arch = "wasm32")]
+fn set_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn set_title(_title: &str) {}
+
 /// A labelled input. `error` is shown under it and announced with it.
 #[component]
 pub fn TextField(

@@ -46,6 +46,19 @@ async function step(name, fn) {
     throw e;
   }
 }
+/** What the browser refused under the Content-Security-Policy, on every page of every context. */
+const refusals = [];
+/** A phone-sized context whose console is watched for Content-Security-Policy refusals. */
+async function newContext() {
+  const ctx = await browser.newContext(phone);
+  ctx.on("console", (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) refusals.push(`${msg.location().url}: ${msg.text()}`);
+  });
+  ctx.on("weberror", (error) => {
+    if (/EvalError|Content Security Policy/i.test(String(error.error()))) refusals.push(String(error.error()));
+  });
+  return ctx;
+}
 /** Signs in through the development OpenID provider, picking a test identity. */
 async function signIn(page, loginPath, identity) {
   await page.goto(BASE + loginPath);
@@ -65,12 +78,17 @@ async function assertFieldError(page, inputSelector, text) {
 let rpps = "";
 let failed = false;
 try {
-  const anonymous = await browser.newContext(phone);
+  const anonymous = await newContext();
   const visitor = await anonymous.newPage();
 
-  await step("home page: the journeys, in French", async () => {
-    await visitor.goto(BASE + "/");
+  await step("home page: the journeys, in French, under the deployed CSP", async () => {
+    const response = await visitor.goto(BASE + "/");
+    // The local runner sends CloudFront's policy: no inline script, no eval (docs/DEPLOY.md).
+    const csp = (await response.headerValue("content-security-policy")) ?? "";
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+    assert.equal(await response.headerValue("cache-control"), "no-cache");
     await visitor.getByRole("heading", { level: 1, name: /numéro RPPS/ }).waitFor();
+    assert.equal(await visitor.title(), "RPPS+ — Accueil");
     assert.equal(await visitor.getAttribute("html", "lang"), "fr");
     await visitor.getByRole("link", { name: "S'identifier avec FranceConnect" }).waitFor();
     await visitor.getByRole("link", { name: "Accéder à l'espace gestionnaire" }).waitFor();
@@ -85,11 +103,12 @@ try {
     await visitor.reload();
     await visitor.getByRole("heading", { level: 1, name: "Aide et questions fréquentes" }).waitFor();
     await visitor.locator("#insee summary").click();
+    assert.equal(await visitor.title(), "RPPS+ — Aide");
     await snap(visitor, "aide");
   });
 
   await step("not authorised: a card holder who is no manager (FAQ-R8)", async () => {
-    const ctx = await browser.newContext(phone);
+    const ctx = await newContext();
     const page = await ctx.newPage();
     await signIn(page, "/api/auth/psc/login?profil=gestionnaire", "carte-non-gestionnaire");
     await page.waitForURL(/problem\?reason=not_authorised/);
@@ -102,7 +121,7 @@ try {
     await ctx.close();
   });
 
-  const aideCtx = await browser.newContext(phone);
+  const aideCtx = await newContext();
   const aide = await aideCtx.newPage();
   await step("aide signs in with the development FranceConnect: civil status pre-filled", async () => {
     await aide.goto(BASE + "/");
@@ -171,7 +190,7 @@ try {
     await snap(aide, "aide-demande-envoyee");
   });
 
-  const managerCtx = await browser.newContext(phone);
+  const managerCtx = await newContext();
   const manager = await managerCtx.newPage();
   await step("manager signs in with the development PSC and validates (FAQ-R2)", async () => {
     await manager.goto(BASE + "/");
@@ -306,7 +325,7 @@ try {
   }
 
   await step("a professional with e-CPS lands on their record (FAQ-R13, R18)", async () => {
-    const ctx = await browser.newContext(phone);
+    const ctx = await newContext();
     const page = await ctx.newPage();
     await signIn(page, "/api/auth/psc/login?profil=professionnel", "pro-ecps");
     await page.waitForURL(BASE + "/mon-dossier");
@@ -327,6 +346,10 @@ try {
     assert.equal(response.status(), 200);
     await manager.getByRole("heading", { level: 1, name: "Page introuvable" }).waitFor();
     await snap(manager, "page-introuvable");
+  });
+
+  await step("nothing was refused under the Content-Security-Policy, on any page", async () => {
+    assert.deepEqual(refusals, []);
   });
 } catch {
   failed = true;

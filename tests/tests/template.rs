@@ -940,6 +940,103 @@ fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa
     );
 }
 
+/// The directives of a Content-Security-Policy, each as its name and sources, in order.
+fn csp_directives(csp: &str) -> Vec<(String, Vec<String>)> {
+    csp.split(';')
+        .map(str::split_whitespace)
+        .filter_map(|mut words| {
+            let name = words.next()?.to_ascii_lowercase();
+            Some((name, words.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+fn template_csp() -> String {
+    let doc = template();
+    let policies = resources_of_type(&doc, "AWS::CloudFront::ResponseHeadersPolicy");
+    assert_eq!(policies.len(), 1);
+    policies[0].1["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        .as_str()
+        .expect("a CSP")
+        .to_owned()
+}
+
+/// The web app starts under the deployed CSP: `index.html` loads every script from a file
+/// (`script-src 'self'` has no `'unsafe-inline'` and no hash: an inline boot script would be
+/// refused and the app would not start), has no inline event handler, and dioxus' `document`
+/// feature stays off (its `document::Title` and `eval` run JavaScript through `new Function`,
+/// refused without `'unsafe-eval'`). The local runner sends the same policy, so the browser tests
+/// run under it.
+#[test]
+fn the_web_app_starts_under_the_cloudfront_content_security_policy() {
+    let csp = template_csp();
+    let directives = csp_directives(&csp);
+    let script_src = directives
+        .iter()
+        .find(|(name, _)| name == "script-src")
+        .map(|(_, sources)| sources.clone())
+        .expect("a script-src directive");
+    assert!(
+        !script_src
+            .iter()
+            .any(|s| s == "'unsafe-inline'" || s == "'unsafe-eval'"),
+        "script-src must not allow inline scripts nor eval: {csp}"
+    );
+
+    let index_path = workspace_dir().join("frontend/index.html");
+    let index = std::fs::read_to_string(&index_path).expect("frontend/index.html is readable");
+    let lower = index.to_ascii_lowercase();
+    let mut scripts = 0;
+    for (start, _) in lower.match_indices("<script") {
+        scripts += 1;
+        let tag_end = start + lower[start..].find('>').expect("a closed <script> tag");
+        let tag = &lower[start..=tag_end];
+        let close = tag_end + lower[tag_end..].find("</script>").expect("</script>");
+        let body = index[tag_end + 1..close].trim();
+        assert!(
+            tag.contains(" src=") && body.is_empty(),
+            "frontend/index.html: an inline script, refused by script-src {script_src:?} \
+             (load it from a file the build writes): {}",
+            &index[start..close]
+        );
+    }
+    assert!(scripts > 0, "index.html loads the app with <script src>");
+    let handler = lower
+        .split(|c: char| c.is_whitespace())
+        .find(|word| word.starts_with("on") && word.contains('=') && !word.starts_with("one"));
+    assert_eq!(handler, None, "an inline event handler in index.html");
+    assert!(
+        !lower.contains("javascript:"),
+        "a javascript: URL in index.html"
+    );
+
+    let frontend = std::fs::read_to_string(workspace_dir().join("frontend/Cargo.toml"))
+        .expect("frontend/Cargo.toml is readable");
+    let dioxus_features: Vec<&str> = frontend
+        .lines()
+        .filter(|line| line.trim_start().starts_with("dioxus ="))
+        .collect();
+    assert!(!dioxus_features.is_empty());
+    assert!(
+        dioxus_features
+            .iter()
+            .all(|line| !line.contains("\"document\"")),
+        "dioxus' document feature evaluates JavaScript with new Function: {dioxus_features:?}"
+    );
+
+    // The local runner's policy is the template's, less upgrade-insecure-requests (plain HTTP).
+    let local = csp_directives(rpps_local::site::CONTENT_SECURITY_POLICY_LOCAL);
+    let deployed: Vec<_> = directives
+        .into_iter()
+        .filter(|(name, _)| name != "upgrade-insecure-requests")
+        .collect();
+    assert_eq!(
+        local, deployed,
+        "rpps_local::site's CSP drifted from the template's"
+    );
+}
+
 #[test]
 fn the_registry_table_is_recoverable_and_kept() {
     let doc = template();

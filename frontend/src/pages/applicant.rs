@@ -14,7 +14,7 @@ use super::pickers::{EligibilityChoice, EstablishmentPicker};
 use crate::api::{self, ApiError};
 use crate::storage;
 use crate::ui::{
-    ErrorBanner, Loading, Steps, SubmitButton, TextField, french_date, french_datetime,
+    ErrorBanner, Loading, Steps, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
 
 pub const STEPS: [&str; 4] = [
@@ -312,7 +312,7 @@ pub fn Demande() -> Element {
         }
     };
     rsx! {
-        document::Title { "RPPS+ — Ma demande de numéro RPPS" }
+        Titre { texte: "RPPS+ — Ma demande de numéro RPPS" }
         h1 { "Ma demande de numéro RPPS" }
         if session()["authenticated"] == Value::Bool(true) { SignedInAs { session: session() } }
         {content}

@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::pickers::{PlaceKind, PlacePicker};
 use crate::Route;
 use crate::api::{self, ApiError};
-use crate::ui::{ErrorBanner, Loading, SubmitButton, TextField, french_date, french_datetime};
+use crate::ui::{
+    ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
+};
 
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or("").to_owned()
@@ -92,7 +94,7 @@ pub fn Annuaire() -> Element {
         _ => ("Nom", "Au moins 2 lettres du nom ou du prénom."),
     };
     rsx! {
-        document::Title { "RPPS+ — Annuaire public" }
+        Titre { texte: "RPPS+ — Annuaire public" }
         h1 { "Annuaire public des aides à domicile qualifiées" }
         p { "Vérifiez qu'une ou un professionnel est enregistré au RPPS et où elle ou il exerce." }
         form { role: "search", novalidate: true,
@@ -179,7 +181,7 @@ fn use_entry(rpps: String) -> (EntrySignal, impl FnMut() + Clone) {
 pub fn Fiche(rpps: String) -> Element {
     let (entry, load) = use_entry(rpps.clone());
     rsx! {
-        document::Title { "RPPS+ — Fiche de l'annuaire" }
+        Titre { texte: "RPPS+ — Fiche de l'annuaire" }
         p { Link { to: Route::Annuaire {}, "← Annuaire" } }
         match entry() {
             None => rsx! { Loading { text: "Chargement de la fiche…" } },
@@ -222,7 +224,7 @@ pub fn Fiche(rpps: String) -> Element {
 pub fn Verifier(rpps: String) -> Element {
     let (entry, load) = use_entry(rpps.clone());
     rsx! {
-        document::Title { "RPPS+ — Vérification d'une carte" }
+        Titre { texte: "RPPS+ — Vérification d'une carte" }
         h1 { "Vérification d'une carte" }
         match entry() {
             None => rsx! { Loading { text: "Vérification…" } },

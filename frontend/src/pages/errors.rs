@@ -4,13 +4,15 @@
 
 use dioxus::prelude::*;
 
+use crate::ui::Titre;
+
 use super::home::{FC_LOGIN, PSC_MANAGER_LOGIN, PSC_PRO_LOGIN};
 use crate::Route;
 
 #[component]
 pub fn NonAutorise() -> Element {
     rsx! {
-        document::Title { "RPPS+ — Accès non autorisé" }
+        Titre { texte: "RPPS+ — Accès non autorisé" }
         h1 { "Vous n'êtes pas autorisé(e) à accéder à cet espace" }
         p { "L'espace gestionnaire est réservé aux gestionnaires RPPS+ désignés pour leur établissement. Votre connexion a bien fonctionné, mais vous n'êtes pas (ou plus) désigné(e) gestionnaire." }
         ul {
@@ -27,7 +29,7 @@ pub fn NonAutorise() -> Element {
 #[component]
 pub fn ProblemeConnexion() -> Element {
     rsx! {
-        document::Title { "RPPS+ — La connexion n'a pas abouti" }
+        Titre { texte: "RPPS+ — La connexion n'a pas abouti" }
         h1 { "La connexion n'a pas abouti" }
         p { "Rien n'a été enregistré, vous pouvez recommencer." }
         ul {
@@ -45,7 +47,7 @@ pub fn ProblemeConnexion() -> Element {
 #[component]
 pub fn Indisponible() -> Element {
     rsx! {
-        document::Title { "RPPS+ — Service momentanément indisponible" }
+        Titre { texte: "RPPS+ — Service momentanément indisponible" }
         h1 { "Service momentanément indisponible" }
         p { "Un des services dont dépend le portail ne répond pas pour le moment. C'est temporaire : vos saisies sont conservées dans ce navigateur." }
         button { r#type: "button", class: "bouton", onclick: move |_| reload(), "Réessayer" }
@@ -57,7 +59,7 @@ pub fn Indisponible() -> Element {
 pub fn NotFound(segments: Vec<String>) -> Element {
     let path = segments.join("/");
     rsx! {
-        document::Title { "RPPS+ — Page introuvable" }
+        Titre { texte: "RPPS+ — Page introuvable" }
         h1 { "Page introuvable" }
         p { "L'adresse « /{path} » ne correspond à aucune page. Elle a peut-être changé." }
         p { Link { to: Route::Accueil {}, "Retour à l'accueil" } }

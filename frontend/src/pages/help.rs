@@ -2,12 +2,14 @@
 
 use dioxus::prelude::*;
 
+use crate::ui::Titre;
+
 use super::home::{FC_LOGIN, PSC_MANAGER_LOGIN, PSC_PRO_LOGIN};
 
 #[component]
 pub fn Aide() -> Element {
     rsx! {
-        document::Title { "RPPS+ — Aide" }
+        Titre { texte: "RPPS+ — Aide" }
         h1 { "Aide et questions fréquentes" }
         section { aria_labelledby: "aide-connexion",
             h2 { id: "aide-connexion", "Se connecter" }

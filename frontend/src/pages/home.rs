@@ -2,6 +2,8 @@
 
 use dioxus::prelude::*;
 
+use crate::ui::Titre;
+
 use crate::Route;
 
 pub const FC_LOGIN: &str = "/api/auth/franceconnect/login";
@@ -11,7 +13,7 @@ pub const PSC_PRO_LOGIN: &str = "/api/auth/psc/login?profil=professionnel";
 #[component]
 pub fn Accueil() -> Element {
     rsx! {
-        document::Title { "RPPS+ — Accueil" }
+        Titre { texte: "RPPS+ — Accueil" }
         h1 { "Obtenir son numéro RPPS d'aide à domicile qualifiée" }
         p { class: "chapo",
             "Les aides à domicile qualifiées sont enregistrées au répertoire des professionnels de santé (RPPS). "

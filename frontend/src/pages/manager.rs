@@ -12,7 +12,9 @@ use super::pickers::{EligibilityChoice, PlaceKind, PlacePicker};
 use crate::Route;
 use crate::api::{self, ApiError};
 use crate::storage;
-use crate::ui::{ErrorBanner, Loading, SubmitButton, TextField, french_date, french_datetime};
+use crate::ui::{
+    ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
+};
 
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or("").to_owned()
@@ -101,7 +103,7 @@ pub fn Gestion() -> Element {
     });
     let a = access();
     rsx! {
-        document::Title { "RPPS+ — Espace gestionnaire" }
+        Titre { texte: "RPPS+ — Espace gestionnaire" }
         h1 { "Espace gestionnaire RPPS+" }
         if let Some(page) = gate(&a, check) { {page} } else {
             if let Access::Manager(me) = &a {
@@ -177,7 +179,7 @@ pub fn GestionDemande(id: String) -> Element {
     let validate_path = format!("{path}/validate");
     let reject_path = format!("{path}/reject");
     rsx! {
-        document::Title { "RPPS+ — Demande à traiter" }
+        Titre { texte: "RPPS+ — Demande à traiter" }
         p { Link { to: Route::Gestion {}, "← Demandes à traiter" } }
         h1 { "Demande d'enregistrement" }
         if let Some(page) = gate(&a, check) { {page} } else {
@@ -369,7 +371,7 @@ pub fn GestionNouvelle() -> Element {
         _ => Vec::new(),
     };
     rsx! {
-        document::Title { "RPPS+ — Enregistrer une ou un aide" }
+        Titre { texte: "RPPS+ — Enregistrer une ou un aide" }
         p { Link { to: Route::Gestion {}, "← Espace gestionnaire" } }
         h1 { "Enregistrer une ou un aide" }
         if let Some(page) = gate(&a, check) { {page} } else {
@@ -497,7 +499,7 @@ pub fn GestionPersonnel() -> Element {
     });
     let a = access();
     rsx! {
-        document::Title { "RPPS+ — Personnel et départs" }
+        Titre { texte: "RPPS+ — Personnel et départs" }
         p { Link { to: Route::Gestion {}, "← Espace gestionnaire" } }
         h1 { "Personnel et départs" }
         if let Some(page) = gate(&a, check) { {page} } else {

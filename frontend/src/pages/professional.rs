@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use super::account::{SignInNeeded, SignedInAs};
 use super::home::PSC_PRO_LOGIN;
 use crate::api::{self, ApiError};
-use crate::ui::{ErrorBanner, Loading, SubmitButton, TextField, french_date, french_datetime};
+use crate::ui::{
+    ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
+};
 
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or("").to_owned()
@@ -43,7 +45,7 @@ pub fn MonDossier() -> Element {
     });
     let field_error = move |name: &str| error().and_then(|e| e.field(name));
     rsx! {
-        document::Title { "RPPS+ — Mon dossier" }
+        Titre { texte: "RPPS+ — Mon dossier" }
         h1 { "Mon dossier" }
         match session() {
             None => rsx! { Loading { text: "Chargement…" } },
