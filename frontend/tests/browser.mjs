@@ -324,18 +324,46 @@ try {
     });
   }
 
+  const proContext = await newContext();
+  const pro = await proContext.newPage();
   await step("a professional with e-CPS lands on their record (FAQ-R13, R18)", async () => {
-    const ctx = await newContext();
-    const page = await ctx.newPage();
-    await signIn(page, "/api/auth/psc/login?profil=professionnel", "pro-ecps");
-    await page.waitForURL(BASE + "/mon-dossier");
-    await page.getByRole("heading", { level: 1, name: "Mon dossier" }).waitFor();
-    const number = (await page.locator(".rpps-numero").first().textContent()).trim();
+    await signIn(pro, "/api/auth/psc/login?profil=professionnel", "pro-ecps");
+    await pro.waitForURL(BASE + "/mon-dossier");
+    await pro.getByRole("heading", { level: 1, name: "Mon dossier" }).waitFor();
+    const number = (await pro.locator(".rpps-numero").first().textContent()).trim();
     assert.match(number, /^1\d{10}$/);
-    await page.getByRole("link", { name: "Télécharger ma fiche PDF" }).waitFor();
-    await page.waitForLoadState("networkidle");
-    await snap(page, "professionnel-dossier");
-    await ctx.close();
+    await pro.getByRole("link", { name: "Télécharger ma fiche PDF" }).waitFor();
+    await pro.waitForLoadState("networkidle");
+    await snap(pro, "professionnel-dossier");
+  });
+
+  await step("the professional's contact form: an invalid email is shown next to the field (FAQ-R13)", async () => {
+    await pro.getByRole("heading", { name: "Mes coordonnées" }).waitFor();
+    await pro.fill("#email", "pas-une-adresse");
+    await pro.getByRole("button", { name: "Enregistrer mes coordonnées" }).click();
+    await assertFieldError(pro, "#email", /.+/);
+    // What was typed stays, and nothing was saved.
+    assert.equal(await pro.inputValue("#email"), "pas-une-adresse");
+    assert.equal(await pro.getByText("Coordonnées enregistrées").count(), 0);
+    await snap(pro, "professionnel-coordonnees-erreur");
+  });
+
+  await step("the professional updates email and mobile; the record shows them after a reload (FAQ-R13, R14)", async () => {
+    const email = `pro.ecps.${Date.now()}@example.org`;
+    await pro.fill("#email", email);
+    await pro.fill("#mobile", "06 12 34 56 78");
+    await pro.getByRole("button", { name: "Enregistrer mes coordonnées" }).click();
+    await pro.getByRole("status").filter({ hasText: "Coordonnées enregistrées" }).waitFor();
+    assert.equal(await pro.getAttribute("#email", "aria-invalid"), "false");
+    await snap(pro, "professionnel-coordonnees-enregistrees");
+    // Read back from the API, not from what the page still holds.
+    await pro.reload();
+    await pro.getByRole("heading", { name: "Mes coordonnées" }).waitFor();
+    await pro.waitForFunction((expected) => document.querySelector("#email")?.value === expected, email);
+    const mobile = (await pro.inputValue("#mobile")).replace(/[\s.]/g, "");
+    assert.match(mobile, /^(06|\+336)12345678$/, `mobile after reload: ${mobile}`);
+    await snap(pro, "professionnel-coordonnees-relues");
+    await proContext.close();
   });
 
   await step("deep link reload of a manager page", async () => {
