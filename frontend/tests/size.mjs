@@ -1,6 +1,8 @@
 // First-load transfer of a page, as a phone on the local runner sees it: every response's
 // encoded (compressed) size from Chromium's network events, plus the encoding served.
 //   BASE_URL=http://127.0.0.1:8080 node frontend/tests/size.mjs [/path]
+// With SIGN_IN="<login path> <test identity>" (e.g. "/api/auth/psc/login?profil=gestionnaire
+// manager-a"), signs in through the development provider first; only the page's own load counts.
 import { chromium } from "playwright-core";
 
 const BASE = process.env.BASE_URL ?? "http://127.0.0.1:8080";
@@ -9,6 +11,12 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? 
 const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
 const page = await context.newPage();
 const cdp = await context.newCDPSession(page);
+if (process.env.SIGN_IN) {
+  const [login, identity] = process.env.SIGN_IN.split(" ");
+  await page.goto(BASE + login);
+  await page.locator(`button[name=login_hint][value="${identity}"]`).click();
+  await page.waitForLoadState("networkidle");
+}
 await cdp.send("Network.enable");
 await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
 const requests = new Map();
