@@ -407,3 +407,87 @@ async fn faq_r1_a_manager_registers_an_aide_and_validates_the_request() {
     assert_eq!(status, StatusCode::CONFLICT, "{twice}");
     assert_eq!(twice["error"]["code"], "registration.already_registered");
 }
+
+/// Issue #4, round trips: a validation with allocation through the registration function's own
+/// handler, its DynamoDB calls counted by the benchmarks' interceptor. The visibility check's
+/// read of the request is the validation's read (one `GetItem REQ#`, not two), then the counter
+/// and the one transaction; validating again costs the two reads and nothing else.
+#[tokio::test]
+async fn validation_with_allocation_reads_the_request_once_and_writes_one_transaction() {
+    use rpps_e2e::roundtrips::RoundTrips;
+    use tower::ServiceExt;
+
+    let app = app().await;
+    let (_aide, id) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+
+    // The function's router on the application's tables, its DynamoDB client counted.
+    let counter = RoundTrips::default();
+    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let config = app.options.config();
+    let router = rpps_registrations::router(rpps_registrations::RegistrationsState {
+        store: rpps_store::Store::new(
+            client,
+            rpps_store::Tables {
+                registry: config.registry_table,
+                sessions: config.sessions_table,
+            },
+        ),
+        public_origin: app.base.clone(),
+    });
+    let validate = || {
+        axum::http::Request::post(format!("/api/manager/registrations/{id}/validate"))
+            .header("cookie", &manager.cookie)
+            .header("origin", &app.base)
+            .header("x-csrf-token", &manager.csrf)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({ "basis": "certification", "conditions_checked": true }).to_string(),
+            ))
+            .unwrap()
+    };
+    let calls = |tally: rpps_e2e::roundtrips::Tally| -> Vec<(String, u64)> {
+        tally.executions.into_iter().collect()
+    };
+
+    let response = router.clone().oneshot(validate()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let tally = counter.take();
+    assert_eq!(
+        tally.transactions.values().collect::<Vec<_>>(),
+        [
+            "Put REQ#, Put PRO#/PROFILE, Put IDENT#, Delete OPENREQ#, Put AUDIT#, Put OUTBOX#, \
+             Put FCSUB#, Put PRO#/SITE#"
+        ]
+    );
+    assert_eq!(
+        calls(tally),
+        [
+            ("GetItem registry REQ#".to_owned(), 1),
+            ("GetItem sessions SESSION#".to_owned(), 1),
+            ("TransactWriteItems (8 items)".to_owned(), 1),
+            ("UpdateItem COUNTER#".to_owned(), 1),
+        ]
+    );
+
+    let response = router.oneshot(validate()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        calls(counter.take()),
+        [
+            ("GetItem registry REQ#".to_owned(), 1),
+            ("GetItem sessions SESSION#".to_owned(), 1),
+        ]
+    );
+}

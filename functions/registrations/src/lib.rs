@@ -680,13 +680,15 @@ async fn validate(
             ));
         }
     };
-    // Visibility first: another establishment's request is a 403, an unknown one a 404.
-    read_visible(&state.store, &id, &actor).await?;
+    // Visibility first: another establishment's request is a 403, an unknown one a 404. The
+    // request read here is the validation's first read (one GetItem, not two); if it is stale
+    // by the time of the transaction, the version check cancels it and the store reads again.
+    let stored = read_visible(&state.store, &id, &actor).await?;
     let now = OffsetDateTime::now_utc();
     let attestation = Attestation::new(&actor, basis, body.conditions_checked, now);
     let validation = match state
         .store
-        .validate_registration(&id, &actor, attestation, now)
+        .validate_read_registration(stored, &actor, attestation, now)
         .await
     {
         Ok(v) => v,

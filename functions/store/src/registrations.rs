@@ -617,10 +617,7 @@ impl From<StoreError> for ValidateError {
 }
 
 impl Store {
-    /// Validates a request (FAQ-R2, R3): reads it, lets the domain decide, takes the next RPPS
-    /// number and records everything in one transaction. Idempotent and safe under concurrency:
-    /// validating again, or two managers at once, gives the one number that was recorded (a
-    /// number taken by the loser is never reused: a gap in the sequence).
+    /// Validates a request (FAQ-R2, R3): reads it, then as [`Store::validate_read_registration`].
     pub async fn validate_registration(
         &self,
         id: &str,
@@ -628,12 +625,38 @@ impl Store {
         attestation: rpps_domain::Attestation,
         at: OffsetDateTime,
     ) -> Result<Validation, ValidateError> {
+        let read = self
+            .registration(id)
+            .await?
+            .ok_or(ValidateError::NotFound)?;
+        self.validate_read_registration(read, actor, attestation, at)
+            .await
+    }
+
+    /// Validates a request the caller has just read (the handler's visibility check), so its
+    /// first attempt costs no second read: lets the domain decide, takes the next RPPS number
+    /// and records everything in one transaction. Idempotent and safe under concurrency:
+    /// validating again, or two managers at once, gives the one number that was recorded (a
+    /// number taken by the loser is never reused: a gap in the sequence). A stale `read` is
+    /// harmless: the transaction only commits on the version that was read, so if the request
+    /// moved meanwhile it is cancelled, and the next attempt reads the request again.
+    pub async fn validate_read_registration(
+        &self,
+        read: StoredRegistration,
+        actor: &rpps_domain::Actor,
+        attestation: rpps_domain::Attestation,
+        at: OffsetDateTime,
+    ) -> Result<Validation, ValidateError> {
+        let id = read.request.id().to_owned();
+        let mut read = read;
         // A handful of attempts: each failure means someone else's write landed in between.
-        for _ in 0..5 {
-            let read = self
-                .registration(id)
-                .await?
-                .ok_or(ValidateError::NotFound)?;
+        for attempt in 0..5 {
+            if attempt > 0 {
+                read = self
+                    .registration(&id)
+                    .await?
+                    .ok_or(ValidateError::NotFound)?;
+            }
             let mut request = read.request.clone();
             if let RegistrationStatus::Validated { rpps } = read.request.status() {
                 // Already done: the domain answers with the number recorded then.

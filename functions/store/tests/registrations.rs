@@ -214,6 +214,80 @@ async fn fifty_concurrent_validations_of_one_request_give_one_number() {
     assert_eq!(numbers.len(), 1, "{numbers:?}");
 }
 
+/// The handler passes its visibility read in (one `GetItem` fewer); a read that went stale
+/// before the transaction still ends in the right answer: the version check cancels the
+/// transaction and the store reads the request again.
+#[tokio::test]
+async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    let stale = store.registration("req-1").await.unwrap().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let first = store
+        .validate_read_registration(stale.clone(), &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert!(first.newly_validated);
+    // Another manager read it while it was still submitted: they get the recorded number.
+    let second = store
+        .validate_read_registration(stale, &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert_eq!(second.rpps, first.rpps);
+    assert!(!second.newly_validated);
+    // The stale attempt took a number before its transaction was cancelled: a gap, not a reuse.
+    assert_eq!(
+        store.next_rpps_number().await.unwrap(),
+        RppsNumber::from_sequence(3).unwrap()
+    );
+
+    // Rejected after the read: the validation is refused, nothing is recorded.
+    let read = submitted(&store, "req-2", "sub-2", "Petit").await;
+    let mut rejected = read.request.clone();
+    rejected
+        .reject(
+            &manager(),
+            RejectionReason::parse("Diplôme non reconnu").unwrap(),
+            now,
+        )
+        .unwrap();
+    store
+        .save_registration(
+            &read,
+            &rejected,
+            "3750012346/42",
+            "registration.reject",
+            None,
+        )
+        .await
+        .unwrap();
+    let err = store
+        .validate_read_registration(read, &manager(), attestation(now), now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ValidateError::Refused(rpps_domain::TransitionError::AlreadyRejected)
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-2").await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store
+            .registration("req-2")
+            .await
+            .unwrap()
+            .unwrap()
+            .request
+            .status(),
+        RegistrationStatus::Rejected { .. }
+    ));
+}
+
 #[tokio::test]
 async fn the_domain_refuses_before_a_number_is_taken() {
     let store = fresh_store().await;

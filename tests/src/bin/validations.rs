@@ -39,7 +39,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use rpps_domain::{
     Actor, Attestation, BirthDate, BirthPlace, CivilStatus, Contact, DraftUpdate, EligibilityBasis,
     Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
-    RppsNumber, Validation,
+    RppsNumber, TransitionError, Validation,
 };
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
 use rpps_store::{OutboxEvent, Store, StoredRegistration, Tables, ValidateError, keys};
@@ -368,34 +368,22 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     );
 
     session_read(store, hash).await?;
-    store
-        .registration("rt-1")
-        .await?
-        .context("request missing")?;
     let at = OffsetDateTime::now_utc();
-    let validation = store
-        .validate_registration("rt-1", &manager, attestation(&manager, at), at)
-        .await?;
+    let validation = validate_as_the_handler(store, "rt-1", &manager, at).await?;
     ensure!(validation.newly_validated);
     record(
         "validation with allocation",
         "`POST /api/manager/registrations/{id}/validate`",
-        "`registration` (visibility), `validate_registration`",
+        "`registration` (visibility), `validate_read_registration` (of that read)",
     );
 
     session_read(store, hash).await?;
-    store
-        .registration("rt-1")
-        .await?
-        .context("request missing")?;
-    let again = store
-        .validate_registration("rt-1", &manager, attestation(&manager, at), at)
-        .await?;
+    let again = validate_as_the_handler(store, "rt-1", &manager, at).await?;
     ensure!(!again.newly_validated && again.rpps == validation.rpps);
     record(
         "validation repeated (already validated)",
         "`POST /api/manager/registrations/{id}/validate`",
-        "`registration` (visibility), `validate_registration`",
+        "`registration` (visibility), `validate_read_registration` (of that read)",
     );
 
     session_read(store, hash).await?;
@@ -439,6 +427,27 @@ struct Outcome {
     latency: Duration,
 }
 
+/// What `POST /api/manager/registrations/{id}/validate` asks of the store: the visibility read
+/// (`read_visible`: 404, 403), then the validation of that read (the counter and the
+/// transaction; a new read only if the transaction is cancelled).
+async fn validate_as_the_handler(
+    store: &Store,
+    id: &str,
+    manager: &Actor,
+    at: OffsetDateTime,
+) -> Result<Validation, ValidateError> {
+    let read = store
+        .registration(id)
+        .await?
+        .ok_or(ValidateError::NotFound)?;
+    if !read.request.is_visible_to(manager) {
+        return Err(TransitionError::NotYourEstablishment.into());
+    }
+    store
+        .validate_read_registration(read, manager, attestation(manager, at), at)
+        .await
+}
+
 /// Runs `ids` validations at once: one task each, released together. Wall time and outcomes.
 async fn validate_all(store: &Store, ids: Vec<String>) -> anyhow::Result<(Duration, Vec<Outcome>)> {
     let manager = manager()?;
@@ -450,9 +459,7 @@ async fn validate_all(store: &Store, ids: Vec<String>) -> anyhow::Result<(Durati
             barrier.wait().await;
             let start = Instant::now();
             let at = OffsetDateTime::now_utc();
-            let result = store
-                .validate_registration(&id, &manager, attestation(&manager, at), at)
-                .await;
+            let result = validate_as_the_handler(&store, &id, &manager, at).await;
             Outcome {
                 id,
                 result,
