@@ -4,23 +4,29 @@
 //! 1. Round trips: the store calls each HTTP handler of `rpps-registrations` makes (and the
 //!    session read of the signed-in extractor), run once each and counted by an SDK interceptor
 //!    on the DynamoDB client: executions per operation, labelled by table, key prefix or index.
-//! 2. `N` submitted requests of `N` different people (default 200: the issue asks for 500, more
-//!    than moto can hold, see docs/PERFORMANCE.md), validated all at once (one tokio task each,
-//!    released together by a barrier): `N` distinct numbers with a valid Luhn key, every
-//!    request validated with its professional record and identity claim, none twice.
+//! 2. `N` submitted requests of `N` different people (default 200; `VALIDATIONS=500 make bench`
+//!    for the issue's 500), validated all at once (one tokio task each, released together by a
+//!    barrier, each making the validation handler's store calls): `N` distinct numbers with a
+//!    valid Luhn key, every request validated with its professional record and identity claim,
+//!    none twice.
 //! 3. `M` concurrent validations of one request (default 50): one number, the same for everyone.
 //!
 //! cargo run --release -p rpps-e2e --bin validations -- [N] [M] [--production-timeouts]
-//!     [--in-flight K] [--with-stream]
+//!     [--in-flight K] [--with-stream] [--moto-budget-gb G]
 //!
 //! `AWS_ENDPOINT_URL` (or `RPPS_TEST_AWS_ENDPOINT`) must point at moto; `make bench` sets it.
 //! By default the SDK's timeouts are lifted (moto serves one call at a time: hundreds of calls
 //! in flight queue for minutes); `--production-timeouts` keeps those of the functions (3 s per
 //! attempt, 8 s per operation, 2 attempts). moto gets one call at a time (`--in-flight 1`, see
 //! `Gated`: its transactions are not isolated between threads); `--in-flight 0` lifts the limit,
-//! to see moto fail. The registry table is created without its stream unless `--with-stream`
-//! (moto copies the whole stream history in every transaction). Exits non-zero if an invariant
-//! fails.
+//! to see moto fail. The registry table is created without its stream unless `--with-stream`.
+//! The submitted requests are prepared by the store in a scratch table and moved into the
+//! registry table without transactions (`prepare`): moto copies the whole table at every
+//! transaction item and keeps the copies. For the same reason the validations run on moto
+//! processes of the bench's own, each replaced by a fresh one with the data once its resident
+//! memory passes `G` GB (default 4; 0: the one moto throughout; see `Relay`). moto's memory is
+//! printed (the command's moto is found by its port, or `MOTO_PID`). Exits non-zero if an
+//! invariant fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -42,6 +48,7 @@ use rpps_domain::{
     RppsNumber, TransitionError, Validation,
 };
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
+use rpps_store::schema::TableSpec;
 use rpps_store::{OutboxEvent, Store, StoredRegistration, Tables, ValidateError, keys};
 use time::OffsetDateTime;
 use time::macros::date;
@@ -62,12 +69,14 @@ const MANAGER_ID: &str = "3750012346/42";
 struct Gated {
     inner: SharedHttpClient,
     gate: Arc<Semaphore>,
+    relay: Option<Arc<Relay>>,
 }
 
 #[derive(Debug)]
 struct GatedConnector {
     inner: SharedHttpConnector,
     gate: Arc<Semaphore>,
+    relay: Option<Arc<Relay>>,
 }
 
 impl HttpClient for Gated {
@@ -79,21 +88,197 @@ impl HttpClient for Gated {
         SharedHttpConnector::new(GatedConnector {
             inner: self.inner.http_connector(settings, components),
             gate: self.gate.clone(),
+            relay: self.relay.clone(),
         })
     }
 }
 
 impl HttpConnector for GatedConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (inner, gate) = (self.inner.clone(), self.gate.clone());
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        let (inner, gate, relay) = (self.inner.clone(), self.gate.clone(), self.relay.clone());
         HttpConnectorFuture::new(async move {
             let _permit = gate
                 .acquire_owned()
                 .await
                 .map_err(|e| ConnectorError::other(e.into(), None))?;
+            if let Some(relay) = relay {
+                // Nothing else is on the wire: the moto may be replaced before this call.
+                let endpoint = relay
+                    .before_call()
+                    .await
+                    .map_err(|e| ConnectorError::other(e.into(), None))?;
+                if let Some(endpoint) = endpoint {
+                    request
+                        .uri_mut()
+                        .set_endpoint(&endpoint)
+                        .map_err(|e| ConnectorError::other(e.into(), None))?;
+                }
+            }
             inner.call(request).await
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// moto processes of the bench's own, replaced before they run out of memory.
+
+/// moto 5.2.5 keeps every copy of the table it makes in a transaction (one per transaction
+/// item, see docs/PERFORMANCE.md): hundreds of validations over thousands of items need tens
+/// of GB. Once taken over (`take_over`, after the preparation), the calls go to moto processes
+/// the bench starts itself; before a call, the gate held (nothing on the wire, `--in-flight 1`),
+/// if the current one's resident memory has passed the budget, a fresh moto is started, every
+/// item of both tables is copied into it unchanged (`Scan`, `BatchWriteItem`), the calls go
+/// there and the old process is stopped. The store sees one database, whose state does not
+/// change across the switch; only moto's leaked copies are left behind.
+#[derive(Debug)]
+struct Relay {
+    moto_server: std::path::PathBuf,
+    /// Where the calls went before the take-over (the moto of `make bench`, left running).
+    origin: String,
+    budget: u64,
+    /// The functions' DynamoDB configuration, without the gate or the counter.
+    config: aws_sdk_dynamodb::Config,
+    tables: Vec<(String, TableSpec)>,
+    state: tokio::sync::Mutex<RelayState>,
+}
+
+#[derive(Debug, Default)]
+struct RelayState {
+    /// The moto serving the calls since the take-over: endpoint and process.
+    current: Option<(String, std::process::Child)>,
+    /// moto processes started, the one of the take-over included.
+    started: u32,
+    /// Time spent starting them and copying the tables.
+    paused: Duration,
+    /// Peak resident memory of each process stopped.
+    peaks: Vec<u64>,
+}
+
+impl Relay {
+    /// The endpoint of the current moto, after replacing it if it has passed the budget.
+    async fn before_call(&self) -> anyhow::Result<Option<String>> {
+        let mut state = self.state.lock().await;
+        let over = state.current.as_ref().is_some_and(|(_, child)| {
+            Moto {
+                pid: Some(child.id()),
+            }
+            .memory()
+            .is_some_and(|(rss, _)| rss > self.budget)
+        });
+        if over {
+            self.replace(&mut state).await?;
+        }
+        Ok(state.current.as_ref().map(|(endpoint, _)| endpoint.clone()))
+    }
+
+    /// Moves the calls to a moto of the bench's own (between phases: no call in flight).
+    async fn take_over(&self) -> anyhow::Result<()> {
+        let mut state = self.state.lock().await;
+        self.replace(&mut state).await
+    }
+
+    async fn replace(&self, state: &mut RelayState) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let from = state
+            .current
+            .as_ref()
+            .map_or_else(|| self.origin.clone(), |(endpoint, _)| endpoint.clone());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(&self.moto_server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", self.moto_server.display()))?;
+        // Owned from here: stopped by `Drop` if anything below fails.
+        let previous = state.current.replace((endpoint.clone(), child));
+        let mut listening = false;
+        for _ in 0..300 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                listening = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ensure!(listening, "moto did not start on port {port}");
+        let (source, target) = (self.client(&from), self.client(&endpoint));
+        for (name, spec) in &self.tables {
+            spec.create_if_missing(&target, name).await?;
+            let items = scan_all(&source, name).await?;
+            let puts = items
+                .into_iter()
+                .map(|item| {
+                    Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .put_request(
+                            aws_sdk_dynamodb::types::PutRequest::builder()
+                                .set_item(Some(item))
+                                .build()?,
+                        )
+                        .build())
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            batch_write(&target, name, puts).await?;
+        }
+        if let Some((_, mut old)) = previous {
+            if let Some((_, peak)) = (Moto {
+                pid: Some(old.id()),
+            })
+            .memory()
+            {
+                state.peaks.push(peak);
+            }
+            old.kill()?;
+            old.wait()?;
+        }
+        state.started += 1;
+        state.paused += started.elapsed();
+        Ok(())
+    }
+
+    /// A client of the functions' configuration on `endpoint`, without the gate and without
+    /// time limits (a scan of a large table on moto takes seconds).
+    fn client(&self, endpoint: &str) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(
+            self.config
+                .to_builder()
+                .endpoint_url(endpoint)
+                .timeout_config(no_time_limit())
+                .build(),
+        )
+    }
+
+    /// The moto now serving the calls, if the relay has taken over.
+    fn current(&self) -> Option<Moto> {
+        let state = self.state.try_lock().ok()?;
+        let (_, child) = state.current.as_ref()?;
+        Some(Moto {
+            pid: Some(child.id()),
+        })
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some((_, mut child)) = self.state.get_mut().current.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn no_time_limit() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .disable_operation_attempt_timeout()
+        .disable_operation_timeout()
+        .build()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +359,189 @@ async fn submitted(
     Ok(store
         .save_registration(&saved, &request, sub, "registration.submit", None)
         .await?)
+}
+
+/// Requests per batch of the preparation: the scratch table never holds more than their items.
+const PREPARE_BATCH: usize = 25;
+
+/// Submitted requests of `people` (id, FranceConnect subject, family name), in `store`'s
+/// registry table, as the functions would have left them. Each is created, filled and submitted
+/// by the store's own calls (three transactions) in `scratch`, a registry table of its own that
+/// is emptied after every batch; the items are then copied into `store`'s table with
+/// `BatchWriteItem`, unchanged (keys, GSI keys, versions, audit entries). moto copies the whole
+/// table in each transaction (see docs/PERFORMANCE.md): kept small, the scratch table makes the
+/// preparation linear instead of quadratic, and the measured table gets the same items without
+/// the memory moto would keep from copying it 1,500 times. The number of items moved.
+async fn prepare(
+    store: &Store,
+    scratch: &Store,
+    people: Vec<(String, String, String)>,
+) -> anyhow::Result<usize> {
+    let mut moved = 0;
+    let mut people = people.into_iter().peekable();
+    while people.peek().is_some() {
+        let gate = Arc::new(Semaphore::new(8));
+        let mut tasks = Vec::with_capacity(PREPARE_BATCH);
+        for (id, sub, family) in people.by_ref().take(PREPARE_BATCH) {
+            let (scratch, gate) = (scratch.clone(), gate.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await?;
+                submitted(&scratch, &id, &sub, &family).await
+            }));
+        }
+        for task in tasks {
+            task.await??;
+        }
+        moved += move_items(scratch, store).await?;
+    }
+    Ok(moved)
+}
+
+/// Copies every item of `from`'s registry table into `to`'s, then deletes it from `from`.
+async fn move_items(from: &Store, to: &Store) -> anyhow::Result<usize> {
+    use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+    let items = scan_all(from.client(), &from.tables().registry).await?;
+    let mut puts = Vec::with_capacity(items.len());
+    let mut deletes = Vec::with_capacity(items.len());
+    for item in items {
+        let key = [keys::PK, keys::SK]
+            .into_iter()
+            .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
+            .collect();
+        deletes.push(
+            WriteRequest::builder()
+                .delete_request(DeleteRequest::builder().set_key(Some(key)).build()?)
+                .build(),
+        );
+        puts.push(
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+                .build(),
+        );
+    }
+    let count = puts.len();
+    batch_write(to.client(), &to.tables().registry, puts).await?;
+    batch_write(from.client(), &from.tables().registry, deletes).await?;
+    Ok(count)
+}
+
+/// Every item of `table` (strongly consistent `Scan`, all pages).
+async fn scan_all(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> anyhow::Result<Vec<std::collections::HashMap<String, AttributeValue>>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
+/// `BatchWriteItem` by 25, until nothing is left unprocessed.
+async fn batch_write(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+) -> anyhow::Result<()> {
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
+        for _ in 0..10 {
+            let out = client
+                .batch_write_item()
+                .request_items(table, pending)
+                .send()
+                .await?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                break;
+            }
+        }
+        ensure!(pending.is_empty(), "BatchWriteItem left items unprocessed");
+    }
+    Ok(())
+}
+
+/// The memory of the moto serving the calls now: the bench's own once the relay took over.
+fn report_memory(moto: &Moto, relay: Option<&Relay>, when: &str) {
+    match relay.and_then(Relay::current) {
+        Some(own) => own.report(&format!("{when} (the bench's moto)")),
+        None => moto.report(when),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// moto's memory: it keeps a copy of the table per transaction item, so it is part of the result.
+
+/// The moto process serving the endpoint: `MOTO_PID`, or found by its command line
+/// (`moto_server … -p <port>`, as infra/local/stack.sh starts it).
+struct Moto {
+    pid: Option<u32>,
+}
+
+impl Moto {
+    fn find(endpoint: &str) -> Self {
+        if let Some(pid) = std::env::var("MOTO_PID").ok().and_then(|p| p.parse().ok()) {
+            return Self { pid: Some(pid) };
+        }
+        let port = endpoint
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let pid = std::fs::read_dir("/proc").ok().and_then(|dir| {
+            dir.filter_map(Result::ok).find_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+                let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+                let is_moto = args.iter().any(|a| a.ends_with(b"moto_server"));
+                let on_port = args
+                    .windows(2)
+                    .any(|w| (w[0] == b"-p" || w[0] == b"--port") && w[1] == port.as_bytes())
+                    || args
+                        .iter()
+                        .any(|a| *a == format!("--port={port}").as_bytes());
+                (is_moto && on_port).then_some(pid)
+            })
+        });
+        Self { pid }
+    }
+
+    /// `VmRSS` and `VmHWM` (peak), in bytes.
+    fn memory(&self) -> Option<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
+        let field = |name: &str| -> Option<u64> {
+            let line = status.lines().find(|l| l.starts_with(name))?;
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb * 1024)
+        };
+        Some((field("VmRSS:")?, field("VmHWM:")?))
+    }
+
+    fn report(&self, when: &str) {
+        match self.memory() {
+            Some((rss, peak)) => println!(
+                "  moto memory {when}: RSS {:.2} GB (peak {:.2} GB)",
+                rss as f64 / 1e9,
+                peak as f64 / 1e9
+            ),
+            None => println!("  moto memory {when}: unknown (set MOTO_PID)"),
+        }
+    }
 }
 
 async fn counter_value(store: &Store) -> anyhow::Result<u64> {
@@ -490,41 +858,61 @@ fn latency_line(outcomes: &[Outcome]) -> (Duration, Duration, Duration, Duration
 /// `n` requests of `n` people validated at once. The failed invariants, as messages.
 async fn many_requests(
     store: &Store,
+    scratch: &Store,
     counter: &RoundTrips,
+    (moto, relay): (&Moto, Option<&Relay>),
     n: usize,
 ) -> anyhow::Result<Vec<String>> {
     println!("\n== {n} concurrent validations of {n} different requests");
     let setup = Instant::now();
-    let gate = Arc::new(Semaphore::new(8));
-    let mut tasks = Vec::with_capacity(n);
-    for i in 0..n {
-        let (store, gate) = (store.clone(), gate.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = gate.acquire_owned().await?;
-            submitted(
-                &store,
-                &format!("many-{i:04}"),
-                &format!("many-sub-{i:04}"),
-                &family_name(i),
+    let people = (0..n)
+        .map(|i| {
+            (
+                format!("many-{i:04}"),
+                format!("many-sub-{i:04}"),
+                family_name(i),
             )
-            .await
-        }));
-    }
-    for task in tasks {
-        task.await??;
-    }
+        })
+        .collect();
+    let moved = prepare(store, scratch, people).await?;
     let prepared = counter.take();
     println!(
-        "  prepared {n} submitted requests in {:.1} s ({} calls, 8 at a time)",
+        "  prepared {n} submitted requests in {:.1} s ({} calls; {moved} items moved into the registry table)",
         setup.elapsed().as_secs_f64(),
         prepared.executions_total()
     );
+    moto.report("after the preparation");
+    if let Some(relay) = relay {
+        // moto restarted between the preparation and the measurement, the data carried over.
+        let start = Instant::now();
+        relay.take_over().await?;
+        println!(
+            "  moved to a moto of the bench's own in {:.1} s (both tables copied)",
+            start.elapsed().as_secs_f64()
+        );
+        report_memory(moto, Some(relay), "before the validations");
+    }
+    let paused_before = match relay {
+        Some(r) => r.state.lock().await.paused,
+        None => Duration::ZERO,
+    };
 
     let before = counter_value(store).await?;
     counter.take();
     let ids: Vec<String> = (0..n).map(|i| format!("many-{i:04}")).collect();
     let (wall, outcomes) = validate_all(store, ids).await?;
     let tally = counter.take();
+    report_memory(moto, relay, "after the validations");
+    let (replacements, paused) = match relay {
+        Some(r) => {
+            let state = r.state.lock().await;
+            (
+                state.started.saturating_sub(1),
+                state.paused - paused_before,
+            )
+        }
+        None => (0, Duration::ZERO),
+    };
     let after = counter_value(store).await?;
 
     let mut failures = Vec::new();
@@ -604,6 +992,12 @@ async fn many_requests(
     let (p50, p95, p99, max) = latency_line(&outcomes);
     let taken = after - before;
     println!("  wall time            {:.2} s", wall.as_secs_f64());
+    if relay.is_some() {
+        println!(
+            "  moto replaced        {replacements} times during the run, {:.1} s of the wall time (calls held at the gate meanwhile)",
+            paused.as_secs_f64()
+        );
+    }
     println!(
         "  throughput           {:.1} validations/s",
         n as f64 / wall.as_secs_f64()
@@ -638,12 +1032,18 @@ async fn many_requests(
 }
 
 /// `m` managers validating one request at once. The failed invariants, as messages.
-async fn one_request(store: &Store, counter: &RoundTrips, m: usize) -> anyhow::Result<Vec<String>> {
+async fn one_request(
+    store: &Store,
+    scratch: &Store,
+    counter: &RoundTrips,
+    m: usize,
+) -> anyhow::Result<Vec<String>> {
     println!("\n== {m} concurrent validations of one request");
-    submitted(store, "one-0001", "one-sub-0001", "Unique").await?;
+    let person = ("one-0000".into(), "one-sub-0000".into(), "Unique".into());
+    prepare(store, scratch, vec![person]).await?;
     let before = counter_value(store).await?;
     counter.take();
-    let (wall, outcomes) = validate_all(store, vec!["one-0001".to_owned(); m]).await?;
+    let (wall, outcomes) = validate_all(store, vec!["one-0000".to_owned(); m]).await?;
     let tally = counter.take();
     let after = counter_value(store).await?;
     let mut failures = Vec::new();
@@ -667,12 +1067,12 @@ async fn one_request(store: &Store, counter: &RoundTrips, m: usize) -> anyhow::R
         failures.push(format!("{newly} callers were told they validated it first"));
     }
     let read = store
-        .registration("one-0001")
+        .registration("one-0000")
         .await?
         .context("request missing")?;
     match (read.request.status(), numbers.first()) {
         (RegistrationStatus::Validated { rpps }, Some(given)) if rpps == given => {
-            if professional_request(store, rpps).await?.as_deref() != Some("one-0001") {
+            if professional_request(store, rpps).await?.as_deref() != Some("one-0000") {
                 failures.push("no professional record for the number".to_owned());
             }
         }
@@ -725,6 +1125,7 @@ async fn main() -> anyhow::Result<()> {
     let mut production_timeouts = false;
     let mut in_flight = 1;
     let mut with_stream = false;
+    let mut budget_gb = 4.0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--production-timeouts" {
@@ -735,6 +1136,11 @@ async fn main() -> anyhow::Result<()> {
             in_flight = args
                 .next()
                 .context("--in-flight needs a count (0: no limit)")?
+                .parse()?;
+        } else if arg == "--moto-budget-gb" {
+            budget_gb = args
+                .next()
+                .context("--moto-budget-gb needs a size in GB (0: one moto throughout)")?
                 .parse()?;
         } else {
             numbers.push(
@@ -749,20 +1155,57 @@ async fn main() -> anyhow::Result<()> {
         .or_else(|_| std::env::var("RPPS_TEST_AWS_ENDPOINT"))
         .context("AWS_ENDPOINT_URL is not set: run with `make bench`, which starts moto")?;
 
+    let prefix = format!("vb{}", uuid::Uuid::new_v4().simple());
+    let tables = Tables::with_prefix(&prefix);
+    // The tables of infra/template.yaml, by default without the registry's stream: moto keeps
+    // every stream record for ever and deep-copies them with the table in each transaction. The
+    // stream only feeds the mailer and the directory, which this bench does not run.
+    let specs = rpps_store::schema::table_specs()?;
+    let mut registry_spec = specs.registry.clone();
+    if !with_stream {
+        registry_spec.stream_view = None;
+    }
+    let scratch_tables = Tables::with_prefix(&format!("{prefix}-setup"));
+    let mut scratch_spec = specs.registry.clone();
+    scratch_spec.stream_view = None;
+    let table_specs = vec![
+        (tables.registry.clone(), registry_spec),
+        (tables.sessions.clone(), specs.sessions.clone()),
+        (scratch_tables.registry.clone(), scratch_spec),
+    ];
+
     let counter = RoundTrips::default();
     // The functions' SDK configuration (rpps_api::aws), with the counting interceptor.
     let sdk = rpps_api::aws::for_local_endpoint(&endpoint);
     let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone());
+    let moto_server = std::env::var_os("MOTO_SERVER").map_or_else(
+        || rpps_e2e::workspace_dir().join(".venv/moto/bin/moto_server"),
+        std::path::PathBuf::from,
+    );
+    let relay = (budget_gb > 0.0 && in_flight == 1 && moto_server.exists()).then(|| {
+        Arc::new(Relay {
+            moto_server: moto_server.clone(),
+            origin: endpoint.clone(),
+            budget: (budget_gb * 1e9) as u64,
+            config: aws_sdk_dynamodb::config::Builder::from(&sdk).build(),
+            tables: table_specs.clone(),
+            state: tokio::sync::Mutex::new(RelayState::default()),
+        })
+    });
     if in_flight > 0 {
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build_https();
+        // The functions' own HTTP client when their configuration names one.
+        let https = sdk.http_client().unwrap_or_else(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build_https()
+        });
         config = config
             .http_client(Gated {
                 inner: https,
                 gate: Arc::new(Semaphore::new(in_flight)),
+                relay: relay.clone(),
             })
             // A call waiting for its turn sends no byte: not a stalled upload.
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
@@ -770,37 +1213,15 @@ async fn main() -> anyhow::Result<()> {
     if !production_timeouts {
         // No time limit: behind the one-call-at-a-time gate a call may wait minutes for its
         // turn, and a timeout there would be the bench's, not the store's.
-        config = config.timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .disable_operation_attempt_timeout()
-                .disable_operation_timeout()
-                .build(),
-        );
+        config = config.timeout_config(no_time_limit());
     }
-    let prefix = format!("vb{}", uuid::Uuid::new_v4().simple());
-    let store = Store::new(
-        aws_sdk_dynamodb::Client::from_conf(config.build()),
-        Tables::with_prefix(&prefix),
-    );
-    if with_stream {
-        store.ensure_tables().await?;
-    } else {
-        // The tables of infra/template.yaml without the registry's stream: moto keeps every
-        // stream record for ever and deep-copies them with the table in each transaction, so
-        // its transactions slow down with every write made since it started. The stream only
-        // feeds the mailer and the directory, which this bench does not run.
-        let mut specs = rpps_store::schema::table_specs()?;
-        specs.registry.stream_view = None;
-        let tables = store.tables();
-        specs
-            .registry
-            .create_if_missing(store.client(), &tables.registry)
-            .await?;
-        specs
-            .sessions
-            .create_if_missing(store.client(), &tables.sessions)
-            .await?;
+    let client = aws_sdk_dynamodb::Client::from_conf(config.build());
+    let store = Store::new(client.clone(), tables);
+    // Where the preparation writes through the store before moving the items (`prepare`).
+    let scratch = Store::new(client, scratch_tables);
+    let moto = Moto::find(&endpoint);
+    for (name, spec) in &table_specs {
+        spec.create_if_missing(store.client(), name).await?;
     }
     println!(
         "validations bench: moto at {endpoint}, tables {prefix}-* ({}), calls on the wire at once: {}, SDK timeouts: {}",
@@ -820,7 +1241,18 @@ async fn main() -> anyhow::Result<()> {
             "none per attempt or operation, 2 attempts as in the functions"
         }
     );
+    match &relay {
+        Some(_) => println!(
+            "validations on moto processes of the bench's own ({}), each replaced by a fresh one with the data once past {budget_gb} GB of resident memory",
+            moto_server.display()
+        ),
+        None => println!(
+            "one moto throughout (--moto-budget-gb 0, --in-flight other than 1, or no {})",
+            moto_server.display()
+        ),
+    }
 
+    moto.report("at the start");
     println!("\n== DynamoDB round trips per user action (store calls of the HTTP handlers)");
     let actions = round_trips(&store, &counter).await?;
     println!("\n| action | route | store calls | DynamoDB calls | total |");
@@ -852,8 +1284,24 @@ async fn main() -> anyhow::Result<()> {
         println!("  {c}");
     }
 
-    let mut failures = many_requests(&store, &counter, n).await?;
-    failures.extend(one_request(&store, &counter, m).await?);
+    let mut failures =
+        many_requests(&store, &scratch, &counter, (&moto, relay.as_deref()), n).await?;
+    failures.extend(one_request(&store, &scratch, &counter, m).await?);
+    report_memory(&moto, relay.as_deref(), "at the end");
+    if let Some(relay) = &relay {
+        let state = relay.state.lock().await;
+        println!(
+            "\nmoto processes of the bench: {} started, {:.1} s starting them and copying the tables; peak resident memory of those stopped: {}",
+            state.started,
+            state.paused.as_secs_f64(),
+            state
+                .peaks
+                .iter()
+                .map(|p| format!("{:.2} GB", *p as f64 / 1e9))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if failures.is_empty() {
         println!("\nall invariants hold");
         Ok(())
