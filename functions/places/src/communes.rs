@@ -1,13 +1,24 @@
-//! The communes of France (FAQ-R17): parsed once from the embedded `communes.tsv`, indexed for
-//! prefix search by folded name (binary search in sorted arrays, then a partial top-k), by INSEE
-//! code and by postal code.
+//! The communes of France (FAQ-R17), indexed for prefix search by folded name (binary search in
+//! sorted arrays, then a partial top-k), by INSEE code and by postal code.
+//!
+//! The index of the embedded `communes.tsv` is built at build time (`build.rs` runs
+//! [`builder::build`], the same code as [`Communes::from_tsv`]) and embedded as little-endian
+//! columns: [`crate::communes()`] is a view over static bytes, ready without parsing or allocating.
+//! An entry's fields are read from its line of the TSV when a result is returned.
 
+mod builder;
+
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::Serialize;
 
 use crate::DataError;
-use crate::index::{de, fold_name_query, prefix_range};
+use crate::index::{
+    Bits, Text, U16s, U32s, de, fold_name_query, partition_point, prefix_range, read_u32,
+};
+use builder::{Index, KIND_CODES, is_insee_code, kind_index, read_line};
 
 const FILE: &str = "communes.tsv";
 
@@ -29,32 +40,27 @@ pub enum CommuneKind {
 impl CommuneKind {
     /// The INSEE type code used in `communes.tsv`: `COM`, `ARM`, `COMD`, `COMA`.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Commune => "COM",
-            Self::ArrondissementMunicipal => "ARM",
-            Self::CommuneDeleguee => "COMD",
-            Self::CommuneAssociee => "COMA",
-        }
+        KIND_CODES[self as usize]
     }
 
     /// The kind for an INSEE type code (`COM`, `ARM`, `COMD`, `COMA`).
     pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "COM" => Some(Self::Commune),
-            "ARM" => Some(Self::ArrondissementMunicipal),
-            "COMD" => Some(Self::CommuneDeleguee),
-            "COMA" => Some(Self::CommuneAssociee),
+        kind_index(code).and_then(Self::from_index)
+    }
+
+    /// The kind at this index of [`KIND_CODES`] (the declaration order).
+    fn from_index(index: u8) -> Option<Self> {
+        match index {
+            0 => Some(Self::Commune),
+            1 => Some(Self::ArrondissementMunicipal),
+            2 => Some(Self::CommuneDeleguee),
+            3 => Some(Self::CommuneAssociee),
             _ => None,
         }
     }
-
-    /// A current commune or arrondissement, as opposed to a former commune (déléguée, associée).
-    fn is_current(self) -> bool {
-        matches!(self, Self::Commune | Self::ArrondissementMunicipal)
-    }
 }
 
-/// One entry of the commune list.
+/// One entry of the commune list, read from its line of the TSV (its strings are slices of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Commune {
     /// INSEE code, 5 characters (`75115`, `2A004`). Not unique: a commune nouvelle and its chef-lieu
@@ -94,94 +100,84 @@ pub struct CommuneMatch<'a> {
     pub label: String,
     pub kind: CommuneKind,
     pub departement: &'a str,
-    pub postal_codes: &'a [&'static str],
+    pub postal_codes: Vec<&'a str>,
     pub matched: MatchedOn,
 }
 
 type Id = u32;
 
-/// Marks the folded name itself in [`Communes::names`] (as opposed to an elided variant).
-const PRIMARY: u32 = u32::MAX;
-
-/// The folded name with each single-letter `l`/`d` word (an elided article or preposition) joined
-/// to the next word, if there is one.
-fn elided_key(key: &str) -> Option<String> {
-    let words: Vec<&str> = key.split(' ').collect();
-    let mut out = String::with_capacity(key.len());
-    let mut changed = false;
-    for (i, word) in words.iter().enumerate() {
-        out.push_str(word);
-        if i + 1 < words.len() {
-            if matches!(*word, "l" | "d") {
-                changed = true;
-            } else {
-                out.push(' ');
-            }
-        }
-    }
-    changed.then_some(out)
-}
-
-/// The commune list and its search indexes. Get the embedded one with [`crate::communes()`].
+/// The commune list and its search indexes: columns of little-endian integers and strings (see
+/// `Index` in `src/communes/builder.rs` for what each holds), borrowed from the binary for the embedded list
+/// ([`crate::communes()`]) or owned when built at run time ([`Communes::from_tsv`]). An entry's id
+/// is its position in (INSEE code, kind) order. Get the embedded one with [`crate::communes()`].
 pub struct Communes {
-    /// Sorted by (INSEE code, kind).
-    entries: Vec<Commune>,
-    /// Folded name of each entry ([`rpps_domain::text::fold`]).
-    keys: Vec<String>,
-    /// Position of each entry in the overall ranking: current before former communes, then
-    /// population (descending), folded name, INSEE code. Unique per entry.
-    rank: Vec<u32>,
-    /// Index of the parent entry (the commune, never its homonym déléguée).
-    parent: Vec<Option<Id>>,
-    /// A commune déléguée with the same code and name as its commune nouvelle (Annecy 74010): kept in
-    /// the list, left out of search results, where it would only repeat the commune.
-    shadow: Vec<bool>,
-    /// Folded names with an elided article joined to the next word (`l hay les roses` →
-    /// `lhay les roses`, `villeneuve d ascq` → `villeneuve dascq`), for people who type no
-    /// apostrophe at all.
-    elided: Vec<String>,
-    /// Searchable (entry, key) pairs sorted by (key, rank): the key is the folded name, or
-    /// `elided[k]` for `k != PRIMARY`.
-    names: Vec<(Id, u32)>,
-    /// (entry, byte offset of its 2nd, 3rd… word) sorted by (folded name from that word, rank).
-    words: Vec<(Id, u16)>,
-    /// (postal code, entry) sorted by (postal code, rank).
-    postal: Vec<(&'static str, Id)>,
-    /// (city, arrondissement) sorted: Paris, Lyon and Marseille, arrondissements in code order.
-    arrondissements: Vec<(Id, Id)>,
-    /// (commune, one of its communes déléguées or associées) sorted by (commune, rank).
-    attached: Vec<(Id, Id)>,
+    /// The text the entries are read from.
+    tsv: &'static str,
+    lines: U32s,
+    key_starts: U32s,
+    keys: Text,
+    rank: U32s,
+    shadow: Bits,
+    names: U32s,
+    elided_ids: U32s,
+    elided_starts: U32s,
+    elided: Text,
+    word_ids: U32s,
+    word_offsets: U16s,
+    postal_codes: Text,
+    postal_ids: U32s,
+    arrondissements: U32s,
+    attached: U32s,
 }
 
 impl fmt::Debug for Communes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Communes")
-            .field("len", &self.entries.len())
+            .field("len", &self.len())
             .finish_non_exhaustive()
     }
 }
 
-/// `true` for an INSEE commune code: `(([0-8][0-9AB])|(9[0-8AB]))[0-9]{3}`.
-pub(crate) fn is_insee_code(code: &str) -> bool {
-    let b = code.as_bytes();
-    b.len() == 5
-        && match b[0] {
-            b'0'..=b'8' => b[1].is_ascii_digit() || b[1] == b'A' || b[1] == b'B',
-            b'9' => matches!(b[1], b'0'..=b'8' | b'A' | b'B'),
-            _ => false,
-        }
-        && b[2..].iter().all(u8::is_ascii_digit)
+/// A column of the index `build.rs` wrote into `OUT_DIR`, embedded in the binary.
+macro_rules! embedded {
+    (bytes $name:literal) => {
+        Cow::Borrowed(include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/communes-",
+            $name,
+            ".bin"
+        )))
+    };
+    (text $name:literal) => {
+        Cow::Borrowed(include_str!(concat!(
+            env!("OUT_DIR"),
+            "/communes-",
+            $name,
+            ".bin"
+        )))
+    };
 }
 
-/// The département an INSEE code belongs to: 3 characters overseas (`971`, `988`), 2 otherwise.
-fn departement_of(insee: &'static str) -> &'static str {
-    let len = if insee.starts_with("97") || insee.starts_with("98") {
-        3
-    } else {
-        2
-    };
-    insee.get(..len).unwrap_or(insee)
-}
+/// The embedded communes: the index `build.rs` built from `data/communes.tsv`, over
+/// [`crate::COMMUNES_TSV`]. A constant: nothing runs to "load" it.
+pub(crate) static EMBEDDED: Communes = Communes {
+    tsv: crate::COMMUNES_TSV,
+    lines: U32s(embedded!(bytes "lines")),
+    key_starts: U32s(embedded!(bytes "key_starts")),
+    keys: Text(embedded!(text "keys")),
+    rank: U32s(embedded!(bytes "rank")),
+    shadow: Bits(embedded!(bytes "shadow")),
+    names: U32s(embedded!(bytes "names")),
+    elided_ids: U32s(embedded!(bytes "elided_ids")),
+    elided_starts: U32s(embedded!(bytes "elided_starts")),
+    elided: Text(embedded!(text "elided")),
+    word_ids: U32s(embedded!(bytes "word_ids")),
+    word_offsets: U16s(embedded!(bytes "word_offsets")),
+    postal_codes: Text(embedded!(text "postal_codes")),
+    postal_ids: U32s(embedded!(bytes "postal_ids")),
+    arrondissements: U32s(embedded!(bytes "arrondissements")),
+    attached: U32s(embedded!(bytes "attached")),
+};
 
 /// A query that looks like (the start of) a code: 1–5 digits, or `2A`/`2B` then up to 3 digits;
 /// spaces ignored, letters upper-cased.
@@ -200,346 +196,273 @@ fn code_query(raw: &str) -> Option<String> {
     (!code.is_empty()).then_some(code)
 }
 
-fn parse_line(line_no: usize, line: &'static str) -> Result<Commune, DataError> {
-    let err = |message: String| DataError::new(FILE, line_no, message);
-    let cols: Vec<&'static str> = line.split('\t').collect();
-    let [insee, kind, name, postal, population, parent, departement] = cols[..] else {
-        return Err(err(format!(
-            "expected 7 tab-separated columns, found {}",
-            cols.len()
-        )));
-    };
-    if !is_insee_code(insee) {
-        return Err(err(format!("bad INSEE code {insee:?}")));
-    }
-    let kind = CommuneKind::from_code(kind).ok_or_else(|| err(format!("bad kind {kind:?}")))?;
-    if name.trim().is_empty() {
-        return Err(err("empty name".into()));
-    }
-    let postal_codes: Vec<&'static str> = if postal.is_empty() {
-        Vec::new()
-    } else {
-        postal.split(',').collect()
-    };
-    if let Some(bad) = postal_codes
-        .iter()
-        .find(|p| p.len() != 5 || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(err(format!("bad postal code {bad:?}")));
-    }
-    let population = if population.is_empty() {
-        None
-    } else {
-        Some(
-            population
-                .parse::<u32>()
-                .map_err(|e| err(format!("bad population {population:?}: {e}")))?,
-        )
-    };
-    let parent = if parent.is_empty() {
-        None
-    } else if is_insee_code(parent) {
-        Some(parent)
-    } else {
-        return Err(err(format!("bad parent code {parent:?}")));
-    };
-    if parent.is_some() == (kind == CommuneKind::Commune) {
-        return Err(err(
-            "a commune has no parent; every other kind has one".into()
-        ));
-    }
-    let departement = if departement.is_empty() {
-        departement_of(insee)
-    } else {
-        departement
-    };
-    Ok(Commune {
-        insee,
-        name,
-        kind,
-        departement,
-        postal_codes,
-        population,
-        parent,
-    })
-}
-
 impl Communes {
-    /// Parses and indexes a `communes.tsv` text (format: the header of `data/communes.tsv`).
+    /// Parses and indexes a `communes.tsv` text (format: the header of `data/communes.tsv`) at run
+    /// time, with the code `build.rs` runs on the embedded file.
     pub fn from_tsv(text: &'static str) -> Result<Self, DataError> {
-        let mut entries = Vec::with_capacity(40_000);
-        for (i, line) in text.lines().enumerate() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            entries.push(parse_line(i + 1, line)?);
-        }
-        if entries.len() >= u32::MAX as usize {
-            return Err(DataError::new(FILE, 0, "too many entries"));
-        }
-        entries.sort_by(|a, b| (a.insee, a.kind).cmp(&(b.insee, b.kind)));
-        for pair in entries.windows(2) {
-            if pair[0].insee == pair[1].insee && pair[0].kind == pair[1].kind {
-                return Err(DataError::new(
-                    FILE,
-                    0,
-                    format!("{} appears twice as {:?}", pair[0].insee, pair[0].kind),
-                ));
-            }
-        }
-        Self::index(entries)
+        let index = builder::build(text).map_err(|e| DataError::new(FILE, e.line, e.message))?;
+        Ok(Self::from_index(text, index))
     }
 
-    fn index(entries: Vec<Commune>) -> Result<Self, DataError> {
-        let n = entries.len();
-        let keys: Vec<String> = entries
-            .iter()
-            .map(|c| rpps_domain::text::fold(c.name))
-            .collect();
-
-        let commune_id = |code: &str| -> Option<Id> {
-            let range = prefix_range(&entries, code, |c| c.insee);
-            entries
-                .get(range.start)
-                .filter(|c| !range.is_empty() && c.kind == CommuneKind::Commune)
-                .map(|_| range.start as Id)
-        };
-        let mut parent = Vec::with_capacity(n);
-        for c in &entries {
-            parent.push(match c.parent {
-                None => None,
-                Some(code) => Some(commune_id(code).ok_or_else(|| {
-                    DataError::new(
-                        FILE,
-                        0,
-                        format!("parent {code} of {} is not a commune of the list", c.insee),
-                    )
-                })?),
-            });
+    fn from_index(tsv: &'static str, index: Index) -> Self {
+        Self {
+            tsv,
+            lines: U32s(Cow::Owned(index.lines)),
+            key_starts: U32s(Cow::Owned(index.key_starts)),
+            keys: Text(Cow::Owned(index.keys)),
+            rank: U32s(Cow::Owned(index.rank)),
+            shadow: Bits(Cow::Owned(index.shadow)),
+            names: U32s(Cow::Owned(index.names)),
+            elided_ids: U32s(Cow::Owned(index.elided_ids)),
+            elided_starts: U32s(Cow::Owned(index.elided_starts)),
+            elided: Text(Cow::Owned(index.elided)),
+            word_ids: U32s(Cow::Owned(index.word_ids)),
+            word_offsets: U16s(Cow::Owned(index.word_offsets)),
+            postal_codes: Text(Cow::Owned(index.postal_codes)),
+            postal_ids: U32s(Cow::Owned(index.postal_ids)),
+            arrondissements: U32s(Cow::Owned(index.arrondissements)),
+            attached: U32s(Cow::Owned(index.attached)),
         }
+    }
 
-        let mut by_rank: Vec<Id> = (0..n as Id).collect();
-        by_rank.sort_unstable_by(|&a, &b| {
-            let (ca, cb) = (&entries[a as usize], &entries[b as usize]);
+    /// Checks that the columns fit together (lengths, last offsets): constant time, no scan. The
+    /// content itself is checked by the tests (the embedded index equals the one `from_tsv` builds).
+    pub(crate) fn check(&self) -> Result<(), DataError> {
+        let n = self.len();
+        let checks = [
+            (self.lines.0.len().is_multiple_of(4), "lines"),
             (
-                !ca.kind.is_current(),
-                std::cmp::Reverse(ca.population.unwrap_or(0)),
-            )
-                .cmp(&(
-                    !cb.kind.is_current(),
-                    std::cmp::Reverse(cb.population.unwrap_or(0)),
-                ))
-                .then_with(|| keys[a as usize].cmp(&keys[b as usize]))
-                .then(a.cmp(&b))
-        });
-        let mut rank = vec![0u32; n];
-        for (position, &id) in by_rank.iter().enumerate() {
-            rank[id as usize] = position as u32;
+                n == 0 || (self.lines.get(n - 1) as usize) < self.tsv.len(),
+                "lines past the text",
+            ),
+            (self.key_starts.len() == n + 1, "key_starts"),
+            (self.key_starts.get(n) as usize == self.keys.0.len(), "keys"),
+            (self.rank.len() == n, "rank"),
+            (self.shadow.0.len() == n.div_ceil(8), "shadow"),
+            (
+                self.elided_starts.len() == self.elided_ids.len() + 1,
+                "elided_ids",
+            ),
+            (
+                self.elided_starts.get(self.elided_ids.len()) as usize == self.elided.0.len(),
+                "elided",
+            ),
+            (self.names.len() <= n + self.elided_ids.len(), "names"),
+            (self.word_offsets.len() == self.word_ids.len(), "words"),
+            (
+                self.postal_codes.0.len() == 5 * self.postal_ids.len(),
+                "postal codes",
+            ),
+            (
+                self.arrondissements.0.len().is_multiple_of(8),
+                "arrondissements",
+            ),
+            (self.attached.0.len().is_multiple_of(8), "attached"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, what)) => Err(DataError::new(
+                FILE,
+                0,
+                format!("index columns do not fit together: {what}"),
+            )),
+            None => Ok(()),
         }
-
-        let shadow: Vec<bool> = (0..n)
-            .map(|i| {
-                !entries[i].kind.is_current()
-                    && parent[i].is_some_and(|p| {
-                        entries[p as usize].insee == entries[i].insee && keys[p as usize] == keys[i]
-                    })
-            })
-            .collect();
-
-        let mut elided = Vec::new();
-        let mut names: Vec<(Id, u32)> = Vec::with_capacity(n + 1_000);
-        for id in (0..n as Id).filter(|&i| !shadow[i as usize]) {
-            names.push((id, PRIMARY));
-            if let Some(key) = elided_key(&keys[id as usize]) {
-                names.push((id, elided.len() as u32));
-                elided.push(key);
-            }
-        }
-        let name_key = |&(id, k): &(Id, u32)| -> &str {
-            if k == PRIMARY {
-                &keys[id as usize]
-            } else {
-                &elided[k as usize]
-            }
-        };
-        names.sort_unstable_by(|a, b| {
-            name_key(a)
-                .cmp(name_key(b))
-                .then(rank[a.0 as usize].cmp(&rank[b.0 as usize]))
-        });
-
-        let mut words: Vec<(Id, u16)> = Vec::with_capacity(n * 2);
-        for id in (0..n as Id).filter(|&i| !shadow[i as usize]) {
-            let key = keys[id as usize].as_bytes();
-            for offset in 1..key.len() {
-                if key[offset - 1] == b' ' {
-                    let offset = u16::try_from(offset)
-                        .map_err(|_| DataError::new(FILE, 0, "name longer than 65,535 bytes"))?;
-                    words.push((id, offset));
-                }
-            }
-        }
-        words.sort_unstable_by(|&(a, oa), &(b, ob)| {
-            keys[a as usize][oa as usize..]
-                .cmp(&keys[b as usize][ob as usize..])
-                .then(rank[a as usize].cmp(&rank[b as usize]))
-        });
-
-        let mut postal: Vec<(&'static str, Id)> = entries
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| c.postal_codes.iter().map(move |&p| (p, i as Id)))
-            .collect();
-        postal.sort_unstable_by_key(|&(code, id)| (code, rank[id as usize]));
-
-        let mut arrondissements = Vec::new();
-        let mut attached = Vec::new();
-        for (i, c) in entries.iter().enumerate() {
-            let (Some(p), false) = (parent[i], shadow[i]) else {
-                continue;
-            };
-            if c.kind == CommuneKind::ArrondissementMunicipal {
-                arrondissements.push((p, i as Id));
-            } else {
-                attached.push((p, i as Id));
-            }
-        }
-        arrondissements.sort_unstable();
-        attached.sort_unstable_by_key(|&(p, child)| (p, rank[child as usize]));
-
-        Ok(Self {
-            entries,
-            keys,
-            rank,
-            parent,
-            shadow,
-            elided,
-            names,
-            words,
-            postal,
-            arrondissements,
-            attached,
-        })
     }
 
     /// Number of entries (communes, arrondissements, communes déléguées and associées).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
-    /// Every entry, sorted by (INSEE code, kind).
-    pub fn all(&self) -> &[Commune] {
-        &self.entries
+    /// Every entry, sorted by (INSEE code, kind), each read from its line when reached.
+    pub fn all(&self) -> impl Iterator<Item = Commune> + '_ {
+        (0..self.len() as Id).filter_map(|id| self.commune(id))
     }
 
     /// The commune or arrondissement with this INSEE code (`2a004` is read as `2A004`); for a code
     /// shared by a commune nouvelle and its chef-lieu commune déléguée, the commune. A code known
     /// only as a former commune gives that commune déléguée or associée.
-    pub fn get(&self, insee: &str) -> Option<&Commune> {
-        self.get_all(insee).first()
+    pub fn get(&self, insee: &str) -> Option<Commune> {
+        self.code_range(insee)
+            .next()
+            .and_then(|id| self.commune(id as Id))
     }
 
     /// Every entry with this INSEE code, commune first (at most a commune and its chef-lieu
     /// commune déléguée, which may have another name: 10003 Aix-Villemaur-Pâlis / Aix-en-Othe).
-    pub fn get_all(&self, insee: &str) -> &[Commune] {
-        if insee.len() != 5 || !insee.is_ascii() {
-            return &[];
-        }
-        let code = insee.to_ascii_uppercase();
-        let range = prefix_range(&self.entries, &code, |c| c.insee);
-        self.entries.get(range).unwrap_or(&[])
+    pub fn get_all(&self, insee: &str) -> Vec<Commune> {
+        self.code_range(insee)
+            .filter_map(|id| self.commune(id as Id))
+            .collect()
     }
 
     /// The arrondissements municipaux of a city (Paris 75056, Lyon 69123, Marseille 13055), in code
     /// order; empty for any other code.
-    pub fn arrondissements(&self, city_insee: &str) -> Vec<&Commune> {
-        let Some(first) = self.get_all(city_insee).first() else {
+    pub fn arrondissements(&self, city_insee: &str) -> Vec<Commune> {
+        let Some(id) = self.code_range(city_insee).next() else {
             return Vec::new();
         };
-        let Some(id) = self.id_of(first) else {
-            return Vec::new();
-        };
-        self.arrondissement_ids(id)
-            .iter()
-            .map(|&(_, a)| &self.entries[a as usize])
+        self.arrondissement_ids(id as Id)
+            .filter_map(|a| self.commune(a))
             .collect()
     }
 
     /// The label shown for an entry: `Name (insee)`, plus `— commune déléguée de …` /
     /// `— commune associée de …` for a former commune.
     pub fn label(&self, commune: &Commune) -> String {
-        match self.id_of(commune) {
-            Some(id) => self.label_of(id),
+        let stored = self
+            .code_range(commune.insee)
+            .map(|i| i as Id)
+            .find(|&id| self.kind_of(id) == Some(commune.kind))
+            .and_then(|id| self.commune(id));
+        match stored {
+            Some(c) => self.label_of(&c),
             None => format!("{} ({})", commune.name, commune.insee),
         }
     }
 
-    fn id_of(&self, commune: &Commune) -> Option<Id> {
-        let range = prefix_range(&self.entries, commune.insee, |c| c.insee);
-        range
-            .clone()
-            .zip(&self.entries[range])
-            .find(|(_, c)| c.kind == commune.kind)
-            .map(|(i, _)| i as Id)
+    /// The ids of the entries with this code (any case), none unless it is 5 ASCII characters.
+    fn code_range(&self, insee: &str) -> Range<usize> {
+        if insee.len() != 5 || !insee.is_ascii() {
+            return 0..0;
+        }
+        self.insee_range(&insee.to_ascii_uppercase())
     }
 
-    fn label_of(&self, id: Id) -> String {
-        let c = &self.entries[id as usize];
+    /// The ids of the entries whose INSEE code starts with `prefix`.
+    fn insee_range(&self, prefix: &str) -> Range<usize> {
+        prefix_range(0..self.len(), prefix, |i| self.insee(i as Id))
+    }
+
+    /// An entry's INSEE code: the first 5 bytes of its line (checked when the index was built).
+    fn insee(&self, id: Id) -> &'static str {
+        self.text_from_line(id).get(..5).unwrap_or("")
+    }
+
+    /// The text from the start of an entry's line to the end of the text.
+    fn text_from_line(&self, id: Id) -> &'static str {
+        let tsv: &'static str = self.tsv;
+        tsv.get(self.lines.get(id as usize) as usize..)
+            .unwrap_or("")
+    }
+
+    fn kind_of(&self, id: Id) -> Option<CommuneKind> {
+        read_line(self.text_from_line(id)).and_then(|line| CommuneKind::from_index(line.kind))
+    }
+
+    /// The entry, read from its line, checked when the index was built (`None` only for an index
+    /// that does not match its text).
+    fn commune(&self, id: Id) -> Option<Commune> {
+        let line = read_line(self.text_from_line(id))?;
+        let mut postal_codes = Vec::with_capacity((line.postal_codes.len() + 1) / 6);
+        postal_codes.extend(line.postal_codes());
+        Some(Commune {
+            insee: line.insee,
+            name: line.name,
+            kind: CommuneKind::from_index(line.kind)?,
+            departement: line.departement,
+            postal_codes,
+            population: line.population,
+            parent: line.parent,
+        })
+    }
+
+    fn label_of(&self, c: &Commune) -> String {
         let what = match c.kind {
             CommuneKind::Commune | CommuneKind::ArrondissementMunicipal => None,
             CommuneKind::CommuneDeleguee => Some("commune déléguée"),
             CommuneKind::CommuneAssociee => Some("commune associée"),
         };
-        let parent = self.parent[id as usize].map(|p| &self.entries[p as usize]);
-        match (what, parent) {
+        match (what, c.parent) {
             (Some(what), Some(parent)) => {
-                format!("{} ({}) — {what} {}", c.name, c.insee, de(parent.name))
+                // The commune of that code (listed first), never its homonym déléguée.
+                let parent = self
+                    .insee_range(parent)
+                    .next()
+                    .and_then(|id| read_line(self.text_from_line(id as Id)))
+                    .map_or(parent, |line| line.name);
+                format!("{} ({}) — {what} {}", c.name, c.insee, de(parent))
             }
             _ => format!("{} ({})", c.name, c.insee),
         }
     }
 
-    fn arrondissement_ids(&self, city: Id) -> &[(Id, Id)] {
-        let start = self.arrondissements.partition_point(|&(p, _)| p < city);
-        let len = self.arrondissements[start..].partition_point(|&(p, _)| p == city);
-        &self.arrondissements[start..start + len]
+    /// The children of `parent` in a column of (parent, child) pairs sorted by parent.
+    fn children(pairs: &U32s, parent: Id) -> impl Iterator<Item = Id> + '_ {
+        let count = pairs.len() / 2;
+        let start = partition_point(0..count, |i| pairs.get(2 * i) < parent);
+        let end = partition_point(start..count, |i| pairs.get(2 * i) == parent);
+        (start..end).map(|i| pairs.get(2 * i + 1))
     }
 
-    fn attached_ids(&self, commune: Id) -> &[(Id, Id)] {
-        let start = self.attached.partition_point(|&(p, _)| p < commune);
-        let len = self.attached[start..].partition_point(|&(p, _)| p == commune);
-        &self.attached[start..start + len]
+    fn arrondissement_ids(&self, city: Id) -> impl Iterator<Item = Id> + '_ {
+        Self::children(&self.arrondissements, city)
+    }
+
+    fn attached_ids(&self, commune: Id) -> impl Iterator<Item = Id> + '_ {
+        Self::children(&self.attached, commune)
+    }
+
+    fn has_arrondissements(&self, city: Id) -> bool {
+        self.arrondissement_ids(city).next().is_some()
     }
 
     fn key(&self, id: Id) -> &str {
-        &self.keys[id as usize]
+        let i = id as usize;
+        self.keys
+            .slice(self.key_starts.get(i), self.key_starts.get(i + 1))
     }
 
-    fn name_key(&self, &(id, k): &(Id, u32)) -> &str {
-        if k == PRIMARY {
-            self.key(id)
-        } else {
-            self.elided.get(k as usize).map_or("", String::as_str)
+    /// The searchable name at position `j` of `names`: (entry, its folded name or an elided key).
+    fn name_at(&self, j: usize) -> (Id, &str) {
+        self.name_key(self.names.get(j))
+    }
+
+    /// A value of `names`: (entry, its folded name or an elided key).
+    fn name_key(&self, v: u32) -> (Id, &str) {
+        let n = self.len() as u32;
+        if v < n {
+            return (v, self.key(v));
         }
+        let k = (v - n) as usize;
+        let key = self
+            .elided
+            .slice(self.elided_starts.get(k), self.elided_starts.get(k + 1));
+        (self.elided_ids.get(k), key)
     }
 
-    fn rank_of(&self, id: Id) -> u32 {
-        self.rank[id as usize]
+    fn postal_code(&self, j: usize) -> &str {
+        let start = j.saturating_mul(5);
+        self.postal_codes
+            .0
+            .get(start..start.saturating_add(5))
+            .unwrap_or("")
     }
 
-    /// The `k` best-ranked ids, best first (partial selection, then a sort of those `k`).
-    fn top_k(&self, mut ids: Vec<Id>, k: usize) -> Vec<Id> {
-        if ids.len() > k {
-            ids.select_nth_unstable_by_key(k, |&id| self.rank_of(id));
-            ids.truncate(k);
+    fn is_shadow(&self, id: Id) -> bool {
+        self.shadow.get(id as usize)
+    }
+
+    /// An id keyed by its rank, `(rank << 32) | id` (ranks are unique): sorting the keys sorts by
+    /// rank with plain integer comparisons, each rank read once. `rank` is `self.rank.values()`.
+    #[inline]
+    fn ranked(rank: &[[u8; 4]], id: Id) -> u64 {
+        (u64::from(read_u32(rank, id as usize)) << 32) | u64::from(id)
+    }
+
+    /// The `k` best-ranked of the keyed ids ([`Self::ranked`]), best first (partial selection,
+    /// then a sort of those `k`).
+    fn top_k(mut keyed: Vec<u64>, k: usize) -> Vec<Id> {
+        if keyed.len() > k {
+            keyed.select_nth_unstable(k);
+            keyed.truncate(k);
         }
-        ids.sort_unstable_by_key(|&id| self.rank_of(id));
-        ids
+        keyed.sort_unstable();
+        keyed.into_iter().map(|key| key as Id).collect()
     }
 
     /// Searches by name prefix, INSEE code or postal code (FAQ-R17), best first.
@@ -555,7 +478,7 @@ impl Communes {
     /// - 1–4 characters of a code: entries whose INSEE or postal code starts with them, by population.
     ///
     /// At most `limit` results (except the arrondissements above). Never panics, whatever the input.
-    pub fn search(&self, query: &str, limit: usize) -> Vec<CommuneMatch<'_>> {
+    pub fn search(&self, query: &str, limit: usize) -> Vec<CommuneMatch<'static>> {
         if limit == 0 {
             return Vec::new();
         }
@@ -564,17 +487,17 @@ impl Communes {
             None => self.search_name(query, limit),
         };
         hits.into_iter()
-            .map(|(id, matched)| {
-                let c = &self.entries[id as usize];
-                CommuneMatch {
+            .filter_map(|(id, matched)| {
+                let c = self.commune(id)?;
+                Some(CommuneMatch {
                     insee: c.insee,
                     name: c.name,
-                    label: self.label_of(id),
+                    label: self.label_of(&c),
                     kind: c.kind,
                     departement: c.departement,
-                    postal_codes: &c.postal_codes,
+                    postal_codes: c.postal_codes,
                     matched,
-                }
+                })
             })
             .collect()
     }
@@ -584,20 +507,20 @@ impl Communes {
         if q.is_empty() {
             return Vec::new();
         }
-        let block = &self.names[prefix_range(&self.names, &q, |name| self.name_key(name))];
-        let exact_len = block.partition_point(|name| self.name_key(name).len() == q.len());
+        let block = prefix_range(0..self.names.len(), &q, |j| self.name_at(j).1);
+        let exact_end = partition_point(block.clone(), |j| self.name_at(j).1.len() == q.len());
 
         // Exact names, already in rank order; a city is followed by all its arrondissements.
         let mut out: Vec<(Id, MatchedOn)> = Vec::with_capacity(limit.min(64));
         let mut keep = limit;
-        for &(id, _) in &block[..exact_len] {
+        for j in block.start..exact_end {
             if out.len() >= keep {
                 break;
             }
+            let (id, _) = self.name_at(j);
             out.push((id, MatchedOn::Name));
-            let arrondissements = self.arrondissement_ids(id);
-            if !arrondissements.is_empty() {
-                out.extend(arrondissements.iter().map(|&(_, a)| (a, MatchedOn::Name)));
+            if self.has_arrondissements(id) {
+                out.extend(self.arrondissement_ids(id).map(|a| (a, MatchedOn::Name)));
                 keep = keep.max(out.len());
             }
         }
@@ -610,12 +533,21 @@ impl Communes {
         // repeat, so the best `limit` candidates are enough to fill the remaining places. An
         // elided key is skipped when the name itself also starts with the query (listed once).
         let already = out.len();
-        let candidates: Vec<Id> = block[exact_len..]
-            .iter()
-            .filter(|&&(id, k)| k == PRIMARY || !self.key(id).starts_with(&q))
-            .map(|&(id, _)| id)
-            .collect();
-        for id in self.top_k(candidates, limit) {
+        let n = self.len() as u32;
+        let rank = self.rank.values();
+        let names = self.names.values().get(exact_end..block.end).unwrap_or(&[]);
+        let mut candidates = Vec::with_capacity(names.len());
+        for &v in names {
+            let mut id = u32::from_le_bytes(v);
+            if id >= n {
+                id = self.name_key(id).0;
+                if self.key(id).starts_with(&q) {
+                    continue;
+                }
+            }
+            candidates.push(Self::ranked(rank, id));
+        }
+        for id in Self::top_k(candidates, limit) {
             if out.len() >= limit {
                 break;
             }
@@ -628,17 +560,21 @@ impl Communes {
         }
 
         // Names with a later word starting with the query (an entry may appear once per word).
-        let range = prefix_range(&self.words, &q, |&(id, offset)| {
-            self.key(id).get(offset as usize..).unwrap_or("")
-        });
-        let mut later: Vec<Id> = self.words[range]
-            .iter()
-            .map(|&(id, _)| id)
+        let word_key = |j: usize| {
+            self.key(self.word_ids.get(j))
+                .get(self.word_offsets.get(j) as usize..)
+                .unwrap_or("")
+        };
+        let range = prefix_range(0..self.word_ids.len(), &q, word_key);
+        let rank = self.rank.values();
+        let mut later: Vec<u64> = range
+            .map(|j| self.word_ids.get(j))
             .filter(|&id| !self.key(id).starts_with(&q))
+            .map(|id| Self::ranked(rank, id))
             .collect();
-        later.sort_unstable_by_key(|&id| self.rank_of(id));
+        later.sort_unstable();
         later.dedup();
-        for id in later {
+        for id in later.into_iter().map(|key| key as Id) {
             if out.len() >= limit {
                 break;
             }
@@ -650,9 +586,9 @@ impl Communes {
     }
 
     fn search_code(&self, code: &str, limit: usize) -> Vec<(Id, MatchedOn)> {
-        let insee_range = prefix_range(&self.entries, code, |c| c.insee);
+        let insee_range = self.insee_range(code);
         let postal_range = if code.bytes().all(|b| b.is_ascii_digit()) {
-            prefix_range(&self.postal, code, |&(p, _)| p)
+            prefix_range(0..self.postal_ids.len(), code, |j| self.postal_code(j))
         } else {
             0..0
         };
@@ -662,23 +598,20 @@ impl Communes {
                 out.extend(
                     insee_range
                         .map(|i| i as Id)
-                        .filter(|&id| !self.shadow[id as usize])
+                        .filter(|&id| !self.is_shadow(id))
                         .map(|id| (id, MatchedOn::InseeCode)),
                 );
             }
             // Served communes by rank, an arrondissement before its city; then their former communes.
-            let mut served: Vec<Id> = self.postal[postal_range]
-                .iter()
-                .map(|&(_, id)| id)
-                .collect();
-            served.sort_by_key(|&id| !self.arrondissement_ids(id).is_empty());
+            let mut served: Vec<Id> = postal_range.map(|j| self.postal_ids.get(j)).collect();
+            served.sort_by_key(|&id| self.has_arrondissements(id));
             for &id in &served {
                 if !out.iter().any(|&(seen, _)| seen == id) {
                     out.push((id, MatchedOn::PostalCode));
                 }
             }
             for &id in &served {
-                for &(_, child) in self.attached_ids(id) {
+                for child in self.attached_ids(id) {
                     if out.len() >= limit {
                         break;
                     }
@@ -693,28 +626,33 @@ impl Communes {
         // Start of a code: INSEE or postal prefix, by rank, an INSEE match named as such. An entry
         // serving several postal codes of the range is counted once (bit set over the entries),
         // then a partial top-k.
-        let mut seen = vec![0u64; self.entries.len().div_ceil(64)];
+        let mut seen = vec![0u64; self.len().div_ceil(64)];
         let mut first_time = |id: Id| {
             let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
-            let new = seen[word] & bit == 0;
-            seen[word] |= bit;
+            let Some(slot) = seen.get_mut(word) else {
+                return false;
+            };
+            let new = *slot & bit == 0;
+            *slot |= bit;
             new
         };
-        let mut candidates: Vec<Id> = Vec::new();
+        let rank = self.rank.values();
+        let mut candidates: Vec<u64> = Vec::new();
         for id in insee_range.map(|i| i as Id) {
-            if !self.shadow[id as usize] && first_time(id) {
-                candidates.push(id);
+            if !self.is_shadow(id) && first_time(id) {
+                candidates.push(Self::ranked(rank, id));
             }
         }
-        for &(_, id) in &self.postal[postal_range] {
+        for &id in self.postal_ids.values().get(postal_range).unwrap_or(&[]) {
+            let id = u32::from_le_bytes(id);
             if first_time(id) {
-                candidates.push(id);
+                candidates.push(Self::ranked(rank, id));
             }
         }
-        self.top_k(candidates, limit)
+        Self::top_k(candidates, limit)
             .into_iter()
             .map(|id| {
-                let matched = if self.entries[id as usize].insee.starts_with(code) {
+                let matched = if self.insee(id).starts_with(code) {
                     MatchedOn::InseeCode
                 } else {
                     MatchedOn::PostalCode
@@ -722,6 +660,37 @@ impl Communes {
                 (id, matched)
             })
             .collect()
+    }
+
+    /// Every column with its file name, and whether it is borrowed (from the binary).
+    #[cfg(test)]
+    fn columns(&self) -> [(&'static str, &[u8], bool); 15] {
+        macro_rules! col {
+            ($name:literal, $column:expr) => {
+                (
+                    $name,
+                    AsRef::<[u8]>::as_ref(&*$column.0),
+                    matches!($column.0, Cow::Borrowed(_)),
+                )
+            };
+        }
+        [
+            col!("lines", self.lines),
+            col!("key_starts", self.key_starts),
+            col!("keys", self.keys),
+            col!("rank", self.rank),
+            col!("shadow", self.shadow),
+            col!("names", self.names),
+            col!("elided_ids", self.elided_ids),
+            col!("elided_starts", self.elided_starts),
+            col!("elided", self.elided),
+            col!("word_ids", self.word_ids),
+            col!("word_offsets", self.word_offsets),
+            col!("postal_codes", self.postal_codes),
+            col!("postal_ids", self.postal_ids),
+            col!("arrondissements", self.arrondissements),
+            col!("attached", self.attached),
+        ]
     }
 }
 

@@ -18,7 +18,7 @@ fn first(query: &str) -> CommuneMatch<'static> {
 fn embedded_data_has_every_entry_of_the_pinned_package() {
     let c = communes();
     assert_eq!(c.len(), 37_590);
-    let count = |kind| c.all().iter().filter(|e| e.kind == kind).count();
+    let count = |kind| c.all().filter(|e| e.kind == kind).count();
     assert_eq!(count(CommuneKind::Commune), 34_969);
     assert_eq!(count(CommuneKind::ArrondissementMunicipal), 45);
     assert_eq!(count(CommuneKind::CommuneDeleguee), 2_105);
@@ -188,7 +188,7 @@ fn faq_r17_a_commune_deleguee_says_what_it_belongs_to() {
     let c = communes();
     let deleguee = c.get("74011").expect("74011");
     assert_eq!(
-        c.label(deleguee),
+        c.label(&deleguee),
         "Annecy-le-Vieux (74011) — commune déléguée d'Annecy"
     );
 }
@@ -442,4 +442,73 @@ fn tsv_parsing_rejects_bad_lines() {
     assert_eq!(ok.len(), 2);
     assert_eq!(codes(&ok.search("paris", 1)), ["75056", "75101"]);
     assert!(Communes::from_tsv("").is_ok_and(|c| c.is_empty() && c.search("a", 10).is_empty()));
+    // The error names the line (1-based, comments counted).
+    match Communes::from_tsv("# comment\n75056\tCOM\tParis\t\t\t\t\n7505\tCOM\tX\t\t\t\t\n") {
+        Err(err) => assert_eq!((err.file, err.line), ("communes.tsv", 3)),
+        Ok(_) => panic!("a bad INSEE code on line 3 is accepted"),
+    }
+}
+
+#[test]
+fn embedded_index_is_the_one_from_tsv_builds() {
+    // The index build.rs embedded and the one built at run time from the same text, column by
+    // column: the two can never drift apart.
+    let built = Communes::from_tsv(crate::COMMUNES_TSV).expect("embedded communes.tsv is valid");
+    let embedded = communes();
+    assert_eq!(built.len(), embedded.len());
+    for ((name, at_build, _), (built_name, at_run, _)) in
+        embedded.columns().into_iter().zip(built.columns())
+    {
+        assert_eq!(name, built_name);
+        assert!(at_build == at_run, "column {name} differs");
+    }
+    assert!(embedded.check().is_ok());
+    assert!(embedded.all().eq(built.all()));
+}
+
+#[test]
+fn the_embedded_index_is_ready_without_building() {
+    // Every column is borrowed from the binary: `communes()` parses, sorts and allocates nothing.
+    for (name, bytes, borrowed) in communes().columns() {
+        assert!(borrowed, "column {name} is not borrowed");
+        assert!(!bytes.is_empty(), "column {name} is empty");
+    }
+    assert!(std::ptr::eq(
+        communes(),
+        crate::try_communes().expect("valid")
+    ));
+    // The same code at run time owns its columns.
+    let built = Communes::from_tsv("75056\tCOM\tParis\t75001\t2100000\t\t\n").expect("valid");
+    assert!(built.columns().iter().all(|(_, _, borrowed)| !borrowed));
+}
+
+#[test]
+fn check_rejects_columns_that_do_not_fit_together() {
+    let mut c = Communes::from_tsv(
+        "75101\tARM\tParis 1er Arrondissement\t75001\t15000\t75056\t\n75056\tCOM\tParis\t75001\t2100000\t\t\n",
+    )
+    .expect("valid");
+    assert!(c.check().is_ok());
+    c.rank = U32s(Cow::Owned(vec![0; 4]));
+    assert!(c.check().is_err());
+    // Reading a broken index gives wrong answers, never a panic.
+    c.lines = U32s(Cow::Owned(vec![0xff; 8]));
+    let _ = c.search("paris", 10);
+    let _ = c.search("75", 10);
+    let _ = c.search("75001", 10);
+    assert!(c.get("75056").is_none());
+    assert_eq!(c.all().count(), 0);
+}
+
+#[test]
+fn a_line_is_read_back_from_the_text_whatever_its_line_break() {
+    let c = Communes::from_tsv(
+        "# comment\r\n75101\tARM\tParis 1er Arrondissement\t75001,75002\t15000\t75056\t\r\n\n75056\tCOM\tParis\t75001\t2100000\t\t",
+    )
+    .expect("valid");
+    let paris1 = c.get("75101").expect("75101");
+    assert_eq!(paris1.postal_codes, ["75001", "75002"]);
+    assert_eq!(paris1.departement, "75");
+    assert_eq!(c.get("75056").map(|p| p.population), Some(Some(2_100_000)));
+    assert_eq!(c.all().count(), 2);
 }

@@ -8,9 +8,14 @@
 //! - [`countries()`]: the 255 INSEE COG country and territory codes (`99xxx`), ended ones included
 //!   ([`Countries::search`]).
 //!
-//! The embedded files are parsed once, on first use ([`std::sync::OnceLock`]). Parsing is checked
-//! by this crate's tests, so [`communes()`] and [`countries()`] cannot fail in a built binary;
-//! [`try_communes()`] and [`try_countries()`] return the error instead of panicking.
+//! The commune index is built at build time: `build.rs` parses `data/communes.tsv` and builds the
+//! search index with the code [`Communes::from_tsv`] runs, and writes it as little-endian columns
+//! embedded with `include_bytes!`. [`communes()`] is a view over those static bytes: nothing to
+//! parse, sort or allocate at start-up; an entry's fields are read from its line of
+//! [`COMMUNES_TSV`] when it is returned. The countries file (255 lines) is parsed on first use
+//! ([`std::sync::OnceLock`], microseconds). Both are checked by this crate's tests, so
+//! [`communes()`] and [`countries()`] cannot fail in a built binary; [`try_communes()`] and
+//! [`try_countries()`] return the error instead of panicking.
 
 mod communes;
 mod countries;
@@ -53,21 +58,24 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
-static COMMUNES: OnceLock<Result<Communes, DataError>> = OnceLock::new();
+static COMMUNES_CHECKED: OnceLock<Result<(), DataError>> = OnceLock::new();
 static COUNTRIES: OnceLock<Result<Countries, DataError>> = OnceLock::new();
 
-/// The embedded communes, parsed and indexed on first call (a few tens of milliseconds), then shared.
+/// The embedded communes, after a constant-time check that the index columns fit together (their
+/// lengths; no parsing). The index was built and checked by `build.rs`, so this does not fail in a
+/// built binary.
 pub fn try_communes() -> Result<&'static Communes, &'static DataError> {
-    COMMUNES
-        .get_or_init(|| Communes::from_tsv(COMMUNES_TSV))
+    COMMUNES_CHECKED
+        .get_or_init(|| communes::EMBEDDED.check())
         .as_ref()
+        .map(|()| &communes::EMBEDDED)
 }
 
-/// The embedded communes. The embedded file is valid: the `embedded_communes_load` test parses it,
-/// so this `expect` cannot fire in a binary built from a tested tree.
+/// The embedded communes: a static built at build time, ready without any work. The
+/// `embedded_index_is_the_one_from_tsv_builds` test checks it equals the index
+/// [`Communes::from_tsv`] builds from [`COMMUNES_TSV`].
 pub fn communes() -> &'static Communes {
-    try_communes()
-        .expect("embedded communes.tsv is valid (checked by the embedded_communes_load test)")
+    &communes::EMBEDDED
 }
 
 /// The embedded countries of birth, parsed on first call, then shared.
