@@ -675,6 +675,21 @@ impl Store {
             {
                 Ok(_) => return Ok(validation),
                 Err(RegistrationStoreError::Changed) => continue,
+                // The person's claim is taken. By this very request, validated by someone else
+                // at the same moment (a store without serializable transactions, as moto under
+                // concurrent calls, can report the claim before the request's new version):
+                // read again, which answers with that number. By another request: refused.
+                Err(RegistrationStoreError::AlreadyRegistered) => {
+                    let again = self
+                        .registration(&id)
+                        .await?
+                        .ok_or(ValidateError::NotFound)?;
+                    if let RegistrationStatus::Validated { rpps } = again.request.status() {
+                        let mut request = again.request.clone();
+                        return Ok(request.validate(actor, attestation, rpps.clone(), at)?);
+                    }
+                    return Err(RegistrationStoreError::AlreadyRegistered.into());
+                }
                 Err(e) => return Err(e.into()),
             }
         }

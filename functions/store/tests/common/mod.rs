@@ -1,6 +1,5 @@
 //! Shared by the store's tests: a store on moto with tables of its own.
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use rpps_store::{Store, Tables};
 
 pub fn endpoint() -> String {
@@ -13,11 +12,15 @@ pub fn endpoint() -> String {
 }
 
 pub async fn fresh_store() -> Store {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-3"))
-        .endpoint_url(endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+    // The functions' own SDK configuration (HTTPS client), pointed at moto, without their time
+    // limits and with more attempts: moto copies the whole table in every transaction, the
+    // concurrency tests queue fifty of them on a machine that may be busy, and moto's copy is
+    // not thread-safe (a concurrent write to the table makes it answer HTTP 500, "dictionary
+    // changed size during iteration"), which the SDK retries as the transient error it is.
+    let sdk = rpps_api::aws::for_local_endpoint(&endpoint());
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .timeout_config(aws_sdk_dynamodb::config::timeout::TimeoutConfig::disabled())
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(8))
         .build();
     let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
     let store = Store::new(
