@@ -158,11 +158,15 @@ macro_rules! embedded {
     };
 }
 
+/// Where each entry's line starts in [`crate::COMMUNES_TSV`], in (INSEE code, kind) order: all a
+/// code lookup needs ([`by_code`]). One copy, shared with [`EMBEDDED`].
+const EMBEDDED_LINES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/communes-lines.bin"));
+
 /// The embedded communes: the index `build.rs` built from `data/communes.tsv`, over
 /// [`crate::COMMUNES_TSV`]. A constant: nothing runs to "load" it.
 pub(crate) static EMBEDDED: Communes = Communes {
     tsv: crate::COMMUNES_TSV,
-    lines: U32s(embedded!(bytes "lines")),
+    lines: U32s(Cow::Borrowed(EMBEDDED_LINES)),
     key_starts: U32s(embedded!(bytes "key_starts")),
     keys: Text(embedded!(text "keys")),
     rank: U32s(embedded!(bytes "rank")),
@@ -194,6 +198,40 @@ fn code_query(raw: &str) -> Option<String> {
         }
     }
     (!code.is_empty()).then_some(code)
+}
+
+/// The embedded entry with this INSEE code, as [`Communes::get`] finds it, read with the line
+/// positions alone: a function that only looks codes up (the publisher, the registrations'
+/// check of a birth commune) does not reference the search index, and the linker leaves its
+/// columns (about 1.4 MB) out of that function's binary.
+pub(crate) fn by_code(insee: &str) -> Option<Commune> {
+    if insee.len() != 5 || !insee.is_ascii() {
+        return None;
+    }
+    let code = insee.to_ascii_uppercase();
+    let lines = U32s(Cow::Borrowed(EMBEDDED_LINES));
+    let tsv: &'static str = crate::COMMUNES_TSV;
+    let from_line = |i: usize| tsv.get(lines.get(i) as usize..).unwrap_or("");
+    let range = prefix_range(0..lines.len(), &code, |i| {
+        from_line(i).get(..5).unwrap_or("")
+    });
+    let line = read_line(from_line(range.clone().next()?))?;
+    commune_of(line)
+}
+
+/// An entry from its parsed line.
+fn commune_of(line: builder::Line<'static>) -> Option<Commune> {
+    let mut postal_codes = Vec::with_capacity((line.postal_codes.len() + 1) / 6);
+    postal_codes.extend(line.postal_codes());
+    Some(Commune {
+        insee: line.insee,
+        name: line.name,
+        kind: CommuneKind::from_index(line.kind)?,
+        departement: line.departement,
+        postal_codes,
+        population: line.population,
+        parent: line.parent,
+    })
 }
 
 impl Communes {
@@ -357,18 +395,7 @@ impl Communes {
     /// The entry, read from its line, checked when the index was built (`None` only for an index
     /// that does not match its text).
     fn commune(&self, id: Id) -> Option<Commune> {
-        let line = read_line(self.text_from_line(id))?;
-        let mut postal_codes = Vec::with_capacity((line.postal_codes.len() + 1) / 6);
-        postal_codes.extend(line.postal_codes());
-        Some(Commune {
-            insee: line.insee,
-            name: line.name,
-            kind: CommuneKind::from_index(line.kind)?,
-            departement: line.departement,
-            postal_codes,
-            population: line.population,
-            parent: line.parent,
-        })
+        commune_of(read_line(self.text_from_line(id))?)
     }
 
     fn label_of(&self, c: &Commune) -> String {

@@ -512,3 +512,18 @@ fn a_line_is_read_back_from_the_text_whatever_its_line_break() {
     assert_eq!(c.get("75056").map(|p| p.population), Some(Some(2_100_000)));
     assert_eq!(c.all().count(), 2);
 }
+
+#[test]
+fn faq_r17_a_code_lookup_without_the_index_finds_what_get_finds() {
+    let c = communes();
+    for commune in c.all().step_by(97) {
+        assert_eq!(crate::commune_by_code(commune.insee), c.get(commune.insee));
+    }
+    // A commune nouvelle and its chef-lieu déléguée share 10003: the commune, as `get` gives.
+    assert_eq!(crate::commune_by_code("10003"), c.get("10003"));
+    assert_eq!(crate::commune_by_code("2a004"), c.get("2A004"));
+    assert!(crate::commune_by_code("2A004").is_some());
+    for unknown in ["99999", "7505", "750560", "", "é7505"] {
+        assert_eq!(crate::commune_by_code(unknown), None, "{unknown:?}");
+    }
+}

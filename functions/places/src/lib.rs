@@ -78,6 +78,13 @@ pub fn communes() -> &'static Communes {
     &communes::EMBEDDED
 }
 
+/// The embedded commune with this INSEE code (`2a004` is read as `2A004`), as
+/// `communes().get(insee)` finds it, without the search index: for functions that only look codes
+/// up, whose binaries then leave the index out (docs/PERFORMANCE.md, "Function sizes").
+pub fn commune_by_code(insee: &str) -> Option<Commune> {
+    communes::by_code(insee)
+}
+
 /// The embedded countries of birth, parsed on first call, then shared.
 pub fn try_countries() -> Result<&'static Countries, &'static DataError> {
     COUNTRIES

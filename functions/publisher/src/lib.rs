@@ -100,9 +100,7 @@ pub fn entry_of(
             let commune_code = establishment
                 .map(|e| e.commune_insee.clone())
                 .unwrap_or_default();
-            let commune_name = rpps_places::try_communes()
-                .ok()
-                .and_then(|c| c.get(&commune_code))
+            let commune_name = rpps_places::commune_by_code(&commune_code)
                 .map(|c| c.name.to_owned())
                 .or_else(|| establishment.map(|e| e.town.clone()))
                 .unwrap_or_default();
@@ -212,7 +210,7 @@ pub async fn state_from_env() -> anyhow::Result<PublisherState> {
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> PublisherState {
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PublisherState {
     PublisherState {
         store: Store::new(
             aws_sdk_dynamodb::Client::new(sdk),
