@@ -5,6 +5,7 @@
 #   infra/local/stack.sh run    # moto + the local runner on http://127.0.0.1:${PORT:-8080}
 #   infra/local/stack.sh test   # moto + fmt, clippy and every test of the workspace
 #   infra/local/stack.sh bench  # moto + release builds + the benchmarks of docs/PERFORMANCE.md
+#   infra/local/stack.sh coldstart  # moto + the cold start of every function (part of bench)
 #   infra/local/stack.sh package  # every Lambda function for arm64, zipped for `sam deploy`
 #   infra/local/stack.sh frontend # the web app into frontend/dist (frontend/build.sh)
 #   infra/local/stack.sh browser  # moto + the local runner + the browser tests only
@@ -171,20 +172,74 @@ cmd_browser() {
   run_browser_tests
 }
 
+# The functions of the template (Metadata.BuildProperties.Binary), one per line.
+template_binaries() {
+  sed -n 's/^ *Binary: *\([A-Za-z0-9_-]*\) *$/\1/p' infra/template.yaml
+}
+
+# Cold start of every function of the template against a hello-world `lambda_runtime` binary,
+# all built with the profile `make package` uses (lambda-release), for this machine's
+# architecture. Needs moto (AWS_ENDPOINT_URL) and the variables cmd_bench exports.
+cold_start() {
+  local dir="${CARGO_TARGET_DIR:-$ROOT/target}/lambda-release"
+  local binaries=() pkgs=() targets=()
+  mapfile -t binaries < <(template_binaries)
+  for binary in "${binaries[@]}"; do pkgs+=(-p "$binary"); done
+  log "building the functions (profile lambda-release, -p per function as make package does)"
+  cargo build --profile lambda-release "${pkgs[@]}"
+  cargo build --profile lambda-release -p rpps-e2e --bin coldstart --bin hello-lambda
+  # rpps-auth reads its two client secrets at start-up (Secrets Manager, here moto's).
+  "$VENV/bin/python" - <<'PY'
+import os
+import boto3
+sm = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="eu-west-3")
+for name in ("bench/franceconnect", "bench/psc"):
+    try:
+        sm.create_secret(Name=name, SecretString="bench-client-secret")
+    except sm.exceptions.ResourceExistsException:
+        pass
+PY
+  # Issuers on a closed loopback port: nothing is fetched from them at start-up.
+  export RPPS_PUBLIC_ORIGIN=http://127.0.0.1:9
+  export RPPS_FC_ISSUER=http://127.0.0.1:9/fc RPPS_FC_CLIENT_ID=bench RPPS_FC_CLIENT_SECRET_ID=bench/franceconnect
+  export RPPS_PSC_ISSUER=http://127.0.0.1:9/psc RPPS_PSC_CLIENT_ID=bench RPPS_PSC_CLIENT_SECRET_ID=bench/psc
+  # The first invocation of each: a route that answers without AWS where there is one (no
+  # session, a malformed number); the stream consumers get an event that is not a batch; the
+  # purge runs (against a table that does not exist here: its error is its answer).
+  for binary in "${binaries[@]}"; do
+    case "$binary" in
+      rpps-referentials) targets+=("$binary=$dir/$binary,/api/communes?q=paris") ;;
+      rpps-health) targets+=("$binary=$dir/$binary,/api/health") ;;
+      rpps-auth) targets+=("$binary=$dir/$binary,/api/session") ;;
+      rpps-registrations) targets+=("$binary=$dir/$binary,/api/registrations/mine") ;;
+      rpps-directory) targets+=("$binary=$dir/$binary,/api/directory/not-a-number") ;;
+      rpps-staff) targets+=("$binary=$dir/$binary,/api/manager/staff") ;;
+      *) targets+=("$binary=$dir/$binary") ;;
+    esac
+  done
+  log "cold start: ${RUNS:-20} runs each, interleaved, baseline first"
+  "$dir/coldstart" "${RUNS:-20}" "hello-lambda=$dir/hello-lambda" "${targets[@]}"
+}
+
+cmd_coldstart() {
+  setup
+  start_moto "$(free_port)"
+  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=eu-west-3
+  export RPPS_REGISTRY_TABLE=bench-registry RPPS_SESSIONS_TABLE=bench-sessions
+  export RPPS_MAIL_FROM=no-reply@rpps-plus.localhost
+  cold_start
+}
+
 cmd_bench() {
   setup
   start_moto "$(free_port)"
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=eu-west-3
   export RPPS_REGISTRY_TABLE=bench-registry RPPS_SESSIONS_TABLE=bench-sessions
   export RPPS_MAIL_FROM=no-reply@rpps-plus.localhost
-  log "building release binaries (size profile of the Lambda functions)"
-  cargo build --release -p rpps-referentials -p rpps-health -p rpps-e2e --bins
+  cold_start
+  log "building the release binaries of the benchmarks"
+  cargo build --release -p rpps-e2e --bins
   local release="${CARGO_TARGET_DIR:-$ROOT/target}/release"
-  log "cold start: ${RUNS:-20} runs each, baseline first"
-  "$release/coldstart" "${RUNS:-20}" \
-    "hello-lambda=$release/hello-lambda" \
-    "rpps-referentials=$release/rpps-referentials,/api/communes?q=paris" \
-    "rpps-health=$release/rpps-health,/api/health"
   # 200 requests by default: moto's transactions copy (and keep) the whole table, so time and
   # memory grow with the square of the count (docs/PERFORMANCE.md); VALIDATIONS=500 for more.
   log "validations under concurrency (${VALIDATIONS:-200} requests, ${SAME_REQUEST:-50} callers on one) and DynamoDB round trips"
@@ -209,17 +264,19 @@ cmd_package() {
     rustup target add aarch64-unknown-linux-gnu
   fi
   local binaries=() bins=()
-  mapfile -t binaries < <(sed -n 's/^ *Binary: *\([A-Za-z0-9_-]*\) *$/\1/p' infra/template.yaml)
+  mapfile -t binaries < <(template_binaries)
   if [ "${#binaries[@]}" -eq 0 ]; then
     echo "no Metadata.BuildProperties.Binary in infra/template.yaml" >&2
     exit 1
   fi
-  for binary in "${binaries[@]}"; do bins+=(--bin "$binary"); done
+  # One package per function, named as its binary: `-p` (not `--bin`) so that features are
+  # resolved for the functions alone, not unified with the local runner's and the tests'.
+  for binary in "${binaries[@]}"; do bins+=(-p "$binary"); done
   local lambda_dir="$ROOT/target/lambda"
-  log "cargo lambda build --release --arm64 (${binaries[*]})"
+  log "cargo lambda build --profile lambda-release --arm64 (${binaries[*]})"
   local start=$SECONDS
   # `cargo lambda` and zig (through the virtualenv's python, package ziglang) from .venv/deploy.
-  PATH="$DEPLOY_VENV/bin:$PATH" cargo lambda build --release --arm64 \
+  PATH="$DEPLOY_VENV/bin:$PATH" cargo lambda build --profile lambda-release --arm64 \
     --output-format zip --lambda-dir "$lambda_dir" "${bins[@]}"
   log "built in $((SECONDS - start)) s; zipped sizes (target: at most 3 MB = 3,000,000 bytes each)"
   local over=0 size
@@ -237,9 +294,10 @@ case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
+  coldstart) cmd_coldstart ;;
   package) cmd_package ;;
   frontend) build_frontend ;;
   browser) cmd_browser ;;
   setup) setup ;;
-  *) echo "usage: $0 run|test|bench|package|frontend|browser|setup" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|bench|coldstart|package|frontend|browser|setup" >&2; exit 2 ;;
 esac

@@ -82,7 +82,18 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let sdk = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(endpoint) if !endpoint.is_empty() => rpps_api::aws::for_local_endpoint(&endpoint),
-        _ => rpps_api::aws::from_env().await,
+        // An operator's workstation: aws-config's whole chain (profiles, SSO, process
+        // credentials…), with the functions' HTTPS client.
+        _ => {
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .http_client(rpps_api::aws::https_client())
+                .region(
+                    aws_config::meta::region::RegionProviderChain::default_provider()
+                        .or_else(rpps_api::aws::DEFAULT_REGION),
+                )
+                .load()
+                .await
+        }
     };
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&sdk),

@@ -14,6 +14,10 @@ pub struct Config {
     /// The SES identity that covers the sender: the address itself or its domain
     /// (`RPPS_MAIL_IDENTITY`, defaults to the sender).
     pub mail_identity: String,
+    /// The public address of the site, for links in emails, PDF cards and sign-in redirects
+    /// (`RPPS_PUBLIC_ORIGIN`, e.g. `https://rpps-plus.example.fr`); required by the functions
+    /// that make such links ([`Config::public_origin`]).
+    pub public_origin: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +44,17 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| mail_from.clone()),
             mail_from,
+            public_origin: env::var("RPPS_PUBLIC_ORIGIN")
+                .ok()
+                .map(|v| v.trim().trim_end_matches('/').to_owned())
+                .filter(|v| !v.is_empty()),
         })
+    }
+
+    /// `RPPS_PUBLIC_ORIGIN`, for the functions that cannot start without it.
+    pub fn public_origin(&self) -> Result<String, ConfigError> {
+        self.public_origin
+            .clone()
+            .ok_or(ConfigError::Missing("RPPS_PUBLIC_ORIGIN"))
     }
 }

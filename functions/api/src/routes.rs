@@ -11,6 +11,23 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
+/// A configuration for routes tests: tables that need not exist, a loopback origin.
+pub fn test_config() -> crate::Config {
+    crate::Config {
+        registry_table: "routes-test-registry".into(),
+        sessions_table: "routes-test-sessions".into(),
+        mail_from: "no-reply@rpps-plus.localhost".into(),
+        mail_identity: "no-reply@rpps-plus.localhost".into(),
+        public_origin: Some("http://127.0.0.1:1".into()),
+    }
+}
+
+/// An SDK configuration whose every call fails at once (nothing listens on port 1), so a handler
+/// that reaches AWS in a routes test answers quickly.
+pub fn unreachable_sdk() -> crate::aws::SdkConfig {
+    crate::aws::for_local_endpoint("http://127.0.0.1:1")
+}
+
 /// The status a test fallback answers, so a path the router does not know cannot be confused
 /// with a handler's own 404.
 const UNMATCHED: u16 = 599;

@@ -35,21 +35,30 @@ async fn secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> anyhow::Re
 
 /// Both providers' client configurations, as deployed.
 pub async fn providers_from_env(
-    sdk: &aws_config::SdkConfig,
+    sdk: &rpps_api::aws::SdkConfig,
     public_origin: &str,
 ) -> anyhow::Result<(OidcClientConfig, OidcClientConfig)> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    let (fc_secret_id, psc_secret_id) = (
+        var("RPPS_FC_CLIENT_SECRET_ID")?,
+        var("RPPS_PSC_CLIENT_SECRET_ID")?,
+    );
+    // Both secrets at once: one round trip's time at start-up, not two.
+    let (fc_secret, psc_secret) = tokio::try_join!(
+        secret(&secrets, &fc_secret_id),
+        secret(&secrets, &psc_secret_id)
+    )?;
     let franceconnect = OidcClientConfig::franceconnect(
         var("RPPS_FC_ISSUER")?,
         var("RPPS_FC_CLIENT_ID")?,
-        secret(&secrets, &var("RPPS_FC_CLIENT_SECRET_ID")?).await?,
+        fc_secret,
         callback_uri(public_origin, "franceconnect"),
         post_logout_uri(public_origin),
     );
     let mut psc = OidcClientConfig::psc(
         var("RPPS_PSC_ISSUER")?,
         var("RPPS_PSC_CLIENT_ID")?,
-        secret(&secrets, &var("RPPS_PSC_CLIENT_SECRET_ID")?).await?,
+        psc_secret,
         callback_uri(public_origin, "psc"),
         post_logout_uri(public_origin),
     );

@@ -4,7 +4,6 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every `/api/…` route (`openapi.yaml`
 //! beside this crate's manifest, converted to JSON once), kept true by `tests/tests/openapi.rs`.
 
-use std::sync::LazyLock;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -13,7 +12,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rpps_api::ApiError;
 use rpps_mail::Mailer;
 use rpps_store::Store;
 use serde::Serialize;
@@ -100,46 +98,31 @@ async fn health(State(state): State<HealthState>) -> Response {
     response
 }
 
-/// The OpenAPI 3.1 document of the whole API, as written (YAML).
-pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+/// The OpenAPI 3.1 document of the whole API as served: JSON, converted from `openapi.yaml` at
+/// build time (`build.rs`).
+pub const OPENAPI_JSON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
 /// The document as a JSON value.
 pub fn openapi_document() -> Result<serde_json::Value, String> {
-    serde_yaml_ng::from_str(OPENAPI_YAML).map_err(|e| format!("functions/health/openapi.yaml: {e}"))
-}
-
-/// The document as served: JSON, converted once per process.
-static OPENAPI_JSON: LazyLock<Result<Vec<u8>, String>> = LazyLock::new(|| {
-    openapi_document().and_then(|document| serde_json::to_vec(&document).map_err(|e| e.to_string()))
-});
-
-/// The served JSON, converted now if it was not yet (the start fails on an unreadable document).
-pub fn openapi_json() -> Result<&'static [u8], String> {
-    match &*OPENAPI_JSON {
-        Ok(json) => Ok(json.as_slice()),
-        Err(e) => Err(e.clone()),
-    }
+    serde_json::from_slice(OPENAPI_JSON).map_err(|e| format!("openapi.json: {e}"))
 }
 
 async fn openapi() -> Response {
-    match openapi_json() {
-        Ok(json) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                // Changes only with a deployment.
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ),
-            ],
-            Bytes::from_static(json),
-        )
-            .into_response(),
-        Err(e) => ApiError::internal(&e).into_response(),
-    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            // Changes only with a deployment.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        Bytes::from_static(OPENAPI_JSON),
+    )
+        .into_response()
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
@@ -156,13 +139,12 @@ pub fn router(state: HealthState) -> Router {
 
 /// Builds the clients once, from the environment (used by the Lambda `main`).
 pub async fn state_from_env() -> anyhow::Result<HealthState> {
-    openapi_json().map_err(anyhow::Error::msg)?;
     let config = rpps_api::Config::from_env()?;
     let sdk = rpps_api::aws::from_env().await;
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> HealthState {
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> HealthState {
     HealthState {
         store: Store::new(
             aws_sdk_dynamodb::Client::new(sdk),
@@ -186,9 +168,10 @@ mod tests {
         let document = super::openapi_document().unwrap();
         assert!(document["openapi"].as_str().unwrap().starts_with("3.1."));
         assert!(document["paths"]["/api/openapi.json"]["get"].is_object());
-        let served: serde_json::Value =
-            serde_json::from_slice(super::openapi_json().unwrap()).unwrap();
-        assert_eq!(served, document);
+        // The served JSON is the YAML as written (the build script converted it).
+        let source: serde_json::Value =
+            serde_yaml_ng::from_str(include_str!("../openapi.yaml")).unwrap();
+        assert_eq!(document, source);
     }
 }
 
@@ -196,12 +179,7 @@ mod tests {
 mod routes {
     #[tokio::test]
     async fn the_router_serves_every_entry_of_routes() {
-        let config = rpps_api::Config {
-            registry_table: "routes-test-registry".into(),
-            sessions_table: "routes-test-sessions".into(),
-            mail_from: "no-reply@rpps-plus.localhost".into(),
-            mail_identity: "no-reply@rpps-plus.localhost".into(),
-        };
+        let config = rpps_api::routes::test_config();
         // Nothing listens on port 1: a handler that reaches AWS fails at once.
         let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
         let router = super::router(super::state_from_sdk(&config, &sdk));

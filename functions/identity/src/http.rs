@@ -26,6 +26,13 @@ pub enum HttpError {
     Build(String),
 }
 
+/// rustls on ring for every TLS connection of the process that has no provider of its own
+/// (reqwest is built without a bundled one, so no aws-lc in the functions). Idempotent: the
+/// first provider installed stays.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Cheap to clone (reqwest's client is a handle).
 #[derive(Clone, Debug)]
 pub struct HttpClient {
@@ -34,6 +41,7 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new() -> Result<Self, reqwest::Error> {
+        install_tls_provider();
         let inner = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)

@@ -39,6 +39,7 @@ impl LocalOptions {
             sessions_table: tables.sessions,
             mail_from: self.mail_from.clone(),
             mail_identity: self.mail_from.clone(),
+            public_origin: Some(self.public_origin.clone()),
         }
     }
 }
@@ -203,7 +204,7 @@ async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
 /// client secret per process.
 fn sign_in(
     config: &Config,
-    sdk: &aws_config::SdkConfig,
+    sdk: &rpps_api::aws::SdkConfig,
     origin: &str,
 ) -> anyhow::Result<(Router, Router)> {
     use rpps_auth::config::{callback_uri, post_logout_uri};
@@ -246,7 +247,7 @@ fn sign_in(
 /// and the static site.
 pub fn app(
     config: &Config,
-    sdk: &aws_config::SdkConfig,
+    sdk: &rpps_api::aws::SdkConfig,
     options: &LocalOptions,
 ) -> anyhow::Result<Router> {
     let frontend_dir = options.frontend_dir.as_path();

@@ -341,15 +341,14 @@ pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
 
 pub async fn state_from_env() -> anyhow::Result<MailerState> {
     let config = rpps_api::Config::from_env()?;
-    let public_origin = std::env::var("RPPS_PUBLIC_ORIGIN")
-        .map_err(|_| anyhow::anyhow!("environment variable RPPS_PUBLIC_ORIGIN is not set"))?;
+    let public_origin = config.public_origin()?;
     let sdk = rpps_api::aws::from_env().await;
     Ok(state_from_sdk(&config, &sdk, &public_origin))
 }
 
 pub fn state_from_sdk(
     config: &rpps_api::Config,
-    sdk: &aws_config::SdkConfig,
+    sdk: &rpps_api::aws::SdkConfig,
     public_origin: &str,
 ) -> MailerState {
     MailerState {

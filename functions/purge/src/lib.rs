@@ -45,7 +45,7 @@ pub async fn state_from_env() -> anyhow::Result<PurgeState> {
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> PurgeState {
+pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PurgeState {
     PurgeState {
         store: Store::new(
             aws_sdk_dynamodb::Client::new(sdk),

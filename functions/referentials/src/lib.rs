@@ -234,7 +234,10 @@ pub async fn state_from_env() -> anyhow::Result<ReferentialsState> {
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &aws_config::SdkConfig) -> ReferentialsState {
+pub fn state_from_sdk(
+    config: &rpps_api::Config,
+    sdk: &rpps_api::aws::SdkConfig,
+) -> ReferentialsState {
     ReferentialsState {
         store: Store::new(
             aws_sdk_dynamodb::Client::new(sdk),
@@ -283,12 +286,7 @@ mod tests {
 mod routes {
     #[tokio::test]
     async fn the_router_serves_every_entry_of_routes() {
-        let config = rpps_api::Config {
-            registry_table: "routes-test-registry".into(),
-            sessions_table: "routes-test-sessions".into(),
-            mail_from: "no-reply@rpps-plus.localhost".into(),
-            mail_identity: "no-reply@rpps-plus.localhost".into(),
-        };
+        let config = rpps_api::routes::test_config();
         // Nothing listens on port 1: a handler that reaches AWS fails at once.
         let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
         let router = super::router(super::state_from_sdk(&config, &sdk));

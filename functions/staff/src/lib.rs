@@ -473,15 +473,14 @@ pub fn router(state: StaffState) -> Router {
 /// Builds the state once, from the environment (used by the Lambda `main`).
 pub async fn state_from_env() -> anyhow::Result<StaffState> {
     let config = rpps_api::Config::from_env()?;
-    let public_origin = std::env::var("RPPS_PUBLIC_ORIGIN")
-        .map_err(|_| anyhow::anyhow!("environment variable RPPS_PUBLIC_ORIGIN is not set"))?;
+    let public_origin = config.public_origin()?;
     let sdk = rpps_api::aws::from_env().await;
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 
 pub fn state_from_sdk(
     config: &rpps_api::Config,
-    sdk: &aws_config::SdkConfig,
+    sdk: &rpps_api::aws::SdkConfig,
     public_origin: String,
 ) -> StaffState {
     StaffState {
@@ -500,12 +499,7 @@ pub fn state_from_sdk(
 mod routes {
     #[tokio::test]
     async fn the_router_serves_every_entry_of_routes() {
-        let config = rpps_api::Config {
-            registry_table: "routes-test-registry".into(),
-            sessions_table: "routes-test-sessions".into(),
-            mail_from: "no-reply@rpps-plus.localhost".into(),
-            mail_identity: "no-reply@rpps-plus.localhost".into(),
-        };
+        let config = rpps_api::routes::test_config();
         // Nothing listens on port 1: a handler that reaches AWS fails at once.
         let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
         let state = super::state_from_sdk(&config, &sdk, "http://127.0.0.1:1".into());
