@@ -221,21 +221,22 @@ PY
   "$dir/coldstart" "${RUNS:-20}" "hello-lambda=$dir/hello-lambda" "${targets[@]}"
 }
 
-cmd_coldstart() {
+# moto and the environment every benchmark runs with (placeholder credentials, bench tables).
+start_bench_stack() {
   setup
   start_moto "$(free_port)"
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=eu-west-3
   export RPPS_REGISTRY_TABLE=bench-registry RPPS_SESSIONS_TABLE=bench-sessions
   export RPPS_MAIL_FROM=no-reply@rpps-plus.localhost
+}
+
+cmd_coldstart() {
+  start_bench_stack
   cold_start
 }
 
 cmd_bench() {
-  setup
-  start_moto "$(free_port)"
-  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=eu-west-3
-  export RPPS_REGISTRY_TABLE=bench-registry RPPS_SESSIONS_TABLE=bench-sessions
-  export RPPS_MAIL_FROM=no-reply@rpps-plus.localhost
+  start_bench_stack
   cold_start
   log "building the release binaries of the benchmarks"
   cargo build --release -p rpps-e2e --bins

@@ -817,8 +817,7 @@ mod routes {
     #[tokio::test]
     async fn the_router_serves_every_entry_of_routes() {
         let config = rpps_api::routes::test_config();
-        // Nothing listens on port 1: a handler that reaches AWS fails at once.
-        let sdk = rpps_api::aws::for_local_endpoint("http://127.0.0.1:1");
+        let sdk = rpps_api::routes::unreachable_sdk();
         let state = super::state_from_sdk(&config, &sdk, "http://127.0.0.1:1".into());
         let unserved = rpps_api::routes::unserved(super::router(state), super::ROUTES).await;
         assert!(unserved.is_empty(), "{unserved:#?}");
