@@ -36,14 +36,7 @@ impl TestApp {
     /// The application's own store (its tables on moto), to check what it wrote.
     pub fn store(&self) -> rpps_store::Store {
         let sdk = rpps_api::aws::for_local_endpoint(&self.options.aws_endpoint);
-        let config = self.options.config();
-        rpps_store::Store::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            rpps_store::Tables {
-                registry: config.registry_table,
-                sessions: config.sessions_table,
-            },
-        )
+        rpps_store::Store::from_config(&self.options.config(), &sdk)
     }
 }
 

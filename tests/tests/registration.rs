@@ -437,13 +437,7 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
     );
     let config = app.options.config();
     let router = rpps_registrations::router(rpps_registrations::RegistrationsState {
-        store: rpps_store::Store::new(
-            client,
-            rpps_store::Tables {
-                registry: config.registry_table,
-                sessions: config.sessions_table,
-            },
-        ),
+        store: rpps_store::Store::new(client, rpps_store::Tables::from_config(&config)),
         public_origin: app.base.clone(),
     });
     let validate = || {

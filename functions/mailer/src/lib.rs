@@ -353,13 +353,7 @@ pub fn state_from_sdk(
 ) -> MailerState {
     MailerState {
         public_origin: public_origin.trim_end_matches('/').to_owned(),
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
         mailer: Mailer::new(
             aws_sdk_sesv2::Client::new(sdk),
             config.mail_from.clone(),

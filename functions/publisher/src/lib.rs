@@ -212,13 +212,7 @@ pub async fn state_from_env() -> anyhow::Result<PublisherState> {
 
 pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PublisherState {
     PublisherState {
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
     }
 }
 

@@ -47,12 +47,6 @@ pub async fn state_from_env() -> anyhow::Result<PurgeState> {
 
 pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PurgeState {
     PurgeState {
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
     }
 }

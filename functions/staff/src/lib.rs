@@ -484,13 +484,7 @@ pub fn state_from_sdk(
     public_origin: String,
 ) -> StaffState {
     StaffState {
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
         public_origin,
     }
 }

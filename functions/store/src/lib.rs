@@ -54,6 +54,15 @@ impl Tables {
             sessions: format!("{prefix}-sessions"),
         }
     }
+
+    /// The table names a function's configuration gives (`RPPS_REGISTRY_TABLE`,
+    /// `RPPS_SESSIONS_TABLE`).
+    pub fn from_config(config: &rpps_api::Config) -> Self {
+        Self {
+            registry: config.registry_table.clone(),
+            sessions: config.sessions_table.clone(),
+        }
+    }
 }
 
 /// The registry store: one DynamoDB client and the table names, built once at start-up.
@@ -66,6 +75,12 @@ pub struct Store {
 impl Store {
     pub fn new(client: Client, tables: Tables) -> Self {
         Self { client, tables }
+    }
+
+    /// A function's store: a DynamoDB client on its SDK configuration, the tables its
+    /// configuration names.
+    pub fn from_config(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> Self {
+        Self::new(Client::new(sdk), Tables::from_config(config))
     }
 
     pub fn tables(&self) -> &Tables {
