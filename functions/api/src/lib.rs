@@ -1,17 +1,20 @@
 //! What every function shares at its HTTP boundary: the JSON error envelope, the validated search
-//! query, configuration read once at start-up, the AWS SDK configuration, and the Lambda entry
-//! point that runs a router unchanged in AWS (the local runner serves the same routers).
+//! query and path parameters, configuration read once at start-up, the AWS SDK configuration, and
+//! the Lambda entry point that runs a router unchanged in AWS (the local runner serves the same
+//! routers).
 
 pub mod aws;
 pub mod config;
 pub mod error;
 pub mod lambda;
+pub mod params;
 pub mod query;
 pub mod routes;
 pub mod timestamp;
 
 pub use config::Config;
 pub use error::ApiError;
+pub use params::rpps_param;
 pub use query::SearchQuery;
 
 /// The JSON 404 for any unknown path under `/api/`.

@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rpps_api::ApiError;
 use rpps_api::timestamp::{timestamp, timestamp_opt};
+use rpps_api::{ApiError, rpps_param};
 use rpps_domain::{InseeCommuneCode, Profession, RppsNumber};
 use rpps_store::{DirectoryEntry, DirectoryError, DirectorySearch, Store, StoreError};
 use serde_json::{Value, json};
@@ -54,18 +54,6 @@ fn profession(code: &str) -> Option<Profession> {
 
 fn profession_json(code: &str) -> Value {
     json!({ "code": code, "label": profession(code).map_or(code, |p| p.label()) })
-}
-
-/// An RPPS number from a URL or a query, or a 400 that says what one looks like.
-fn rpps_param(raw: &str) -> Result<RppsNumber, ApiError> {
-    RppsNumber::parse(raw).map_err(|e| {
-        ApiError::bad_request(
-            "rpps.malformed",
-            format!(
-                "{e} Un numéro RPPS compte 11 chiffres, commence par 1 et se termine par une clé de contrôle (algorithme de Luhn)."
-            ),
-        )
-    })
 }
 
 /// A search result: who, and where they practise now.

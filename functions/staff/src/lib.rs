@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rpps_api::ApiError;
+use rpps_api::{ApiError, rpps_param};
 use rpps_domain::{Contact, Email, Finess, MobilePhone, Role, RppsNumber, SiteError};
 use rpps_session::{SessionContext, SignedIn};
 use rpps_store::{SiteRecord, SiteStoreError, Store, StoreError};
@@ -135,12 +135,7 @@ async fn site_of(
             "Vous n'êtes pas gestionnaire de cet établissement : seul l'un de ses gestionnaires RPPS+ peut enregistrer ce départ.",
         ));
     }
-    let rpps = RppsNumber::parse(rpps).map_err(|e| {
-        ApiError::bad_request(
-            "rpps.malformed",
-            format!("{e} Un numéro RPPS compte 11 chiffres, commence par 1 et se termine par une clé de Luhn."),
-        )
-    })?;
+    let rpps = rpps_param(rpps)?;
     let not_found = || {
         ApiError::not_found(
             "staff.site_not_found",
@@ -423,12 +418,7 @@ async fn staff_contact(
         Role::Manager { establishments } => establishments,
         _ => return Err(contact_not_allowed()),
     };
-    let rpps = RppsNumber::parse(&rpps).map_err(|e| {
-        ApiError::bad_request(
-            "rpps.malformed",
-            format!("{e} Un numéro RPPS compte 11 chiffres, commence par 1 et se termine par une clé de Luhn."),
-        )
-    })?;
+    let rpps = rpps_param(&rpps)?;
     let file = file_or_404(&state, &rpps).await?;
     // Only a manager of an establishment where the person practises (a published site).
     if !file
