@@ -1,23 +1,19 @@
 //! Sign-in end to end over HTTP: the sign-in function against the development OpenID provider
 //! (real discovery, JWKS, signed tokens), sessions in DynamoDB (moto), guidance pages, audit.
 
+mod support;
+
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use rpps_devidp::{DevIssuer, Fault};
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::Value;
+use support::{client, session};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))
         .await
         .expect("the local application starts")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -91,18 +87,6 @@ async fn finish(app: &TestApp, callback: &str, cookie: Option<&str>) -> Ended {
         set_cookie: session_cookie(&response),
         callback: callback.to_owned(),
     }
-}
-
-async fn session(app: &TestApp, cookie: &str) -> Value {
-    client()
-        .get(app.url("/api/session"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn page(app: &TestApp, location: &str) -> String {

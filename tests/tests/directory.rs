@@ -8,7 +8,7 @@ mod support;
 use reqwest::StatusCode;
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::{Value, json};
-use support::{Browser, aide_submits, emails_to, eventually};
+use support::{Browser, aide_submits, emails_to, eventually, local_purge};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))
@@ -219,13 +219,8 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
         .await;
     assert_eq!(status, StatusCode::OK, "{left}");
     // Today is still a working day there: the purge of today leaves it (read nothing due).
-    let response = reqwest::Client::new()
-        .post(app.url("/_local/purge"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let report: Value = response.json().await.unwrap();
+    let (status, report) = local_purge(&app, None).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(report["purged"], json!([]), "{report}");
 
     // Tomorrow's run purges it: one site read, one purged; a second run does nothing.
@@ -233,14 +228,7 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
     let tomorrow = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     // (The runner's trigger, as the night after: `?today=`.)
     let night = today.next_day().unwrap();
-    let report: Value = reqwest::Client::new()
-        .post(app.url(&format!("/_local/purge?today={night}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, report) = local_purge(&app, Some(night)).await;
     assert_eq!(report["read"], 1, "{report}");
     assert_eq!(report["purged"][0]["rpps"], rpps.as_str(), "{report}");
     let again = rpps_purge::run(&purge, tomorrow).await.unwrap();

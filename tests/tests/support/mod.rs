@@ -1,5 +1,6 @@
-//! What the end-to-end tests share: a signed-in browser (session cookie, CSRF token) and the
-//! emails read back from moto's SES. Each test binary uses part of it.
+//! What the end-to-end tests share: a signed-in browser (session cookie, CSRF token), the session
+//! it has, the emails read back from moto's SES and the local runner's purge trigger. Each test
+//! binary uses part of it.
 #![allow(dead_code)]
 
 use reqwest::StatusCode;
@@ -12,6 +13,31 @@ pub fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// What `GET /api/session` says of the session whose cookie (`name=value`) is `cookie`.
+pub async fn session(app: &TestApp, cookie: &str) -> Value {
+    client()
+        .get(app.url("/api/session"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The local runner's trigger of the scheduled purge (`POST /_local/purge`), as of `today` in
+/// Paris when given (`?today=`), else as of now: its status and JSON report.
+pub async fn local_purge(app: &TestApp, today: Option<time::Date>) -> (StatusCode, Value) {
+    let path = match today {
+        Some(today) => format!("/_local/purge?today={today}"),
+        None => "/_local/purge".to_owned(),
+    };
+    let response = client().post(app.url(&path)).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
 }
 
 /// A signed-in browser: its session cookie and CSRF token.
@@ -44,15 +70,7 @@ impl Browser<'_> {
             .next()
             .unwrap()
             .to_owned();
-        let me: Value = http
-            .get(app.url("/api/session"))
-            .header(COOKIE, &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me = session(app, &cookie).await;
         Browser {
             app,
             cookie,
