@@ -208,7 +208,8 @@ PY
   # purge runs (against a table that does not exist here: its error is its answer).
   for binary in "${binaries[@]}"; do
     case "$binary" in
-      rpps-referentials) targets+=("$binary=$dir/$binary,/api/communes?q=paris") ;;
+      rpps-birthplaces) targets+=("$binary=$dir/$binary,/api/communes?q=paris") ;;
+      rpps-referentials) targets+=("$binary=$dir/$binary,/api/establishments?q=26010004500012") ;;
       rpps-health) targets+=("$binary=$dir/$binary,/api/health") ;;
       rpps-auth) targets+=("$binary=$dir/$binary,/api/session") ;;
       rpps-registrations) targets+=("$binary=$dir/$binary,/api/registrations/mine") ;;

@@ -50,6 +50,7 @@ impl LocalOptions {
 pub fn functions()
 -> std::collections::BTreeMap<&'static str, &'static [(&'static str, &'static str)]> {
     std::collections::BTreeMap::from([
+        ("rpps-birthplaces", rpps_birthplaces::ROUTES),
         ("rpps-referentials", rpps_referentials::ROUTES),
         ("rpps-health", rpps_health::ROUTES),
         ("rpps-auth", rpps_auth::ROUTES),
@@ -255,6 +256,7 @@ pub fn app(
     let mut health = rpps_health::state_from_sdk(config, sdk);
     health.mailer = health.mailer.accepting_unverified_identity();
     let api = Router::new()
+        .merge(rpps_birthplaces::router())
         .merge(rpps_referentials::router(
             rpps_referentials::state_from_sdk(config, sdk),
         ))

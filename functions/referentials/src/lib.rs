@@ -1,16 +1,16 @@
-//! The reference-data function: communes and countries of birth (embedded, searched in memory,
-//! FAQ-R17) and establishments (DynamoDB, by FINESS or name, FAQ-R15).
+//! The establishments function: search by FINESS number or name (DynamoDB, FAQ-R15), and the
+//! reader and importer of the FINESS extraction (used by `rpps-admin` and the local runner).
+//! Communes and countries of birth, which need no AWS, are `rpps-birthplaces'`.
 //!
-//! Routes: `GET /api/communes?q=…`, `GET /api/countries?q=…`, `GET /api/establishments?q=…`.
+//! Route: `GET /api/establishments?q=…`.
 
 pub mod finess_extract;
 pub mod import;
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use rpps_api::{ApiError, SearchQuery};
 use rpps_domain::Finess;
 use rpps_store::{EstablishmentSummary, Store};
@@ -22,31 +22,6 @@ pub const DEMO_ESTABLISHMENTS: &str = include_str!("../data/finess-demo.csv");
 #[derive(Clone)]
 pub struct ReferentialsState {
     pub store: Store,
-}
-
-/// Reference data changes rarely: let browsers and CloudFront keep answers for an hour.
-fn cacheable(body: impl Serialize) -> Response {
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    response
-}
-
-#[derive(Serialize)]
-struct Results<T> {
-    results: Vec<T>,
-}
-
-async fn communes(query: SearchQuery) -> Response {
-    let results = rpps_places::communes().search(&query.q, query.limit);
-    cacheable(Results { results })
-}
-
-async fn countries(query: SearchQuery) -> Response {
-    let results = rpps_places::countries().search(&query.q, query.limit);
-    cacheable(Results { results })
 }
 
 /// Why a search found nothing it could: shown to the person instead of an empty list.
@@ -193,42 +168,28 @@ async fn establishments(
             )
         }
     };
-    Ok(cacheable(EstablishmentResults {
-        results,
-        explanation,
-    }))
+    Ok(rpps_api::cached_json(
+        EstablishmentResults {
+            results,
+            explanation,
+        },
+        rpps_api::REFERENCE_DATA_CACHE,
+    ))
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
 /// function must be exactly these (checked by `tests/tests/template.rs`).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/communes"),
-    ("GET", "/api/countries"),
-    ("GET", "/api/establishments"),
-];
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/establishments")];
 
 /// The function's routes (without fallback: the Lambda entry and the local runner add it).
 pub fn router(state: ReferentialsState) -> Router {
     Router::new()
-        .route("/api/communes", get(communes))
-        .route("/api/countries", get(countries))
         .route("/api/establishments", get(establishments))
         .with_state(state)
 }
 
-/// Checks the embedded reference data at start-up; fails the start if it were unreadable. Cheap:
-/// the commune index is built at build time (`rpps_places`'s `build.rs`), so this only checks that
-/// its columns fit together (constant time, nothing parsed or allocated); the 255 countries are
-/// parsed (microseconds).
-pub fn load_reference_data() -> anyhow::Result<()> {
-    rpps_places::try_communes().map_err(|e| anyhow::anyhow!("communes: {e}"))?;
-    rpps_places::try_countries().map_err(|e| anyhow::anyhow!("countries: {e}"))?;
-    Ok(())
-}
-
 /// Builds the clients once, from the environment (used by the Lambda `main`).
 pub async fn state_from_env() -> anyhow::Result<ReferentialsState> {
-    load_reference_data()?;
     let config = rpps_api::Config::from_env()?;
     let sdk = rpps_api::aws::from_env().await;
     Ok(state_from_sdk(&config, &sdk))
@@ -239,13 +200,7 @@ pub fn state_from_sdk(
     sdk: &rpps_api::aws::SdkConfig,
 ) -> ReferentialsState {
     ReferentialsState {
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
     }
 }
 

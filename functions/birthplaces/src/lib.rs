@@ -1,0 +1,62 @@
+//! The places-of-birth function: communes of France and countries of birth, embedded in the
+//! binary and searched in memory (FAQ-R17). It makes no AWS call, so it links no AWS SDK: its
+//! zip and cold start are those of a bare `lambda_http` function plus the commune index
+//! (docs/PERFORMANCE.md). Establishments, which live in DynamoDB, are `rpps-referentials`'.
+//!
+//! Routes: `GET /api/communes?q=…`, `GET /api/countries?q=…`.
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::get;
+use rpps_api::SearchQuery;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Results<T> {
+    results: Vec<T>,
+}
+
+async fn communes(query: SearchQuery) -> Response {
+    let results = rpps_places::communes().search(&query.q, query.limit);
+    rpps_api::cached_json(Results { results }, rpps_api::REFERENCE_DATA_CACHE)
+}
+
+async fn countries(query: SearchQuery) -> Response {
+    let results = rpps_places::countries().search(&query.q, query.limit);
+    rpps_api::cached_json(Results { results }, rpps_api::REFERENCE_DATA_CACHE)
+}
+
+/// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
+/// function must be exactly these (checked by `tests/tests/template.rs`).
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/communes"), ("GET", "/api/countries")];
+
+/// The function's routes (without fallback: the Lambda entry and the local runner add it).
+pub fn router() -> Router {
+    Router::new()
+        .route("/api/communes", get(communes))
+        .route("/api/countries", get(countries))
+}
+
+/// Checks the embedded reference data at start-up; fails the start if it were unreadable. Cheap:
+/// the commune index is built at build time (`rpps_places`'s `build.rs`), so this only checks that
+/// its columns fit together (constant time, nothing parsed or allocated); the 255 countries are
+/// parsed (microseconds).
+pub fn load_reference_data() -> anyhow::Result<()> {
+    rpps_places::try_communes().map_err(|e| anyhow::anyhow!("communes: {e}"))?;
+    rpps_places::try_countries().map_err(|e| anyhow::anyhow!("countries: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_embedded_reference_data_loads() {
+        super::load_reference_data().expect("communes and countries are readable");
+    }
+
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let unserved = rpps_api::routes::unserved(super::router(), super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
+    }
+}

@@ -1,0 +1,6 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    rpps_api::lambda::init_json_logs();
+    rpps_birthplaces::load_reference_data()?;
+    rpps_api::lambda::run(rpps_birthplaces::router()).await
+}
