@@ -1,6 +1,7 @@
 //! End-to-end test support: the whole local application (every function's routes, the static
 //! site) on a free port of 127.0.0.1, against moto server, with tables of its own.
 
+pub mod bench;
 pub mod roundtrips;
 
 use std::net::{Ipv4Addr, SocketAddr};

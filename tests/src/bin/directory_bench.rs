@@ -26,11 +26,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rpps_directory::DirectoryState;
 use rpps_domain::{Finess, PracticeSite, RppsNumber};
+use rpps_e2e::bench::{create_tables, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
 use rpps_store::{Establishment, ProfessionalRecord, SiteRecord, Store, Tables};
 use serde_json::Value;
@@ -140,15 +140,6 @@ fn site_record(
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    // Nearest rank.
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
@@ -224,38 +215,14 @@ async fn store_with_tables(
     let config = base
         .clone()
         .interceptor(counter.clone())
-        // moto holds the tables in memory and copies the whole table in every transaction: no
-        // time limit, a slow call is moto's, not the store's.
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .disable_operation_attempt_timeout()
-                .disable_operation_timeout()
-                .build(),
-        );
+        .timeout_config(no_time_limit());
     let store = Store::new(
         aws_sdk_dynamodb::Client::from_conf(config.build()),
         Tables::with_prefix(prefix),
     );
-    if with_stream {
-        store.ensure_tables().await?;
-    } else {
-        // The tables of infra/template.yaml without the registry's stream: moto keeps every
-        // stream record for ever and deep-copies them with the table in each transaction (the
-        // 10,000 imported sites are 10,000 stream records). The stream feeds the mailer and the
-        // publisher, which this bench calls directly.
-        let mut specs = rpps_store::schema::table_specs()?;
-        specs.registry.stream_view = None;
-        let tables = store.tables();
-        specs
-            .registry
-            .create_if_missing(store.client(), &tables.registry)
-            .await?;
-        specs
-            .sessions
-            .create_if_missing(store.client(), &tables.sessions)
-            .await?;
-    }
+    // Without the registry's stream unless asked (the 10,000 imported sites would be 10,000
+    // stream records, which moto copies in every transaction).
+    create_tables(&store, with_stream).await?;
     counter.take();
     Ok(store)
 }
@@ -743,9 +710,7 @@ async fn main() -> anyhow::Result<()> {
         arg(4, 1),
     );
     ensure!(departed <= total && runs > 0, "bad counts");
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .or_else(|_| std::env::var("RPPS_TEST_AWS_ENDPOINT"))
-        .context("AWS_ENDPOINT_URL is not set: run with `make bench`, which starts moto")?;
+    let endpoint = moto_endpoint()?;
     // The functions' SDK configuration (rpps_api::aws).
     let base =
         aws_sdk_dynamodb::config::Builder::from(&rpps_api::aws::for_local_endpoint(&endpoint));

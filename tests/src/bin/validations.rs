@@ -33,7 +33,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{RuntimeComponents, StalledStreamProtectionConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::client::http::{
@@ -47,6 +46,7 @@ use rpps_domain::{
     Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
     RppsNumber, TransitionError, Validation,
 };
+use rpps_e2e::bench::{self, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
 use rpps_store::schema::TableSpec;
 use rpps_store::{OutboxEvent, Store, StoredRegistration, Tables, ValidateError, keys};
@@ -271,14 +271,6 @@ impl Drop for Relay {
             let _ = child.wait();
         }
     }
-}
-
-fn no_time_limit() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .disable_operation_attempt_timeout()
-        .disable_operation_timeout()
-        .build()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -585,15 +577,6 @@ async fn professional_request(store: &Store, rpps: &RppsNumber) -> anyhow::Resul
 
 // ---------------------------------------------------------------------------------------------
 // Statistics.
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    // Nearest rank.
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
@@ -1151,25 +1134,19 @@ async fn main() -> anyhow::Result<()> {
     }
     let n = numbers.first().copied().unwrap_or(200);
     let m = numbers.get(1).copied().unwrap_or(50);
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .or_else(|_| std::env::var("RPPS_TEST_AWS_ENDPOINT"))
-        .context("AWS_ENDPOINT_URL is not set: run with `make bench`, which starts moto")?;
+    let endpoint = moto_endpoint()?;
 
     let prefix = format!("vb{}", uuid::Uuid::new_v4().simple());
     let tables = Tables::with_prefix(&prefix);
-    // The tables of infra/template.yaml, by default without the registry's stream: moto keeps
-    // every stream record for ever and deep-copies them with the table in each transaction. The
-    // stream only feeds the mailer and the directory, which this bench does not run.
-    let specs = rpps_store::schema::table_specs()?;
-    let mut registry_spec = specs.registry.clone();
-    if !with_stream {
-        registry_spec.stream_view = None;
-    }
+    // The tables of infra/template.yaml, by default without the registry's stream
+    // (`bench::table_specs`): the stream only feeds the mailer and the directory, which this
+    // bench does not run.
+    let specs = bench::table_specs(with_stream)?;
     let scratch_tables = Tables::with_prefix(&format!("{prefix}-setup"));
     let mut scratch_spec = specs.registry.clone();
     scratch_spec.stream_view = None;
     let table_specs = vec![
-        (tables.registry.clone(), registry_spec),
+        (tables.registry.clone(), specs.registry.clone()),
         (tables.sessions.clone(), specs.sessions.clone()),
         (scratch_tables.registry.clone(), scratch_spec),
     ];
