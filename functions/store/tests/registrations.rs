@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use time::macros::date;
 
 const FINESS_A: &str = "750012346";
+const MANAGER_ID: &str = "3750012346/42";
 
 fn civil(family: &str) -> CivilStatus {
     CivilStatus {
@@ -31,7 +32,7 @@ fn applicant(sub: &str) -> Actor {
 
 fn manager() -> Actor {
     Actor::new(
-        "3750012346/42",
+        MANAGER_ID,
         Role::Manager {
             establishments: vec![Finess::parse(FINESS_A).unwrap()],
         },
@@ -75,6 +76,26 @@ async fn submitted(store: &Store, id: &str, sub: &str, family: &str) -> StoredRe
 
 fn attestation(at: OffsetDateTime) -> Attestation {
     Attestation::new(&manager(), EligibilityBasis::Certification, true, at)
+}
+
+/// `read`'s request rejected by the manager of establishment A for `reason`, not saved yet.
+fn rejected(read: &StoredRegistration, reason: &str, at: OffsetDateTime) -> RegistrationRequest {
+    let mut request = read.request.clone();
+    request
+        .reject(&manager(), RejectionReason::parse(reason).unwrap(), at)
+        .unwrap();
+    request
+}
+
+/// Saves the rejection `request` over `read`, as the manager's.
+async fn save_rejection(
+    store: &Store,
+    read: &StoredRegistration,
+    request: &RegistrationRequest,
+) -> Result<StoredRegistration, RegistrationStoreError> {
+    store
+        .save_registration(read, request, MANAGER_ID, "registration.reject", None)
+        .await
 }
 
 #[tokio::test]
@@ -159,7 +180,7 @@ async fn faq_r2_r3_validation_allocates_a_number_in_one_transaction_and_is_idemp
     );
     assert_eq!(
         read.request.attestation().map(|a| a.manager_id.as_str()),
-        Some("3750012346/42")
+        Some(MANAGER_ID)
     );
     assert!(
         store
@@ -243,22 +264,7 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
 
     // Rejected after the read: the validation is refused, nothing is recorded.
     let read = submitted(&store, "req-2", "sub-2", "Petit").await;
-    let mut rejected = read.request.clone();
-    rejected
-        .reject(
-            &manager(),
-            RejectionReason::parse("Diplôme non reconnu").unwrap(),
-            now,
-        )
-        .unwrap();
-    store
-        .save_registration(
-            &read,
-            &rejected,
-            "3750012346/42",
-            "registration.reject",
-            None,
-        )
+    save_rejection(&store, &read, &rejected(&read, "Diplôme non reconnu", now))
         .await
         .unwrap();
     let err = store
@@ -340,24 +346,13 @@ async fn a_rejection_is_final_and_frees_the_person_to_apply_again() {
     let store = fresh_store().await;
     let stored = submitted(&store, "req-1", "sub-1", "Martin").await;
     let now = OffsetDateTime::now_utc();
-    let mut request = stored.request.clone();
-    request
-        .reject(
-            &manager(),
-            RejectionReason::parse("Diplôme non reconnu").unwrap(),
-            now,
-        )
-        .unwrap();
-    store
-        .save_registration(
-            &stored,
-            &request,
-            "3750012346/42",
-            "registration.reject",
-            None,
-        )
-        .await
-        .unwrap();
+    save_rejection(
+        &store,
+        &stored,
+        &rejected(&stored, "Diplôme non reconnu", now),
+    )
+    .await
+    .unwrap();
     assert!(
         store
             .pending_registrations(FINESS_A, 50)
@@ -396,30 +391,11 @@ async fn timeline_milestones_are_recorded_once_and_never_lost_to_a_stale_write()
     assert_eq!(now.milestones.published_at, None);
     assert!(now.version > read.version, "recording moves the version on");
     // A write based on the read from before the milestone is refused, not silently dropping it.
-    let mut request = read.request.clone();
-    request
-        .reject(
-            &manager(),
-            RejectionReason::parse("Diplôme non conforme").unwrap(),
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
-    let stale = store
-        .save_registration(
-            &read,
-            &request,
-            "3750012346/42",
-            "registration.reject",
-            None,
-        )
-        .await
-        .unwrap_err();
+    let request = rejected(&read, "Diplôme non conforme", OffsetDateTime::now_utc());
+    let stale = save_rejection(&store, &read, &request).await.unwrap_err();
     assert!(matches!(stale, RegistrationStoreError::Changed), "{stale}");
     // A write on the fresh read carries the milestone over.
-    let saved = store
-        .save_registration(&now, &request, "3750012346/42", "registration.reject", None)
-        .await
-        .unwrap();
+    let saved = save_rejection(&store, &now, &request).await.unwrap();
     let reread = store.registration("req-m").await.unwrap().unwrap();
     assert_eq!(reread.milestones, now.milestones);
     assert_eq!(reread.version, saved.version);
