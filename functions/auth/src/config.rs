@@ -1,5 +1,7 @@
 //! The sign-in function's configuration: from the environment, with the client secrets read
-//! from AWS Secrets Manager at start-up (never in code, never in the function's environment).
+//! from AWS Secrets Manager (never in code, never in the function's environment). The read
+//! starts at start-up beside the runtime's first poll (`crate::state_from_env`), so a cold
+//! start does not wait for Secrets Manager unless its first request is a sign-in.
 
 use anyhow::Context;
 use rpps_identity::{OidcClientConfig, SecretString};
@@ -33,32 +35,59 @@ async fn secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> anyhow::Re
     Ok(SecretString::from(value.to_owned()))
 }
 
-/// Both providers' client configurations, as deployed.
-pub async fn providers_from_env(
+/// Where the two client secrets are: their Secrets Manager names
+/// (`RPPS_FC_CLIENT_SECRET_ID`, `RPPS_PSC_CLIENT_SECRET_ID`).
+pub struct SecretSource {
+    client: aws_sdk_secretsmanager::Client,
+    franceconnect: String,
+    psc: String,
+}
+
+impl SecretSource {
+    pub fn new(sdk: &rpps_api::aws::SdkConfig, franceconnect: String, psc: String) -> Self {
+        Self {
+            client: aws_sdk_secretsmanager::Client::new(sdk),
+            franceconnect,
+            psc,
+        }
+    }
+
+    pub fn from_env(sdk: &rpps_api::aws::SdkConfig) -> anyhow::Result<Self> {
+        Ok(Self::new(
+            sdk,
+            var("RPPS_FC_CLIENT_SECRET_ID")?,
+            var("RPPS_PSC_CLIENT_SECRET_ID")?,
+        ))
+    }
+
+    /// Both secrets, FranceConnect's then Pro Santé Connect's, read at once (one round trip's
+    /// time, not two).
+    pub async fn read(&self) -> anyhow::Result<(SecretString, SecretString)> {
+        tokio::try_join!(
+            secret(&self.client, &self.franceconnect),
+            secret(&self.client, &self.psc)
+        )
+    }
+}
+
+/// Both providers' client configurations, as deployed, and where their secrets are. The
+/// configurations' `client_secret` stays empty until `crate::Providers` has read them.
+pub fn providers_from_env(
     sdk: &rpps_api::aws::SdkConfig,
     public_origin: &str,
-) -> anyhow::Result<(OidcClientConfig, OidcClientConfig)> {
-    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    let (fc_secret_id, psc_secret_id) = (
-        var("RPPS_FC_CLIENT_SECRET_ID")?,
-        var("RPPS_PSC_CLIENT_SECRET_ID")?,
-    );
-    // Both secrets at once: one round trip's time at start-up, not two.
-    let (fc_secret, psc_secret) = tokio::try_join!(
-        secret(&secrets, &fc_secret_id),
-        secret(&secrets, &psc_secret_id)
-    )?;
+) -> anyhow::Result<(OidcClientConfig, OidcClientConfig, SecretSource)> {
+    let secrets = SecretSource::from_env(sdk)?;
     let franceconnect = OidcClientConfig::franceconnect(
         var("RPPS_FC_ISSUER")?,
         var("RPPS_FC_CLIENT_ID")?,
-        fc_secret,
+        SecretString::from(String::new()),
         callback_uri(public_origin, "franceconnect"),
         post_logout_uri(public_origin),
     );
     let mut psc = OidcClientConfig::psc(
         var("RPPS_PSC_ISSUER")?,
         var("RPPS_PSC_CLIENT_ID")?,
-        psc_secret,
+        SecretString::from(String::new()),
         callback_uri(public_origin, "psc"),
         post_logout_uri(public_origin),
     );
@@ -66,5 +95,5 @@ pub async fn providers_from_env(
         psc.acr_values = vec![acr.clone()];
         psc.accepted_acr = vec![acr];
     }
-    Ok((franceconnect, psc))
+    Ok((franceconnect, psc, secrets))
 }

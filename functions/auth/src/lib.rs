@@ -19,7 +19,7 @@ use rpps_api::ApiError;
 use rpps_domain::{BirthDate, BirthPlace, CivilStatus, Finess, PersonName, Role, RppsNumber};
 use rpps_identity::{
     CallbackParams, FranceConnectIdentity, IdentityError, OidcClient, OidcClientConfig,
-    PendingLogin, Provider, PscIdentity, SignedInIdentity,
+    PendingLogin, Provider, PscIdentity, SecretString, SignedInIdentity,
 };
 use rpps_session::{SessionContext, SessionData, SignedIn};
 use rpps_store::{AuditEntry, Store};
@@ -63,27 +63,94 @@ struct LoginRecord {
 pub struct Providers {
     franceconnect: OidcClientConfig,
     psc: OidcClientConfig,
+    /// Deployed: the client secrets are in Secrets Manager, read once (`read_secrets`, started
+    /// at start-up) and retried by the next sign-in if that failed. Locally and in tests the
+    /// configurations carry their secrets.
+    secrets: Option<Secrets>,
     franceconnect_client: OnceCell<OidcClient>,
     psc_client: OnceCell<OidcClient>,
 }
 
+struct Secrets {
+    source: config::SecretSource,
+    read: OnceCell<(SecretString, SecretString)>,
+}
+
 impl Providers {
+    /// Configurations that carry their client secrets.
     pub fn new(franceconnect: OidcClientConfig, psc: OidcClientConfig) -> Self {
         Self {
             franceconnect,
             psc,
+            secrets: None,
             franceconnect_client: OnceCell::new(),
             psc_client: OnceCell::new(),
         }
     }
 
-    async fn client(&self, provider: Provider) -> Result<&OidcClient, IdentityError> {
-        let (cell, config) = match provider {
-            Provider::FranceConnect => (&self.franceconnect_client, &self.franceconnect),
-            Provider::ProSanteConnect => (&self.psc_client, &self.psc),
+    /// Configurations whose client secrets are read from `source`.
+    pub fn with_secrets_from(
+        franceconnect: OidcClientConfig,
+        psc: OidcClientConfig,
+        source: config::SecretSource,
+    ) -> Self {
+        Self {
+            secrets: Some(Secrets {
+                source,
+                read: OnceCell::new(),
+            }),
+            ..Self::new(franceconnect, psc)
+        }
+    }
+
+    /// Reads the client secrets if they are not yet (one read at a time; a failed read leaves
+    /// them unread, for the next call to try again).
+    pub async fn read_secrets(&self) -> Result<(), IdentityError> {
+        self.secrets().await.map(|_| ())
+    }
+
+    async fn secrets(&self) -> Result<Option<&(SecretString, SecretString)>, IdentityError> {
+        let Some(secrets) = &self.secrets else {
+            return Ok(None);
         };
-        cell.get_or_try_init(|| OidcClient::discover(config.clone()))
+        secrets
+            .read
+            .get_or_try_init(|| async {
+                secrets.source.read().await.map_err(|e| {
+                    IdentityError::Unavailable(format!("the client secrets are unreadable: {e:#}"))
+                })
+            })
             .await
+            .map(Some)
+    }
+
+    /// A provider's client configuration with its secret (read first if needed).
+    pub async fn client_config(
+        &self,
+        provider: Provider,
+    ) -> Result<OidcClientConfig, IdentityError> {
+        let mut config = match provider {
+            Provider::FranceConnect => self.franceconnect.clone(),
+            Provider::ProSanteConnect => self.psc.clone(),
+        };
+        if let Some((franceconnect, psc)) = self.secrets().await? {
+            config.client_secret = match provider {
+                Provider::FranceConnect => franceconnect.clone(),
+                Provider::ProSanteConnect => psc.clone(),
+            };
+        }
+        Ok(config)
+    }
+
+    async fn client(&self, provider: Provider) -> Result<&OidcClient, IdentityError> {
+        let cell = match provider {
+            Provider::FranceConnect => &self.franceconnect_client,
+            Provider::ProSanteConnect => &self.psc_client,
+        };
+        cell.get_or_try_init(|| async {
+            OidcClient::discover(self.client_config(provider).await?).await
+        })
+        .await
     }
 }
 
@@ -614,19 +681,28 @@ pub fn router(state: AuthState) -> Router {
 
 pub mod config;
 
-/// Builds the state once, from the environment (used by the Lambda `main`).
+/// Builds the state once, from the environment (used by the Lambda `main`). Reading the
+/// client secrets starts here, in the background: the function is ready for its first request
+/// (most are not sign-ins) without waiting for Secrets Manager; a sign-in that comes before the
+/// read has finished waits for it, and one that comes after a failed read tries again. A
+/// missing variable still fails the start.
 pub async fn state_from_env() -> anyhow::Result<AuthState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;
     let sdk = rpps_api::aws::from_env().await;
-    let (franceconnect, psc) = config::providers_from_env(&sdk, &public_origin).await?;
-    Ok(state_from_parts(
-        &config,
-        &sdk,
+    let (franceconnect, psc, secrets) = config::providers_from_env(&sdk, &public_origin)?;
+    let providers = Arc::new(Providers::with_secrets_from(franceconnect, psc, secrets));
+    let reading = providers.clone();
+    tokio::spawn(async move {
+        if let Err(e) = reading.read_secrets().await {
+            tracing::error!(error = %e, "OpenID client secrets not read at start-up; the next sign-in tries again");
+        }
+    });
+    Ok(AuthState {
+        store: Store::from_config(&config, &sdk),
+        providers,
         public_origin,
-        franceconnect,
-        psc,
-    ))
+    })
 }
 
 pub fn state_from_parts(
@@ -637,13 +713,7 @@ pub fn state_from_parts(
     psc: OidcClientConfig,
 ) -> AuthState {
     AuthState {
-        store: Store::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            rpps_store::Tables {
-                registry: config.registry_table.clone(),
-                sessions: config.sessions_table.clone(),
-            },
-        ),
+        store: Store::from_config(config, sdk),
         providers: Arc::new(Providers::new(franceconnect, psc)),
         public_origin,
     }

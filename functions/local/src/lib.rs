@@ -103,13 +103,7 @@ async fn local_purge(
 pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
     let config = options.config();
     let sdk = rpps_api::aws::for_local_endpoint(&options.aws_endpoint);
-    let store = Store::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        Tables {
-            registry: config.registry_table.clone(),
-            sessions: config.sessions_table.clone(),
-        },
-    );
+    let store = Store::from_config(&config, &sdk);
     store
         .ensure_tables()
         .await

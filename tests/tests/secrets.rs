@@ -1,0 +1,124 @@
+//! The sign-in function's OpenID client secrets, as deployed: read from Secrets Manager (moto's
+//! here), put in each provider's configuration, and read again by the next sign-in when a read
+//! failed (a secret created late, Secrets Manager briefly unreachable). `rpps_auth::state_from_env`
+//! starts the first read at start-up, in the background (issue 7: the cold start does not wait).
+
+use rpps_auth::Providers;
+use rpps_auth::config::SecretSource;
+use rpps_e2e::aws_endpoint;
+use rpps_identity::{OidcClientConfig, Provider, SecretString};
+use secrecy::ExposeSecret;
+
+fn configs() -> (OidcClientConfig, OidcClientConfig) {
+    let empty = || SecretString::from(String::new());
+    let origin = "http://127.0.0.1:1";
+    (
+        OidcClientConfig::franceconnect(
+            format!("{origin}/fc"),
+            "rpps-fc",
+            empty(),
+            format!("{origin}/api/auth/franceconnect/callback"),
+            format!("{origin}/api/auth/logged-out"),
+        ),
+        OidcClientConfig::psc(
+            format!("{origin}/psc"),
+            "rpps-psc",
+            empty(),
+            format!("{origin}/api/auth/psc/callback"),
+            format!("{origin}/api/auth/logged-out"),
+        ),
+    )
+}
+
+async fn create_secret(sdk: &rpps_api::aws::SdkConfig, name: &str, value: &str) {
+    aws_sdk_secretsmanager::Client::new(sdk)
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("moto creates the secret");
+}
+
+#[tokio::test]
+async fn each_provider_gets_its_own_secret_from_secrets_manager() {
+    let sdk = rpps_api::aws::for_local_endpoint(&aws_endpoint());
+    let run = uuid::Uuid::new_v4();
+    let (fc_id, psc_id) = (format!("{run}/franceconnect"), format!("{run}/psc"));
+    create_secret(&sdk, &fc_id, "fc-secret-value").await;
+    create_secret(&sdk, &psc_id, "psc-secret-value").await;
+    let (franceconnect, psc) = configs();
+    let providers =
+        Providers::with_secrets_from(franceconnect, psc, SecretSource::new(&sdk, fc_id, psc_id));
+
+    providers.read_secrets().await.expect("both secrets read");
+    let fc = providers
+        .client_config(Provider::FranceConnect)
+        .await
+        .unwrap();
+    let psc = providers
+        .client_config(Provider::ProSanteConnect)
+        .await
+        .unwrap();
+    assert_eq!(fc.client_secret.expose_secret(), "fc-secret-value");
+    assert_eq!(psc.client_secret.expose_secret(), "psc-secret-value");
+    // The rest of the configuration is the environment's.
+    assert_eq!(fc.client_id, "rpps-fc");
+    assert_eq!(psc.client_id, "rpps-psc");
+}
+
+#[tokio::test]
+async fn a_failed_read_is_an_unavailable_provider_and_the_next_sign_in_reads_again() {
+    let sdk = rpps_api::aws::for_local_endpoint(&aws_endpoint());
+    let run = uuid::Uuid::new_v4();
+    let (fc_id, psc_id) = (format!("{run}/franceconnect"), format!("{run}/psc"));
+    create_secret(&sdk, &fc_id, "fc-secret-value").await;
+    let (franceconnect, psc) = configs();
+    let providers = Providers::with_secrets_from(
+        franceconnect,
+        psc,
+        SecretSource::new(&sdk, fc_id, psc_id.clone()),
+    );
+
+    // One secret is missing: the start-up read fails, and so does a sign-in, with the provider
+    // shown as unavailable (the person is told to try again later), never with an empty secret.
+    let error = providers
+        .read_secrets()
+        .await
+        .expect_err("a secret is missing");
+    assert!(
+        matches!(error, rpps_identity::IdentityError::Unavailable(ref m) if m.contains(&psc_id)),
+        "{error:?}"
+    );
+    let error = providers
+        .client_config(Provider::FranceConnect)
+        .await
+        .expect_err("no configuration without its secret");
+    assert_eq!(error.code(), "provider_unavailable");
+
+    // Once the secret exists, the next sign-in reads both.
+    create_secret(&sdk, &psc_id, "psc-secret-value").await;
+    let fc = providers
+        .client_config(Provider::FranceConnect)
+        .await
+        .unwrap();
+    assert_eq!(fc.client_secret.expose_secret(), "fc-secret-value");
+    let psc = providers
+        .client_config(Provider::ProSanteConnect)
+        .await
+        .unwrap();
+    assert_eq!(psc.client_secret.expose_secret(), "psc-secret-value");
+}
+
+#[tokio::test]
+async fn configurations_that_carry_their_secrets_are_used_as_they_are() {
+    let (mut franceconnect, psc) = configs();
+    franceconnect.client_secret = SecretString::from("local-secret".to_owned());
+    let providers = Providers::new(franceconnect, psc);
+    providers.read_secrets().await.expect("nothing to read");
+    let fc = providers
+        .client_config(Provider::FranceConnect)
+        .await
+        .unwrap();
+    assert_eq!(fc.client_secret.expose_secret(), "local-secret");
+}
