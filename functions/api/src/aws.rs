@@ -38,25 +38,48 @@ fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// The roots of Amazon Trust Services, the certificate authority of every AWS service endpoint:
+/// Amazon Root CA 1 to 4 and Starfield Services Root Certificate Authority - G2, which
+/// cross-signs them (`certs/README.md`).
+pub const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// What the SDK clients trust: Amazon Trust Services' five roots, and nothing else. Not the
+/// system's store: no certificate authority other than Amazon's can vouch for a DynamoDB, SES or
+/// Secrets Manager endpoint, and nothing is read from the disk (the system's store is some 140
+/// certificates, `/etc/pki/tls/certs/ca-bundle.crt` on `provided.al2023`, read and parsed on a
+/// function's first AWS call: milliseconds of a cold start, docs/PERFORMANCE.md).
+fn aws_trust() -> tls::TlsContext {
+    let roots = tls::TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES_PEM);
+    match tls::TlsContext::builder().with_trust_store(roots).build() {
+        Ok(context) => context,
+        // Cannot happen in this version (building only stores the fields); if a later one checks
+        // something here, the system's store still lets the functions work.
+        Err(e) => {
+            tracing::warn!(error = %e, "Amazon Trust Services roots refused; using the system's");
+            tls::TlsContext::default()
+        }
+    }
+}
+
 /// The one HTTPS client of every AWS SDK client: hyper 1 and rustls on ring (the SDK crates'
-/// default features, which would add aws-lc and a second, legacy client, are off). The trusted
-/// roots are the system's (`/etc/pki/tls/certs` on Lambda's `provided.al2023`), read when the
-/// first request needs a connection, not while the clients are built ([`OnFirstRequest`]).
+/// default features, which would add aws-lc and a second, legacy client, are off), trusting
+/// [`aws_trust`]; its TLS configuration is built when the first request needs a connection, not
+/// while the clients are built ([`OnFirstRequest`]).
 pub fn https_client() -> SharedHttpClient {
     SharedHttpClient::new(OnFirstRequest(
         aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
             ))
+            .tls_context(aws_trust())
             .build_https(),
     ))
 }
 
 /// The SDK's HTTPS client, minus its eagerness: its `validate_base_client_config` builds a
-/// connector, and so reads and parses the system's ~150 root certificates (a few milliseconds),
-/// while each SDK client is built, during a Lambda's initialisation. A function whose first
-/// request needs no AWS call (no session cookie, a malformed parameter) then never pays it, and
-/// the others pay it once, on their first call, as they would have at start-up.
+/// connector (TLS configuration, root store) while each SDK client is built, during a Lambda's
+/// initialisation. A function whose first request needs no AWS call (no session cookie, a
+/// malformed parameter) then never pays it, and the others pay it once, on their first call.
 #[derive(Debug)]
 struct OnFirstRequest(SharedHttpClient);
 
@@ -157,6 +180,37 @@ pub fn for_local_endpoint(endpoint: &str) -> SdkConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sdk_clients_trust_exactly_the_five_amazon_trust_services_roots() {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let roots = CertificateDer::pem_slice_iter(AMAZON_TRUST_SERVICES_PEM)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the embedded bundle is valid PEM");
+        let fingerprints: Vec<String> = roots
+            .iter()
+            .map(|der| {
+                let digest = ring::digest::digest(&ring::digest::SHA256, der);
+                digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect();
+        // As published at https://www.amazontrust.com/repository/ (SHA-256 of the DER).
+        assert_eq!(
+            fingerprints,
+            [
+                "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
+                "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
+                "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
+                "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
+                "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
+            ]
+        );
+        // rustls takes each as a trust anchor, as the SDK's client does when it connects.
+        let mut store = rustls::RootCertStore::empty();
+        let (added, refused) = store.add_parsable_certificates(roots);
+        assert_eq!((added, refused), (5, 0));
+    }
 
     #[test]
     fn credentials_are_the_environment_variables_lambda_sets() {
