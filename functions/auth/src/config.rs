@@ -38,7 +38,7 @@ async fn secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> anyhow::Re
 /// Where the two client secrets are: their Secrets Manager names
 /// (`RPPS_FC_CLIENT_SECRET_ID`, `RPPS_PSC_CLIENT_SECRET_ID`).
 pub struct SecretSource {
-    client: aws_sdk_secretsmanager::Client,
+    sdk: rpps_api::aws::SdkConfig,
     franceconnect: String,
     psc: String,
 }
@@ -46,7 +46,7 @@ pub struct SecretSource {
 impl SecretSource {
     pub fn new(sdk: &rpps_api::aws::SdkConfig, franceconnect: String, psc: String) -> Self {
         Self {
-            client: aws_sdk_secretsmanager::Client::new(sdk),
+            sdk: sdk.clone(),
             franceconnect,
             psc,
         }
@@ -62,10 +62,13 @@ impl SecretSource {
 
     /// Both secrets, FranceConnect's then Pro Santé Connect's, read at once (one round trip's
     /// time, not two).
+    /// The Secrets Manager client is built here, by the read, and dropped after it: it is used
+    /// once per process, and building it (its endpoint rules) stays off the start-up path.
     pub async fn read(&self) -> anyhow::Result<(SecretString, SecretString)> {
+        let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
         tokio::try_join!(
-            secret(&self.client, &self.franceconnect),
-            secret(&self.client, &self.psc)
+            secret(&client, &self.franceconnect),
+            secret(&client, &self.psc)
         )
     }
 }
