@@ -40,11 +40,19 @@ async fn create_secret(sdk: &rpps_api::aws::SdkConfig, name: &str, value: &str) 
         .expect("moto creates the secret");
 }
 
+/// moto's SDK configuration and two secret names of this test's own.
+fn fresh_names() -> (rpps_api::aws::SdkConfig, String, String) {
+    let run = uuid::Uuid::new_v4();
+    (
+        rpps_api::aws::for_local_endpoint(&aws_endpoint()),
+        format!("{run}/franceconnect"),
+        format!("{run}/psc"),
+    )
+}
+
 #[tokio::test]
 async fn each_provider_gets_its_own_secret_from_secrets_manager() {
-    let sdk = rpps_api::aws::for_local_endpoint(&aws_endpoint());
-    let run = uuid::Uuid::new_v4();
-    let (fc_id, psc_id) = (format!("{run}/franceconnect"), format!("{run}/psc"));
+    let (sdk, fc_id, psc_id) = fresh_names();
     create_secret(&sdk, &fc_id, "fc-secret-value").await;
     create_secret(&sdk, &psc_id, "psc-secret-value").await;
     let (franceconnect, psc) = configs();
@@ -69,9 +77,7 @@ async fn each_provider_gets_its_own_secret_from_secrets_manager() {
 
 #[tokio::test]
 async fn a_failed_read_is_an_unavailable_provider_and_the_next_sign_in_reads_again() {
-    let sdk = rpps_api::aws::for_local_endpoint(&aws_endpoint());
-    let run = uuid::Uuid::new_v4();
-    let (fc_id, psc_id) = (format!("{run}/franceconnect"), format!("{run}/psc"));
+    let (sdk, fc_id, psc_id) = fresh_names();
     create_secret(&sdk, &fc_id, "fc-secret-value").await;
     let (franceconnect, psc) = configs();
     let providers = Providers::with_secrets_from(
