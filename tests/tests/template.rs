@@ -318,6 +318,68 @@ fn route_literals(dir: &Path, found: &mut BTreeSet<String>) {
     }
 }
 
+/// The Rust sources under `dir`, concatenated.
+fn sources(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).expect("a readable source folder") {
+        let path = entry.expect("a folder entry").path();
+        if path.is_dir() {
+            text.push_str(&sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            text.push_str(&std::fs::read_to_string(&path).expect("a readable source file"));
+        }
+    }
+    text
+}
+
+/// A log metric filter counts something a function logs: it watches a function's log group,
+/// selects `{ $.fields.event = "…" }` (the JSON shape `rpps_api::lambda` writes, tested there),
+/// that function's crate logs `event = "…"`, and an alarm watches the metric.
+#[test]
+fn every_log_metric_filter_counts_an_event_its_function_logs_and_is_alarmed() {
+    let doc = template();
+    let crates = lambda_crates();
+    let functions = resources_of_type(&doc, "AWS::Serverless::Function");
+    let alarms = resources_of_type(&doc, "AWS::CloudWatch::Alarm");
+    for (id, filter) in resources_of_type(&doc, "AWS::Logs::MetricFilter") {
+        let props = &filter["Properties"];
+        let group = ref_name(&props["LogGroupName"])
+            .unwrap_or_else(|| panic!("{id}: LogGroupName must be !Ref a function's log group"));
+        let (function_id, function) = functions
+            .iter()
+            .find(|(_, f)| ref_name(&f["Properties"]["LoggingConfig"]["LogGroup"]) == Some(group))
+            .unwrap_or_else(|| panic!("{id}: no function logs to {group}"));
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{function_id}: no Binary"));
+        let krate = crates
+            .iter()
+            .find(|c| c.binary == binary)
+            .unwrap_or_else(|| panic!("{function_id}: no crate builds {binary}"));
+        let pattern = props["FilterPattern"].as_str().unwrap_or_default();
+        let event = pattern
+            .strip_prefix("{ $.fields.event = \"")
+            .and_then(|rest| rest.strip_suffix("\" }"))
+            .unwrap_or_else(|| {
+                panic!("{id}: FilterPattern {pattern:?} is not {{ $.fields.event = \"…\" }}")
+            });
+        assert!(
+            sources(&krate.dir.join("src")).contains(&format!("event = \"{event}\"")),
+            "{id}: {} never logs event = \"{event}\"",
+            krate.package
+        );
+        let metric = props["MetricTransformations"][0]["MetricName"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: no MetricName"));
+        assert!(
+            alarms
+                .iter()
+                .any(|(_, a)| a["Properties"]["MetricName"].as_str() == Some(metric)),
+            "{id}: no alarm on {metric}"
+        );
+    }
+}
+
 /// The converse of the crates' unit tests, as far as the source shows it: a path given to
 /// `.route("…")` in a function crate is in that crate's `ROUTES`.
 #[test]

@@ -43,13 +43,16 @@ fn timeouts() -> TimeoutConfig {
 /// cross-signs them (`certs/README.md`).
 pub const AMAZON_TRUST_SERVICES_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
 
-/// What the SDK clients trust: Amazon Trust Services' five roots, and nothing else. Not the
+/// What the SDK clients of the functions trust: Amazon Trust Services' five roots, and nothing
+/// else (`system_roots_too`: the CLI's, see [`https_client_trusting_system_roots`]). Not the
 /// system's store: no certificate authority other than Amazon's can vouch for a DynamoDB, SES or
 /// Secrets Manager endpoint, and nothing is read from the disk (the system's store is some 140
 /// certificates, `/etc/pki/tls/certs/ca-bundle.crt` on `provided.al2023`, read and parsed on a
 /// function's first AWS call: milliseconds of a cold start, docs/PERFORMANCE.md).
-fn aws_trust() -> tls::TlsContext {
-    let roots = tls::TrustStore::empty().with_pem_certificate(AMAZON_TRUST_SERVICES_PEM);
+fn aws_trust(system_roots_too: bool) -> tls::TlsContext {
+    let roots = tls::TrustStore::empty()
+        .with_native_roots(system_roots_too)
+        .with_pem_certificate(AMAZON_TRUST_SERVICES_PEM);
     match tls::TlsContext::builder().with_trust_store(roots).build() {
         Ok(context) => context,
         // Cannot happen in this version (building only stores the fields); if a later one checks
@@ -66,12 +69,23 @@ fn aws_trust() -> tls::TlsContext {
 /// [`aws_trust`]; its TLS configuration is built when the first request needs a connection, not
 /// while the clients are built ([`OnFirstRequest`]).
 pub fn https_client() -> SharedHttpClient {
+    https_client_trusting(aws_trust(false))
+}
+
+/// For the operators' CLI (`rpps-admin`), which runs on a person's computer: Amazon's roots and
+/// the system's, so that a company proxy inspecting TLS with its own authority (installed in
+/// the system's store) does not stop it.
+pub fn https_client_trusting_system_roots() -> SharedHttpClient {
+    https_client_trusting(aws_trust(true))
+}
+
+fn https_client_trusting(trust: tls::TlsContext) -> SharedHttpClient {
     SharedHttpClient::new(OnFirstRequest(
         aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
             ))
-            .tls_context(aws_trust())
+            .tls_context(trust)
             .build_https(),
     ))
 }

@@ -124,7 +124,9 @@ impl Providers {
             .map(Some)
     }
 
-    /// A provider's client configuration with its secret (read first if needed).
+    /// A provider's client configuration with its secret (read first if needed). A failed read
+    /// here is a sign-in that cannot happen: logged with `event = "auth.secrets_unreadable"`,
+    /// which the template's `AuthSecretsUnreadableAlarm` counts.
     pub async fn client_config(
         &self,
         provider: Provider,
@@ -133,7 +135,15 @@ impl Providers {
             Provider::FranceConnect => self.franceconnect.clone(),
             Provider::ProSanteConnect => self.psc.clone(),
         };
-        if let Some((franceconnect, psc)) = self.secrets().await? {
+        let secrets = self.secrets().await.inspect_err(|e| {
+            tracing::error!(
+                event = "auth.secrets_unreadable",
+                error = %e,
+                provider = provider.code(),
+                "OpenID client secrets unreadable: sign-in unavailable"
+            );
+        })?;
+        if let Some((franceconnect, psc)) = secrets {
             config.client_secret = match provider {
                 Provider::FranceConnect => franceconnect.clone(),
                 Provider::ProSanteConnect => psc.clone(),
@@ -695,7 +705,10 @@ pub async fn state_from_env() -> anyhow::Result<AuthState> {
     let reading = providers.clone();
     tokio::spawn(async move {
         if let Err(e) = reading.read_secrets().await {
-            tracing::error!(error = %e, "OpenID client secrets not read at start-up; the next sign-in tries again");
+            // Often a read frozen with the environment after a first request that was not a
+            // sign-in, and timed out at the thaw: not an incident, the next sign-in reads again
+            // (and logs `auth.secrets_unreadable`, which raises the alarm, if that fails too).
+            tracing::warn!(error = %e, "OpenID client secrets not read at start-up; the next sign-in reads them");
         }
     });
     Ok(AuthState {

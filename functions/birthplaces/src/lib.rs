@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::response::Response;
 use axum::routing::get;
-use rpps_api::SearchQuery;
+use rpps_api::{ApiError, SearchQuery};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -21,9 +21,15 @@ async fn communes(query: SearchQuery) -> Response {
     rpps_api::cached_json(Results { results }, rpps_api::REFERENCE_DATA_CACHE)
 }
 
-async fn countries(query: SearchQuery) -> Response {
-    let results = rpps_places::countries().search(&query.q, query.limit);
-    rpps_api::cached_json(Results { results }, rpps_api::REFERENCE_DATA_CACHE)
+/// The countries are parsed on the first search (see [`load_reference_data`]): through
+/// `try_countries`, so that an unreadable file would be a 500 and not a crash.
+async fn countries(query: SearchQuery) -> Result<Response, ApiError> {
+    let countries = rpps_places::try_countries().map_err(|e| ApiError::internal(e))?;
+    let results = countries.search(&query.q, query.limit);
+    Ok(rpps_api::cached_json(
+        Results { results },
+        rpps_api::REFERENCE_DATA_CACHE,
+    ))
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
