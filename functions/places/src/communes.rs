@@ -205,18 +205,27 @@ fn code_query(raw: &str) -> Option<String> {
 /// check of a birth commune) does not reference the search index, and the linker leaves its
 /// columns (about 1.4 MB) out of that function's binary.
 pub(crate) fn by_code(insee: &str) -> Option<Commune> {
-    if insee.len() != 5 || !insee.is_ascii() {
-        return None;
-    }
-    let code = insee.to_ascii_uppercase();
+    let tsv = crate::COMMUNES_TSV;
     let lines = U32s(Cow::Borrowed(EMBEDDED_LINES));
-    let tsv: &'static str = crate::COMMUNES_TSV;
-    let from_line = |i: usize| tsv.get(lines.get(i) as usize..).unwrap_or("");
-    let range = prefix_range(0..lines.len(), &code, |i| {
-        from_line(i).get(..5).unwrap_or("")
-    });
-    let line = read_line(from_line(range.clone().next()?))?;
-    commune_of(line)
+    let id = code_range_in(tsv, &lines, insee).next()?;
+    commune_of(read_line(line_at(tsv, &lines, id))?)
+}
+
+/// The text from an entry's line on, found with the line positions alone.
+fn line_at(tsv: &'static str, lines: &U32s, id: usize) -> &'static str {
+    tsv.get(lines.get(id) as usize..).unwrap_or("")
+}
+
+/// The ids of the entries with this INSEE code (5 characters, any case), found with the line
+/// positions alone: an entry's code is the first 5 bytes of its line, and entries are in code
+/// order.
+fn code_range_in(tsv: &'static str, lines: &U32s, insee: &str) -> Range<usize> {
+    if insee.len() != 5 || !insee.is_ascii() {
+        return 0..0;
+    }
+    prefix_range(0..lines.len(), &insee.to_ascii_uppercase(), |i| {
+        line_at(tsv, lines, i).get(..5).unwrap_or("")
+    })
 }
 
 /// An entry from its parsed line.
@@ -365,10 +374,7 @@ impl Communes {
 
     /// The ids of the entries with this code (any case), none unless it is 5 ASCII characters.
     fn code_range(&self, insee: &str) -> Range<usize> {
-        if insee.len() != 5 || !insee.is_ascii() {
-            return 0..0;
-        }
-        self.insee_range(&insee.to_ascii_uppercase())
+        code_range_in(self.tsv, &self.lines, insee)
     }
 
     /// The ids of the entries whose INSEE code starts with `prefix`.
@@ -383,9 +389,7 @@ impl Communes {
 
     /// The text from the start of an entry's line to the end of the text.
     fn text_from_line(&self, id: Id) -> &'static str {
-        let tsv: &'static str = self.tsv;
-        tsv.get(self.lines.get(id as usize) as usize..)
-            .unwrap_or("")
+        line_at(self.tsv, &self.lines, id as usize)
     }
 
     fn kind_of(&self, id: Id) -> Option<CommuneKind> {
