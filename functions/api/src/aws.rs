@@ -162,7 +162,7 @@ fn base(region: String) -> aws_types::sdk_config::Builder {
 /// The configuration of a Lambda function, from the variables Lambda sets: the region
 /// (`AWS_REGION`, else `AWS_DEFAULT_REGION`, else eu-west-3), the execution role's credentials,
 /// and `AWS_ENDPOINT_URL` when set (an emulator, locally). Reads no file and calls no service.
-pub async fn from_env() -> SdkConfig {
+pub fn from_env() -> SdkConfig {
     let region = non_empty("AWS_REGION")
         .or_else(|| non_empty("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
@@ -248,9 +248,9 @@ mod tests {
         assert_eq!(credentials.session_token(), Some("token"));
     }
 
-    #[tokio::test]
-    async fn lambda_configuration_has_every_runtime_component() {
-        let config = from_env().await;
+    #[test]
+    fn lambda_configuration_has_every_runtime_component() {
+        let config = from_env();
         assert!(config.http_client().is_some());
         assert!(config.sleep_impl().is_some());
         assert!(config.time_source().is_some());

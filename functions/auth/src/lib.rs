@@ -695,11 +695,11 @@ pub mod config;
 /// client secrets starts here, in the background: the function is ready for its first request
 /// (most are not sign-ins) without waiting for Secrets Manager; a sign-in that comes before the
 /// read has finished waits for it, and one that comes after a failed read tries again. A
-/// missing variable still fails the start.
-pub async fn state_from_env() -> anyhow::Result<AuthState> {
+/// missing variable still fails the start. Call it within the Tokio runtime (it spawns the read).
+pub fn state_from_env() -> anyhow::Result<AuthState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     let (franceconnect, psc, secrets) = config::providers_from_env(&sdk, &public_origin)?;
     let providers = Arc::new(Providers::with_secrets_from(franceconnect, psc, secrets));
     let reading = providers.clone();

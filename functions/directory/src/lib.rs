@@ -328,10 +328,10 @@ pub fn router(state: DirectoryState) -> Router {
 }
 
 /// Builds the state once, from the environment (used by the Lambda `main`).
-pub async fn state_from_env() -> anyhow::Result<DirectoryState> {
+pub fn state_from_env() -> anyhow::Result<DirectoryState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 

@@ -138,9 +138,9 @@ pub fn router(state: HealthState) -> Router {
 }
 
 /// Builds the clients once, from the environment (used by the Lambda `main`).
-pub async fn state_from_env() -> anyhow::Result<HealthState> {
+pub fn state_from_env() -> anyhow::Result<HealthState> {
     let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 

@@ -339,10 +339,10 @@ pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
     serde_json::json!({ "batchItemFailures": failures })
 }
 
-pub async fn state_from_env() -> anyhow::Result<MailerState> {
+pub fn state_from_env() -> anyhow::Result<MailerState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     Ok(state_from_sdk(&config, &sdk, &public_origin))
 }
 

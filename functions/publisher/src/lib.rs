@@ -204,9 +204,9 @@ pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
     serde_json::json!({ "batchItemFailures": failures })
 }
 
-pub async fn state_from_env() -> anyhow::Result<PublisherState> {
+pub fn state_from_env() -> anyhow::Result<PublisherState> {
     let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 

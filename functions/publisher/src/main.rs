@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     rpps_api::lambda::init_json_logs();
-    let state = rpps_publisher::state_from_env().await?;
+    let state = rpps_publisher::state_from_env()?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<_, Error>(rpps_publisher::handle_batch(state, &event.payload).await)

@@ -39,9 +39,9 @@ pub async fn run_as_of(
     Ok(report)
 }
 
-pub async fn state_from_env() -> anyhow::Result<PurgeState> {
+pub fn state_from_env() -> anyhow::Result<PurgeState> {
     let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env().await;
+    let sdk = rpps_api::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 

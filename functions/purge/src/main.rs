@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     rpps_api::lambda::init_json_logs();
-    let state = rpps_purge::state_from_env().await?;
+    let state = rpps_purge::state_from_env()?;
     let state = &state;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
         let report = rpps_purge::run(state, time::OffsetDateTime::now_utc()).await?;

@@ -1,6 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     rpps_api::lambda::init_json_logs();
-    let state = rpps_registrations::state_from_env().await?;
+    let state = rpps_registrations::state_from_env()?;
     rpps_api::lambda::run(rpps_registrations::router(state)).await
 }
