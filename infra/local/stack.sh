@@ -188,7 +188,8 @@ cold_start() {
   log "building the functions (profile lambda-release, -p per function as make package does)"
   cargo build --profile lambda-release "${pkgs[@]}"
   cargo build --profile lambda-release -p rpps-e2e --bin coldstart --bin hello-lambda
-  # rpps-auth reads its two client secrets at start-up (Secrets Manager, here moto's).
+  # rpps-auth starts reading its two client secrets at start-up, in the background (Secrets
+  # Manager, here moto's).
   "$VENV/bin/python" - <<'PY'
 import os
 import boto3

@@ -62,6 +62,7 @@ impl SecretSource {
 
     /// Both secrets, FranceConnect's then Pro Santé Connect's, read at once (one round trip's
     /// time, not two).
+    ///
     /// The Secrets Manager client is built here, by the read, and dropped after it: it is used
     /// once per process, and building it (its endpoint rules) stays off the start-up path.
     pub async fn read(&self) -> anyhow::Result<(SecretString, SecretString)> {
