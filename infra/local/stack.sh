@@ -161,7 +161,14 @@ cmd_test() {
   cargo fmt --all -- --check
   log "cargo clippy (warnings are errors)"
   cargo clippy --workspace --all-targets -- -D warnings
-  log "cargo test (unit, property, store over moto, HTTP end to end)"
+  # The functions' Lambda binaries (debug), which tests/tests/lambda_binaries.rs starts against
+  # a stand-in of the Lambda Runtime API: cargo test builds only the binaries of packages that
+  # have integration tests of their own.
+  log "cargo build of the functions' binaries"
+  local pkgs=() binary
+  while read -r binary; do pkgs+=(-p "$binary"); done < <(template_binaries)
+  cargo build "${pkgs[@]}"
+  log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests
 }
@@ -187,8 +194,9 @@ cold_start() {
   for binary in "${binaries[@]}"; do pkgs+=(-p "$binary"); done
   log "building the functions (profile lambda-release, -p per function as make package does)"
   cargo build --profile lambda-release "${pkgs[@]}"
-  cargo build --profile lambda-release -p rpps-e2e --bin coldstart --bin hello-lambda
-  # rpps-auth starts reading its two client secrets at start-up, in the background (Secrets
+  cargo build --profile lambda-release -p rpps-e2e --bin coldstart --bin hello-lambda \
+    --bin hello-lambda-one-thread
+  # rpps-auth's first request starts reading its two client secrets in the background (Secrets
   # Manager, here moto's).
   "$VENV/bin/python" - <<'PY'
 import os
@@ -220,7 +228,10 @@ PY
     esac
   done
   log "cold start: ${RUNS:-20} runs each, interleaved, baseline first"
-  "$dir/coldstart" "${RUNS:-20}" "hello-lambda=$dir/hello-lambda" "${targets[@]}"
+  # The baseline (the usual `#[tokio::main]`), then the same on the one-thread runtime the
+  # functions use, then the functions.
+  "$dir/coldstart" "${RUNS:-20}" "hello-lambda=$dir/hello-lambda" \
+    "hello-lambda-one-thread=$dir/hello-lambda-one-thread" "${targets[@]}"
 }
 
 # moto and the environment every benchmark runs with (placeholder credentials, bench tables).

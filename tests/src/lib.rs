@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod roundtrips;
+pub mod runtime_api;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

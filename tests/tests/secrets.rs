@@ -1,13 +1,20 @@
 //! The sign-in function's OpenID client secrets, as deployed: read from Secrets Manager (moto's
 //! here), put in each provider's configuration, and read again by the next sign-in when a read
-//! failed (a secret created late, Secrets Manager briefly unreachable). `rpps_auth::state_from_env`
-//! starts the first read at start-up, in the background (issue 7: the cold start does not wait).
+//! failed (a secret created late, Secrets Manager briefly unreachable). The auth router's first
+//! request starts the read, in the background (issue 7: the cold start does not wait for it).
 
-use rpps_auth::Providers;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use rpps_auth::config::SecretSource;
+use rpps_auth::{AuthState, Providers};
 use rpps_e2e::aws_endpoint;
 use rpps_identity::{OidcClientConfig, Provider, SecretString};
+use rpps_store::Store;
 use secrecy::ExposeSecret;
+use tower::ServiceExt;
 
 fn configs() -> (OidcClientConfig, OidcClientConfig) {
     let empty = || SecretString::from(String::new());
@@ -86,7 +93,7 @@ async fn a_failed_read_is_an_unavailable_provider_and_the_next_sign_in_reads_aga
         SecretSource::new(&sdk, fc_id, psc_id.clone()),
     );
 
-    // One secret is missing: the start-up read fails, and so does a sign-in, with the provider
+    // One secret is missing: the first read fails, and so does a sign-in, with the provider
     // shown as unavailable (the person is told to try again later), never with an empty secret.
     let error = providers
         .read_secrets()
@@ -127,4 +134,51 @@ async fn configurations_that_carry_their_secrets_are_used_as_they_are() {
         .await
         .unwrap();
     assert_eq!(fc.client_secret.expose_secret(), "local-secret");
+}
+
+#[tokio::test]
+async fn the_first_request_starts_reading_the_secrets_in_the_background() {
+    let (sdk, fc_id, psc_id) = fresh_names();
+    create_secret(&sdk, &fc_id, "fc-secret-value").await;
+    create_secret(&sdk, &psc_id, "psc-secret-value").await;
+    let (franceconnect, psc) = configs();
+    let providers = Arc::new(Providers::with_secrets_from(
+        franceconnect,
+        psc,
+        SecretSource::new(&sdk, fc_id, psc_id),
+    ));
+    let state = AuthState {
+        store: Store::from_config(&rpps_api::routes::test_config(), &sdk),
+        providers: providers.clone(),
+        public_origin: "http://127.0.0.1:1".to_owned(),
+    };
+    let router = rpps_auth::router(state);
+
+    // Building the function reads nothing.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!providers.secrets_are_read(), "read before any request");
+
+    // A first request that is not a sign-in (no session cookie: no store call either) is
+    // answered, and the read goes on in the background.
+    let request = Request::get("/api/session").body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !providers.secrets_are_read() {
+        assert!(
+            Instant::now() < deadline,
+            "secrets still unread 10 s after the first request"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let fc = providers
+        .client_config(Provider::FranceConnect)
+        .await
+        .unwrap();
+    assert_eq!(fc.client_secret.expose_secret(), "fc-secret-value");
+    let psc = providers
+        .client_config(Provider::ProSanteConnect)
+        .await
+        .unwrap();
+    assert_eq!(psc.client_secret.expose_secret(), "psc-secret-value");
 }

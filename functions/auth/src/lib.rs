@@ -9,9 +9,11 @@
 pub mod pages;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -63,9 +65,9 @@ struct LoginRecord {
 pub struct Providers {
     franceconnect: OidcClientConfig,
     psc: OidcClientConfig,
-    /// Deployed: the client secrets are in Secrets Manager, read once (`read_secrets`, started
-    /// at start-up) and retried by the next sign-in if that failed. Locally and in tests the
-    /// configurations carry their secrets.
+    /// Deployed: the client secrets are in Secrets Manager, read once (`start_reading`, by the
+    /// function's first request) and retried by the next sign-in if that failed. Locally and in
+    /// tests the configurations carry their secrets.
     secrets: Option<Secrets>,
     franceconnect_client: OnceCell<OidcClient>,
     psc_client: OnceCell<OidcClient>,
@@ -74,6 +76,8 @@ pub struct Providers {
 struct Secrets {
     source: config::SecretSource,
     read: OnceCell<(SecretString, SecretString)>,
+    /// Whether `start_reading` has started the background read.
+    started: AtomicBool,
 }
 
 impl Providers {
@@ -98,9 +102,43 @@ impl Providers {
             secrets: Some(Secrets {
                 source,
                 read: OnceCell::new(),
+                started: AtomicBool::new(false),
             }),
             ..Self::new(franceconnect, psc)
         }
+    }
+
+    /// Starts reading the client secrets in the background, the first time only (later calls do
+    /// nothing; a sign-in that finds the read failed reads again itself). The auth router calls
+    /// it on every request: the first request of the function starts the read, and a sign-in
+    /// that comes before it has ended waits for it. Not at start-up: the read's own work
+    /// (Secrets Manager client, signing, connection) would delay the function's readiness by
+    /// half a millisecond (docs/PERFORMANCE.md), and a read started during the initialisation
+    /// would be frozen with the environment when no request is waiting. Needs the Tokio runtime.
+    pub fn start_reading(self: &Arc<Self>) {
+        let Some(secrets) = &self.secrets else {
+            return;
+        };
+        if secrets.started.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let reading = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(e) = reading.read_secrets().await {
+                // Often a read frozen with the environment after a first request that was not
+                // a sign-in, and timed out at the thaw: not an incident, the next sign-in reads
+                // again (and logs `auth.secrets_unreadable`, which raises the alarm, if that
+                // fails too).
+                tracing::warn!(error = %e, "OpenID client secrets not read by the first request; the next sign-in reads them");
+            }
+        });
+    }
+
+    /// Whether the client secrets are in memory (always, for configurations that carry them).
+    pub fn secrets_are_read(&self) -> bool {
+        self.secrets
+            .as_ref()
+            .is_none_or(|secrets| secrets.read.initialized())
     }
 
     /// Reads the client secrets if they are not yet (one read at a time; a failed read leaves
@@ -686,34 +724,38 @@ pub fn router(state: AuthState) -> Router {
         .route("/api/auth/logged-out", get(logged_out))
         .route("/api/auth/problem", get(problem))
         .route("/api/session", get(session))
+        .layer(middleware::from_fn_with_state(
+            state.providers.clone(),
+            start_reading_secrets,
+        ))
         .with_state(state)
+}
+
+/// Every request makes sure the client secrets are being read (only the first starts the read).
+async fn start_reading_secrets(
+    State(providers): State<Arc<Providers>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    providers.start_reading();
+    next.run(request).await
 }
 
 pub mod config;
 
-/// Builds the state once, from the environment (used by the Lambda `main`). Reading the
-/// client secrets starts here, in the background: the function is ready for its first request
-/// (most are not sign-ins) without waiting for Secrets Manager; a sign-in that comes before the
-/// read has finished waits for it, and one that comes after a failed read tries again. A
-/// missing variable still fails the start. Call it within the Tokio runtime (it spawns the read).
+/// Builds the state once, from the environment (used by the Lambda `main`). The client secrets
+/// are not read here: the router's first request starts reading them in the background
+/// (`Providers::start_reading`), so the function is ready without waiting for Secrets Manager,
+/// and most first requests (not sign-ins) do not wait for it either. A missing variable still
+/// fails the start.
 pub fn state_from_env() -> anyhow::Result<AuthState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;
     let sdk = rpps_api::aws::from_env();
     let (franceconnect, psc, secrets) = config::providers_from_env(&sdk, &public_origin)?;
-    let providers = Arc::new(Providers::with_secrets_from(franceconnect, psc, secrets));
-    let reading = providers.clone();
-    tokio::spawn(async move {
-        if let Err(e) = reading.read_secrets().await {
-            // Often a read frozen with the environment after a first request that was not a
-            // sign-in, and timed out at the thaw: not an incident, the next sign-in reads again
-            // (and logs `auth.secrets_unreadable`, which raises the alarm, if that fails too).
-            tracing::warn!(error = %e, "OpenID client secrets not read at start-up; the next sign-in reads them");
-        }
-    });
     Ok(AuthState {
         store: Store::from_config(&config, &sdk),
-        providers,
+        providers: Arc::new(Providers::with_secrets_from(franceconnect, psc, secrets)),
         public_origin,
     })
 }

@@ -1,7 +1,9 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: an instance serves one invocation at a time, and worker threads would only
+// lengthen the cold start (docs/PERFORMANCE.md, "Cold start").
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     rpps_api::lambda::init_json_logs();
     let state = rpps_publisher::state_from_env()?;
