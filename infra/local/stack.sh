@@ -161,13 +161,13 @@ cmd_test() {
   cargo fmt --all -- --check
   log "cargo clippy (warnings are errors)"
   cargo clippy --workspace --all-targets -- -D warnings
-  # The functions' Lambda binaries (debug), which tests/tests/lambda_binaries.rs starts against
-  # a stand-in of the Lambda Runtime API: cargo test builds only the binaries of packages that
-  # have integration tests of their own.
-  log "cargo build of the functions' binaries"
-  local pkgs=() binary
-  while read -r binary; do pkgs+=(-p "$binary"); done < <(template_binaries)
-  cargo build "${pkgs[@]}"
+  # Every target, the functions' Lambda binaries among them (tests/tests/lambda_binaries.rs
+  # starts them against a stand-in of the Lambda Runtime API; cargo test builds only the
+  # binaries of packages with integration tests of their own). The same targets and features
+  # as the test run, which then compiles nothing more (a `-p` per function would resolve
+  # features apart and compile much of the dependency tree twice).
+  log "cargo build --workspace --all-targets"
+  cargo build --workspace --all-targets
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests
@@ -196,8 +196,8 @@ cold_start() {
   cargo build --profile lambda-release "${pkgs[@]}"
   cargo build --profile lambda-release -p rpps-e2e --bin coldstart --bin hello-lambda \
     --bin hello-lambda-one-thread
-  # rpps-auth's first request starts reading its two client secrets in the background (Secrets
-  # Manager, here moto's).
+  # rpps-auth reads its two client secrets (Secrets Manager, here moto's) at its first sign-in,
+  # which no first request here is.
   "$VENV/bin/python" - <<'PY'
 import os
 import boto3

@@ -26,6 +26,20 @@ pub struct Answer {
     pub body: String,
     /// Whether it posted to `…/error` (the invocation failed) rather than `…/response`.
     pub failed: bool,
+    /// Its standard output (its JSON logs) when [`Launch::capture_logs`], else empty.
+    pub logs: String,
+}
+
+/// How to start the binary.
+#[derive(Clone, Copy, Default)]
+pub struct Launch<'a> {
+    /// Variables set for the function, on top of the Lambda runtime's own.
+    pub env: &'a [(&'a str, &'a str)],
+    /// Start from an empty environment (`PATH` kept) instead of this process's: a test's
+    /// function sees only `env`, not the developer's `AWS_*` or `RPPS_*`.
+    pub clear_env: bool,
+    /// Keep the function's standard output for [`Answer::logs`] (the benchmark discards it).
+    pub capture_logs: bool,
 }
 
 #[derive(Clone)]
@@ -100,12 +114,12 @@ pub fn http_event(path: &str, query: &str) -> String {
     .to_string()
 }
 
-/// Starts `binary` (with `env` on top of this process's environment), gives it `event` as its
-/// first invocation, waits up to 20 s for its answer (not if it exits first), and stops it.
+/// Starts `binary` as `launch` says, gives it `event` as its first invocation, waits up to 20 s
+/// for its answer (not if it exits first), and stops it.
 pub async fn invoke_once(
     binary: &Path,
     event: String,
-    env: &[(&str, &str)],
+    launch: Launch<'_>,
 ) -> anyhow::Result<Answer> {
     let (tx, mut rx) = mpsc::channel(1);
     let api = RuntimeApi {
@@ -126,19 +140,37 @@ pub async fn invoke_once(
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let start = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
-        .envs(env.iter().copied())
+    let mut command = tokio::process::Command::new(binary);
+    if launch.clear_env {
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+    }
+    let mut child = command
+        .envs(launch.env.iter().copied())
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .stdout(Stdio::null())
+        .stdout(if launch.capture_logs {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
+    let logs = child.stdout.take().map(|mut stdout| {
+        tokio::spawn(async move {
+            let mut logs = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stdout, &mut logs).await;
+            logs
+        })
+    });
     let answer = tokio::select! {
         answer = rx.recv() => answer.context("no answer"),
         status = child.wait() => Err(anyhow::anyhow!("exited ({status:?}) without answering")),
@@ -146,7 +178,12 @@ pub async fn invoke_once(
     };
     child.kill().await?;
     server.abort();
-    let (answered, body, failed) = answer.with_context(|| binary.display().to_string())?;
+    let logs = match logs {
+        Some(reading) => reading.await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let (answered, body, failed) =
+        answer.with_context(|| format!("{}\n{logs}", binary.display()))?;
     let ready = api
         .first_next
         .lock()
@@ -157,5 +194,6 @@ pub async fn invoke_once(
         answered: answered - start,
         body,
         failed,
+        logs,
     })
 }

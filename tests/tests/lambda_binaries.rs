@@ -5,13 +5,13 @@
 //! are tested in process elsewhere; this holds the entry points that only the deployed
 //! functions run.
 //!
-//! The binaries are the debug builds `make test` makes before the tests
-//! (`cargo build -p rpps-birthplaces -p …`, infra/local/stack.sh).
+//! The binaries are those of the sources under test: the test runs `cargo build --workspace
+//! --all-targets` first, as `make test` does before the tests (then nothing is left to build).
 
 use std::path::{Path, PathBuf};
 
-use rpps_e2e::runtime_api::{Answer, http_event, invoke_once};
-use rpps_e2e::{aws_endpoint, fresh_options};
+use rpps_e2e::runtime_api::{Answer, Launch, http_event, invoke_once};
+use rpps_e2e::{aws_endpoint, fresh_options, workspace_dir};
 use rpps_store::Store;
 use serde_json::Value;
 
@@ -35,6 +35,55 @@ enum Expected {
     NoFailedRecord,
     /// The purge's report (any JSON object).
     Report,
+}
+
+/// Builds every target of the workspace, or finds them up to date, in the profile of this test
+/// (`dir`'s name): the binaries started here are those of the sources under test, not whatever
+/// was built last (cargo test builds only the binaries of packages with integration tests).
+fn build_binaries(dir: &Path) {
+    let profile = match dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => "dev",
+        Some(other) => other,
+    };
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    // Without the variables cargo sets for this test's package: build scripts that declare
+    // them (ring's: CARGO_PKG_NAME, CARGO_MANIFEST_DIR…) would see them change and rebuild.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_MANIFEST_LINKS",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let out = cargo
+        .args([
+            "build",
+            "--workspace",
+            "--all-targets",
+            "--profile",
+            profile,
+        ])
+        .current_dir(workspace_dir())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo build --workspace --all-targets failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The first invocation of each function, and what it must answer.
@@ -110,20 +159,21 @@ async fn every_function_binary_answers_its_first_invocation() {
     ];
 
     let dir = binaries_dir();
+    build_binaries(&dir);
     let mut failures = Vec::new();
     for binary in rpps_local::functions().into_keys() {
         let path = dir.join(binary);
-        assert!(
-            path.is_file(),
-            "{} is not built: `make test` builds the functions' binaries first \
-             (cargo build -p {binary} …)",
-            path.display()
-        );
+        assert!(path.is_file(), "{} was not built", path.display());
         let (event, expected) = first_invocation(binary);
-        match invoke_once(&path, event, &env).await {
+        let launch = Launch {
+            env: &env,
+            clear_env: true,
+            capture_logs: true,
+        };
+        match invoke_once(&path, event, launch).await {
             Ok(answer) => {
                 if let Err(problem) = check(&answer, &expected) {
-                    failures.push(format!("{binary}: {problem}"));
+                    failures.push(format!("{binary}: {problem}\n{}", answer.logs));
                 }
             }
             Err(e) => failures.push(format!("{binary}: {e:#}")),

@@ -9,11 +9,9 @@
 pub mod pages;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -65,9 +63,9 @@ struct LoginRecord {
 pub struct Providers {
     franceconnect: OidcClientConfig,
     psc: OidcClientConfig,
-    /// Deployed: the client secrets are in Secrets Manager, read once (`start_reading`, by the
-    /// function's first request) and retried by the next sign-in if that failed. Locally and in
-    /// tests the configurations carry their secrets.
+    /// Deployed: the client secrets are in Secrets Manager, read once, by the first sign-in that
+    /// needs them (`client_config`), and again by the next one if that read failed. Locally and
+    /// in tests the configurations carry their secrets.
     secrets: Option<Secrets>,
     franceconnect_client: OnceCell<OidcClient>,
     psc_client: OnceCell<OidcClient>,
@@ -76,8 +74,6 @@ pub struct Providers {
 struct Secrets {
     source: config::SecretSource,
     read: OnceCell<(SecretString, SecretString)>,
-    /// Whether `start_reading` has started the background read.
-    started: AtomicBool,
 }
 
 impl Providers {
@@ -102,36 +98,9 @@ impl Providers {
             secrets: Some(Secrets {
                 source,
                 read: OnceCell::new(),
-                started: AtomicBool::new(false),
             }),
             ..Self::new(franceconnect, psc)
         }
-    }
-
-    /// Starts reading the client secrets in the background, the first time only (later calls do
-    /// nothing; a sign-in that finds the read failed reads again itself). The auth router calls
-    /// it on every request: the first request of the function starts the read, and a sign-in
-    /// that comes before it has ended waits for it. Not at start-up: the read's own work
-    /// (Secrets Manager client, signing, connection) would delay the function's readiness by
-    /// half a millisecond (docs/PERFORMANCE.md), and a read started during the initialisation
-    /// would be frozen with the environment when no request is waiting. Needs the Tokio runtime.
-    pub fn start_reading(self: &Arc<Self>) {
-        let Some(secrets) = &self.secrets else {
-            return;
-        };
-        if secrets.started.swap(true, Ordering::Relaxed) {
-            return;
-        }
-        let reading = Arc::clone(self);
-        tokio::spawn(async move {
-            if let Err(e) = reading.read_secrets().await {
-                // Often a read frozen with the environment after a first request that was not
-                // a sign-in, and timed out at the thaw: not an incident, the next sign-in reads
-                // again (and logs `auth.secrets_unreadable`, which raises the alarm, if that
-                // fails too).
-                tracing::warn!(error = %e, "OpenID client secrets not read by the first request; the next sign-in reads them");
-            }
-        });
     }
 
     /// Whether the client secrets are in memory (always, for configurations that carry them).
@@ -724,30 +693,17 @@ pub fn router(state: AuthState) -> Router {
         .route("/api/auth/logged-out", get(logged_out))
         .route("/api/auth/problem", get(problem))
         .route("/api/session", get(session))
-        .layer(middleware::from_fn_with_state(
-            state.providers.clone(),
-            start_reading_secrets,
-        ))
         .with_state(state)
-}
-
-/// Every request makes sure the client secrets are being read (only the first starts the read).
-async fn start_reading_secrets(
-    State(providers): State<Arc<Providers>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    providers.start_reading();
-    next.run(request).await
 }
 
 pub mod config;
 
 /// Builds the state once, from the environment (used by the Lambda `main`). The client secrets
-/// are not read here: the router's first request starts reading them in the background
-/// (`Providers::start_reading`), so the function is ready without waiting for Secrets Manager,
-/// and most first requests (not sign-ins) do not wait for it either. A missing variable still
-/// fails the start.
+/// are not read here but by the first sign-in that needs them (`Providers::client_config`),
+/// once: the function is ready without waiting for Secrets Manager, the requests that are not
+/// sign-ins never wait for it, and no read is left in flight to be frozen with the environment
+/// between two invocations (docs/DEPLOY.md, "Secrets"). A missing variable still fails the
+/// start.
 pub fn state_from_env() -> anyhow::Result<AuthState> {
     let config = rpps_api::Config::from_env()?;
     let public_origin = config.public_origin()?;

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rpps_e2e::runtime_api::{http_event, invoke_once};
+use rpps_e2e::runtime_api::{Launch, http_event, invoke_once};
 
 struct Sample {
     ready: Duration,
@@ -17,7 +17,11 @@ struct Sample {
 }
 
 async fn run_once(binary: &str, event: String) -> anyhow::Result<Sample> {
-    let answer = invoke_once(Path::new(binary), event, &[("RUST_LOG", "warn")]).await?;
+    let launch = Launch {
+        env: &[("RUST_LOG", "warn")],
+        ..Launch::default()
+    };
+    let answer = invoke_once(Path::new(binary), event, launch).await?;
     if answer.failed {
         // The scheduled purge without its table, say: it still answered its invocation, and
         // the time counts as its first response.
