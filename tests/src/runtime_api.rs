@@ -45,15 +45,19 @@ pub struct Launch<'a> {
 #[derive(Clone)]
 struct RuntimeApi {
     event: Arc<String>,
+    /// When the function first asked for an invocation: set, the one invocation is served.
     first_next: Arc<Mutex<Option<Instant>>>,
-    served: Arc<Mutex<bool>>,
     answered: mpsc::Sender<(Instant, String, bool)>,
 }
 
 async fn next(State(api): State<RuntimeApi>) -> (HeaderMap, String) {
     let now = Instant::now();
-    api.first_next.lock().await.get_or_insert(now);
-    let already_served = std::mem::replace(&mut *api.served.lock().await, true);
+    let already_served = {
+        let mut first_next = api.first_next.lock().await;
+        let served = first_next.is_some();
+        first_next.get_or_insert(now);
+        served
+    };
     if already_served {
         // The function waits for its next invocation: keep it waiting until it is stopped.
         std::future::pending::<()>().await;
@@ -125,7 +129,6 @@ pub async fn invoke_once(
     let api = RuntimeApi {
         event: Arc::new(event),
         first_next: Arc::default(),
-        served: Arc::default(),
         answered: tx,
     };
     let app = Router::new()

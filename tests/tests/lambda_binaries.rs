@@ -1,9 +1,9 @@
 //! Every function of the template as Lambda runs it: its binary (`main`: the one-thread Tokio
-//! runtime, the configuration read from the environment, the AWS clients, the Lambda runtime
-//! loop) started against a stand-in of the Lambda Runtime API (`rpps_e2e::runtime_api`), with
-//! moto's tables, SES identity and secrets, answers a first invocation as expected. The routes themselves
-//! are tested in process elsewhere; this holds the entry points that only the deployed
-//! functions run.
+//! runtime of `rpps_api::lambda::start`, the configuration read from the environment, the AWS
+//! clients, the Lambda runtime loop) started against a stand-in of the Lambda Runtime API
+//! (`rpps_e2e::runtime_api`), with moto's tables, SES identity and secrets, answers a first
+//! invocation as expected. The routes themselves are tested in process elsewhere; this holds the
+//! entry points that only the deployed functions run.
 //!
 //! The binaries are those of the sources under test: the test runs `cargo build --workspace
 //! --all-targets` first, as `make test` does before the tests (then nothing is left to build).

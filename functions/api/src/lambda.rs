@@ -51,6 +51,20 @@ pub fn init_text_logs() {
         .try_init();
 }
 
+/// A Lambda function's `main`: JSON logs, then `function` on Tokio's one-thread runtime. An
+/// instance serves one invocation at a time, so worker threads would have nothing to run in
+/// parallel (concurrent AWS calls still overlap on one thread) and only lengthen the cold start
+/// (≈ 0.3 ms, docs/PERFORMANCE.md, "Cold start").
+pub fn start(
+    function: impl Future<Output = Result<(), lambda_http::Error>>,
+) -> Result<(), lambda_http::Error> {
+    init_json_logs();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(function)
+}
+
 /// Serves `router` to the Lambda runtime (API Gateway HTTP API, payload v2), with the JSON 404
 /// for paths it does not know — as the local runner does for all routers together.
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
