@@ -20,11 +20,19 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "fr-FR" };
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "fr-FR", timezoneId: "Europe/Paris" };
 let shot = 0;
 async function snap(page, name) {
   shot += 1;
   await page.screenshot({ path: `${SHOTS}/${String(shot).padStart(2, "0")}-${name}.png`, fullPage: true });
+}
+// Days of the French calendar, as the server counts them (departures, purge): in the last hour
+// or two of a UTC day, Paris is already on the next one, where a UTC date is "yesterday".
+function parisDate(daysFromToday = 0) {
+  const parts = new Intl.DateTimeFormat("en", { timeZone: "Europe/Paris", year: "numeric", month: "numeric", day: "numeric" })
+    .formatToParts(new Date());
+  const [year, month, day] = ["year", "month", "day"].map((type) => Number(parts.find((p) => p.type === type).value));
+  return new Date(Date.UTC(year, month - 1, day + daysFromToday)).toISOString().slice(0, 10);
 }
 const results = [];
 async function step(name, fn) {
@@ -286,7 +294,7 @@ try {
       await field.waitFor();
       await manager.locator(`li:has(#depart-${rpps})`).getByRole("button", { name: "Enregistrer le départ" }).click();
       await assertFieldError(manager, `#depart-${rpps}`, "dernier jour");
-      const today = new Date().toISOString().slice(0, 10);
+      const today = parisDate();
       await field.fill(today);
       await manager.locator(`li:has(#depart-${rpps})`).getByRole("button", { name: "Enregistrer le départ" }).click();
       await manager.getByText("Départ enregistré").waitFor();
@@ -306,7 +314,7 @@ try {
     });
 
     await step("the night after the departure, the purge removes the site; the verification says invalid (FAQ-R6, R7)", async () => {
-      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const tomorrow = parisDate(1);
       const response = await fetch(BASE + `/_local/purge?today=${tomorrow}`, { method: "POST" });
       assert.equal(response.status, 200);
       const report = await response.json();
