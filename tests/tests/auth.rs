@@ -511,7 +511,7 @@ async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_sub
     // (e.g. registered by their employer).
     let person =
         rpps_devidp::franceconnect_identity(rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER).unwrap();
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
     let civil = rpps_auth::civil_status(
         person.family_name,
         person.given_name,

@@ -326,7 +326,7 @@ async fn franceconnect_outcome(
         &identity.birthdate,
         identity.birthplace.as_deref(),
         &identity.birthcountry,
-        now.date(),
+        rpps_domain::paris::date_in_paris(now),
     );
     let civil = match civil {
         Ok(civil) => civil,

@@ -287,7 +287,9 @@ pub fn card_of(
                 ended_on: s.ended_on,
             })
             .collect(),
-        ecps_activable_from: entry.ecps_activable_from.map(OffsetDateTime::date),
+        ecps_activable_from: entry
+            .ecps_activable_from
+            .map(rpps_domain::paris::date_in_paris),
         verification_url: verification_url(public_origin, entry.rpps.as_str()),
         issued_on: today,
     })
@@ -298,7 +300,7 @@ async fn card(
     Path(rpps): Path<String>,
 ) -> Result<Response, ApiError> {
     let entry = entry_or_404(&state, &rpps).await?;
-    let today = OffsetDateTime::now_utc().date();
+    let today = rpps_domain::paris::date_in_paris(OffsetDateTime::now_utc());
     let card = card_of(&entry, &state.public_origin, today)
         .ok_or_else(|| ApiError::internal(&format!("unknown profession {}", entry.profession)))?;
     let pdf = rpps_card::render(&card).map_err(|e| ApiError::internal(&e))?;
@@ -387,6 +389,33 @@ mod tests {
         assert!(refused(&[("commune", "7511")]).contains("5 caractères"));
         assert!(refused(&[("name", "dupont"), ("limit", "500")]).contains("entre 1 et 50"));
         assert!(refused(&[("nom", "dupont")]).contains("Paramètre inconnu"));
+    }
+
+    #[test]
+    fn faq_r5_the_card_dates_are_days_in_paris() {
+        // 23:30 UTC in November is 00:30 the next day in Paris.
+        let late = time::macros::datetime!(2026-11-26 23:30 UTC);
+        let entry = DirectoryEntry {
+            rpps: RppsNumber::parse("10000000025").unwrap(),
+            family_name: "MARTIN".into(),
+            given_names: "Léa".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites: Vec::new(),
+            ecps_activable_from: Some(late),
+            published_at: late,
+            updated_at: late,
+        };
+        let card = card_of(
+            &entry,
+            "https://rpps.example",
+            rpps_domain::paris::date_in_paris(late),
+        )
+        .unwrap();
+        assert_eq!(
+            card.ecps_activable_from,
+            Some(time::macros::date!(2026 - 11 - 27))
+        );
+        assert_eq!(card.issued_on, time::macros::date!(2026 - 11 - 27));
     }
 
     #[test]

@@ -167,7 +167,7 @@ async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
             }
         }
     }
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
     for identity in rpps_devidp::franceconnect_identities() {
         let Some(rpps) = identity.rpps else { continue };
         let civil = rpps_auth::civil_status(

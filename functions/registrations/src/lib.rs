@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rpps_api::ApiError;
 use rpps_api::timestamp::timestamp;
+use rpps_domain::paris::date_in_paris;
 use rpps_domain::{
     Actor, Attestation, CivilStatus, Contact, DraftUpdate, EligibilityBasis, Email, Finess,
     MobilePhone, RegistrationRequest, RegistrationStatus, RejectionReason, Role, TransitionError,
@@ -394,7 +395,7 @@ async fn update_draft(
     let actor = actor(&signed_in);
     let now = OffsetDateTime::now_utc();
     let stored = read_visible(&state.store, &id, &actor).await?;
-    let update = parse_draft(&state.store, body, &stored.request, now.date()).await?;
+    let update = parse_draft(&state.store, body, &stored.request, date_in_paris(now)).await?;
     let mut request = stored.request.clone();
     request
         .update_draft(&actor, update, now)
@@ -622,7 +623,7 @@ async fn employer_draft(
     manager_establishments(&signed_in)?;
     let actor = actor(&signed_in);
     let now = OffsetDateTime::now_utc();
-    let (civil, establishment) = parse_civil_status(&body, now.date())?;
+    let (civil, establishment) = parse_civil_status(&body, date_in_paris(now))?;
     let id = uuid::Uuid::now_v7().to_string();
     let draft = RegistrationRequest::new_by_employer(id, &actor, civil, establishment, now)
         .map_err(transition_error)?;
