@@ -161,13 +161,8 @@ cmd_test() {
   cargo fmt --all -- --check
   log "cargo clippy (warnings are errors)"
   cargo clippy --workspace --all-targets -- -D warnings
-  # Every target, the functions' Lambda binaries among them (tests/tests/lambda_binaries.rs
-  # starts them against a stand-in of the Lambda Runtime API; cargo test builds only the
-  # binaries of packages with integration tests of their own). The same targets and features
-  # as the test run, which then compiles nothing more (a `-p` per function would resolve
-  # features apart and compile much of the dependency tree twice).
-  log "cargo build --workspace --all-targets"
-  cargo build --workspace --all-targets
+  # tests/tests/lambda_binaries.rs builds the functions' Lambda binaries itself (cargo build
+  # --workspace --all-targets) before it starts them.
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests

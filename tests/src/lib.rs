@@ -24,6 +24,46 @@ pub fn workspace_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Runs the cargo that runs the tests, in the workspace, with `args`; its standard output, or a
+/// panic with its standard error. Without the variables cargo sets for the calling test's
+/// package: build scripts that declare them (ring's: `CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`…)
+/// would see them change and rebuild.
+pub fn cargo(args: &[&str]) -> Vec<u8> {
+    let mut cargo = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_MANIFEST_LINKS",
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let output = cargo
+        .args(args)
+        .current_dir(workspace_dir())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo {}:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub base: String,

@@ -6,12 +6,15 @@
 //! entry points that only the deployed functions run.
 //!
 //! The binaries are those of the sources under test: the test runs `cargo build --workspace
-//! --all-targets` first, as `make test` does before the tests (then nothing is left to build).
+//! --all-targets` first (cargo test builds only the binaries of packages with integration tests
+//! of their own). The same targets and features as `cargo test --workspace`, whose build it
+//! finds done: a `-p` per function would resolve features apart and compile much of the
+//! dependency tree again.
 
 use std::path::{Path, PathBuf};
 
 use rpps_e2e::runtime_api::{Answer, Launch, http_event, invoke_once};
-use rpps_e2e::{aws_endpoint, fresh_options, workspace_dir};
+use rpps_e2e::{aws_endpoint, fresh_options};
 use rpps_store::Store;
 use serde_json::Value;
 
@@ -45,45 +48,13 @@ fn build_binaries(dir: &Path) {
         Some("debug") | None => "dev",
         Some(other) => other,
     };
-    let mut cargo = std::process::Command::new(env!("CARGO"));
-    // Without the variables cargo sets for this test's package: build scripts that declare
-    // them (ring's: CARGO_PKG_NAME, CARGO_MANIFEST_DIR…) would see them change and rebuild.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_BIN_EXE_")
-            || [
-                "CARGO_MANIFEST_DIR",
-                "CARGO_MANIFEST_PATH",
-                "CARGO_MANIFEST_LINKS",
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_RUSTC_CURRENT_DIR",
-                "OUT_DIR",
-            ]
-            .contains(&name.as_ref())
-        {
-            cargo.env_remove(name.as_ref());
-        }
-    }
-    let out = cargo
-        .args([
-            "build",
-            "--workspace",
-            "--all-targets",
-            "--profile",
-            profile,
-        ])
-        .current_dir(workspace_dir())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "cargo build --workspace --all-targets failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rpps_e2e::cargo(&[
+        "build",
+        "--workspace",
+        "--all-targets",
+        "--profile",
+        profile,
+    ]);
 }
 
 /// The first invocation of each function, and what it must answer.

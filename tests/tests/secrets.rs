@@ -58,8 +58,15 @@ fn fresh_names() -> (rpps_api::aws::SdkConfig, String, String) {
     )
 }
 
-/// Each provider's configuration carries its own secret (as `create_secret` put them).
-async fn assert_both_secrets(providers: &Providers) {
+/// Providers whose client secrets are the secrets `fc_id` and `psc_id` in moto.
+fn providers_reading(sdk: &rpps_api::aws::SdkConfig, fc_id: String, psc_id: String) -> Providers {
+    let (franceconnect, psc) = configs();
+    Providers::with_secrets_from(franceconnect, psc, SecretSource::new(sdk, fc_id, psc_id))
+}
+
+/// Each provider's configuration carries its own secret (as `create_secret` put them); the
+/// configurations, for more checks.
+async fn assert_both_secrets(providers: &Providers) -> (OidcClientConfig, OidcClientConfig) {
     let fc = providers
         .client_config(Provider::FranceConnect)
         .await
@@ -70,6 +77,7 @@ async fn assert_both_secrets(providers: &Providers) {
         .await
         .unwrap();
     assert_eq!(psc.client_secret.expose_secret(), "psc-secret-value");
+    (fc, psc)
 }
 
 #[tokio::test]
@@ -77,21 +85,10 @@ async fn each_provider_gets_its_own_secret_from_secrets_manager() {
     let (sdk, fc_id, psc_id) = fresh_names();
     create_secret(&sdk, &fc_id, "fc-secret-value").await;
     create_secret(&sdk, &psc_id, "psc-secret-value").await;
-    let (franceconnect, psc) = configs();
-    let providers =
-        Providers::with_secrets_from(franceconnect, psc, SecretSource::new(&sdk, fc_id, psc_id));
+    let providers = providers_reading(&sdk, fc_id, psc_id);
 
     providers.read_secrets().await.expect("both secrets read");
-    let fc = providers
-        .client_config(Provider::FranceConnect)
-        .await
-        .unwrap();
-    let psc = providers
-        .client_config(Provider::ProSanteConnect)
-        .await
-        .unwrap();
-    assert_eq!(fc.client_secret.expose_secret(), "fc-secret-value");
-    assert_eq!(psc.client_secret.expose_secret(), "psc-secret-value");
+    let (fc, psc) = assert_both_secrets(&providers).await;
     // The rest of the configuration is the environment's.
     assert_eq!(fc.client_id, "rpps-fc");
     assert_eq!(psc.client_id, "rpps-psc");
@@ -101,12 +98,7 @@ async fn each_provider_gets_its_own_secret_from_secrets_manager() {
 async fn a_failed_read_is_an_unavailable_provider_and_the_next_sign_in_reads_again() {
     let (sdk, fc_id, psc_id) = fresh_names();
     create_secret(&sdk, &fc_id, "fc-secret-value").await;
-    let (franceconnect, psc) = configs();
-    let providers = Providers::with_secrets_from(
-        franceconnect,
-        psc,
-        SecretSource::new(&sdk, fc_id, psc_id.clone()),
-    );
+    let providers = providers_reading(&sdk, fc_id, psc_id.clone());
 
     // One secret is missing: the first read fails, and so does a sign-in, with the provider
     // shown as unavailable (the person is told to try again later), never with an empty secret.
@@ -147,12 +139,7 @@ async fn nothing_is_read_before_a_sign_in_needs_the_secrets() {
     let (sdk, fc_id, psc_id) = fresh_names();
     create_secret(&sdk, &fc_id, "fc-secret-value").await;
     create_secret(&sdk, &psc_id, "psc-secret-value").await;
-    let (franceconnect, psc) = configs();
-    let providers = Arc::new(Providers::with_secrets_from(
-        franceconnect,
-        psc,
-        SecretSource::new(&sdk, fc_id, psc_id),
-    ));
+    let providers = Arc::new(providers_reading(&sdk, fc_id, psc_id));
     let state = AuthState {
         store: Store::from_config(&rpps_api::routes::test_config(), &sdk),
         providers: providers.clone(),

@@ -132,24 +132,14 @@ fn lambda_crates() -> Vec<LambdaCrate> {
     let workspace = workspace_dir()
         .canonicalize()
         .expect("the workspace exists");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--offline",
-            "--format-version",
-            "1",
-        ])
-        .current_dir(&workspace)
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "cargo metadata: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Json = serde_json::from_slice(&output.stdout).expect("cargo metadata is JSON");
+    let output = rpps_e2e::cargo(&[
+        "metadata",
+        "--no-deps",
+        "--offline",
+        "--format-version",
+        "1",
+    ]);
+    let metadata: Json = serde_json::from_slice(&output).expect("cargo metadata is JSON");
     let functions = workspace.join("functions");
     let mut crates = Vec::new();
     for package in metadata["packages"].as_array().expect("packages") {

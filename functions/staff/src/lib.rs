@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rpps_api::{ApiError, rpps_param};
+use rpps_domain::paris::date_in_paris;
 use rpps_domain::{Contact, Email, Finess, MobilePhone, Role, RppsNumber, SiteError};
 use rpps_session::{SessionContext, SignedIn};
 use rpps_store::{SiteRecord, SiteStoreError, Store, StoreError};
@@ -60,11 +61,6 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
-/// Today in Paris: departures are days of the French calendar.
-pub fn paris_today(now: OffsetDateTime) -> Date {
-    rpps_domain::paris::date_in_paris(now)
-}
-
 fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
     match &signed_in.data.role {
         Role::Manager { establishments } => Ok(establishments),
@@ -92,7 +88,7 @@ fn view(site: &SiteRecord, today: Date) -> Value {
 
 async fn staff(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Response, ApiError> {
     let establishments = managed(&signed_in)?;
-    let today = paris_today(OffsetDateTime::now_utc());
+    let today = date_in_paris(OffsetDateTime::now_utc());
     let mut results = Vec::new();
     for finess in establishments {
         let name = state
@@ -201,7 +197,7 @@ async fn record_departure(
         )
     })?;
     let now = OffsetDateTime::now_utc();
-    let today = paris_today(now);
+    let today = date_in_paris(now);
     let mut site = read.site.clone();
     site.end_on(date, today).map_err(|e| {
         let code = e.code();
@@ -232,7 +228,7 @@ async fn cancel_departure(
 ) -> Result<Response, ApiError> {
     let read = site_of(&state, &signed_in, &rpps, &finess).await?;
     let now = OffsetDateTime::now_utc();
-    let today = paris_today(now);
+    let today = date_in_paris(now);
     let mut site = read.site.clone();
     site.cancel_departure(today).map_err(site_error)?;
     let saved = state
@@ -373,7 +369,7 @@ async fn me(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Resp
         return Err(contact_not_allowed());
     };
     let file = file_or_404(&state, rpps).await?;
-    let today = paris_today(OffsetDateTime::now_utc());
+    let today = date_in_paris(OffsetDateTime::now_utc());
     Ok(Json(json!({
         "rpps": rpps,
         "family_name": file.profile.record.family_name,
