@@ -201,13 +201,7 @@ fn split_french(s: &str) -> Option<(i32, u8, u8)> {
 /// French form, `dd/mm/yyyy` (presumed parts shown as `01`; see [`BirthDate::is_presumed`]).
 impl fmt::Display for BirthDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02}/{:02}/{:04}",
-            self.date.day(),
-            u8::from(self.date.month()),
-            self.date.year()
-        )
+        f.write_str(&crate::french::numeric_date(self.date))
     }
 }
 

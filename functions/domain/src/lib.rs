@@ -11,6 +11,7 @@
 pub mod birth;
 pub mod email;
 pub mod finess;
+pub mod french;
 pub mod insee;
 pub mod luhn;
 pub mod name;

@@ -2,6 +2,7 @@
 //! the server's time zone. Metropolitan France follows the European summer-time rule: UTC+2
 //! from the last Sunday of March, 01:00 UTC, to the last Sunday of October, 01:00 UTC; UTC+1
 //! otherwise. (No time-zone database is needed for this one rule.)
+//! The French text of a date or a time, in Paris time, is written by [`crate::french`].
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
