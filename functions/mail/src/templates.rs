@@ -40,7 +40,8 @@ const SIGNATURE: &str =
     "Ce message est envoyé automatiquement par le portail RPPS+ : merci de ne pas y répondre.";
 
 /// To the professional: their RPPS number (FAQ-R3) and the date from which the e-CPS can be
-/// activated (FAQ-R5). `ecps_from` is already formatted in French ("le 28/11/2026 à 10 h 15").
+/// activated (FAQ-R5). `ecps_from` is already written in French, in Paris time
+/// (`rpps_domain::french::numeric_datetime`: "28/11/2026 à 10 h 15").
 pub fn rpps_allocated(
     given_names: &str,
     family_name: &str,

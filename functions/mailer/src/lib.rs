@@ -15,12 +15,12 @@
 //! claimed before sending and completed after (`rpps_store::deliveries`). A failure leaves the
 //! event to be retried (the stream retries it, then its dead-letter queue keeps it).
 
-use rpps_domain::{RegistrationRequest, Validation};
+use rpps_domain::{CivilStatus, RegistrationRequest, Validation, french};
 use rpps_mail::{Mailer, templates};
 use rpps_store::{DeliveryClaim, Milestone, OutboxEvent, Store};
 use serde::Deserialize;
 use serde_json::Value;
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 pub const CONSUMER: &str = "mailer";
 const LEASE: Duration = Duration::minutes(5);
@@ -76,26 +76,14 @@ struct Rejected {
     reason: String,
 }
 
-/// "15/11/2026".
-pub fn french_date(date: time::Date) -> String {
-    format!(
-        "{:02}/{:02}/{}",
-        date.day(),
-        u8::from(date.month()),
-        date.year()
-    )
-}
-
-/// "le 28/11/2026 à 10 h 15" (Paris time in winter; the offset is fixed to keep this simple).
-pub fn french_datetime(at: OffsetDateTime) -> String {
-    let paris = at.to_offset(UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC));
-    format!(
-        "{:02}/{:02}/{} à {} h {:02}",
-        paris.day(),
-        u8::from(paris.month()),
-        paris.year(),
-        paris.hour(),
-        paris.minute()
+/// The email of `rpps.allocated`: the professional's RPPS number (FAQ-R3) and the time from
+/// which their e-CPS can be activated (FAQ-R5).
+fn number_email(civil: &CivilStatus, validation: &Validation) -> templates::Content {
+    templates::rpps_allocated(
+        civil.given_names.as_str(),
+        civil.family_name.as_str(),
+        validation.rpps.as_str(),
+        &french::numeric_datetime(validation.validated_at + Duration::hours(48)),
     )
 }
 
@@ -224,7 +212,7 @@ async fn compose(
                         p.given_names,
                         p.family_name,
                         p.rpps,
-                        french_date(p.departure)
+                        french::numeric_date(p.departure)
                     )
                 })
                 .collect();
@@ -242,13 +230,7 @@ async fn compose(
             let Some(contact) = request.contact() else {
                 return Ok(None);
             };
-            let civil = request.civil_status();
-            let content = templates::rpps_allocated(
-                civil.given_names.as_str(),
-                civil.family_name.as_str(),
-                validation.rpps.as_str(),
-                &french_datetime(validation.validated_at + Duration::hours(48)),
-            );
+            let content = number_email(request.civil_status(), &validation);
             Ok(Some((vec![contact.email.as_str().to_owned()], content)))
         }
         "registration.rejected" => {
@@ -387,9 +369,60 @@ mod tests {
         assert_eq!(events[2].0, "3");
     }
 
+    /// The civil status of the number email's tests.
+    fn civil_status() -> CivilStatus {
+        CivilStatus {
+            family_name: rpps_domain::PersonName::parse("N'Diaye").expect("a name"),
+            given_names: rpps_domain::PersonName::parse("Awa").expect("a name"),
+            birth_date: rpps_domain::BirthDate::parse(
+                "1985-04-12",
+                time::macros::date!(2026 - 01 - 01),
+            )
+            .expect("a birth date"),
+            birth_place: rpps_domain::BirthPlace::from_franceconnect("75115", "99100")
+                .expect("a birth place"),
+        }
+    }
+
+    /// A validation at `at`, as the `rpps.allocated` event carries it.
+    fn validation_at(at: OffsetDateTime) -> Validation {
+        Validation {
+            request_id: "r1".to_owned(),
+            rpps: rpps_domain::RppsNumber::parse("10001045367").expect("an RPPS number"),
+            attestation: rpps_domain::Attestation {
+                manager_id: "899700000001".to_owned(),
+                basis: rpps_domain::EligibilityBasis::Certification,
+                conditions_checked: true,
+                at,
+            },
+            validated_at: at,
+            newly_validated: true,
+        }
+    }
+
     #[test]
-    fn dates_read_the_french_way() {
-        let at = time::macros::datetime!(2026-11-28 09:15 UTC);
-        assert_eq!(french_datetime(at), "28/11/2026 à 10 h 15");
+    fn faq_r5_the_ecps_time_in_the_number_email_is_paris_time_in_summer_and_winter() {
+        // Validated on Monday 13 July 2026 at 09:15 UTC: 11 h 15 in Paris (UTC+2), two days later.
+        let july = number_email(
+            &civil_status(),
+            &validation_at(time::macros::datetime!(2026-07-13 09:15 UTC)),
+        );
+        assert!(
+            july.text.contains("à partir du 15/07/2026 à 11 h 15."),
+            "{}",
+            july.text
+        );
+        assert!(july.html.contains("à partir du 15/07/2026 à 11 h 15."));
+        // Validated on Tuesday 13 January 2026 at 09:15 UTC: 10 h 15 in Paris (UTC+1).
+        let january = number_email(
+            &civil_status(),
+            &validation_at(time::macros::datetime!(2026-01-13 09:15 UTC)),
+        );
+        assert!(
+            january.text.contains("à partir du 15/01/2026 à 10 h 15."),
+            "{}",
+            january.text
+        );
+        assert!(january.html.contains("à partir du 15/01/2026 à 10 h 15."));
     }
 }
