@@ -1,31 +1,7 @@
-//! The French words of the card: dates, the RPPS number as people read it, the card mention.
+//! The French words of the card: the RPPS number as people read it, the card mention. Its dates
+//! are written by `rpps_domain::french`.
 
 use rpps_domain::{Profession, RppsNumber};
-use time::{Date, Month};
-
-/// A date as French text reads it: `1er septembre 2026`, `26 novembre 2026`.
-pub fn french_date(date: Date) -> String {
-    let month = match date.month() {
-        Month::January => "janvier",
-        Month::February => "février",
-        Month::March => "mars",
-        Month::April => "avril",
-        Month::May => "mai",
-        Month::June => "juin",
-        Month::July => "juillet",
-        Month::August => "août",
-        Month::September => "septembre",
-        Month::October => "octobre",
-        Month::November => "novembre",
-        Month::December => "décembre",
-    };
-    let day = date.day();
-    if day == 1 {
-        format!("1er {month} {}", date.year())
-    } else {
-        format!("{day} {month} {}", date.year())
-    }
-}
 
 /// The 11 digits of an RPPS number in groups a person can read aloud and copy:
 /// `100 010 453 67`.
@@ -56,15 +32,6 @@ pub fn card_mention(profession: Profession) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
-
-    #[test]
-    fn dates_read_as_in_french() {
-        assert_eq!(french_date(date!(2026 - 11 - 26)), "26 novembre 2026");
-        assert_eq!(french_date(date!(2026 - 09 - 01)), "1er septembre 2026");
-        assert_eq!(french_date(date!(2027 - 02 - 03)), "3 février 2027");
-        assert_eq!(french_date(date!(2027 - 08 - 15)), "15 août 2027");
-    }
 
     #[test]
     fn rpps_is_grouped_by_three() {

@@ -56,7 +56,7 @@ mod text;
 use rpps_domain::{Profession, RppsNumber};
 use time::Date;
 
-pub use french::{card_mention, french_date, readable_rpps};
+pub use french::{card_mention, readable_rpps};
 
 /// Longest verification URL accepted (bytes): it must stay easy to scan and to print.
 pub const MAX_VERIFICATION_URL_LEN: usize = 256;

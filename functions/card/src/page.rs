@@ -11,9 +11,10 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, FillRule, Stroke};
 use krilla::surface::Surface;
 use krilla::text::TextDirection;
+use rpps_domain::french::long_date;
 use time::Date;
 
-use crate::french::{card_mention, french_date, readable_rpps};
+use crate::french::{card_mention, readable_rpps};
 use crate::text::{Fonts, Weight};
 use crate::{Card, CardError, CardSite};
 
@@ -248,12 +249,12 @@ fn site_lines(fonts: &Fonts, site: &CardSite, today: Date, width: f32) -> Vec<Li
         ink,
         width,
     ));
-    let start = french_date(site.started_on);
+    let start = long_date(site.started_on);
     let dates = match (active, site.ended_on) {
         (true, None) if site.started_on > today => format!("À partir du {start}"),
         (true, None) => format!("Depuis le {start}"),
-        (true, Some(end)) => format!("Depuis le {start} — fin d'exercice le {}", french_date(end)),
-        (false, Some(end)) => format!("Du {start} — fin d'exercice le {}", french_date(end)),
+        (true, Some(end)) => format!("Depuis le {start} — fin d'exercice le {}", long_date(end)),
+        (false, Some(end)) => format!("Du {start} — fin d'exercice le {}", long_date(end)),
         (false, None) => format!("Depuis le {start}"),
     };
     lines.extend(block(fonts, &dates, Weight::Regular, 9.0, grey, width));
@@ -400,7 +401,7 @@ fn draw(card: &Card, p: &mut Painter<'_, '_>, qr: Image) -> Result<(), CardError
         y = p.lines(lx, y, &[label("E-CPS")]);
         let line = block(
             fonts,
-            &format!("Activable à partir du {}", french_date(from)),
+            &format!("Activable à partir du {}", long_date(from)),
             Weight::Regular,
             10.5,
             INK,
@@ -410,7 +411,7 @@ fn draw(card: &Card, p: &mut Painter<'_, '_>, qr: Image) -> Result<(), CardError
     }
     y = p.lines(lx, y, &[label("CARTE DÉLIVRÉE LE")]);
     let issued = Line {
-        text: french_date(card.issued_on),
+        text: long_date(card.issued_on),
         weight: Weight::Regular,
         size: 10.5,
         color: INK,
@@ -435,7 +436,7 @@ fn draw(card: &Card, p: &mut Painter<'_, '_>, qr: Image) -> Result<(), CardError
             "Cette carte reprend les informations publiques de l'annuaire RPPS+ au {} : nom, \
              prénoms, profession, numéro RPPS et lieux d'exercice. Elle ne contient aucune donnée \
              privée.",
-            french_date(card.issued_on)
+            long_date(card.issued_on)
         ),
         Weight::Regular,
         8.5,
