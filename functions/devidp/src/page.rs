@@ -2,6 +2,10 @@
 
 use std::fmt::Write as _;
 
+use rpps_domain::french;
+use time::Date;
+use time::macros::format_description;
+
 use crate::DevIssuer;
 use crate::fault::Fault;
 use crate::identities::{franceconnect_identities, psc_identities};
@@ -21,13 +25,11 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-/// `1985-04-12` → `12/04/1985`.
-fn french_date(iso: &str) -> String {
-    let parts: Vec<&str> = iso.split('-').collect();
-    match parts.as_slice() {
-        [year, month, day] => format!("{day}/{month}/{year}"),
-        _ => iso.to_owned(),
-    }
+/// A `birthdate` claim as the portal shows it: `1985-04-12` → `12/04/1985`; a claim that is not a
+/// calendar date is shown as it is.
+fn birth_date(claim: &str) -> String {
+    Date::parse(claim, format_description!("[year]-[month]-[day]"))
+        .map_or_else(|_| claim.to_owned(), french::numeric_date)
 }
 
 fn provider_name(issuer: DevIssuer) -> &'static str {
@@ -118,7 +120,7 @@ pub(crate) fn choose_identity(
                     escape(identity.given_name),
                     escape(identity.family_name),
                     escape(identity.label),
-                    escape(&french_date(identity.birthdate)),
+                    escape(&birth_date(identity.birthdate)),
                     escape(&place),
                 );
             }
@@ -168,6 +170,16 @@ mod tests {
         assert_eq!(
             escape("<a href='x'>&\"</a>"),
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn birth_dates_read_the_french_way() {
+        assert_eq!(birth_date("1985-04-12"), "12/04/1985");
+        assert_eq!(
+            birth_date("1961-00-00"),
+            "1961-00-00",
+            "not a calendar date: as it is"
         );
     }
 
