@@ -63,6 +63,13 @@ mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
+    /// Each instant reads as the text beside it.
+    fn assert_reads(cases: &[(OffsetDateTime, &str)]) {
+        for &(at, text) in cases {
+            assert_eq!(numeric_datetime(at), text, "{at}");
+        }
+    }
+
     #[test]
     fn dates_read_with_two_digit_days_and_months() {
         assert_eq!(numeric_date(date!(2026 - 11 - 28)), "28/11/2026");
@@ -72,77 +79,60 @@ mod tests {
 
     #[test]
     fn long_dates_name_the_month_and_the_first() {
-        assert_eq!(long_date(date!(2026 - 11 - 26)), "26 novembre 2026");
-        assert_eq!(long_date(date!(2026 - 09 - 01)), "1er septembre 2026");
-        assert_eq!(long_date(date!(2027 - 02 - 03)), "3 février 2027");
-        assert_eq!(long_date(date!(2027 - 08 - 15)), "15 août 2027");
-        assert_eq!(long_date(date!(2027 - 12 - 31)), "31 décembre 2027");
+        let cases = [
+            (date!(2026 - 11 - 26), "26 novembre 2026"),
+            (date!(2026 - 09 - 01), "1er septembre 2026"),
+            (date!(2027 - 02 - 03), "3 février 2027"),
+            (date!(2027 - 08 - 15), "15 août 2027"),
+            (date!(2027 - 12 - 31), "31 décembre 2027"),
+        ];
+        for (date, text) in cases {
+            assert_eq!(long_date(date), text);
+        }
     }
 
     #[test]
     fn winter_times_are_utc_plus_one() {
-        assert_eq!(
-            numeric_datetime(datetime!(2026-01-15 09:15 UTC)),
-            "15/01/2026 à 10 h 15"
-        );
-        assert_eq!(
-            numeric_datetime(datetime!(2026-11-28 09:15 UTC)),
-            "28/11/2026 à 10 h 15"
-        );
+        assert_reads(&[
+            (datetime!(2026-01-15 09:15 UTC), "15/01/2026 à 10 h 15"),
+            (datetime!(2026-11-28 09:15 UTC), "28/11/2026 à 10 h 15"),
+        ]);
     }
 
     #[test]
     fn summer_times_are_utc_plus_two() {
-        assert_eq!(
-            numeric_datetime(datetime!(2026-07-15 09:15 UTC)),
-            "15/07/2026 à 11 h 15"
-        );
+        assert_reads(&[(datetime!(2026-07-15 09:15 UTC), "15/07/2026 à 11 h 15")]);
     }
 
     #[test]
     fn the_spring_forward_night_skips_two_o_clock() {
         // Sunday 29 March 2026: at 01:00 UTC Paris goes from 02:00 (+01) to 03:00 (+02).
-        assert_eq!(
-            numeric_datetime(datetime!(2026-03-29 00:59 UTC)),
-            "29/03/2026 à 1 h 59"
-        );
-        assert_eq!(
-            numeric_datetime(datetime!(2026-03-29 01:00 UTC)),
-            "29/03/2026 à 3 h 00"
-        );
+        assert_reads(&[
+            (datetime!(2026-03-29 00:59 UTC), "29/03/2026 à 1 h 59"),
+            (datetime!(2026-03-29 01:00 UTC), "29/03/2026 à 3 h 00"),
+        ]);
     }
 
     #[test]
     fn the_fall_back_night_reads_two_o_clock_twice() {
         // Sunday 25 October 2026: at 01:00 UTC Paris goes from 03:00 (+02) back to 02:00 (+01).
-        assert_eq!(
-            numeric_datetime(datetime!(2026-10-25 00:59 UTC)),
-            "25/10/2026 à 2 h 59"
-        );
-        assert_eq!(
-            numeric_datetime(datetime!(2026-10-25 01:00 UTC)),
-            "25/10/2026 à 2 h 00"
-        );
+        assert_reads(&[
+            (datetime!(2026-10-25 00:59 UTC), "25/10/2026 à 2 h 59"),
+            (datetime!(2026-10-25 01:00 UTC), "25/10/2026 à 2 h 00"),
+        ]);
     }
 
     #[test]
     fn a_late_utc_evening_is_the_next_day_in_paris() {
-        assert_eq!(
-            numeric_datetime(datetime!(2026-11-28 23:30 UTC)),
-            "29/11/2026 à 0 h 30"
-        );
-        assert_eq!(
-            numeric_datetime(datetime!(2026-07-14 22:05 UTC)),
-            "15/07/2026 à 0 h 05"
-        );
+        assert_reads(&[
+            (datetime!(2026-11-28 23:30 UTC), "29/11/2026 à 0 h 30"),
+            (datetime!(2026-07-14 22:05 UTC), "15/07/2026 à 0 h 05"),
+        ]);
     }
 
     #[test]
     fn the_instant_counts_not_its_offset() {
-        // The same instant written at another offset reads the same in Paris.
-        assert_eq!(
-            numeric_datetime(datetime!(2026-07-15 04:15 -05:00)),
-            "15/07/2026 à 11 h 15"
-        );
+        // 04:15 at UTC-5 is 09:15 UTC: 11 h 15 in Paris in July.
+        assert_reads(&[(datetime!(2026-07-15 04:15 -05:00), "15/07/2026 à 11 h 15")]);
     }
 }

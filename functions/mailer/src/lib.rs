@@ -402,27 +402,22 @@ mod tests {
 
     #[test]
     fn faq_r5_the_ecps_time_in_the_number_email_is_paris_time_in_summer_and_winter() {
-        // Validated on Monday 13 July 2026 at 09:15 UTC: 11 h 15 in Paris (UTC+2), two days later.
-        let july = number_email(
-            &civil_status(),
-            &validation_at(time::macros::datetime!(2026-07-13 09:15 UTC)),
-        );
-        assert!(
-            july.text.contains("à partir du 15/07/2026 à 11 h 15."),
-            "{}",
-            july.text
-        );
-        assert!(july.html.contains("à partir du 15/07/2026 à 11 h 15."));
-        // Validated on Tuesday 13 January 2026 at 09:15 UTC: 10 h 15 in Paris (UTC+1).
-        let january = number_email(
-            &civil_status(),
-            &validation_at(time::macros::datetime!(2026-01-13 09:15 UTC)),
-        );
-        assert!(
-            january.text.contains("à partir du 15/01/2026 à 10 h 15."),
-            "{}",
-            january.text
-        );
-        assert!(january.html.contains("à partir du 15/01/2026 à 10 h 15."));
+        // Validated at 09:15 UTC, activable two days later: 11 h 15 in Paris in July (UTC+2),
+        // 10 h 15 in January (UTC+1).
+        let cases = [
+            (
+                time::macros::datetime!(2026-07-13 09:15 UTC),
+                "à partir du 15/07/2026 à 11 h 15.",
+            ),
+            (
+                time::macros::datetime!(2026-01-13 09:15 UTC),
+                "à partir du 15/01/2026 à 10 h 15.",
+            ),
+        ];
+        for (validated_at, expected) in cases {
+            let email = number_email(&civil_status(), &validation_at(validated_at));
+            assert!(email.text.contains(expected), "{}", email.text);
+            assert!(email.html.contains(expected), "{}", email.html);
+        }
     }
 }
