@@ -77,7 +77,7 @@ impl TestApp {
 
     /// The application's own store (its tables on moto), to check what it wrote.
     pub fn store(&self) -> rpps_store::Store {
-        let sdk = rpps_api::aws::for_local_endpoint(&self.options.aws_endpoint);
+        let sdk = rpps_runtime::aws::for_local_endpoint(&self.options.aws_endpoint);
         rpps_store::Store::from_config(&self.options.config(), &sdk)
     }
 }
@@ -100,7 +100,7 @@ pub async fn spawn_app(mut options: LocalOptions) -> anyhow::Result<TestApp> {
     // RUST_LOG=… shows the application's logs in a failing test's output.
     static LOGS: std::sync::Once = std::sync::Once::new();
     if std::env::var_os("RUST_LOG").is_some() {
-        LOGS.call_once(rpps_api::lambda::init_text_logs);
+        LOGS.call_once(rpps_runtime::logs::init_text_logs);
     }
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;

@@ -198,5 +198,5 @@ async fn health_says_down_with_503_when_the_database_is_unreachable() {
 }
 
 fn rpps_local_sdk(endpoint: &str) -> aws_config::SdkConfig {
-    rpps_api::aws::for_local_endpoint(endpoint)
+    rpps_runtime::aws::for_local_endpoint(endpoint)
 }

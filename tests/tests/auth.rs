@@ -125,7 +125,7 @@ async fn faq_r11_franceconnect_gives_an_applicant_session_with_the_certified_civ
     assert_eq!(me["authenticated"], true);
     assert_eq!(me["role"], "applicant");
     assert_eq!(me["provider"], "franceconnect");
-    let civil = &me["civil_status"]["civil_status"];
+    let civil = &me["civil_status"];
     assert_eq!(civil["family_name"], "N'Diaye");
     assert_eq!(civil["birth_place"]["kind"], "france", "{me}");
     assert_eq!(civil["birth_place"]["commune"], "69383", "{me}");
@@ -151,7 +151,7 @@ async fn franceconnect_for_a_person_born_abroad() {
     .await;
     assert_eq!(ended.location, "/demande");
     let me = session(&app, &ended.cookie()).await;
-    let place = &me["civil_status"]["civil_status"]["birth_place"];
+    let place = &me["civil_status"]["birth_place"];
     assert_eq!(place["kind"], "abroad", "{me}");
     assert!(place["country"].as_str().unwrap().starts_with("99"), "{me}");
 }
@@ -551,7 +551,7 @@ async fn faq_r10_a_provider_that_does_not_answer_gives_the_temporarily_unavailab
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     options.public_origin = base.clone();
-    let sdk = rpps_api::aws::for_local_endpoint(&options.aws_endpoint);
+    let sdk = rpps_runtime::aws::for_local_endpoint(&options.aws_endpoint);
     let config = options.config();
     let issuer = format!("http://{silent_addr}/fc");
     let franceconnect = rpps_identity::OidcClientConfig::franceconnect(

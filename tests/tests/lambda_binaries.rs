@@ -88,7 +88,7 @@ async fn every_function_binary_answers_its_first_invocation() {
     let mut options = fresh_options(endpoint.clone());
     options.public_origin = "http://127.0.0.1:9".to_owned();
     let config = options.config();
-    let sdk = rpps_api::aws::for_local_endpoint(&endpoint);
+    let sdk = rpps_runtime::aws::for_local_endpoint(&endpoint);
     Store::from_config(&config, &sdk)
         .ensure_tables()
         .await

@@ -429,7 +429,7 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
 
     // The function's router on the application's tables, its DynamoDB client counted.
     let counter = RoundTrips::default();
-    let sdk = rpps_api::aws::for_local_endpoint(&app.options.aws_endpoint);
+    let sdk = rpps_runtime::aws::for_local_endpoint(&app.options.aws_endpoint);
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk)
             .interceptor(counter.clone())

@@ -38,7 +38,7 @@ fn configs() -> (OidcClientConfig, OidcClientConfig) {
     )
 }
 
-async fn create_secret(sdk: &rpps_api::aws::SdkConfig, name: &str, value: &str) {
+async fn create_secret(sdk: &rpps_runtime::aws::SdkConfig, name: &str, value: &str) {
     aws_sdk_secretsmanager::Client::new(sdk)
         .create_secret()
         .name(name)
@@ -49,17 +49,21 @@ async fn create_secret(sdk: &rpps_api::aws::SdkConfig, name: &str, value: &str) 
 }
 
 /// moto's SDK configuration and two secret names of this test's own.
-fn fresh_names() -> (rpps_api::aws::SdkConfig, String, String) {
+fn fresh_names() -> (rpps_runtime::aws::SdkConfig, String, String) {
     let run = uuid::Uuid::new_v4();
     (
-        rpps_api::aws::for_local_endpoint(&aws_endpoint()),
+        rpps_runtime::aws::for_local_endpoint(&aws_endpoint()),
         format!("{run}/franceconnect"),
         format!("{run}/psc"),
     )
 }
 
 /// Providers whose client secrets are the secrets `fc_id` and `psc_id` in moto.
-fn providers_reading(sdk: &rpps_api::aws::SdkConfig, fc_id: String, psc_id: String) -> Providers {
+fn providers_reading(
+    sdk: &rpps_runtime::aws::SdkConfig,
+    fc_id: String,
+    psc_id: String,
+) -> Providers {
     let (franceconnect, psc) = configs();
     Providers::with_secrets_from(franceconnect, psc, SecretSource::new(sdk, fc_id, psc_id))
 }

@@ -78,18 +78,18 @@ fn national_id(raw: &str) -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rpps_api::lambda::init_text_logs();
+    rpps_runtime::logs::init_text_logs();
     let args = Args::parse();
     let sdk = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(endpoint) if !endpoint.is_empty() => rpps_api::aws::for_local_endpoint(&endpoint),
+        Ok(endpoint) if !endpoint.is_empty() => rpps_runtime::aws::for_local_endpoint(&endpoint),
         // An operator's workstation: aws-config's whole chain (profiles, SSO, process
         // credentials…), with the functions' HTTPS client trusting the system's roots too.
         _ => {
             aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .http_client(rpps_api::aws::https_client_trusting_system_roots())
+                .http_client(rpps_runtime::aws::https_client_trusting_system_roots())
                 .region(
                     aws_config::meta::region::RegionProviderChain::default_provider()
-                        .or_else(rpps_api::aws::DEFAULT_REGION),
+                        .or_else(rpps_runtime::aws::DEFAULT_REGION),
                 )
                 .load()
                 .await

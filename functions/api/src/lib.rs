@@ -1,19 +1,18 @@
 //! What every function shares at its HTTP boundary: the JSON error envelope, the validated search
-//! query and path parameters, configuration read once at start-up, the AWS SDK configuration, and
-//! the Lambda entry point that runs a router unchanged in AWS (the local runner serves the same
-//! routers).
+//! query and path parameters, and the Lambda entry point that runs a router unchanged in AWS (the
+//! local runner serves the same routers). Configuration and AWS clients are `rpps-runtime`'s.
 
-pub mod aws;
-pub mod config;
+pub mod body;
 pub mod error;
 pub mod lambda;
 pub mod params;
 pub mod query;
 pub mod routes;
 pub mod timestamp;
+pub mod views;
 
-pub use config::Config;
-pub use error::ApiError;
+pub use body::ApiJson;
+pub use error::{ApiError, FieldErrors};
 pub use params::rpps_param;
 pub use query::SearchQuery;
 

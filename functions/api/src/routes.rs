@@ -12,8 +12,8 @@ use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
 /// A configuration for routes tests: tables that need not exist, a loopback origin.
-pub fn test_config() -> crate::Config {
-    crate::Config {
+pub fn test_config() -> rpps_runtime::Config {
+    rpps_runtime::Config {
         registry_table: "routes-test-registry".into(),
         sessions_table: "routes-test-sessions".into(),
         mail_from: "no-reply@rpps-plus.localhost".into(),
@@ -24,8 +24,8 @@ pub fn test_config() -> crate::Config {
 
 /// An SDK configuration whose every call fails at once (nothing listens on port 1), so a handler
 /// that reaches AWS in a routes test answers quickly.
-pub fn unreachable_sdk() -> crate::aws::SdkConfig {
-    crate::aws::for_local_endpoint("http://127.0.0.1:1")
+pub fn unreachable_sdk() -> rpps_runtime::aws::SdkConfig {
+    rpps_runtime::aws::for_local_endpoint("http://127.0.0.1:1")
 }
 
 /// The status a test fallback answers, so a path the router does not know cannot be confused

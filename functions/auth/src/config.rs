@@ -38,13 +38,13 @@ async fn secret(client: &aws_sdk_secretsmanager::Client, id: &str) -> anyhow::Re
 /// Where the two client secrets are: their Secrets Manager names
 /// (`RPPS_FC_CLIENT_SECRET_ID`, `RPPS_PSC_CLIENT_SECRET_ID`).
 pub struct SecretSource {
-    sdk: rpps_api::aws::SdkConfig,
+    sdk: rpps_runtime::aws::SdkConfig,
     franceconnect: String,
     psc: String,
 }
 
 impl SecretSource {
-    pub fn new(sdk: &rpps_api::aws::SdkConfig, franceconnect: String, psc: String) -> Self {
+    pub fn new(sdk: &rpps_runtime::aws::SdkConfig, franceconnect: String, psc: String) -> Self {
         Self {
             sdk: sdk.clone(),
             franceconnect,
@@ -52,7 +52,7 @@ impl SecretSource {
         }
     }
 
-    pub fn from_env(sdk: &rpps_api::aws::SdkConfig) -> anyhow::Result<Self> {
+    pub fn from_env(sdk: &rpps_runtime::aws::SdkConfig) -> anyhow::Result<Self> {
         Ok(Self::new(
             sdk,
             var("RPPS_FC_CLIENT_SECRET_ID")?,
@@ -77,7 +77,7 @@ impl SecretSource {
 /// Both providers' client configurations, as deployed, and where their secrets are. The
 /// configurations' `client_secret` stays empty until `crate::Providers` has read them.
 pub fn providers_from_env(
-    sdk: &rpps_api::aws::SdkConfig,
+    sdk: &rpps_runtime::aws::SdkConfig,
     public_origin: &str,
 ) -> anyhow::Result<(OidcClientConfig, OidcClientConfig, SecretSource)> {
     let secrets = SecretSource::from_env(sdk)?;

@@ -9,16 +9,60 @@ use axum::Router;
 use axum::response::Response;
 use axum::routing::get;
 use rpps_api::{ApiError, SearchQuery};
-use serde::Serialize;
+use rpps_contract::places::{
+    CommuneKind, CommuneList, CommuneMatchedOn, CommuneOption, CountryList, CountryMatchedOn,
+    CountryOption,
+};
+use rpps_places::{CommuneMatch, CountryMatch};
 
-#[derive(Serialize)]
-struct Results<T> {
-    results: Vec<T>,
+/// A commune search result as the forms offer it.
+fn commune(found: CommuneMatch<'_>) -> CommuneOption {
+    CommuneOption {
+        insee: found.insee.to_owned(),
+        name: found.name.to_owned(),
+        label: found.label,
+        kind: match found.kind {
+            rpps_places::CommuneKind::Commune => CommuneKind::Commune,
+            rpps_places::CommuneKind::ArrondissementMunicipal => {
+                CommuneKind::ArrondissementMunicipal
+            }
+            rpps_places::CommuneKind::CommuneDeleguee => CommuneKind::CommuneDeleguee,
+            rpps_places::CommuneKind::CommuneAssociee => CommuneKind::CommuneAssociee,
+        },
+        departement: found.departement.to_owned(),
+        postal_codes: found.postal_codes.into_iter().map(str::to_owned).collect(),
+        matched: match found.matched {
+            rpps_places::MatchedOn::Name => CommuneMatchedOn::Name,
+            rpps_places::MatchedOn::InseeCode => CommuneMatchedOn::InseeCode,
+            rpps_places::MatchedOn::PostalCode => CommuneMatchedOn::PostalCode,
+        },
+    }
+}
+
+/// A country search result as the forms offer it.
+fn country(found: CountryMatch<'_>) -> CountryOption {
+    CountryOption {
+        code: found.code.to_owned(),
+        name: found.name.to_owned(),
+        label: found.label,
+        current: found.current,
+        valid_until: found.valid_until.map(str::to_owned),
+        matched: match found.matched {
+            rpps_places::CountryMatchedOn::Name => CountryMatchedOn::Name,
+            rpps_places::CountryMatchedOn::OfficialName => CountryMatchedOn::OfficialName,
+            rpps_places::CountryMatchedOn::Code => CountryMatchedOn::Code,
+        },
+    }
 }
 
 async fn communes(query: SearchQuery) -> Response {
     let results = rpps_places::communes().search(&query.q, query.limit);
-    rpps_api::cached_json(Results { results }, rpps_api::REFERENCE_DATA_CACHE)
+    rpps_api::cached_json(
+        CommuneList {
+            results: results.into_iter().map(commune).collect(),
+        },
+        rpps_api::REFERENCE_DATA_CACHE,
+    )
 }
 
 /// The countries are parsed on the first search (see [`load_reference_data`]): through
@@ -27,7 +71,9 @@ async fn countries(query: SearchQuery) -> Result<Response, ApiError> {
     let countries = rpps_places::try_countries().map_err(|e| ApiError::internal(e))?;
     let results = countries.search(&query.q, query.limit);
     Ok(rpps_api::cached_json(
-        Results { results },
+        CountryList {
+            results: results.into_iter().map(country).collect(),
+        },
         rpps_api::REFERENCE_DATA_CACHE,
     ))
 }

@@ -13,11 +13,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rpps_api::timestamp::{timestamp, timestamp_opt};
 use rpps_api::{ApiError, rpps_param};
+use rpps_contract::directory::{
+    ActiveSiteView, DirectorySearchView, DirectorySiteView, DirectorySummary, ProfessionView,
+    ProfessionalPageView,
+};
+use rpps_contract::pages;
+use rpps_domain::paris::rfc3339;
 use rpps_domain::{InseeCommuneCode, Profession, RppsNumber};
 use rpps_store::{DirectoryEntry, DirectoryError, DirectorySearch, Store, StoreError};
-use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 pub const DEFAULT_PAGE: i32 = 20;
@@ -40,59 +44,79 @@ pub struct DirectoryState {
 }
 
 fn store_error(e: StoreError) -> ApiError {
-    if e.is_unavailable() {
-        tracing::warn!(error = %e, "registry unavailable");
-        ApiError::unavailable("L'annuaire")
-    } else {
-        ApiError::internal(&e)
-    }
+    ApiError::from_store(e, "L'annuaire")
 }
 
 fn profession(code: &str) -> Option<Profession> {
     Profession::ALL.into_iter().find(|p| p.code() == code)
 }
 
-fn profession_json(code: &str) -> Value {
-    json!({ "code": code, "label": profession(code).map_or(code, |p| p.label()) })
+fn profession_view(code: &str) -> ProfessionView {
+    profession(code)
+        .map(|p| rpps_api::views::profession(p).into())
+        .unwrap_or_else(|| ProfessionView {
+            code: Default::default(),
+            label: code.to_owned(),
+        })
 }
 
 /// A search result: who, and where they practise now.
-pub fn summary(entry: &DirectoryEntry) -> Value {
-    json!({
-        "rpps": entry.rpps,
-        "family_name": entry.family_name,
-        "given_names": entry.given_names,
-        "profession": profession_json(&entry.profession),
-        "active_sites": entry.active_sites().map(|s| json!({
-            "establishment_name": s.establishment_name,
-            "finess": s.finess,
-            "commune_code": s.commune_code,
-            "commune_name": s.commune_name,
-        })).collect::<Vec<_>>(),
-    })
+pub fn summary(entry: &DirectoryEntry) -> DirectorySummary {
+    DirectorySummary {
+        rpps: entry.rpps.to_string(),
+        family_name: entry.family_name.clone(),
+        given_names: entry.given_names.clone(),
+        profession: profession_view(&entry.profession),
+        active_sites: entry
+            .active_sites()
+            .map(|s| ActiveSiteView {
+                establishment_name: s.establishment_name.clone(),
+                finess: s.finess.to_string(),
+                commune_code: s.commune_code.clone(),
+                commune_name: s.commune_name.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// A professional's public page: the entry, whether a card is valid today, and the links.
-pub fn page(entry: &DirectoryEntry, public_origin: &str) -> Value {
+pub fn page(entry: &DirectoryEntry, public_origin: &str) -> ProfessionalPageView {
     let rpps = entry.rpps.as_str();
-    json!({
-        "rpps": entry.rpps,
-        "family_name": entry.family_name,
-        "given_names": entry.given_names,
-        "profession": profession_json(&entry.profession),
-        "sites": entry.sites,
-        "valid_today": entry.active_sites().next().is_some(),
-        "ecps_activable_from": timestamp_opt(entry.ecps_activable_from),
-        "published_at": timestamp(entry.published_at),
-        "updated_at": timestamp(entry.updated_at),
-        "card_url": format!("/api/directory/{rpps}/card.pdf"),
-        "verification_url": verification_url(public_origin, rpps),
-    })
+    ProfessionalPageView {
+        rpps: rpps.to_owned(),
+        family_name: entry.family_name.clone(),
+        given_names: entry.given_names.clone(),
+        profession: profession_view(&entry.profession),
+        sites: entry
+            .sites
+            .iter()
+            .map(|s| DirectorySiteView {
+                finess: s.finess.to_string(),
+                establishment_name: s.establishment_name.clone(),
+                commune_code: s.commune_code.clone(),
+                commune_name: s.commune_name.clone(),
+                departement: s.departement.clone(),
+                started_on: s.started_on.to_string(),
+                ended_on: s.ended_on.map(|d| d.to_string()),
+                active: s.active,
+            })
+            .collect(),
+        valid_today: entry.active_sites().next().is_some(),
+        ecps_activable_from: entry.ecps_activable_from.map(rfc3339),
+        published_at: rfc3339(entry.published_at),
+        updated_at: rfc3339(entry.updated_at),
+        card_url: format!("/api/directory/{rpps}/card.pdf"),
+        verification_url: verification_url(public_origin, rpps),
+    }
 }
 
 /// The page the card's QR code opens.
 pub fn verification_url(public_origin: &str, rpps: &str) -> String {
-    format!("{}/verifier/{rpps}", public_origin.trim_end_matches('/'))
+    format!(
+        "{}{}",
+        public_origin.trim_end_matches('/'),
+        pages::card_verification(rpps)
+    )
 }
 
 fn bad(code: &str, message: impl Into<String>) -> ApiError {
@@ -228,10 +252,10 @@ async fn search(
             (page.results, page.next)
         }
     };
-    Ok(Json(json!({
-        "results": results.iter().map(summary).collect::<Vec<_>>(),
-        "next_cursor": next,
-    }))
+    Ok(Json(DirectorySearchView {
+        results: results.iter().map(summary).collect(),
+        next_cursor: next,
+    })
     .into_response())
 }
 
@@ -331,15 +355,15 @@ pub fn router(state: DirectoryState) -> Router {
 
 /// Builds the state once, from the environment (used by the Lambda `main`).
 pub fn state_from_env() -> anyhow::Result<DirectoryState> {
-    let config = rpps_api::Config::from_env()?;
+    let config = rpps_runtime::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env();
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 
 pub fn state_from_sdk(
-    config: &rpps_api::Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
     public_origin: String,
 ) -> DirectoryState {
     DirectoryState {

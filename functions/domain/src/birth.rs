@@ -125,8 +125,9 @@ impl BirthDate {
         )
     }
 
-    /// Stored form: ISO with `00` for the unknown parts (`1961-00-00`, `1961-05-00`).
-    fn stored(&self) -> String {
+    /// The stored and wire form: ISO with `00` for the unknown parts (`1961-00-00`,
+    /// `1961-05-00`).
+    pub fn stored(&self) -> String {
         let (month, day) = match self.precision {
             BirthDatePrecision::Day => (u8::from(self.date.month()), self.date.day()),
             BirthDatePrecision::Month => (u8::from(self.date.month()), 0),

@@ -9,6 +9,7 @@
 //! sources are silent are described in `docs/DOMAIN.md`.
 
 pub mod birth;
+pub mod ecps;
 pub mod email;
 pub mod finess;
 pub mod french;
@@ -17,29 +18,35 @@ pub mod luhn;
 pub mod name;
 pub mod paris;
 pub mod phone;
+pub mod refusal;
 pub mod registration;
 pub mod role;
 pub mod rpps;
 pub mod siret;
 pub mod site;
+pub mod start_date;
 pub mod text;
 
 mod compact;
 mod dates;
 
 pub use birth::{BirthDate, BirthDateError, BirthDatePrecision};
+pub use ecps::{ECPS_DELAY, ecps_activable_from};
 pub use email::{Email, EmailError};
 pub use finess::{Finess, FinessError, finess_file_departement_to_insee};
 pub use insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
 pub use name::{PersonName, PersonNameError};
 pub use phone::{MobilePhone, MobilePhoneError, MobileTerritory};
+pub use refusal::Refusal;
 pub use registration::{
-    Attestation, BirthPlace, BirthPlaceError, CivilStatus, Contact, DraftUpdate, EligibilityBasis,
-    MissingField, Origin, Profession, RegistrationRequest, RegistrationStatus, RejectionReason,
-    RejectionReasonError, TransitionError, Validation,
+    Attestation, BirthPlace, BirthPlaceError, BirthPlaceField, CivilStatus, Contact, DraftUpdate,
+    EligibilityBasis, EligibilityError, KnownPlaces, MissingField, Origin, Profession,
+    RegistrationRequest, RegistrationStatus, RejectionReason, RejectionReasonError,
+    TransitionError, TypedBirthPlaceError, Validation, ValidationCheck,
 };
-pub use role::{Actor, Role};
+pub use role::{Actor, PscRefusal, PscSpace, Role};
 pub use rpps::{RppsError, RppsNumber};
 pub use siret::{Siren, SirenError, Siret, SiretError, SiretKind, looks_like_siren_or_siret};
 pub use site::{PracticeSite, SiteError};
+pub use start_date::{StartDateError, parse_start_date};
 pub use text::fold;

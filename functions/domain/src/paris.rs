@@ -31,10 +31,49 @@ pub fn date_in_paris(at: OffsetDateTime) -> Date {
     at.to_offset(paris_offset(at)).date()
 }
 
+/// `at` as RFC 3339 text with the offset of Paris at that instant
+/// (`2026-07-15T11:15:00+02:00`): the same instant as its UTC form, whose local part is what a
+/// person in France reads. Every instant the API answers is written so (`rpps_contract::Instant`).
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.to_offset(paris_offset(at))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn instants_are_written_with_the_paris_offset() {
+        assert_eq!(
+            rfc3339(datetime!(2026-01-15 09:15 UTC)),
+            "2026-01-15T10:15:00+01:00"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-07-15 09:15:30.5 UTC)),
+            "2026-07-15T11:15:30.5+02:00"
+        );
+        // The spring-forward night: 01:59 then 03:00 in Paris.
+        assert_eq!(
+            rfc3339(datetime!(2026-03-29 00:59 UTC)),
+            "2026-03-29T01:59:00+01:00"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-03-29 01:00 UTC)),
+            "2026-03-29T03:00:00+02:00"
+        );
+        // The fall-back night: 02:59 (+02:00) then 02:00 again (+01:00).
+        assert_eq!(
+            rfc3339(datetime!(2026-10-25 00:59 UTC)),
+            "2026-10-25T02:59:00+02:00"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-10-25 01:00 UTC)),
+            "2026-10-25T02:00:00+01:00"
+        );
+    }
 
     #[test]
     fn the_paris_day_follows_summer_time() {

@@ -90,7 +90,35 @@ pub enum EligibilityBasis {
     ProfessionalExperience,
 }
 
+/// An eligibility basis that is not one of the décret's two (FAQ-R2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Choisissez un diplôme, titre ou certification reconnu, ou trois ans d'expérience professionnelle (au moins à mi-temps) sur les cinq dernières années."
+)]
+pub struct EligibilityError;
+
+impl EligibilityError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        "eligibility.unknown"
+    }
+}
+
 impl EligibilityBasis {
+    /// Every basis, in display order.
+    pub const ALL: [EligibilityBasis; 2] = [
+        EligibilityBasis::Certification,
+        EligibilityBasis::ProfessionalExperience,
+    ];
+
+    /// From its code (`certification`, `professional_experience`).
+    pub fn parse(code: &str) -> Result<Self, EligibilityError> {
+        Self::ALL
+            .into_iter()
+            .find(|basis| basis.code() == code.trim())
+            .ok_or(EligibilityError)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             EligibilityBasis::Certification => "certification",
@@ -173,6 +201,114 @@ impl BirthPlace {
         match self {
             BirthPlace::France { .. } => InseeCountryCode::france(),
             BirthPlace::Abroad { country } => country.clone(),
+        }
+    }
+}
+
+/// A form field with something in it.
+fn given(field: Option<&str>) -> Option<&str> {
+    field.map(str::trim).filter(|f| !f.is_empty())
+}
+
+/// The communes and countries of birth the register knows (the embedded lists of
+/// `rpps-places`): a typed code must name one (FAQ-R17).
+pub trait KnownPlaces {
+    fn has_commune(&self, code: &InseeCommuneCode) -> bool;
+    fn has_country(&self, code: &InseeCountryCode) -> bool;
+}
+
+/// Which field of a typed birth place an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BirthPlaceField {
+    Commune,
+    Country,
+}
+
+/// Why a typed birth place is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypedBirthPlaceError {
+    #[error(transparent)]
+    Commune(InseeCommuneError),
+    #[error(
+        "Aucune commune n'a le code INSEE {0}. Choisissez la commune dans la liste (le code postal n'est pas le code INSEE)."
+    )]
+    UnknownCommune(InseeCommuneCode),
+    #[error(transparent)]
+    Country(InseeCountryError),
+    #[error("Aucun pays n'a le code INSEE {0}.")]
+    UnknownCountry(InseeCountryCode),
+    #[error("Née ou né en France : indiquez la commune de naissance.")]
+    CommuneNeeded,
+    #[error(
+        "Indiquez soit une commune de naissance en France, soit un pays de naissance à l'étranger."
+    )]
+    Both,
+    #[error(
+        "Indiquez la commune de naissance, ou le pays de naissance pour une naissance à l'étranger."
+    )]
+    Missing,
+}
+
+impl TypedBirthPlaceError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TypedBirthPlaceError::Commune(e) => e.code(),
+            TypedBirthPlaceError::UnknownCommune(_) => "birth_commune.unknown",
+            TypedBirthPlaceError::Country(e) => e.code(),
+            TypedBirthPlaceError::UnknownCountry(_) => "birth_country.unknown",
+            TypedBirthPlaceError::CommuneNeeded => "birth_commune.missing",
+            TypedBirthPlaceError::Both => "birth_place.both",
+            TypedBirthPlaceError::Missing => "birth_place.missing",
+        }
+    }
+
+    /// The field the person must correct.
+    pub fn field(&self) -> BirthPlaceField {
+        match self {
+            TypedBirthPlaceError::Country(_)
+            | TypedBirthPlaceError::UnknownCountry(_)
+            | TypedBirthPlaceError::Both => BirthPlaceField::Country,
+            TypedBirthPlaceError::Commune(_)
+            | TypedBirthPlaceError::UnknownCommune(_)
+            | TypedBirthPlaceError::CommuneNeeded
+            | TypedBirthPlaceError::Missing => BirthPlaceField::Commune,
+        }
+    }
+}
+
+impl BirthPlace {
+    /// A birth place typed by a manager (FAQ-R1, R17): the INSEE code of a commune of France,
+    /// or the INSEE code (99xxx) of a country abroad, one of the two, and one `places` knows.
+    /// Blank fields count as absent; France (99100) as the country asks for the commune.
+    pub fn from_typed(
+        commune: Option<&str>,
+        country: Option<&str>,
+        places: &impl KnownPlaces,
+    ) -> Result<Self, TypedBirthPlaceError> {
+        match (given(commune), given(country)) {
+            (Some(commune), None | Some("99100")) => {
+                let code =
+                    InseeCommuneCode::parse(commune).map_err(TypedBirthPlaceError::Commune)?;
+                if places.has_commune(&code) {
+                    Ok(BirthPlace::France { commune: code })
+                } else {
+                    Err(TypedBirthPlaceError::UnknownCommune(code))
+                }
+            }
+            (None, Some(country)) => {
+                let code =
+                    InseeCountryCode::parse(country).map_err(TypedBirthPlaceError::Country)?;
+                if code.is_france() {
+                    Err(TypedBirthPlaceError::CommuneNeeded)
+                } else if places.has_country(&code) {
+                    Ok(BirthPlace::Abroad { country: code })
+                } else {
+                    Err(TypedBirthPlaceError::UnknownCountry(code))
+                }
+            }
+            (Some(_), Some(_)) => Err(TypedBirthPlaceError::Both),
+            (None, None) => Err(TypedBirthPlaceError::Missing),
         }
     }
 }
@@ -304,14 +440,28 @@ impl Attestation {
     }
 }
 
-/// Where the request stands.
+/// Where the request stands. A decision carries who made it and when; a validation carries
+/// the number and the manager's declaration (FAQ-R2, R3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum RegistrationStatus {
     Draft,
     Submitted,
-    Validated { rpps: RppsNumber },
-    Rejected { reason: RejectionReason },
+    Validated {
+        rpps: RppsNumber,
+        attestation: Attestation,
+        /// The manager who validated ([`Actor::id`]).
+        by: String,
+        #[serde(with = "timestamp")]
+        at: OffsetDateTime,
+    },
+    Rejected {
+        reason: RejectionReason,
+        /// The manager who rejected ([`Actor::id`]).
+        by: String,
+        #[serde(with = "timestamp")]
+        at: OffsetDateTime,
+    },
 }
 
 impl RegistrationStatus {
@@ -340,6 +490,14 @@ impl RegistrationStatus {
             self,
             RegistrationStatus::Validated { .. } | RegistrationStatus::Rejected { .. }
         )
+    }
+
+    /// The RPPS number, once validated.
+    pub fn rpps(&self) -> Option<&RppsNumber> {
+        match self {
+            RegistrationStatus::Validated { rpps, .. } => Some(rpps),
+            _ => None,
+        }
     }
 }
 
@@ -470,38 +628,38 @@ pub struct DraftUpdate {
 
 /// A registration request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "stored::RequestRecord")]
 pub struct RegistrationRequest {
     id: String,
     origin: Origin,
     /// FranceConnect `sub` of the applicant, for a self-service request.
-    #[serde(default)]
     applicant_id: Option<String>,
     /// Who created the request ([`Actor::id`]).
     created_by: String,
     civil_status: CivilStatus,
-    #[serde(default)]
     contact: Option<Contact>,
     profession: Profession,
-    #[serde(default)]
     establishment: Option<Finess>,
-    #[serde(with = "iso_date::option", default)]
+    #[serde(with = "iso_date::option")]
     start_date: Option<Date>,
-    #[serde(default)]
     eligibility: Option<EligibilityBasis>,
     accuracy_confirmed: bool,
     status: RegistrationStatus,
-    #[serde(default)]
-    attestation: Option<Attestation>,
-    #[serde(default)]
-    decided_by: Option<String>,
     #[serde(with = "timestamp")]
     created_at: OffsetDateTime,
     #[serde(with = "timestamp")]
     updated_at: OffsetDateTime,
-    #[serde(with = "timestamp::option", default)]
+    #[serde(with = "timestamp::option")]
     submitted_at: Option<OffsetDateTime>,
-    #[serde(with = "timestamp::option", default)]
-    decided_at: Option<OffsetDateTime>,
+}
+
+/// What may happen when `actor` validates a request (FAQ-R2): checked before a number is taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationCheck {
+    /// The request may be validated: allocate a number, then [`RegistrationRequest::validate`].
+    Allowed,
+    /// Already validated: the validation recorded then (no number to allocate).
+    AlreadyValidated(Validation),
 }
 
 impl RegistrationRequest {
@@ -574,12 +732,9 @@ impl RegistrationRequest {
             eligibility: None,
             accuracy_confirmed: false,
             status: RegistrationStatus::Draft,
-            attestation: None,
-            decided_by: None,
             created_at: at,
             updated_at: at,
             submitted_at: None,
-            decided_at: None,
         }
     }
 
@@ -690,6 +845,39 @@ impl RegistrationRequest {
         Ok(())
     }
 
+    /// Whether `actor` may validate this request with `attestation` (FAQ-R2, R9), without a
+    /// number: the check to make before one is allocated, so that a refusal burns none.
+    pub fn check_validation(
+        &self,
+        actor: &Actor,
+        attestation: &Attestation,
+    ) -> Result<ValidationCheck, TransitionError> {
+        self.check_decider(actor)?;
+        match &self.status {
+            RegistrationStatus::Draft => Err(TransitionError::NotSubmitted),
+            RegistrationStatus::Rejected { .. } => Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Validated {
+                rpps,
+                attestation,
+                at,
+                ..
+            } => Ok(ValidationCheck::AlreadyValidated(Validation {
+                request_id: self.id.clone(),
+                rpps: rpps.clone(),
+                attestation: attestation.clone(),
+                validated_at: *at,
+                newly_validated: false,
+            })),
+            RegistrationStatus::Submitted if !attestation.conditions_checked => {
+                Err(TransitionError::MissingAttestation)
+            }
+            RegistrationStatus::Submitted if attestation.manager_id != actor.id => {
+                Err(TransitionError::AttestationMismatch)
+            }
+            RegistrationStatus::Submitted => Ok(ValidationCheck::Allowed),
+        }
+    }
+
     /// Validates a submitted request with the RPPS number allocated for it (FAQ-R2, FAQ-R3).
     /// Validating an already-validated request returns the number allocated then.
     pub fn validate(
@@ -699,31 +887,17 @@ impl RegistrationRequest {
         rpps: RppsNumber,
         at: OffsetDateTime,
     ) -> Result<Validation, TransitionError> {
-        self.check_decider(actor)?;
-        match &self.status {
-            RegistrationStatus::Draft => return Err(TransitionError::NotSubmitted),
-            RegistrationStatus::Rejected { .. } => return Err(TransitionError::AlreadyRejected),
-            RegistrationStatus::Validated { rpps: allocated } => {
-                return Ok(Validation {
-                    request_id: self.id.clone(),
-                    rpps: allocated.clone(),
-                    attestation: self.attestation.clone().unwrap_or(attestation),
-                    validated_at: self.decided_at.unwrap_or(at),
-                    newly_validated: false,
-                });
-            }
-            RegistrationStatus::Submitted => {}
+        if let ValidationCheck::AlreadyValidated(done) =
+            self.check_validation(actor, &attestation)?
+        {
+            return Ok(done);
         }
-        if !attestation.conditions_checked {
-            return Err(TransitionError::MissingAttestation);
-        }
-        if attestation.manager_id != actor.id {
-            return Err(TransitionError::AttestationMismatch);
-        }
-        self.status = RegistrationStatus::Validated { rpps: rpps.clone() };
-        self.attestation = Some(attestation.clone());
-        self.decided_by = Some(actor.id.clone());
-        self.decided_at = Some(at);
+        self.status = RegistrationStatus::Validated {
+            rpps: rpps.clone(),
+            attestation: attestation.clone(),
+            by: actor.id.clone(),
+            at,
+        };
         self.updated_at = at;
         Ok(Validation {
             request_id: self.id.clone(),
@@ -748,9 +922,11 @@ impl RegistrationRequest {
             RegistrationStatus::Rejected { .. } => return Err(TransitionError::AlreadyRejected),
             RegistrationStatus::Submitted => {}
         }
-        self.status = RegistrationStatus::Rejected { reason };
-        self.decided_by = Some(actor.id.clone());
-        self.decided_at = Some(at);
+        self.status = RegistrationStatus::Rejected {
+            reason,
+            by: actor.id.clone(),
+            at,
+        };
         self.updated_at = at;
         Ok(())
     }
@@ -878,12 +1054,20 @@ impl RegistrationRequest {
 
     /// The manager's attestation, once validated.
     pub fn attestation(&self) -> Option<&Attestation> {
-        self.attestation.as_ref()
+        match &self.status {
+            RegistrationStatus::Validated { attestation, .. } => Some(attestation),
+            _ => None,
+        }
     }
 
     /// Who validated or rejected the request.
     pub fn decided_by(&self) -> Option<&str> {
-        self.decided_by.as_deref()
+        match &self.status {
+            RegistrationStatus::Validated { by, .. } | RegistrationStatus::Rejected { by, .. } => {
+                Some(by)
+            }
+            _ => None,
+        }
     }
 
     pub fn created_at(&self) -> OffsetDateTime {
@@ -898,8 +1082,146 @@ impl RegistrationRequest {
         self.submitted_at
     }
 
+    /// When the request was validated or rejected.
     pub fn decided_at(&self) -> Option<OffsetDateTime> {
-        self.decided_at
+        match &self.status {
+            RegistrationStatus::Validated { at, .. } | RegistrationStatus::Rejected { at, .. } => {
+                Some(*at)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The stored form of a request, as read back: today's form, and the form written before the
+/// decision moved into the status (issue 17), where a validated request kept its number in the
+/// status and its attestation, `decided_by` and `decided_at` beside it. Both read into one
+/// [`RegistrationRequest`]; only today's form is written.
+mod stored {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(tag = "state", rename_all = "snake_case")]
+    enum StatusRecord {
+        Draft,
+        Submitted,
+        Validated {
+            rpps: RppsNumber,
+            #[serde(default)]
+            attestation: Option<Attestation>,
+            #[serde(default)]
+            by: Option<String>,
+            #[serde(with = "timestamp::option", default)]
+            at: Option<OffsetDateTime>,
+        },
+        Rejected {
+            reason: RejectionReason,
+            #[serde(default)]
+            by: Option<String>,
+            #[serde(with = "timestamp::option", default)]
+            at: Option<OffsetDateTime>,
+        },
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct RequestRecord {
+        id: String,
+        origin: Origin,
+        #[serde(default)]
+        applicant_id: Option<String>,
+        created_by: String,
+        civil_status: CivilStatus,
+        #[serde(default)]
+        contact: Option<Contact>,
+        profession: Profession,
+        #[serde(default)]
+        establishment: Option<Finess>,
+        #[serde(with = "iso_date::option", default)]
+        start_date: Option<Date>,
+        #[serde(default)]
+        eligibility: Option<EligibilityBasis>,
+        accuracy_confirmed: bool,
+        status: StatusRecord,
+        #[serde(with = "timestamp")]
+        created_at: OffsetDateTime,
+        #[serde(with = "timestamp")]
+        updated_at: OffsetDateTime,
+        #[serde(with = "timestamp::option", default)]
+        submitted_at: Option<OffsetDateTime>,
+        // The earlier form's decision, beside the status.
+        #[serde(default)]
+        attestation: Option<Attestation>,
+        #[serde(default)]
+        decided_by: Option<String>,
+        #[serde(with = "timestamp::option", default)]
+        decided_at: Option<OffsetDateTime>,
+    }
+
+    /// A stored request whose decision cannot be read back whole.
+    #[derive(Debug, thiserror::Error)]
+    #[error("stored registration request {id}: {what}")]
+    pub(super) struct StoredFormError {
+        id: String,
+        what: &'static str,
+    }
+
+    impl TryFrom<RequestRecord> for RegistrationRequest {
+        type Error = StoredFormError;
+
+        fn try_from(r: RequestRecord) -> Result<Self, Self::Error> {
+            let missing = |what| StoredFormError {
+                id: r.id.clone(),
+                what,
+            };
+            let status = match r.status {
+                StatusRecord::Draft => RegistrationStatus::Draft,
+                StatusRecord::Submitted => RegistrationStatus::Submitted,
+                StatusRecord::Validated {
+                    rpps,
+                    attestation,
+                    by,
+                    at,
+                } => {
+                    let attestation = attestation
+                        .or(r.attestation.clone())
+                        .ok_or_else(|| missing("validated without an attestation"))?;
+                    RegistrationStatus::Validated {
+                        rpps,
+                        by: by
+                            .or(r.decided_by.clone())
+                            .unwrap_or_else(|| attestation.manager_id.clone()),
+                        at: at.or(r.decided_at).unwrap_or(attestation.at),
+                        attestation,
+                    }
+                }
+                StatusRecord::Rejected { reason, by, at } => RegistrationStatus::Rejected {
+                    reason,
+                    by: by
+                        .or(r.decided_by.clone())
+                        .ok_or_else(|| missing("rejected without who rejected it"))?,
+                    at: at
+                        .or(r.decided_at)
+                        .ok_or_else(|| missing("rejected without when"))?,
+                },
+            };
+            Ok(RegistrationRequest {
+                id: r.id,
+                origin: r.origin,
+                applicant_id: r.applicant_id,
+                created_by: r.created_by,
+                civil_status: r.civil_status,
+                contact: r.contact,
+                profession: r.profession,
+                establishment: r.establishment,
+                start_date: r.start_date,
+                eligibility: r.eligibility,
+                accuracy_confirmed: r.accuracy_confirmed,
+                status,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                submitted_at: r.submitted_at,
+            })
+        }
     }
 }
 
@@ -1113,7 +1435,15 @@ mod tests {
         assert_eq!(validation.rpps, rpps());
         assert!(validation.newly_validated);
         assert_eq!(validation.attestation.manager_id, "3010000024/GEST1");
-        assert_eq!(r.status(), &RegistrationStatus::Validated { rpps: rpps() });
+        assert_eq!(
+            r.status(),
+            &RegistrationStatus::Validated {
+                rpps: rpps(),
+                attestation: attestation(&manager()),
+                by: "3010000024/GEST1".into(),
+                at: T2
+            }
+        );
         assert_eq!(r.attestation(), Some(&attestation(&manager())));
         assert_eq!(r.decided_by(), Some("3010000024/GEST1"));
         assert_eq!(r.decided_at(), Some(T2));
@@ -1198,7 +1528,8 @@ mod tests {
             .expect("idempotent");
         assert_eq!(again.rpps, first.rpps);
         assert!(!again.newly_validated);
-        assert_eq!(r.status(), &RegistrationStatus::Validated { rpps: rpps() });
+        assert_eq!(again.validated_at, first.validated_at);
+        assert_eq!(r.status().rpps(), Some(&rpps()));
     }
 
     #[test]
@@ -1224,7 +1555,9 @@ mod tests {
         assert_eq!(
             rejected.status(),
             &RegistrationStatus::Rejected {
-                reason: reason.clone()
+                reason: reason.clone(),
+                by: "3010000024/GEST1".into(),
+                at: T2
             }
         );
         assert_eq!(
@@ -1353,6 +1686,64 @@ mod tests {
         );
     }
 
+    struct Known;
+
+    impl KnownPlaces for Known {
+        fn has_commune(&self, code: &InseeCommuneCode) -> bool {
+            code.as_str() != "75999"
+        }
+        fn has_country(&self, code: &InseeCountryCode) -> bool {
+            code.as_str() != "99999"
+        }
+    }
+
+    #[test]
+    fn faq_r17_a_typed_birth_place_is_a_known_commune_or_country() {
+        assert_eq!(
+            BirthPlace::from_typed(Some(" 69383 "), None, &Known),
+            BirthPlace::from_franceconnect("69383", "99100")
+                .map_err(|_| TypedBirthPlaceError::Missing)
+        );
+        assert_eq!(
+            BirthPlace::from_typed(Some("69383"), Some("99100"), &Known)
+                .map(|p| p.country().is_france()),
+            Ok(true)
+        );
+        assert_eq!(
+            BirthPlace::from_typed(Some(""), Some("99352"), &Known)
+                .map(|p| p.country().as_str().to_owned()),
+            Ok("99352".to_owned())
+        );
+        let refused = |commune, country| {
+            BirthPlace::from_typed(commune, country, &Known).expect_err("refused")
+        };
+        let e = refused(Some("75999"), None);
+        assert_eq!(
+            (e.code(), e.field()),
+            ("birth_commune.unknown", BirthPlaceField::Commune)
+        );
+        assert!(e.to_string().contains("75999"));
+        let e = refused(Some("75015 Paris"), None);
+        assert_eq!(e.field(), BirthPlaceField::Commune);
+        let e = refused(None, Some("99999"));
+        assert_eq!(
+            (e.code(), e.field()),
+            ("birth_country.unknown", BirthPlaceField::Country)
+        );
+        let e = refused(None, Some("99100"));
+        assert_eq!(e.code(), "birth_commune.missing");
+        let e = refused(Some("69383"), Some("99352"));
+        assert_eq!(
+            (e.code(), e.field()),
+            ("birth_place.both", BirthPlaceField::Country)
+        );
+        let e = refused(Some("  "), None);
+        assert_eq!(
+            (e.code(), e.field()),
+            ("birth_place.missing", BirthPlaceField::Commune)
+        );
+    }
+
     #[test]
     fn profession_and_eligibility_labels() {
         let p = Profession::AideADomicileQualifiee;
@@ -1373,6 +1764,102 @@ mod tests {
     }
 
     #[test]
+    fn faq_r2_the_validation_is_checked_before_a_number_is_taken() {
+        let r = submitted();
+        assert_eq!(
+            r.check_validation(&manager(), &attestation(&manager())),
+            Ok(ValidationCheck::Allowed)
+        );
+        let unchecked = Attestation::new(&manager(), EligibilityBasis::Certification, false, T2);
+        assert_eq!(
+            r.check_validation(&manager(), &unchecked),
+            Err(TransitionError::MissingAttestation)
+        );
+        assert_eq!(
+            r.check_validation(&other_manager(), &attestation(&other_manager())),
+            Err(TransitionError::NotYourEstablishment)
+        );
+        let mut done = submitted();
+        let first = done
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        assert_eq!(
+            done.check_validation(&manager(), &attestation(&manager())),
+            Ok(ValidationCheck::AlreadyValidated(Validation {
+                newly_validated: false,
+                ..first
+            }))
+        );
+    }
+
+    #[test]
+    fn faq_r2_eligibility_bases_are_read_from_their_codes() {
+        assert_eq!(
+            EligibilityBasis::parse("certification"),
+            Ok(EligibilityBasis::Certification)
+        );
+        assert_eq!(
+            EligibilityBasis::parse(" professional_experience "),
+            Ok(EligibilityBasis::ProfessionalExperience)
+        );
+        let err = EligibilityBasis::parse("diplome").expect_err("unknown");
+        assert_eq!(err.code(), "eligibility.unknown");
+        assert!(err.to_string().contains("expérience professionnelle"));
+    }
+
+    /// Items written before the decision moved into the status (as the code of 1f32fab wrote
+    /// them) read back into today's form.
+    #[test]
+    fn requests_stored_in_the_earlier_form_read_back() {
+        const VALIDATED: &str = r#"{"id":"req-1","origin":"self_service","applicant_id":"fc-sub-aide","created_by":"fc-sub-aide","civil_status":{"family_name":"Martin","given_names":"Aïcha Marie","birth_date":"1985-04-12","birth_place":{"kind":"france","commune":"2A004"}},"contact":{"email":"aicha.martin@exemple.fr","mobile":"+33612345678"},"profession":"aide_a_domicile_qualifiee","establishment":"010000024","start_date":"2026-03-15","eligibility":"certification","accuracy_confirmed":true,"status":{"state":"validated","rpps":"10000000421"},"attestation":{"manager_id":"3010000024/GEST1","basis":"certification","conditions_checked":true,"at":"2026-03-02T14:00:00Z"},"decided_by":"3010000024/GEST1","created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-02T14:00:00Z","submitted_at":"2026-03-01T09:10:00Z","decided_at":"2026-03-02T14:00:00Z"}"#;
+        const REJECTED: &str = r#"{"id":"req-1","origin":"self_service","applicant_id":"fc-sub-aide","created_by":"fc-sub-aide","civil_status":{"family_name":"Martin","given_names":"Aïcha Marie","birth_date":"1985-04-12","birth_place":{"kind":"france","commune":"2A004"}},"contact":{"email":"aicha.martin@exemple.fr","mobile":"+33612345678"},"profession":"aide_a_domicile_qualifiee","establishment":"010000024","start_date":"2026-03-15","eligibility":"certification","accuracy_confirmed":true,"status":{"state":"rejected","reason":"Diplôme non reconnu"},"attestation":null,"decided_by":"3010000024/GEST1","created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-02T14:00:00Z","submitted_at":"2026-03-01T09:10:00Z","decided_at":"2026-03-02T14:00:00Z"}"#;
+        const EMPLOYER_DRAFT: &str = r#"{"id":"req-2","origin":"employer","applicant_id":null,"created_by":"3010000024/GEST1","civil_status":{"family_name":"Martin","given_names":"Aïcha Marie","birth_date":"1985-04-12","birth_place":{"kind":"france","commune":"2A004"}},"contact":null,"profession":"aide_a_domicile_qualifiee","establishment":"010000024","start_date":null,"eligibility":null,"accuracy_confirmed":false,"status":{"state":"draft"},"attestation":null,"decided_by":null,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","submitted_at":null,"decided_at":null}"#;
+
+        let mut validated = submitted();
+        validated
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        let read: RegistrationRequest = serde_json::from_str(VALIDATED).expect("validated");
+        assert_eq!(read, validated);
+
+        let mut rejected = submitted();
+        rejected
+            .reject(
+                &manager(),
+                RejectionReason::parse("Diplôme non reconnu").expect("reason"),
+                T2,
+            )
+            .expect("rejected");
+        let read: RegistrationRequest = serde_json::from_str(REJECTED).expect("rejected");
+        assert_eq!(read, rejected);
+
+        let draft = RegistrationRequest::new_by_employer(
+            "req-2",
+            &manager(),
+            civil_status(),
+            finess("010000024"),
+            T0,
+        )
+        .expect("created");
+        let read: RegistrationRequest = serde_json::from_str(EMPLOYER_DRAFT).expect("draft");
+        assert_eq!(read, draft);
+
+        // Today's form has the decision in the status and nothing beside it.
+        let json = serde_json::to_value(&validated).expect("ser");
+        assert_eq!(json["status"]["by"], "3010000024/GEST1");
+        assert_eq!(json["status"]["attestation"]["basis"], "certification");
+        assert!(json.get("decided_by").is_none() && json.get("attestation").is_none());
+
+        // A validated request without its declaration is not a request we wrote.
+        let broken = VALIDATED.replace(
+            r#""attestation":{"manager_id":"3010000024/GEST1","basis":"certification","conditions_checked":true,"at":"2026-03-02T14:00:00Z"}"#,
+            r#""attestation":null"#,
+        );
+        let err = serde_json::from_str::<RegistrationRequest>(&broken).expect_err("broken");
+        assert!(err.to_string().contains("without an attestation"), "{err}");
+    }
+
+    #[test]
     fn request_round_trips_through_json() {
         let mut r = submitted();
         r.validate(&manager(), attestation(&manager()), rpps(), T2)
@@ -1380,6 +1867,7 @@ mod tests {
         let json = serde_json::to_value(&r).expect("ser");
         assert_eq!(json["status"]["state"], "validated");
         assert_eq!(json["status"]["rpps"], rpps().as_str());
+        assert_eq!(json["status"]["at"], "2026-03-02T14:00:00Z");
         assert_eq!(json["start_date"], "2026-03-15");
         assert_eq!(json["submitted_at"], "2026-03-01T09:10:00Z");
         assert_eq!(json["civil_status"]["birth_place"]["kind"], "france");

@@ -93,9 +93,120 @@ impl Actor {
     }
 }
 
+/// Which space a Pro Santé Connect sign-in is for (the `profil` of the sign-in link). Serialised
+/// as the French word of the link, which is also how pending sign-ins store it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PscSpace {
+    /// The managers' space (CPx card): only designated managers (FAQ-R8, R9).
+    Gestionnaire,
+    /// A professional's own record (e-CPS): only RPPS holders (FAQ-R13).
+    Professionnel,
+}
+
+impl PscSpace {
+    /// From the `profil` of the sign-in link.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "gestionnaire" => Some(PscSpace::Gestionnaire),
+            "professionnel" => Some(PscSpace::Professionnel),
+            _ => None,
+        }
+    }
+}
+
+/// Why a Pro Santé Connect sign-in gets no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PscRefusal {
+    /// Not a designated manager of any establishment (FAQ-R8).
+    NotAManager,
+    /// Asked for a professional's own record without an RPPS number (FAQ-R13).
+    NoRpps,
+}
+
+impl PscRefusal {
+    /// Stable machine code (audit entries).
+    pub fn code(self) -> &'static str {
+        match self {
+            PscRefusal::NotAManager => "not_a_manager",
+            PscRefusal::NoRpps => "no_rpps",
+        }
+    }
+}
+
+impl Role {
+    /// The role a verified Pro Santé Connect identity signs in with (FAQ-R8, R9, R13, R18):
+    /// `managed` are the establishments the person is designated manager of, `rpps` the number
+    /// their national identifier carries (`8` + RPPS), if any.
+    ///
+    /// - the managers' space: a manager, or refused when designated nowhere;
+    /// - a professional's own record: a professional, or refused without an RPPS number;
+    /// - no space named: a manager if designated somewhere, else a professional if an RPPS
+    ///   holder, else refused as not a manager.
+    pub fn from_psc(
+        space: Option<PscSpace>,
+        managed: Vec<Finess>,
+        rpps: Option<RppsNumber>,
+    ) -> Result<Role, PscRefusal> {
+        match (space, managed.is_empty(), rpps) {
+            (Some(PscSpace::Gestionnaire) | None, false, _) => Ok(Role::Manager {
+                establishments: managed,
+            }),
+            (Some(PscSpace::Gestionnaire), true, _) => Err(PscRefusal::NotAManager),
+            (_, _, Some(rpps)) => Ok(Role::Professional { rpps }),
+            (Some(PscSpace::Professionnel), _, None) => Err(PscRefusal::NoRpps),
+            (None, true, None) => Err(PscRefusal::NotAManager),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faq_r8_r13_the_psc_role_follows_the_space_asked_for() {
+        let a = || vec![finess("010000024")];
+        let rpps = || Some(RppsNumber::parse("10001045367").expect("valid"));
+        let manager = Role::Manager {
+            establishments: a(),
+        };
+        let professional = Role::Professional {
+            rpps: RppsNumber::parse("10001045367").expect("valid"),
+        };
+        let gestion = Some(PscSpace::Gestionnaire);
+        let dossier = Some(PscSpace::Professionnel);
+        // The managers' space.
+        assert_eq!(Role::from_psc(gestion, a(), rpps()), Ok(manager.clone()));
+        assert_eq!(Role::from_psc(gestion, a(), None), Ok(manager.clone()));
+        assert_eq!(
+            Role::from_psc(gestion, vec![], rpps()),
+            Err(PscRefusal::NotAManager)
+        );
+        // A professional's own record, even for someone who is also a manager.
+        assert_eq!(
+            Role::from_psc(dossier, a(), rpps()),
+            Ok(professional.clone())
+        );
+        assert_eq!(
+            Role::from_psc(dossier, vec![], None),
+            Err(PscRefusal::NoRpps)
+        );
+        assert_eq!(Role::from_psc(dossier, a(), None), Err(PscRefusal::NoRpps));
+        // No space named: manager first, then professional.
+        assert_eq!(Role::from_psc(None, a(), rpps()), Ok(manager));
+        assert_eq!(Role::from_psc(None, vec![], rpps()), Ok(professional));
+        assert_eq!(
+            Role::from_psc(None, vec![], None),
+            Err(PscRefusal::NotAManager)
+        );
+        assert_eq!(PscSpace::from_code("gestionnaire"), gestion);
+        assert_eq!(PscSpace::from_code("admin"), None);
+        assert_eq!(
+            serde_json::to_string(&PscSpace::Professionnel).expect("ser"),
+            r#""professionnel""#
+        );
+    }
 
     fn finess(s: &str) -> Finess {
         Finess::parse(s).expect("valid FINESS")

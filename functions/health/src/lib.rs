@@ -139,12 +139,15 @@ pub fn router(state: HealthState) -> Router {
 
 /// Builds the clients once, from the environment (used by the Lambda `main`).
 pub fn state_from_env() -> anyhow::Result<HealthState> {
-    let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env();
+    let config = rpps_runtime::Config::from_env()?;
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> HealthState {
+pub fn state_from_sdk(
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
+) -> HealthState {
     HealthState {
         store: Store::from_config(config, sdk),
         mailer: Mailer::new(

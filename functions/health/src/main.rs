@@ -1,5 +1,5 @@
 fn main() -> Result<(), lambda_http::Error> {
-    rpps_api::lambda::start(async {
+    rpps_runtime::start(async {
         let state = rpps_health::state_from_env()?;
         rpps_api::lambda::run(rpps_health::router(state)).await
     })

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use axum::Router;
 use axum::routing::any;
-use rpps_api::Config;
 use rpps_mail::Mailer;
+use rpps_runtime::Config;
 use rpps_store::{Store, Tables};
 
 #[derive(Clone, Debug)]
@@ -102,7 +102,7 @@ async fn local_purge(
 /// Prepares the emulators and returns the whole application.
 pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
     let config = options.config();
-    let sdk = rpps_api::aws::for_local_endpoint(&options.aws_endpoint);
+    let sdk = rpps_runtime::aws::for_local_endpoint(&options.aws_endpoint);
     let store = Store::from_config(&config, &sdk);
     store
         .ensure_tables()
@@ -199,7 +199,7 @@ async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
 /// client secret per process.
 fn sign_in(
     config: &Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    sdk: &rpps_runtime::aws::SdkConfig,
     origin: &str,
 ) -> anyhow::Result<(Router, Router)> {
     use rpps_auth::config::{callback_uri, post_logout_uri};
@@ -242,7 +242,7 @@ fn sign_in(
 /// and the static site.
 pub fn app(
     config: &Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    sdk: &rpps_runtime::aws::SdkConfig,
     options: &LocalOptions,
 ) -> anyhow::Result<Router> {
     let frontend_dir = options.frontend_dir.as_path();

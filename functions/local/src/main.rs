@@ -33,7 +33,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rpps_api::lambda::init_text_logs();
+    rpps_runtime::logs::init_text_logs();
     let args = Args::parse();
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let options = LocalOptions {

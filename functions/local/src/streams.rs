@@ -7,23 +7,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodbstreams::types::{AttributeValue, OperationType, ShardIteratorType};
-use rpps_store::OutboxEvent;
+use rpps_contract::events::OutboxEvent;
+use rpps_store::StreamRecord;
 
-/// The outbox event in a stream record's new image, if it is one (strings only, as written).
-fn outbox_event(image: &HashMap<String, AttributeValue>) -> Option<OutboxEvent> {
-    let pk = image.get("PK")?.as_s().ok()?;
-    if !pk.starts_with("OUTBOX#") {
-        return None;
-    }
-    let plain: serde_json::Map<String, serde_json::Value> = image
-        .iter()
-        .filter_map(|(k, v)| {
-            v.as_s()
-                .ok()
-                .map(|s| (k.clone(), serde_json::Value::String(s.clone())))
-        })
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(plain)).ok()
+/// What a stream record's new image is, read as the Lambda consumers read it.
+fn stream_record(image: &HashMap<String, AttributeValue>) -> StreamRecord {
+    rpps_store::outbox::event_of_image(|name| image.get(name)?.as_s().ok().map(String::as_str))
 }
 
 /// A consumer of the table's stream, as deployed (one event source mapping each).
@@ -142,12 +131,18 @@ async fn poll_once(
             if record.event_name() != Some(&OperationType::Insert) {
                 continue;
             }
-            let Some(event) = record
+            let event = match record
                 .dynamodb()
                 .and_then(|d| d.new_image())
-                .and_then(outbox_event)
-            else {
-                continue;
+                .map(stream_record)
+            {
+                Some(StreamRecord::Event(event)) => event,
+                // In AWS: retried, then kept by the dead-letter queue; here, said and skipped.
+                Some(StreamRecord::Unreadable { id, error }) => {
+                    tracing::error!(event = %id, %error, "outbox event unreadable");
+                    continue;
+                }
+                Some(StreamRecord::NotAnEvent) | None => continue,
             };
             for (index, consumer) in consumers.iter().enumerate() {
                 if let Err(e) = consumer.deliver(&event).await {

@@ -9,18 +9,24 @@
 //!   one: what their contact data now is, and who changed it (FAQ-R13, R14);
 //! - `purge.completed` → the managers of the establishment: the departures the purge removed
 //!   from the directory (FAQ-R6);
-//! - other events: nothing to send.
+//! - `practice_site.changed`: nothing to send (the directory's business).
 //!
 //! Each email is sent at most once per event, whatever the redeliveries: a delivery marker is
 //! claimed before sending and completed after (`rpps_store::deliveries`). A failure leaves the
 //! event to be retried (the stream retries it, then its dead-letter queue keeps it).
 
-use rpps_domain::{CivilStatus, RegistrationRequest, Validation, french};
+use rpps_contract::events::{Event, OutboxEvent};
+use rpps_contract::pages;
+use rpps_domain::{
+    CivilStatus, Finess, RegistrationRequest, RppsNumber, ecps_activable_from, french,
+};
 use rpps_mail::{Mailer, templates};
-use rpps_store::{DeliveryClaim, Milestone, OutboxEvent, Store};
-use serde::Deserialize;
+use rpps_store::{DeliveryClaim, Milestone, Store, StreamRecord, stream_records};
 use serde_json::Value;
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
+
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
 pub const CONSUMER: &str = "mailer";
 const LEASE: Duration = Duration::minutes(5);
@@ -52,38 +58,30 @@ pub enum MailerError {
     Mail(#[from] rpps_mail::MailError),
 }
 
-#[derive(Deserialize)]
-struct Submitted {
-    request_id: String,
+/// A value of an event, read by the domain's rules.
+fn read<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> Result<T, MailerError> {
+    parsed.map_err(|e| MailerError::Malformed(format!("{what}: {e}")))
 }
 
-#[derive(Deserialize)]
-struct ContactChanged {
-    rpps: rpps_domain::RppsNumber,
-    previous_email: Option<String>,
-    changed_by: String,
-}
-
-#[derive(Deserialize)]
-struct PurgeCompleted {
-    finess: rpps_domain::Finess,
-    purged: Vec<rpps_store::PurgedSite>,
-}
-
-#[derive(Deserialize)]
-struct Rejected {
-    request_id: String,
-    reason: String,
+fn instant(text: &str) -> Result<OffsetDateTime, MailerError> {
+    read(
+        "instant",
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339),
+    )
 }
 
 /// The email of `rpps.allocated`: the professional's RPPS number (FAQ-R3) and the time from
 /// which their e-CPS can be activated (FAQ-R5).
-fn number_email(civil: &CivilStatus, validation: &Validation) -> templates::Content {
+fn number_email(
+    civil: &CivilStatus,
+    rpps: &RppsNumber,
+    validated_at: OffsetDateTime,
+) -> templates::Content {
     templates::rpps_allocated(
         civil.given_names.as_str(),
         civil.family_name.as_str(),
-        validation.rpps.as_str(),
-        &french::numeric_datetime(validation.validated_at + Duration::hours(48)),
+        rpps.as_str(),
+        &french::numeric_datetime(ecps_activable_from(validated_at)),
     )
 }
 
@@ -126,16 +124,15 @@ async fn establishment_label(
     ))
 }
 
-/// What an event asks to send, if anything: (recipients, content).
+/// What an event asks to send, if anything: (recipients, content). Every kind is named: a new
+/// kind does not compile until this says what the mailer does with it.
 async fn compose(
     state: &MailerState,
     event: &OutboxEvent,
 ) -> Result<Option<(Vec<String>, templates::Content)>, MailerError> {
     let store = &state.store;
-    match event.kind.as_str() {
-        "registration.submitted" => {
-            let submitted: Submitted = serde_json::from_str(&event.payload)
-                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+    match &event.event {
+        Event::RegistrationSubmitted(submitted) => {
             let request = request(store, &submitted.request_id).await?;
             let Some(finess) = request.establishment() else {
                 return Err(MailerError::Malformed(format!(
@@ -157,30 +154,26 @@ async fn compose(
                     civil.family_name.as_str()
                 ),
                 &format!(
-                    "{}/gestionnaire/demandes/{}",
+                    "{}{}",
                     state.public_origin,
-                    request.id()
+                    pages::manager_request(request.id())
                 ),
             );
             Ok(Some((managers, content)))
         }
-        "professional.contact_changed" => {
-            let changed: ContactChanged = serde_json::from_str(&event.payload)
-                .map_err(|e| MailerError::Malformed(e.to_string()))?;
-            let Some(file) = store.professional_file(&changed.rpps).await? else {
-                return Err(MailerError::Malformed(format!(
-                    "no professional {}",
-                    changed.rpps
-                )));
+        Event::ContactChanged(changed) => {
+            let rpps = read("rpps", RppsNumber::try_from(changed.rpps.clone()))?;
+            let Some(file) = store.professional_file(&rpps).await? else {
+                return Err(MailerError::Malformed(format!("no professional {rpps}")));
             };
             let Some(contact) = file.profile.contact else {
                 return Ok(None);
             };
             let mut to = vec![contact.email.as_str().to_owned()];
-            if let Some(previous) = changed.previous_email
+            if let Some(previous) = &changed.previous_email
                 && !previous.eq_ignore_ascii_case(contact.email.as_str())
             {
-                to.push(previous);
+                to.push(previous.clone());
             }
             let mobile = contact.mobile.as_ref().map(|m| m.national_display());
             let content = templates::contact_changed(
@@ -192,50 +185,48 @@ async fn compose(
             );
             Ok(Some((to, content)))
         }
-        "purge.completed" => {
-            let completed: PurgeCompleted = serde_json::from_str(&event.payload)
-                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+        Event::PurgeCompleted(completed) => {
             if completed.purged.is_empty() {
                 return Ok(None);
             }
-            let managers = manager_addresses(store, &completed.finess).await?;
+            let finess = read("finess", Finess::parse(&completed.finess))?;
+            let managers = manager_addresses(store, &finess).await?;
             if managers.is_empty() {
                 return Ok(None);
             }
-            let establishment = establishment_label(store, &completed.finess).await?;
-            let lines: Vec<String> = completed
+            let establishment = establishment_label(store, &finess).await?;
+            let lines = completed
                 .purged
                 .iter()
                 .map(|p| {
-                    format!(
+                    let departure = read("departure", Date::parse(&p.departure, ISO_DATE))?;
+                    Ok(format!(
                         "{} {} (RPPS {}), départ le {}",
                         p.given_names,
                         p.family_name,
                         p.rpps,
-                        french::numeric_date(p.departure)
-                    )
+                        french::numeric_date(departure)
+                    ))
                 })
-                .collect();
+                .collect::<Result<Vec<String>, MailerError>>()?;
             let content = templates::departures_purged(
                 &establishment,
                 &lines,
-                &format!("{}/gestionnaire/personnel", state.public_origin),
+                &format!("{}{}", state.public_origin, pages::MANAGER_STAFF),
             );
             Ok(Some((managers, content)))
         }
-        "rpps.allocated" => {
-            let validation: Validation = serde_json::from_str(&event.payload)
-                .map_err(|e| MailerError::Malformed(e.to_string()))?;
-            let request = request(store, &validation.request_id).await?;
+        Event::RppsAllocated(allocated) => {
+            let rpps = read("rpps", RppsNumber::try_from(allocated.rpps.clone()))?;
+            let validated_at = instant(&allocated.validated_at)?;
+            let request = request(store, &allocated.request_id).await?;
             let Some(contact) = request.contact() else {
                 return Ok(None);
             };
-            let content = number_email(request.civil_status(), &validation);
+            let content = number_email(request.civil_status(), &rpps, validated_at);
             Ok(Some((vec![contact.email.as_str().to_owned()], content)))
         }
-        "registration.rejected" => {
-            let rejected: Rejected = serde_json::from_str(&event.payload)
-                .map_err(|e| MailerError::Malformed(e.to_string()))?;
+        Event::RegistrationRejected(rejected) => {
             let request = request(store, &rejected.request_id).await?;
             let Some(contact) = request.contact() else {
                 return Ok(None);
@@ -248,16 +239,17 @@ async fn compose(
             );
             Ok(Some((vec![contact.email.as_str().to_owned()], content)))
         }
-        _ => Ok(None),
+        // The directory's business: no email.
+        Event::PracticeSiteChanged(_) => Ok(None),
     }
 }
 
 /// The request whose RPPS number an event's email carries.
-fn number_sent_for(event: &OutboxEvent) -> Option<String> {
-    (event.kind == "rpps.allocated")
-        .then(|| serde_json::from_str::<Validation>(&event.payload).ok())
-        .flatten()
-        .map(|v| v.request_id)
+fn number_sent_for(event: &OutboxEvent) -> Option<&str> {
+    match &event.event {
+        Event::RppsAllocated(allocated) => Some(&allocated.request_id),
+        _ => None,
+    }
 }
 
 /// Sends the email of one event, once.
@@ -286,13 +278,13 @@ pub async fn deliver(
                 // here is only logged (the step is informative, the email is what matters).
                 if let Err(e) = state
                     .store
-                    .record_milestone(&request_id, Milestone::NumberSent, now)
+                    .record_milestone(request_id, Milestone::NumberSent, now)
                     .await
                 {
                     tracing::warn!(error = %e, request = %request_id, "number-sent step not recorded");
                 }
             }
-            tracing::info!(event = %event.id, kind = %event.kind, "email sent");
+            tracing::info!(event = %event.id, kind = event.event.kind(), "email sent");
             Ok(Outcome::Sent { to, message_id })
         }
         Err(e) => {
@@ -304,15 +296,29 @@ pub async fn deliver(
     }
 }
 
-pub use rpps_store::outbox::outbox_events;
-
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
+/// An event this version cannot read is a failure like a failed send: retried, then kept by the
+/// dead-letter queue.
 pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
     let mut failures = Vec::new();
-    for (sequence, event) in outbox_events(batch) {
-        let Some(event) = event else { continue };
-        if let Err(e) = deliver(state, &event, OffsetDateTime::now_utc()).await {
-            tracing::warn!(error = %e, event = %event.id, "email not sent; the record will be retried");
+    for (sequence, record) in stream_records(batch) {
+        let failed = match record {
+            StreamRecord::NotAnEvent => continue,
+            StreamRecord::Unreadable { id, error } => {
+                tracing::error!(event = %id, %error, "outbox event unreadable; the record will be retried");
+                true
+            }
+            StreamRecord::Event(event) => {
+                match deliver(state, &event, OffsetDateTime::now_utc()).await {
+                    Ok(_) => false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, event = %event.id, "email not sent; the record will be retried");
+                        true
+                    }
+                }
+            }
+        };
+        if failed {
             failures.push(serde_json::json!({ "itemIdentifier": sequence }));
             // Records after a failure are retried too (ordering within a shard).
             break;
@@ -322,15 +328,15 @@ pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
 }
 
 pub fn state_from_env() -> anyhow::Result<MailerState> {
-    let config = rpps_api::Config::from_env()?;
+    let config = rpps_runtime::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env();
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk, &public_origin))
 }
 
 pub fn state_from_sdk(
-    config: &rpps_api::Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
     public_origin: &str,
 ) -> MailerState {
     MailerState {
@@ -348,27 +354,6 @@ pub fn state_from_sdk(
 mod tests {
     use super::*;
 
-    #[test]
-    fn outbox_inserts_are_read_from_a_stream_batch_and_the_rest_ignored() {
-        let batch = serde_json::json!({ "Records": [
-            { "eventName": "INSERT", "dynamodb": { "SequenceNumber": "1", "NewImage": {
-                "PK": { "S": "OUTBOX#e1" }, "SK": { "S": "EVENT" }, "id": { "S": "e1" }, "kind": { "S": "rpps.allocated" },
-                "subject": { "S": "REQ#r1" }, "payload": { "S": "{}" }, "at": { "S": "2026-11-26T09:00:00Z" },
-                "expires_at": { "N": "1795683600" } } } },
-            { "eventName": "INSERT", "dynamodb": { "SequenceNumber": "2", "NewImage": { "PK": { "S": "REQ#r1" } } } },
-            { "eventName": "REMOVE", "dynamodb": { "SequenceNumber": "3", "OldImage": { "PK": { "S": "OUTBOX#e0" } } } }
-        ]});
-        let events = outbox_events(&batch);
-        assert_eq!(events.len(), 3);
-        let first = events[0].1.as_ref().expect("the outbox insert");
-        assert_eq!(
-            (first.id.as_str(), first.kind.as_str()),
-            ("e1", "rpps.allocated")
-        );
-        assert!(events[1].1.is_none() && events[2].1.is_none());
-        assert_eq!(events[2].0, "3");
-    }
-
     /// The civil status of the number email's tests.
     fn civil_status() -> CivilStatus {
         CivilStatus {
@@ -381,22 +366,6 @@ mod tests {
             .expect("a birth date"),
             birth_place: rpps_domain::BirthPlace::from_franceconnect("75115", "99100")
                 .expect("a birth place"),
-        }
-    }
-
-    /// A validation at `at`, as the `rpps.allocated` event carries it.
-    fn validation_at(at: OffsetDateTime) -> Validation {
-        Validation {
-            request_id: "r1".to_owned(),
-            rpps: rpps_domain::RppsNumber::parse("10001045367").expect("an RPPS number"),
-            attestation: rpps_domain::Attestation {
-                manager_id: "899700000001".to_owned(),
-                basis: rpps_domain::EligibilityBasis::Certification,
-                conditions_checked: true,
-                at,
-            },
-            validated_at: at,
-            newly_validated: true,
         }
     }
 
@@ -415,7 +384,8 @@ mod tests {
             ),
         ];
         for (validated_at, expected) in cases {
-            let email = number_email(&civil_status(), &validation_at(validated_at));
+            let rpps = RppsNumber::parse("10001045367").expect("an RPPS number");
+            let email = number_email(&civil_status(), &rpps, validated_at);
             assert!(email.text.contains(expected), "{}", email.text);
             assert!(email.html.contains(expected), "{}", email.html);
         }

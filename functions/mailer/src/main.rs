@@ -2,7 +2,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 fn main() -> Result<(), Error> {
-    rpps_api::lambda::start(async {
+    rpps_runtime::start(async {
         let state = rpps_mailer::state_from_env()?;
         let state = &state;
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -100,9 +100,36 @@ pub fn countries() -> &'static Countries {
     )
 }
 
+/// The embedded communes and countries, as the domain asks a typed birth place to name one
+/// ([`rpps_domain::BirthPlace::from_typed`], FAQ-R17). Looks codes up without the search index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmbeddedPlaces;
+
+impl rpps_domain::KnownPlaces for EmbeddedPlaces {
+    fn has_commune(&self, code: &rpps_domain::InseeCommuneCode) -> bool {
+        commune_by_code(code.as_str()).is_some()
+    }
+
+    fn has_country(&self, code: &rpps_domain::InseeCountryCode) -> bool {
+        try_countries().is_ok_and(|countries| countries.get(code.as_str()).is_some())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faq_r17_embedded_places_know_communes_and_countries_by_code() {
+        use rpps_domain::{InseeCommuneCode, InseeCountryCode, KnownPlaces};
+        let commune = |c| InseeCommuneCode::parse(c).expect("code");
+        let country = |c| InseeCountryCode::parse(c).expect("code");
+        assert!(EmbeddedPlaces.has_commune(&commune("69383")));
+        assert!(EmbeddedPlaces.has_commune(&commune("2A004")));
+        assert!(!EmbeddedPlaces.has_commune(&commune("75999")));
+        assert!(EmbeddedPlaces.has_country(&country("99141")));
+        assert!(!EmbeddedPlaces.has_country(&country("99999")));
+    }
 
     #[test]
     fn embedded_communes_load() {

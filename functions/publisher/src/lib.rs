@@ -4,26 +4,24 @@
 //!
 //! - `rpps.allocated` → the new professional appears, with their first practice site; the
 //!   request's timeline gets its "published" step;
-//! - `practice_site.changed` (a departure recorded, moved or cancelled), `professional.changed`
-//!   (names) → the entry is rebuilt;
+//! - `practice_site.changed` (a departure recorded, moved or cancelled) → the entry is rebuilt;
 //! - `purge.completed` → the purged sites show as ended and leave the commune and département
-//!   searches; a person with no site left stays findable by RPPS number only.
+//!   searches; a person with no site left stays findable by RPPS number only;
+//! - the other kinds (submissions, rejections, contact changes): nothing public changes.
 //!
 //! Each rebuild reads the registry (the professional's file: one `Query`; their establishments)
 //! and writes the whole entry, so an event applied twice, or late, has the same result.
 
 use std::collections::BTreeMap;
 
-use rpps_domain::{Finess, InseeCommuneCode, RppsNumber};
+use rpps_contract::events::{Event, OutboxEvent};
+use rpps_domain::{Finess, InseeCommuneCode, RppsNumber, ecps_activable_from};
 use rpps_store::{
-    DirectoryEntry, DirectorySite, Establishment, Milestone, OutboxEvent, ProfessionalFile, Store,
+    DirectoryEntry, DirectorySite, Establishment, Milestone, ProfessionalFile, Store, StreamRecord,
+    stream_records,
 };
-use serde::Deserialize;
 use serde_json::Value;
-use time::{Duration, OffsetDateTime};
-
-/// FAQ-R5: the e-CPS can be activated 48 hours after the number is allocated.
-pub const ECPS_DELAY: Duration = Duration::hours(48);
+use time::OffsetDateTime;
 
 #[derive(Clone)]
 pub struct PublisherState {
@@ -47,32 +45,29 @@ pub enum Outcome {
     Ignored,
 }
 
-#[derive(Deserialize)]
-struct AboutOne {
-    rpps: RppsNumber,
-}
-
-#[derive(Deserialize)]
-struct Purged {
-    purged: Vec<AboutOne>,
-}
-
-/// The professionals an event is about, if the directory follows it.
+/// The professionals an event is about, if the directory follows it. Every kind is named: a
+/// new kind does not compile until this says whether the directory follows it.
 pub fn subjects(event: &OutboxEvent) -> Result<Option<Vec<RppsNumber>>, PublishError> {
-    let malformed = |e: serde_json::Error| PublishError::Malformed(e.to_string());
-    match event.kind.as_str() {
-        "rpps.allocated" | "practice_site.changed" | "professional.changed" => {
-            let one: AboutOne = serde_json::from_str(&event.payload).map_err(malformed)?;
-            Ok(Some(vec![one.rpps]))
-        }
-        "purge.completed" => {
-            let purged: Purged = serde_json::from_str(&event.payload).map_err(malformed)?;
-            let mut numbers: Vec<RppsNumber> = purged.purged.into_iter().map(|p| p.rpps).collect();
+    let number = |raw: &str| {
+        RppsNumber::try_from(raw.to_owned())
+            .map_err(|e| PublishError::Malformed(format!("rpps {raw}: {e}")))
+    };
+    match &event.event {
+        Event::RppsAllocated(allocated) => Ok(Some(vec![number(&allocated.rpps)?])),
+        Event::PracticeSiteChanged(changed) => Ok(Some(vec![number(&changed.rpps)?])),
+        Event::PurgeCompleted(purge) => {
+            let mut numbers = purge
+                .purged
+                .iter()
+                .map(|p| number(&p.rpps))
+                .collect::<Result<Vec<_>, _>>()?;
             numbers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
             numbers.dedup();
             Ok(Some(numbers))
         }
-        _ => Ok(None),
+        Event::RegistrationSubmitted(_)
+        | Event::RegistrationRejected(_)
+        | Event::ContactChanged(_) => Ok(None),
     }
 }
 
@@ -133,7 +128,7 @@ pub fn entry_of(
             .clone()
             .unwrap_or_else(|| "aide_a_domicile_qualifiee".to_owned()),
         sites,
-        ecps_activable_from: profile.allocated_at.map(|at| at + ECPS_DELAY),
+        ecps_activable_from: profile.allocated_at.map(ecps_activable_from),
         published_at: previous.map_or(now, |p| p.published_at),
         updated_at: now,
     }
@@ -185,17 +180,32 @@ pub async fn apply(
     for rpps in &numbers {
         publish(&state.store, rpps, now).await?;
     }
-    tracing::info!(event = %event.id, kind = %event.kind, count = numbers.len(), "directory updated");
+    tracing::info!(event = %event.id, kind = event.event.kind(), count = numbers.len(), "directory updated");
     Ok(Outcome::Published(numbers))
 }
 
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
+/// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
     let mut failures = Vec::new();
-    for (sequence, event) in rpps_store::outbox::outbox_events(batch) {
-        let Some(event) = event else { continue };
-        if let Err(e) = apply(state, &event, OffsetDateTime::now_utc()).await {
-            tracing::warn!(error = %e, event = %event.id, "directory not updated; the record will be retried");
+    for (sequence, record) in stream_records(batch) {
+        let failed = match record {
+            StreamRecord::NotAnEvent => continue,
+            StreamRecord::Unreadable { id, error } => {
+                tracing::error!(event = %id, %error, "outbox event unreadable; the record will be retried");
+                true
+            }
+            StreamRecord::Event(event) => {
+                match apply(state, &event, OffsetDateTime::now_utc()).await {
+                    Ok(_) => false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, event = %event.id, "directory not updated; the record will be retried");
+                        true
+                    }
+                }
+            }
+        };
+        if failed {
             failures.push(serde_json::json!({ "itemIdentifier": sequence }));
             // Records after a failure are retried too (ordering within a shard).
             break;
@@ -205,12 +215,15 @@ pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
 }
 
 pub fn state_from_env() -> anyhow::Result<PublisherState> {
-    let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env();
+    let config = rpps_runtime::Config::from_env()?;
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PublisherState {
+pub fn state_from_sdk(
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
+) -> PublisherState {
     PublisherState {
         store: Store::from_config(config, sdk),
     }
@@ -312,7 +325,7 @@ mod tests {
             &file,
             &establishments,
             Some(&entry),
-            now + Duration::hours(1),
+            now + time::Duration::hours(1),
         );
         assert_eq!(later.published_at, now);
         // Nothing private can be in it: the serialised entry has only these fields.
@@ -341,35 +354,51 @@ mod tests {
 
     #[test]
     fn the_directory_follows_these_events_only() {
-        let event = |kind: &str, payload: Value| {
-            OutboxEvent::new(kind, "X", &payload, OffsetDateTime::now_utc())
+        use rpps_contract::events::{
+            PracticeSiteChanged, PurgeCompleted, PurgedSite, RegistrationSubmitted, RppsAllocated,
         };
+        let event = |event: Event| rpps_store::new_event("X", OffsetDateTime::now_utc(), event);
         let rpps = RppsNumber::from_sequence(7).unwrap();
         assert_eq!(
-            subjects(&event(
-                "practice_site.changed",
-                serde_json::json!({ "rpps": rpps, "finess": "750012346" })
-            ))
+            subjects(&event(Event::PracticeSiteChanged(PracticeSiteChanged {
+                rpps: rpps.to_string(),
+                finess: "750012346".into()
+            })))
+            .unwrap(),
+            Some(vec![rpps.clone()])
+        );
+        let purged = PurgedSite {
+            rpps: rpps.to_string(),
+            finess: "750012346".into(),
+            family_name: "N'Diaye".into(),
+            given_names: "Awa".into(),
+            departure: "2026-11-15".into(),
+        };
+        assert_eq!(
+            subjects(&event(Event::PurgeCompleted(PurgeCompleted {
+                finess: "750012346".into(),
+                ran_at: "2026-11-16T02:00:00+01:00".into(),
+                purged: vec![purged.clone(), purged],
+            })))
             .unwrap(),
             Some(vec![rpps.clone()])
         );
         assert_eq!(
-            subjects(&event(
-                "purge.completed",
-                serde_json::json!({ "purged": [ { "rpps": rpps }, { "rpps": rpps } ] })
-            ))
+            subjects(&event(Event::RegistrationSubmitted(
+                RegistrationSubmitted {
+                    request_id: "r1".into(),
+                    establishment: None
+                }
+            )))
             .unwrap(),
-            Some(vec![rpps.clone()])
-        );
-        assert_eq!(
-            subjects(&event("registration.submitted", serde_json::json!({}))).unwrap(),
             None
         );
         assert!(
-            subjects(&event(
-                "rpps.allocated",
-                serde_json::json!({ "rpps": "123" })
-            ))
+            subjects(&event(Event::RppsAllocated(RppsAllocated {
+                request_id: "r1".into(),
+                rpps: "123".into(),
+                validated_at: "2026-11-16T02:00:00+01:00".into(),
+            })))
             .is_err()
         );
     }

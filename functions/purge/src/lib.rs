@@ -40,12 +40,15 @@ pub async fn run_as_of(
 }
 
 pub fn state_from_env() -> anyhow::Result<PurgeState> {
-    let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env();
+    let config = rpps_runtime::Config::from_env()?;
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 
-pub fn state_from_sdk(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> PurgeState {
+pub fn state_from_sdk(
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
+) -> PurgeState {
     PurgeState {
         store: Store::from_config(config, sdk),
     }

@@ -12,9 +12,9 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use rpps_api::{ApiError, SearchQuery};
+use rpps_contract::places::{EstablishmentList, EstablishmentOption, Explanation};
 use rpps_domain::Finess;
 use rpps_store::{EstablishmentSummary, Store};
-use serde::Serialize;
 
 /// Demo establishments for the local run, in the FINESS extraction format (valid FINESS keys).
 pub const DEMO_ESTABLISHMENTS: &str = include_str!("../data/finess-demo.csv");
@@ -22,20 +22,6 @@ pub const DEMO_ESTABLISHMENTS: &str = include_str!("../data/finess-demo.csv");
 #[derive(Clone)]
 pub struct ReferentialsState {
     pub store: Store,
-}
-
-/// Why a search found nothing it could: shown to the person instead of an empty list.
-#[derive(Serialize, Debug, PartialEq, Eq)]
-pub struct Explanation {
-    pub code: &'static str,
-    pub message: String,
-}
-
-#[derive(Serialize)]
-struct EstablishmentResults {
-    results: Vec<EstablishmentSummary>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<Explanation>,
 }
 
 /// How an establishment query is understood.
@@ -86,9 +72,9 @@ impl EstablishmentQuery {
     }
 }
 
-fn finess_needed(code: &'static str, what: &str) -> Explanation {
+fn finess_needed(code: &str, what: &str) -> Explanation {
     Explanation {
-        code,
+        code: code.to_owned(),
         message: format!(
             "Vous avez saisi un numéro {what}. Les établissements se recherchent par leur numéro \
              FINESS (9 caractères, par exemple 010000024) ou par leur nom. Le numéro FINESS de \
@@ -98,25 +84,31 @@ fn finess_needed(code: &'static str, what: &str) -> Explanation {
     }
 }
 
+/// An establishment as the forms offer it.
+fn option(e: EstablishmentSummary) -> EstablishmentOption {
+    EstablishmentOption {
+        finess: e.finess,
+        name: e.name,
+        long_name: e.long_name,
+        postal_code: e.postal_code,
+        town: e.town,
+        category_label: e.category_label,
+    }
+}
+
 async fn establishments(
     State(state): State<ReferentialsState>,
     query: SearchQuery,
 ) -> Result<Response, ApiError> {
     let store = &state.store;
-    let unavailable = |e: rpps_store::StoreError| {
-        if e.is_unavailable() {
-            tracing::warn!(error = %e, "establishment search: database unavailable");
-            ApiError::unavailable("La recherche d'établissements")
-        } else {
-            ApiError::internal(&e)
-        }
-    };
+    let unavailable =
+        |e: rpps_store::StoreError| ApiError::from_store(e, "La recherche d'établissements");
     let (results, explanation) = match EstablishmentQuery::classify(&query.q) {
         EstablishmentQuery::Finess(finess) => {
             let found = store.establishment(&finess).await.map_err(unavailable)?;
             // Nine digits with a valid key may also be a SIREN: say so when nothing is found.
             let explanation = found.is_none().then(|| Explanation {
-                code: "establishment.finess_unknown",
+                code: "establishment.finess_unknown".to_owned(),
                 message: format!(
                     "Aucun établissement ne porte le numéro FINESS {finess}. Vérifiez le numéro, \
                      ou recherchez l'établissement par son nom. S'il s'agit d'un numéro SIREN \
@@ -169,8 +161,8 @@ async fn establishments(
         }
     };
     Ok(rpps_api::cached_json(
-        EstablishmentResults {
-            results,
+        EstablishmentList {
+            results: results.into_iter().map(option).collect(),
             explanation,
         },
         rpps_api::REFERENCE_DATA_CACHE,
@@ -190,14 +182,14 @@ pub fn router(state: ReferentialsState) -> Router {
 
 /// Builds the clients once, from the environment (used by the Lambda `main`).
 pub fn state_from_env() -> anyhow::Result<ReferentialsState> {
-    let config = rpps_api::Config::from_env()?;
-    let sdk = rpps_api::aws::from_env();
+    let config = rpps_runtime::Config::from_env()?;
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk))
 }
 
 pub fn state_from_sdk(
-    config: &rpps_api::Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
 ) -> ReferentialsState {
     ReferentialsState {
         store: Store::from_config(config, sdk),

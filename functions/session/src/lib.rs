@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use rpps_api::ApiError;
-use rpps_domain::Role;
+use rpps_domain::{CivilStatus, Role};
 use rpps_store::Store;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -54,8 +54,8 @@ pub struct SessionData {
     pub provider: String,
     pub given_name: String,
     pub family_name: String,
-    /// The civil status as FranceConnect certified it (applicants; read-only, FAQ-R11).
-    pub civil_status: Option<serde_json::Value>,
+    /// What FranceConnect certified of an applicant (read-only, FAQ-R11).
+    pub civil_status: Option<CertifiedIdentity>,
     /// For the provider's logout (`id_token_hint`); never sent to the browser.
     pub id_token: String,
     pub csrf_token: String,
@@ -65,6 +65,21 @@ pub struct SessionData {
     pub absolute_expiry: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub refreshed_at: OffsetDateTime,
+}
+
+/// What FranceConnect certified of an applicant at sign-in: the civil status (parsed by the
+/// domain's rules) and the other claims, as they came.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifiedIdentity {
+    pub civil_status: CivilStatus,
+    /// The usage name (e.g. a spouse's name), when there is one.
+    #[serde(default)]
+    pub usage_name: Option<String>,
+    /// `female` or `male`.
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl SessionData {
@@ -107,11 +122,7 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
 }
 
 fn unavailable(e: rpps_store::StoreError) -> ApiError {
-    if e.is_unavailable() {
-        ApiError::unavailable("La connexion")
-    } else {
-        ApiError::internal(&e)
-    }
+    ApiError::from_store(e, "La connexion")
 }
 
 /// Creates a session (a new id) and returns the id to put in the cookie.

@@ -12,16 +12,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rpps_api::{ApiError, rpps_param};
-use rpps_domain::paris::date_in_paris;
-use rpps_domain::{Contact, Email, Finess, MobilePhone, Role, RppsNumber, SiteError};
+use rpps_api::{ApiError, ApiJson, FieldErrors, rpps_param};
+use rpps_contract::registration::Profession;
+use rpps_contract::staff::{
+    ContactBody, ContactChangeView, DepartureBody, EstablishmentStaff, MeView, PracticeSiteView,
+    StaffList,
+};
+use rpps_domain::paris::{date_in_paris, rfc3339};
+use rpps_domain::{
+    Contact, Email, Finess, MobilePhone, Role, RppsNumber, SiteError, ecps_activable_from,
+};
 use rpps_session::{SessionContext, SignedIn};
-use rpps_store::{SiteRecord, SiteStoreError, Store, StoreError};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use rpps_store::{SiteRecord, SiteStoreError, Store};
 use time::{Date, OffsetDateTime};
 
 /// Every route this function serves (checked against `router` and `infra/template.yaml`).
@@ -52,15 +56,6 @@ impl SessionContext for StaffState {
     }
 }
 
-fn store_error(e: StoreError) -> ApiError {
-    if e.is_unavailable() {
-        tracing::warn!(error = %e, "registry unavailable");
-        ApiError::unavailable("Le registre")
-    } else {
-        ApiError::internal(&e)
-    }
-}
-
 fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
     match &signed_in.data.role {
         Role::Manager { establishments } => Ok(establishments),
@@ -71,22 +66,26 @@ fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
     }
 }
 
-fn view(site: &SiteRecord, today: Date) -> Value {
-    json!({
-        "rpps": site.rpps,
-        "family_name": site.family_name,
-        "given_names": site.given_names,
-        "profession": site.profession,
-        "finess": site.site.establishment(),
-        "started_on": site.site.start().to_string(),
-        "departure_on": site.site.end().map(|d| d.to_string()),
-        "published": site.is_published(),
-        "active_today": site.is_published() && site.site.is_active_on(today),
-        "departure_cancellable": site.site.end().is_some_and(|end| today < end) && site.is_published(),
-    })
+fn view(site: &SiteRecord, today: Date) -> PracticeSiteView {
+    PracticeSiteView {
+        rpps: site.rpps.to_string(),
+        family_name: site.family_name.clone(),
+        given_names: site.given_names.clone(),
+        profession: Profession::from_code(&site.profession).unwrap_or_default(),
+        finess: site.site.establishment().to_string(),
+        started_on: site.site.start().to_string(),
+        departure_on: site.site.end().map(|d| d.to_string()),
+        published: site.is_published(),
+        active_today: site.is_published() && site.site.is_active_on(today),
+        departure_cancellable: site.site.end().is_some_and(|end| today < end)
+            && site.is_published(),
+    }
 }
 
-async fn staff(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Response, ApiError> {
+async fn staff(
+    State(state): State<StaffState>,
+    signed_in: SignedIn,
+) -> Result<Json<StaffList>, ApiError> {
     let establishments = managed(&signed_in)?;
     let today = date_in_paris(OffsetDateTime::now_utc());
     let mut results = Vec::new();
@@ -94,24 +93,18 @@ async fn staff(State(state): State<StaffState>, signed_in: SignedIn) -> Result<R
         let name = state
             .store
             .establishment(finess)
-            .await
-            .map_err(store_error)?
+            .await?
             .map(|e| e.long_name);
-        let sites = state.store.staff_of(finess).await.map_err(store_error)?;
-        results.push(json!({
-            "finess": finess,
-            "name": name,
-            "staff": sites.iter().map(|s| view(s, today)).collect::<Vec<_>>(),
-        }));
+        let sites = state.store.staff_of(finess).await?;
+        results.push(EstablishmentStaff {
+            finess: finess.to_string(),
+            name,
+            staff: sites.iter().map(|s| view(s, today)).collect(),
+        });
     }
-    Ok(Json(json!({ "establishments": results })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DepartureBody {
-    /// The last day at the establishment, `YYYY-MM-DD`.
-    pub date: String,
+    Ok(Json(StaffList {
+        establishments: results,
+    }))
 }
 
 /// The current (not purged) site of `rpps` at `finess`, once the manager is known to manage it.
@@ -141,8 +134,7 @@ async fn site_of(
     let file = state
         .store
         .professional_file(&rpps)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(not_found)?;
     file.sites
         .into_iter()
@@ -165,47 +157,44 @@ fn save_error(e: SiteStoreError) -> ApiError {
             "staff.changed",
             "Ce lieu d'exercice a été modifié entre-temps. Rechargez la liste du personnel.",
         ),
-        SiteStoreError::Store(e) => store_error(e),
+        SiteStoreError::Store(e) => e.into(),
     }
+}
+
+/// A departure's date error, against the form's `date` field.
+fn date_error(error: ApiError, code: &str, message: &str) -> ApiError {
+    let mut fields = FieldErrors::default();
+    fields.add("date", code, message);
+    error.with_fields(fields)
 }
 
 async fn record_departure(
     State(state): State<StaffState>,
     Path((rpps, finess)): Path<(String, String)>,
     signed_in: SignedIn,
-    body: Result<Json<DepartureBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
+    ApiJson(body): ApiJson<DepartureBody>,
+) -> Result<Json<PracticeSiteView>, ApiError> {
     let read = site_of(&state, &signed_in, &rpps, &finess).await?;
-    let Json(body) = body.map_err(|e| {
-        ApiError::bad_request(
-            "staff.body",
-            format!("Indiquez la date de départ : {{\"date\": \"AAAA-MM-JJ\"}} ({e})."),
-        )
-    })?;
     let date = Date::parse(
         body.date.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .map_err(|_| {
-        ApiError::bad_request(
-            "staff.date",
-            "La date de départ doit être une date au format AAAA-MM-JJ (par exemple 2026-12-31).",
-        )
-        .with_detail(
-            "fields",
-            json!({ "date": { "code": "date.malformed", "message": "Date invalide : utilisez le format AAAA-MM-JJ." } }),
+        date_error(
+            ApiError::bad_request(
+                "staff.date",
+                "La date de départ doit être une date au format AAAA-MM-JJ (par exemple 2026-12-31).",
+            ),
+            "date.malformed",
+            "Date invalide : utilisez le format AAAA-MM-JJ.",
         )
     })?;
     let now = OffsetDateTime::now_utc();
     let today = date_in_paris(now);
     let mut site = read.site.clone();
     site.end_on(date, today).map_err(|e| {
-        let code = e.code();
-        let message = e.to_string();
-        site_error(e).with_detail(
-            "fields",
-            json!({ "date": { "code": code, "message": message } }),
-        )
+        let (code, message) = (e.code(), e.to_string());
+        date_error(site_error(e), code, &message)
     })?;
     let saved = state
         .store
@@ -218,14 +207,14 @@ async fn record_departure(
         )
         .await
         .map_err(save_error)?;
-    Ok(Json(view(&saved, today)).into_response())
+    Ok(Json(view(&saved, today)))
 }
 
 async fn cancel_departure(
     State(state): State<StaffState>,
     Path((rpps, finess)): Path<(String, String)>,
     signed_in: SignedIn,
-) -> Result<Response, ApiError> {
+) -> Result<Json<PracticeSiteView>, ApiError> {
     let read = site_of(&state, &signed_in, &rpps, &finess).await?;
     let now = OffsetDateTime::now_utc();
     let today = date_in_paris(now);
@@ -242,7 +231,7 @@ async fn cancel_departure(
         )
         .await
         .map_err(save_error)?;
-    Ok(Json(view(&saved, today)).into_response())
+    Ok(Json(view(&saved, today)))
 }
 
 /// FAQ-R13, R14: who may not change contact data, and whom to ask instead.
@@ -253,73 +242,29 @@ fn contact_not_allowed() -> ApiError {
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ContactBody {
-    pub email: Option<String>,
-    /// An empty string removes the mobile number.
-    pub mobile: Option<String>,
-}
-
 /// The new contact data: the fields given replace the current ones; every field error at once.
 fn contact_of(current: Option<&Contact>, body: &ContactBody) -> Result<Contact, ApiError> {
-    let mut fields = serde_json::Map::new();
+    let mut fields = FieldErrors::default();
     let email = match (&body.email, current) {
-        (Some(raw), _) => match Email::parse(raw) {
-            Ok(e) => Some(e),
-            Err(e) => {
-                fields.insert(
-                    "email".into(),
-                    json!({ "code": "email.invalid", "message": e.to_string() }),
-                );
-                None
-            }
-        },
+        (Some(raw), _) => fields.check("email", Email::parse(raw)),
         (None, Some(c)) => Some(c.email.clone()),
         (None, None) => {
-            fields.insert(
-                "email".into(),
-                json!({ "code": "email.missing", "message": "Indiquez une adresse e-mail." }),
-            );
+            fields.add("email", "email.missing", "Indiquez une adresse e-mail.");
             None
         }
     };
     let mobile = match (&body.mobile, current) {
         (Some(raw), _) if raw.trim().is_empty() => None,
-        (Some(raw), _) => match MobilePhone::parse(raw) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                fields.insert(
-                    "mobile".into(),
-                    json!({ "code": "mobile.invalid", "message": e.to_string() }),
-                );
-                None
-            }
-        },
+        (Some(raw), _) => fields.check("mobile", MobilePhone::parse(raw)),
         (None, current) => current.and_then(|c| c.mobile.clone()),
     };
-    match email {
-        Some(email) if fields.is_empty() => Ok(Contact { email, mobile }),
-        _ => Err(ApiError::bad_request(
-            "contact.invalid_fields",
-            "Certaines coordonnées sont à corriger : voyez le message sous chaque champ.",
-        )
-        .with_detail("fields", Value::Object(fields))),
-    }
-}
-
-fn contact_json(contact: Option<&Contact>) -> Value {
-    contact.map_or(
-        Value::Null,
-        |c| json!({ "email": c.email, "mobile": c.mobile }),
-    )
-}
-
-fn body_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    ApiError::bad_request(
-        "contact.body",
-        format!("Envoyez les coordonnées en JSON : {{\"email\": …, \"mobile\": …}} ({e})."),
-    )
+    fields.into_result(
+        "contact.invalid_fields",
+        "Certaines coordonnées sont à corriger : voyez le message sous chaque champ.",
+    )?;
+    email
+        .map(|email| Contact { email, mobile })
+        .ok_or_else(|| ApiError::internal(&"contact without an email and no field error"))
 }
 
 /// Applies a contact change, audited; answers the new contact data.
@@ -330,7 +275,7 @@ async fn change_contact(
     body: &ContactBody,
     actor: &str,
     action: &str,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ContactChangeView>, ApiError> {
     let after = contact_of(current, body)?;
     state
         .store
@@ -341,57 +286,57 @@ async fn change_contact(
                 "contact.changed",
                 "Les coordonnées ont été modifiées entre-temps. Rechargez la page pour voir les dernières.",
             ),
-            SiteStoreError::Store(e) => store_error(e),
+            SiteStoreError::Store(e) => e.into(),
         })?;
-    Ok(Json(json!({ "rpps": rpps, "contact": contact_json(Some(&after)) })).into_response())
+    Ok(Json(ContactChangeView {
+        rpps: rpps.to_string(),
+        contact: Some(rpps_api::views::contact(&after)),
+    }))
 }
 
 async fn file_or_404(
     state: &StaffState,
     rpps: &RppsNumber,
 ) -> Result<rpps_store::ProfessionalFile, ApiError> {
-    state
-        .store
-        .professional_file(rpps)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "professional.not_found",
-                "Aucun professionnel n'a ce numéro RPPS dans le registre.",
-            )
-        })
+    state.store.professional_file(rpps).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "professional.not_found",
+            "Aucun professionnel n'a ce numéro RPPS dans le registre.",
+        )
+    })
 }
 
 /// The professional's own record (e-CPS sign-in): names, number, contact data, practice sites.
-async fn me(State(state): State<StaffState>, signed_in: SignedIn) -> Result<Response, ApiError> {
+async fn me(
+    State(state): State<StaffState>,
+    signed_in: SignedIn,
+) -> Result<Json<MeView>, ApiError> {
     let Role::Professional { rpps } = &signed_in.data.role else {
         return Err(contact_not_allowed());
     };
     let file = file_or_404(&state, rpps).await?;
     let today = date_in_paris(OffsetDateTime::now_utc());
-    Ok(Json(json!({
-        "rpps": rpps,
-        "family_name": file.profile.record.family_name,
-        "given_names": file.profile.record.given_names,
-        "contact": contact_json(file.profile.contact.as_ref()),
-        "ecps_activable_from": rpps_api::timestamp::timestamp_opt(
-            file.profile.allocated_at.map(|at| at + time::Duration::hours(48))
-        ),
-        "sites": file.sites.iter().map(|s| view(s, today)).collect::<Vec<_>>(),
+    Ok(Json(MeView {
+        rpps: rpps.to_string(),
+        family_name: file.profile.record.family_name.clone(),
+        given_names: file.profile.record.given_names.clone(),
+        contact: file.profile.contact.as_ref().map(rpps_api::views::contact),
+        ecps_activable_from: file
+            .profile
+            .allocated_at
+            .map(|at| rfc3339(ecps_activable_from(at))),
+        sites: file.sites.iter().map(|s| view(s, today)).collect(),
     }))
-    .into_response())
 }
 
 async fn my_contact(
     State(state): State<StaffState>,
     signed_in: SignedIn,
-    body: Result<Json<ContactBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<Json<ContactChangeView>, ApiError> {
     let Role::Professional { rpps } = &signed_in.data.role else {
         return Err(contact_not_allowed());
     };
-    let Json(body) = body.map_err(body_error)?;
     let file = file_or_404(&state, rpps).await?;
     change_contact(
         &state,
@@ -408,8 +353,8 @@ async fn staff_contact(
     State(state): State<StaffState>,
     Path(rpps): Path<String>,
     signed_in: SignedIn,
-    body: Result<Json<ContactBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<Json<ContactChangeView>, ApiError> {
     let establishments = match &signed_in.data.role {
         Role::Manager { establishments } => establishments,
         _ => return Err(contact_not_allowed()),
@@ -427,7 +372,6 @@ async fn staff_contact(
             "Ce professionnel n'exerce dans aucun des établissements dont vous êtes gestionnaire : vous ne pouvez pas modifier ses coordonnées. Il peut le faire lui-même avec sa carte e-CPS.",
         ));
     }
-    let Json(body) = body.map_err(body_error)?;
     change_contact(
         &state,
         &rpps,
@@ -458,15 +402,15 @@ pub fn router(state: StaffState) -> Router {
 
 /// Builds the state once, from the environment (used by the Lambda `main`).
 pub fn state_from_env() -> anyhow::Result<StaffState> {
-    let config = rpps_api::Config::from_env()?;
+    let config = rpps_runtime::Config::from_env()?;
     let public_origin = config.public_origin()?;
-    let sdk = rpps_api::aws::from_env();
+    let sdk = rpps_runtime::aws::from_env();
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 
 pub fn state_from_sdk(
-    config: &rpps_api::Config,
-    sdk: &rpps_api::aws::SdkConfig,
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
     public_origin: String,
 ) -> StaffState {
     StaffState {

@@ -19,6 +19,7 @@ pub mod registrations;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
+pub mod testing;
 
 use aws_sdk_dynamodb::Client;
 
@@ -30,11 +31,9 @@ pub use directory::{
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};
-pub use outbox::OutboxEvent;
+pub use outbox::{StreamRecord, new_event, stream_records};
 pub use professionals::{ProfessionalError, ProfessionalRecord};
-pub use registrations::{
-    Milestone, Milestones, RegistrationStoreError, StoredRegistration, ValidateError,
-};
+pub use registrations::{Milestone, Milestones, RegistrationStoreError, StoredRegistration};
 pub use sites::{
     ProfessionalFile, ProfessionalProfile, PurgeReport, PurgedSite, SiteRecord, SiteStoreError,
 };
@@ -57,7 +56,7 @@ impl Tables {
 
     /// The table names a function's configuration gives (`RPPS_REGISTRY_TABLE`,
     /// `RPPS_SESSIONS_TABLE`).
-    pub fn from_config(config: &rpps_api::Config) -> Self {
+    pub fn from_config(config: &rpps_runtime::Config) -> Self {
         Self {
             registry: config.registry_table.clone(),
             sessions: config.sessions_table.clone(),
@@ -79,7 +78,7 @@ impl Store {
 
     /// A function's store: a DynamoDB client on its SDK configuration, the tables its
     /// configuration names.
-    pub fn from_config(config: &rpps_api::Config, sdk: &rpps_api::aws::SdkConfig) -> Self {
+    pub fn from_config(config: &rpps_runtime::Config, sdk: &rpps_runtime::aws::SdkConfig) -> Self {
         Self::new(Client::new(sdk), Tables::from_config(config))
     }
 

@@ -11,13 +11,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use rpps_contract::events::{Event, OutboxEvent, RppsAllocated};
 use rpps_domain::{PracticeSite, RegistrationRequest, RegistrationStatus, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::managers::TransactError;
-use crate::outbox::OutboxEvent;
+use crate::outbox::{event_item, new_event};
 use crate::professionals::ProfessionalRecord;
 use crate::sites::{SiteRecord, site_item};
 use crate::{AuditEntry, Store, StoreError, keys};
@@ -447,7 +448,7 @@ impl Store {
             )?,
         ];
         if let Some(event) = event {
-            items.push(put(table, event.to_item()?, None)?);
+            items.push(put(table, event_item(event)?, None)?);
         }
         if matches!(updated.status(), RegistrationStatus::Rejected { .. }) {
             items.push(delete(
@@ -540,13 +541,15 @@ impl Store {
             )?,
             put(
                 table,
-                OutboxEvent::new(
-                    "rpps.allocated",
+                event_item(&new_event(
                     key.clone(),
-                    validation,
                     validation.validated_at,
-                )
-                .to_item()?,
+                    Event::RppsAllocated(RppsAllocated {
+                        request_id: validation.request_id.clone(),
+                        rpps: validation.rpps.to_string(),
+                        validated_at: rpps_domain::paris::rfc3339(validation.validated_at),
+                    }),
+                ))?,
                 None,
             )?,
         ];
@@ -595,104 +598,5 @@ impl Store {
             }
             Err(TransactError::Store(e)) => Err(e.into()),
         }
-    }
-}
-
-/// Why a validation did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum ValidateError {
-    #[error("no registration request has this id")]
-    NotFound,
-    /// The domain refused (role, establishment, state, attestation): its French message.
-    #[error(transparent)]
-    Refused(#[from] rpps_domain::TransitionError),
-    #[error(transparent)]
-    Store(#[from] RegistrationStoreError),
-}
-
-impl From<StoreError> for ValidateError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e.into())
-    }
-}
-
-impl Store {
-    /// Validates a request (FAQ-R2, R3): reads it, then as [`Store::validate_read_registration`].
-    pub async fn validate_registration(
-        &self,
-        id: &str,
-        actor: &rpps_domain::Actor,
-        attestation: rpps_domain::Attestation,
-        at: OffsetDateTime,
-    ) -> Result<Validation, ValidateError> {
-        let read = self
-            .registration(id)
-            .await?
-            .ok_or(ValidateError::NotFound)?;
-        self.validate_read_registration(read, actor, attestation, at)
-            .await
-    }
-
-    /// Validates a request the caller has just read (the handler's visibility check), so its
-    /// first attempt costs no second read: lets the domain decide, takes the next RPPS number
-    /// and records everything in one transaction. Idempotent and safe under concurrency:
-    /// validating again, or two managers at once, gives the one number that was recorded (a
-    /// number taken by the loser is never reused: a gap in the sequence). A stale `read` is
-    /// harmless: the transaction only commits on the version that was read, so if the request
-    /// moved meanwhile it is cancelled, and the next attempt reads the request again.
-    pub async fn validate_read_registration(
-        &self,
-        read: StoredRegistration,
-        actor: &rpps_domain::Actor,
-        attestation: rpps_domain::Attestation,
-        at: OffsetDateTime,
-    ) -> Result<Validation, ValidateError> {
-        let id = read.request.id().to_owned();
-        let mut read = read;
-        // A handful of attempts: each failure means someone else's write landed in between.
-        for attempt in 0..5 {
-            if attempt > 0 {
-                read = self
-                    .registration(&id)
-                    .await?
-                    .ok_or(ValidateError::NotFound)?;
-            }
-            let mut request = read.request.clone();
-            if let RegistrationStatus::Validated { rpps } = read.request.status() {
-                // Already done: the domain answers with the number recorded then.
-                return Ok(request.validate(actor, attestation, rpps.clone(), at)?);
-            }
-            // Let the domain refuse before a number is taken.
-            let mut probe = read.request.clone();
-            let placeholder = rpps_domain::RppsNumber::from_sequence(0)
-                .map_err(|e| StoreError::corrupt("RPPS", e))?;
-            probe.validate(actor, attestation.clone(), placeholder, at)?;
-            let rpps = self.next_rpps_number().await?;
-            let validation = request.validate(actor, attestation.clone(), rpps, at)?;
-            match self
-                .record_validation(&read, &request, &validation, &actor.id)
-                .await
-            {
-                Ok(_) => return Ok(validation),
-                Err(RegistrationStoreError::Changed) => continue,
-                // The person's claim is taken. By this very request, validated by someone else
-                // at the same moment (a store without serializable transactions, as moto under
-                // concurrent calls, can report the claim before the request's new version):
-                // read again, which answers with that number. By another request: refused.
-                Err(RegistrationStoreError::AlreadyRegistered) => {
-                    let again = self
-                        .registration(&id)
-                        .await?
-                        .ok_or(ValidateError::NotFound)?;
-                    if let RegistrationStatus::Validated { rpps } = again.request.status() {
-                        let mut request = again.request.clone();
-                        return Ok(request.validate(actor, attestation, rpps.clone(), at)?);
-                    }
-                    return Err(RegistrationStoreError::AlreadyRegistered.into());
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(RegistrationStoreError::Changed.into())
     }
 }

@@ -10,16 +10,16 @@
 //! The professional's profile (`PRO#<rpps>` / `PROFILE`) and their sites share a partition, so
 //! [`Store::professional_file`] is one `Query`.
 
+use rpps_contract::events::{self, ContactChanged, Event, PracticeSiteChanged, PurgeCompleted};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use rpps_domain::{Contact, Finess, PracticeSite, RppsNumber};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::managers::TransactError;
-use crate::outbox::OutboxEvent;
+use crate::outbox::{event_item, new_event};
 use crate::professionals::ProfessionalRecord;
 use crate::{AuditEntry, Store, StoreError, keys};
 
@@ -296,11 +296,13 @@ impl Store {
             keys::professional(read.rpps.as_str()),
             site_sk(&read.site)
         );
-        let event = OutboxEvent::new(
-            "practice_site.changed",
+        let event = new_event(
             subject.clone(),
-            &serde_json::json!({ "rpps": read.rpps, "finess": read.site.establishment() }),
             at,
+            Event::PracticeSiteChanged(PracticeSiteChanged {
+                rpps: read.rpps.to_string(),
+                finess: read.site.establishment().to_string(),
+            }),
         );
         let items = vec![
             put_versioned(table, &next, read.version)?,
@@ -311,7 +313,7 @@ impl Store {
                     .with_after(updated)
                     .to_item()?,
             )?,
-            plain_put(table, event.to_item()?)?,
+            plain_put(table, event_item(&event)?)?,
         ];
         match self
             .transact(items, "TransactWriteItems(save practice site)")
@@ -446,18 +448,26 @@ impl Store {
                 });
             }
         }
-        let event = OutboxEvent::new(
-            "purge.completed",
+        let event = new_event(
             keys::establishment(finess),
-            &serde_json::json!({
-                "finess": finess,
-                "ran_at": now.format(&Rfc3339).unwrap_or_default(),
-                "purged": purged,
-            }),
             now,
+            Event::PurgeCompleted(PurgeCompleted {
+                finess: finess.to_owned(),
+                ran_at: rpps_domain::paris::rfc3339(now),
+                purged: purged
+                    .iter()
+                    .map(|p| events::PurgedSite {
+                        rpps: p.rpps.to_string(),
+                        finess: p.finess.to_string(),
+                        family_name: p.family_name.clone(),
+                        given_names: p.given_names.clone(),
+                        departure: p.departure.to_string(),
+                    })
+                    .collect(),
+            }),
         );
         items.push(
-            plain_put(table, event.to_item().map_err(TransactError::Store)?)
+            plain_put(table, event_item(&event).map_err(TransactError::Store)?)
                 .map_err(TransactError::Store)?,
         );
         self.transact(items, "TransactWriteItems(purge departed sites)")
@@ -505,15 +515,14 @@ impl Store {
             )
             .expression_attribute_values(":null", AttributeValue::S("NULL".into())),
         };
-        let event = OutboxEvent::new(
-            "professional.contact_changed",
+        let event = new_event(
             pk.clone(),
-            &serde_json::json!({
-                "rpps": rpps,
-                "previous_email": before.map(|c| c.email.as_str()),
-                "changed_by": action,
-            }),
             at,
+            Event::ContactChanged(ContactChanged {
+                rpps: rpps.to_string(),
+                previous_email: before.map(|c| c.email.as_str().to_owned()),
+                changed_by: action.to_owned(),
+            }),
         );
         let items = vec![
             TransactWriteItem::builder()
@@ -530,7 +539,7 @@ impl Store {
                     .with_after(after)
                     .to_item()?,
             )?,
-            plain_put(table, event.to_item()?)?,
+            plain_put(table, event_item(&event)?)?,
         ];
         match self
             .transact(items, "TransactWriteItems(update contact)")

@@ -3,10 +3,8 @@
 
 use std::collections::BTreeSet;
 
-mod common;
-
-use common::fresh_store;
 use rpps_domain::{Email, Finess, RppsNumber};
+use rpps_store::testing::fresh_store;
 use rpps_store::{AuditEntry, Establishment};
 
 #[tokio::test]

@@ -711,9 +711,9 @@ async fn main() -> anyhow::Result<()> {
     );
     ensure!(departed <= total && runs > 0, "bad counts");
     let endpoint = moto_endpoint()?;
-    // The functions' SDK configuration (rpps_api::aws).
+    // The functions' SDK configuration (rpps_runtime::aws).
     let base =
-        aws_sdk_dynamodb::config::Builder::from(&rpps_api::aws::for_local_endpoint(&endpoint));
+        aws_sdk_dynamodb::config::Builder::from(&rpps_runtime::aws::for_local_endpoint(&endpoint));
     let counter = RoundTrips::default();
     println!(
         "directory and purge bench: moto at {endpoint}, one call at a time, tables {}",

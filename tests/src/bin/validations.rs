@@ -41,6 +41,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
+use rpps_contract::events::{Event, RegistrationRejected, RegistrationSubmitted};
 use rpps_domain::{
     Actor, Attestation, BirthDate, BirthPlace, CivilStatus, Contact, DraftUpdate, EligibilityBasis,
     Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
@@ -48,8 +49,9 @@ use rpps_domain::{
 };
 use rpps_e2e::bench::{self, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
+use rpps_registrations::validation::{self, ValidateError};
 use rpps_store::schema::TableSpec;
-use rpps_store::{OutboxEvent, Store, StoredRegistration, Tables, ValidateError, keys};
+use rpps_store::{Store, StoredRegistration, Tables, keys, new_event};
 use time::OffsetDateTime;
 use time::macros::date;
 use tokio::sync::{Barrier, Semaphore};
@@ -674,11 +676,13 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     let read = store.registration("rt-1").await?.context("draft missing")?;
     let mut request = read.request.clone();
     request.submit(&applicant, now)?;
-    let event = OutboxEvent::new(
-        "registration.submitted",
+    let event = new_event(
         keys::registration("rt-1"),
-        &serde_json::json!({ "request_id": "rt-1", "establishment": FINESS }),
         now,
+        Event::RegistrationSubmitted(RegistrationSubmitted {
+            request_id: "rt-1".into(),
+            establishment: Some(FINESS.into()),
+        }),
     );
     store
         .save_registration(&read, &request, sub, "registration.submit", Some(&event))
@@ -725,7 +729,7 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     record(
         "validation with allocation",
         "`POST /api/manager/registrations/{id}/validate`",
-        "`registration` (visibility), `validate_read_registration` (of that read)",
+        "`registration` (visibility), `validation::validate` (of that read)",
     );
 
     session_read(store, hash).await?;
@@ -734,7 +738,7 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     record(
         "validation repeated (already validated)",
         "`POST /api/manager/registrations/{id}/validate`",
-        "`registration` (visibility), `validate_read_registration` (of that read)",
+        "`registration` (visibility), `validation::validate` (of that read)",
     );
 
     session_read(store, hash).await?;
@@ -745,11 +749,13 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     let mut request = read.request.clone();
     let reason = RejectionReason::parse("Diplôme non reconnu")?;
     request.reject(&manager, reason, at)?;
-    let event = OutboxEvent::new(
-        "registration.rejected",
+    let event = new_event(
         keys::registration("rt-2"),
-        &serde_json::json!({ "request_id": "rt-2" }),
         at,
+        Event::RegistrationRejected(RegistrationRejected {
+            request_id: "rt-2".into(),
+            reason: "Diplôme non reconnu".into(),
+        }),
     );
     store
         .save_registration(
@@ -794,9 +800,7 @@ async fn validate_as_the_handler(
     if !read.request.is_visible_to(manager) {
         return Err(TransitionError::NotYourEstablishment.into());
     }
-    store
-        .validate_read_registration(read, manager, attestation(manager, at), at)
-        .await
+    validation::validate(store, read, manager, attestation(manager, at), at).await
 }
 
 /// Runs `ids` validations at once: one task each, released together. Wall time and outcomes.
@@ -943,12 +947,9 @@ async fn many_requests(
     for outcome in &outcomes {
         let Ok(v) = &outcome.result else { continue };
         let read = store.registration(&outcome.id).await?;
-        let status_ok = read.as_ref().is_some_and(|r| {
-            r.request.status()
-                == &RegistrationStatus::Validated {
-                    rpps: v.rpps.clone(),
-                }
-        });
+        let status_ok = read
+            .as_ref()
+            .is_some_and(|r| r.request.status().rpps() == Some(&v.rpps));
         let record_ok = professional_request(store, &v.rpps).await?.as_deref() == Some(&outcome.id);
         let sub = outcome.id.replace("many-", "many-sub-");
         let claim_ok = store.rpps_of_franceconnect_subject(&sub).await?.as_ref() == Some(&v.rpps);
@@ -1054,7 +1055,7 @@ async fn one_request(
         .await?
         .context("request missing")?;
     match (read.request.status(), numbers.first()) {
-        (RegistrationStatus::Validated { rpps }, Some(given)) if rpps == given => {
+        (RegistrationStatus::Validated { rpps, .. }, Some(given)) if rpps == given => {
             if professional_request(store, rpps).await?.as_deref() != Some("one-0000") {
                 failures.push("no professional record for the number".to_owned());
             }
@@ -1152,8 +1153,8 @@ async fn main() -> anyhow::Result<()> {
     ];
 
     let counter = RoundTrips::default();
-    // The functions' SDK configuration (rpps_api::aws), with the counting interceptor.
-    let sdk = rpps_api::aws::for_local_endpoint(&endpoint);
+    // The functions' SDK configuration (rpps_runtime::aws), with the counting interceptor.
+    let sdk = rpps_runtime::aws::for_local_endpoint(&endpoint);
     let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone());
     let moto_server = std::env::var_os("MOTO_SERVER").map_or_else(
         || rpps_e2e::workspace_dir().join(".venv/moto/bin/moto_server"),

@@ -82,19 +82,19 @@ async fn the_functions_trust_amazon_roots_only_and_the_cli_the_systems_too() {
 
     let endpoint = format!("https://localhost:{port}");
     let list_tables = |http| {
-        let mut sdk = rpps_api::aws::for_local_endpoint(&endpoint).to_builder();
+        let mut sdk = rpps_runtime::aws::for_local_endpoint(&endpoint).to_builder();
         sdk.set_http_client(Some(http));
         let client = aws_sdk_dynamodb::Client::new(&sdk.build());
         async move { client.list_tables().send().await }
     };
 
     // The CLI trusts the system's store: the handshake succeeds and the answer is read.
-    let cli = list_tables(rpps_api::aws::https_client_trusting_system_roots()).await;
+    let cli = list_tables(rpps_runtime::aws::https_client_trusting_system_roots()).await;
     let tables = cli.expect("the CLI's client trusts the system's store");
     assert_eq!(tables.table_names(), [] as [String; 0]);
 
     // The functions trust Amazon's roots only: the same server is refused at the handshake.
-    let functions = list_tables(rpps_api::aws::https_client()).await;
+    let functions = list_tables(rpps_runtime::aws::https_client()).await;
     let error = functions.expect_err("the functions' client refuses an authority not Amazon's");
     let chain = format!("{:?}", aws_sdk_dynamodb::error::DisplayErrorContext(&error));
     assert!(

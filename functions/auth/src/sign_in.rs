@@ -1,0 +1,191 @@
+//! Signing in (FAQ-R8 to R12): the login redirects to the provider with a pending login kept
+//! under its `state`; the callback checks it, finishes the OpenID exchange, and turns the
+//! identity into a session or a refusal page ([`outcome`](crate::outcome)).
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::Response;
+use rpps_domain::PscSpace;
+use rpps_identity::{CallbackParams, PendingLogin, Provider, SignedInIdentity};
+use rpps_store::Store;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::outcome::{self, Outcome};
+use crate::pages::Problem;
+use crate::{AuthState, audit, landing, problem_redirect, see_other};
+
+/// A login's server-side record, kept under its `state` until the callback (ten minutes).
+const LOGIN_TTL: Duration = Duration::minutes(10);
+
+#[derive(Serialize, Deserialize)]
+struct LoginRecord {
+    pending: PendingLogin,
+    /// Which space a Pro Santé Connect sign-in is for (`intent`: the name it is stored under).
+    #[serde(rename = "intent")]
+    space: Option<PscSpace>,
+}
+
+/// A refused sign-in: audited, no session, the guidance page.
+async fn refuse(
+    store: &Store,
+    provider: Provider,
+    actor: &str,
+    problem: Problem,
+    code: &str,
+) -> Response {
+    tracing::info!(
+        provider = provider.code(),
+        reason = problem.code(),
+        code,
+        "sign-in refused"
+    );
+    audit(
+        store,
+        provider,
+        actor,
+        "auth.refused",
+        serde_json::json!({ "reason": problem.code(), "code": code }),
+    )
+    .await;
+    problem_redirect(problem)
+}
+
+async fn login(state: &AuthState, provider: Provider, space: Option<PscSpace>) -> Response {
+    let client = match state.providers.client(provider).await {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::warn!(error = %e, provider = provider.code(), "provider discovery failed");
+            return problem_redirect(Problem::from_guidance(e.guidance()));
+        }
+    };
+    let (url, pending) = client.begin();
+    let record = LoginRecord { pending, space };
+    let expires = OffsetDateTime::now_utc() + LOGIN_TTL;
+    if let Err(e) = state
+        .store
+        .put_login_state(&record.pending.state, &record, expires)
+        .await
+    {
+        tracing::warn!(error = %e, "login state not stored");
+        return problem_redirect(Problem::ProviderUnavailable);
+    }
+    see_other(&url)
+}
+
+pub async fn franceconnect_login(State(state): State<AuthState>) -> Response {
+    login(&state, Provider::FranceConnect, None).await
+}
+
+#[derive(Deserialize)]
+struct PscLoginQuery {
+    profil: Option<String>,
+}
+
+/// `?profil=gestionnaire|professionnel` names the space; anything else is refused.
+pub async fn psc_login(State(state): State<AuthState>, uri: Uri) -> Response {
+    let profil = Query::<PscLoginQuery>::try_from_uri(&uri)
+        .ok()
+        .and_then(|q| q.0.profil);
+    let space = match profil.as_deref().map(PscSpace::from_code) {
+        None => None,
+        Some(Some(space)) => Some(space),
+        Some(None) => return problem_redirect(Problem::SignInFailed),
+    };
+    login(&state, Provider::ProSanteConnect, space).await
+}
+
+async fn callback(
+    state: &AuthState,
+    provider: Provider,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Response {
+    let store = &state.store;
+    let refused = |problem, code| refuse(store, provider, "anonymous", problem, code);
+    let Ok(Query(params)) = Query::<CallbackParams>::try_from_uri(uri) else {
+        return refused(Problem::SignInFailed, "malformed_callback").await;
+    };
+    let Some(state_param) = params
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+    else {
+        return refused(Problem::SignInFailed, "state_missing").await;
+    };
+    let now = OffsetDateTime::now_utc();
+    let record: Option<LoginRecord> = match store.take_login_state(state_param, now).await {
+        Ok(record) => record,
+        Err(e) => {
+            tracing::warn!(error = %e, "login state unreadable");
+            return problem_redirect(Problem::ProviderUnavailable);
+        }
+    };
+    // Unknown, replayed, expired, or another provider's: never a session.
+    let Some(record) = record.filter(|r| r.pending.provider == provider) else {
+        return refused(Problem::SignInFailed, "state_unknown").await;
+    };
+    let client = match state.providers.client(provider).await {
+        Ok(client) => client,
+        Err(e) => return refused(Problem::from_guidance(e.guidance()), e.code()).await,
+    };
+    let identity = match client.finish(&record.pending, &params).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            if e.is_suspicious() {
+                tracing::warn!(error = %e, provider = provider.code(), "suspicious sign-in refused");
+            }
+            return refused(Problem::from_guidance(e.guidance()), e.code()).await;
+        }
+    };
+    let actor = identity.sub().to_owned();
+    let outcome = match identity {
+        SignedInIdentity::FranceConnect(fc) => outcome::franceconnect(store, fc, now).await,
+        SignedInIdentity::ProSanteConnect(psc) => outcome::psc(store, psc, record.space, now).await,
+    };
+    let data = match outcome {
+        Ok(Outcome::Session(data)) => data,
+        Ok(Outcome::Refused(problem, code)) => {
+            return refuse(store, provider, &actor, problem, code).await;
+        }
+        Err(_) => return problem_redirect(Problem::ProviderUnavailable),
+    };
+    // No fixation: whatever session the browser had ends; the new one has a new id.
+    if let Err(e) = rpps_session::destroy(store, headers).await {
+        tracing::warn!(error = %e, "previous session not deleted");
+    }
+    let session_id = match rpps_session::create(store, &data).await {
+        Ok(id) => id,
+        Err(_) => return problem_redirect(Problem::ProviderUnavailable),
+    };
+    audit(
+        store,
+        provider,
+        &data.actor_id,
+        "auth.sign_in",
+        serde_json::json!({ "role": data.role.code() }),
+    )
+    .await;
+    let mut response = see_other(landing(&data.role));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        rpps_session::session_cookie(&session_id),
+    );
+    response
+}
+
+pub async fn franceconnect_callback(
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    callback(&state, Provider::FranceConnect, &headers, &uri).await
+}
+
+pub async fn psc_callback(
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    callback(&state, Provider::ProSanteConnect, &headers, &uri).await
+}

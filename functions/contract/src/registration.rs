@@ -1,0 +1,284 @@
+//! Registration requests (FAQ-R1, R2, R3, R5, R11): what an applicant and a manager send, and
+//! what they read of a request.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::MissingItem;
+use crate::{Day, Instant};
+
+/// Who started the request (FAQ-R1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The professional, signed in with FranceConnect.
+    #[default]
+    SelfService,
+    /// A manager of the employer establishment.
+    Employer,
+}
+
+/// The profession a request is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profession {
+    /// Qualified home-care aide (décret n° 2024-1246).
+    #[default]
+    AideADomicileQualifiee,
+}
+
+impl Profession {
+    pub const ALL: [Profession; 1] = [Profession::AideADomicileQualifiee];
+
+    /// From its code (`aide_a_domicile_qualifiee`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Profession::AideADomicileQualifiee => "aide_a_domicile_qualifiee",
+        }
+    }
+
+    /// French label for forms and the directory.
+    pub fn label(self) -> &'static str {
+        match self {
+            Profession::AideADomicileQualifiee => "Aide à domicile qualifiée",
+        }
+    }
+}
+
+/// On what basis the professional is eligible (FAQ-R2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EligibilityBasis {
+    /// A diploma, title or certification listed by the décret.
+    Certification,
+    /// The professional-experience conditions of the décret.
+    ProfessionalExperience,
+}
+
+impl EligibilityBasis {
+    /// Every basis, in the order the forms offer them.
+    pub const ALL: [EligibilityBasis; 2] = [
+        EligibilityBasis::Certification,
+        EligibilityBasis::ProfessionalExperience,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EligibilityBasis::Certification => "certification",
+            EligibilityBasis::ProfessionalExperience => "professional_experience",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EligibilityBasis::Certification => "Diplôme, titre ou certification",
+            EligibilityBasis::ProfessionalExperience => "Expérience professionnelle",
+        }
+    }
+}
+
+/// Place of birth: a commune of France, or a country abroad (INSEE codes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BirthPlaceView {
+    France { commune: String },
+    Abroad { country: String },
+}
+
+/// Civil status: certified by FranceConnect (self-service, read-only) or typed by the manager.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CivilStatusView {
+    /// Birth name.
+    pub family_name: String,
+    /// Every given name, space-separated.
+    pub given_names: String,
+    /// `YYYY-MM-DD`; a presumed date keeps `00` for what is unknown (`1961-00-00`).
+    pub birth_date: Day,
+    pub birth_place: BirthPlaceView,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub email: String,
+    /// E.164 (`+33612345678`).
+    #[serde(default)]
+    pub mobile: Option<String>,
+}
+
+/// Where the request stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StatusView {
+    #[default]
+    Draft,
+    Submitted,
+    Validated {
+        rpps: String,
+    },
+    Rejected {
+        reason: String,
+    },
+}
+
+impl StatusView {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StatusView::Draft => "draft",
+            StatusView::Submitted => "submitted",
+            StatusView::Validated { .. } => "validated",
+            StatusView::Rejected { .. } => "rejected",
+        }
+    }
+
+    /// French label for the status page.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StatusView::Draft => "Brouillon",
+            StatusView::Submitted => "En attente de validation",
+            StatusView::Validated { .. } => "Validée",
+            StatusView::Rejected { .. } => "Refusée",
+        }
+    }
+}
+
+/// One step of a request's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum TimelineStep {
+    Created {
+        at: Instant,
+    },
+    Submitted {
+        at: Instant,
+    },
+    Validated {
+        at: Instant,
+        rpps: String,
+    },
+    /// The email carrying the number was accepted for delivery (FAQ-R3).
+    NumberSent {
+        at: Instant,
+    },
+    /// The professional appeared in the public directory (FAQ-R4).
+    Published {
+        at: Instant,
+    },
+    /// From when the e-CPS can be activated (FAQ-R5).
+    EcpsActivable {
+        from: Instant,
+    },
+    Rejected {
+        at: Instant,
+        reason: String,
+    },
+}
+
+/// A request as its applicant and the managers of its establishment read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    pub id: String,
+    pub origin: Origin,
+    pub status: StatusView,
+    /// The status in French (« En attente de validation »).
+    pub status_label: String,
+    pub civil_status: CivilStatusView,
+    #[serde(default)]
+    pub contact: Option<ContactView>,
+    pub profession: Profession,
+    /// FINESS number of the establishment.
+    #[serde(default)]
+    pub establishment: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<Day>,
+    #[serde(default)]
+    pub eligibility: Option<EligibilityBasis>,
+    pub accuracy_confirmed: bool,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    #[serde(default)]
+    pub submitted_at: Option<Instant>,
+    #[serde(default)]
+    pub decided_at: Option<Instant>,
+    /// What the draft still lacks before it can be sent.
+    #[serde(default)]
+    pub missing: Vec<MissingItem>,
+    #[serde(default)]
+    pub timeline: Vec<TimelineStep>,
+}
+
+/// `GET /api/manager/registrations`: the requests waiting for the manager's establishments.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationList {
+    pub results: Vec<RegistrationView>,
+}
+
+/// `PATCH /api/registrations/{id}`: the draft fields a form sends, each optional (a partial
+/// save). An empty `mobile` removes the mobile number.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
+    /// FINESS number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub establishment: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// `certification` or `professional_experience`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_confirmed: Option<bool>,
+}
+
+/// `POST /api/manager/registrations`: the civil status a manager types for an aide (FAQ-R1):
+/// names, birth date, and either the commune of birth or the country of birth (INSEE codes).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerDraftBody {
+    /// FINESS number of the establishment.
+    pub establishment: String,
+    pub family_name: String,
+    pub given_names: String,
+    /// `YYYY-MM-DD` or `JJ/MM/AAAA`.
+    pub birth_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_commune: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_country: Option<String>,
+}
+
+/// `POST /api/manager/registrations/{id}/validate` (FAQ-R2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    /// The basis the manager checked: `certification` or `professional_experience`.
+    pub basis: String,
+    /// The declaration « I have checked the diploma or experience conditions ».
+    pub conditions_checked: bool,
+}
+
+/// `POST /api/manager/registrations/{id}/reject`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    /// Sent to the applicant: 1 to 1000 characters.
+    pub reason: String,
+}
+
+/// The answer of a validation: the number, and from when the e-CPS can be activated (FAQ-R5).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationView {
+    pub request_id: String,
+    pub rpps: String,
+    pub validated_at: Instant,
+    pub ecps_activable_from: Instant,
+    /// False when the request was already validated (the number given then).
+    pub newly_validated: bool,
+}

@@ -1,0 +1,125 @@
+//! The applicant's side (FAQ-R11, R16): start the draft from the civil status FranceConnect
+//! certified, read it back, save it field by field, send it. `PATCH` and `submit` serve a
+//! manager's employer draft too: the domain decides who may edit which request.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rpps_api::{ApiError, ApiJson};
+use rpps_contract::events::{Event, RegistrationSubmitted};
+use rpps_contract::registration::{DraftBody, RegistrationView};
+use rpps_domain::paris::date_in_paris;
+use rpps_domain::{RegistrationRequest, Role, TransitionError};
+use rpps_session::SignedIn;
+use time::OffsetDateTime;
+
+use crate::parse::{self, DRAFT_FIELDS_MESSAGE, INVALID_FIELDS};
+use crate::{RegistrationsState, actor, read_visible, save_error, views};
+
+type Answer = Result<Json<RegistrationView>, ApiError>;
+
+pub async fn start_draft(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+) -> Result<(StatusCode, Json<RegistrationView>), ApiError> {
+    let actor = actor(&signed_in);
+    if actor.role != Role::Applicant {
+        return Err(TransitionError::NotAllowedForRole.into());
+    }
+    // The civil status FranceConnect certified at sign-in, read-only (FAQ-R11).
+    let civil = signed_in
+        .data
+        .civil_status
+        .map(|certified| certified.civil_status)
+        .ok_or_else(|| ApiError::internal(&"applicant session without civil status"))?;
+    let now = OffsetDateTime::now_utc();
+    let id = uuid::Uuid::now_v7().to_string();
+    let draft = RegistrationRequest::new_self_service(id, &actor, civil, now)?;
+    let stored = state
+        .store
+        .create_registration(&draft, &actor.id)
+        .await
+        .map_err(save_error)?;
+    Ok((StatusCode::CREATED, Json(views::registration(&stored))))
+}
+
+/// The applicant's latest request.
+pub async fn mine(State(state): State<RegistrationsState>, signed_in: SignedIn) -> Answer {
+    let actor = actor(&signed_in);
+    if actor.role != Role::Applicant {
+        return Err(TransitionError::NotAllowedForRole.into());
+    }
+    let mine = state.store.registrations_of_applicant(&actor.id).await?;
+    let latest = mine.last().ok_or_else(|| {
+        ApiError::not_found(
+            "registration.none",
+            "Vous n'avez pas encore commencé de demande d'enregistrement.",
+        )
+    })?;
+    Ok(Json(views::registration(latest)))
+}
+
+/// Saves the fields sent (FAQ-R16): all the errors at once, nothing saved if one is wrong.
+pub async fn update_draft(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<DraftBody>,
+) -> Answer {
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let (update, mut errors) = parse::draft_update(body, &stored.request, date_in_paris(now));
+    if let Some(finess) = &update.establishment
+        && state.store.establishment(finess).await?.is_none()
+    {
+        errors.add(
+            "establishment",
+            "establishment.unknown",
+            format!("Aucun établissement ne porte le numéro FINESS {finess}. Recherchez-le par son nom ou son numéro FINESS."),
+        );
+    }
+    errors.into_result(INVALID_FIELDS, DRAFT_FIELDS_MESSAGE)?;
+    let mut request = stored.request.clone();
+    request.update_draft(&actor, update, now)?;
+    let saved = state
+        .store
+        .save_registration(&stored, &request, &actor.id, "registration.update", None)
+        .await
+        .map_err(save_error)?;
+    Ok(Json(views::registration(&saved)))
+}
+
+/// Sends the complete draft; the managers of the establishment are told (the mailer, through
+/// the outbox).
+pub async fn submit(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Answer {
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let mut request = stored.request.clone();
+    request.submit(&actor, now)?;
+    let event = rpps_store::new_event(
+        rpps_store::keys::registration(request.id()),
+        now,
+        Event::RegistrationSubmitted(RegistrationSubmitted {
+            request_id: request.id().to_owned(),
+            establishment: request.establishment().map(ToString::to_string),
+        }),
+    );
+    let saved = state
+        .store
+        .save_registration(
+            &stored,
+            &request,
+            &actor.id,
+            "registration.submit",
+            Some(&event),
+        )
+        .await
+        .map_err(save_error)?;
+    Ok(Json(views::registration(&saved)))
+}

@@ -1,0 +1,100 @@
+//! The validation of a request (FAQ-R2, R3), as an application service: the domain decides,
+//! the store takes a number and records everything in one transaction, and this loop settles
+//! the races between them.
+
+use rpps_api::ApiError;
+use rpps_domain::{Actor, Attestation, TransitionError, Validation, ValidationCheck};
+use rpps_store::{RegistrationStoreError, Store, StoreError, StoredRegistration};
+use time::OffsetDateTime;
+
+/// Why a validation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("no registration request has this id")]
+    NotFound,
+    /// The domain refused (role, establishment, state, attestation): its French message.
+    #[error(transparent)]
+    Refused(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] RegistrationStoreError),
+}
+
+impl From<StoreError> for ValidateError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl From<ValidateError> for ApiError {
+    fn from(e: ValidateError) -> Self {
+        match e {
+            ValidateError::NotFound => crate::not_found(),
+            ValidateError::Refused(e) => e.into(),
+            ValidateError::Store(e) => crate::save_error(e),
+        }
+    }
+}
+
+/// Someone else's write landed between a read and the transaction: this many attempts.
+const ATTEMPTS: usize = 5;
+
+/// Validates a request the caller has just read (the handler's visibility check), so that the
+/// first attempt costs no second read: the domain checks the actor and the declaration before a
+/// number is taken, then the store takes the next RPPS number and records the validation, the
+/// professional, their claims, the first practice site, the audit entry and the `rpps.allocated`
+/// event in one transaction.
+///
+/// Idempotent and safe under concurrency: validating again, or two managers at once, gives the
+/// one number that was recorded (a number taken by the loser is never reused: a gap in the
+/// sequence). A stale `read` is harmless: the transaction only commits on the version that was
+/// read, so if the request moved meanwhile it is cancelled and the next attempt reads it again.
+pub async fn validate(
+    store: &Store,
+    read: StoredRegistration,
+    actor: &Actor,
+    attestation: Attestation,
+    at: OffsetDateTime,
+) -> Result<Validation, ValidateError> {
+    let id = read.request.id().to_owned();
+    let mut read = read;
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            read = reread(store, &id).await?;
+        }
+        if let ValidationCheck::AlreadyValidated(done) =
+            read.request.check_validation(actor, &attestation)?
+        {
+            return Ok(done);
+        }
+        let rpps = store.next_rpps_number().await?;
+        let mut request = read.request.clone();
+        let validation = request.validate(actor, attestation.clone(), rpps, at)?;
+        match store
+            .record_validation(&read, &request, &validation, &actor.id)
+            .await
+        {
+            Ok(_) => return Ok(validation),
+            Err(RegistrationStoreError::Changed) => continue,
+            // The person's claim is taken. By this very request, validated by someone else at
+            // the same moment (a store without serializable transactions, as moto under
+            // concurrent calls, can report the claim before the request's new version): read
+            // again, which answers with that number. By another request: refused.
+            Err(RegistrationStoreError::AlreadyRegistered) => {
+                let again = reread(store, &id).await?;
+                return match again.request.check_validation(actor, &attestation)? {
+                    ValidationCheck::AlreadyValidated(done) => Ok(done),
+                    ValidationCheck::Allowed => {
+                        Err(RegistrationStoreError::AlreadyRegistered.into())
+                    }
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(RegistrationStoreError::Changed.into())
+}
+
+/// Reads the request with this id (in the loop: it existed a moment ago).
+pub async fn reread(store: &Store, id: &str) -> Result<StoredRegistration, ValidateError> {
+    store.registration(id).await?.ok_or(ValidateError::NotFound)
+}

@@ -1,0 +1,226 @@
+//! The validation service over moto (FAQ-R2, R3): one number per request whatever the races,
+//! nothing taken or written when the domain refuses.
+
+use std::collections::BTreeSet;
+
+use rpps_domain::{
+    Actor, Attestation, EligibilityBasis, Finess, RegistrationRequest, RegistrationStatus,
+    RejectionReason, Role, RppsNumber, Validation,
+};
+use rpps_registrations::validation::{ValidateError, reread, validate};
+use rpps_store::testing::{
+    FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
+};
+use rpps_store::{RegistrationStoreError, Store, StoredRegistration};
+use time::OffsetDateTime;
+
+fn attestation(at: OffsetDateTime) -> Attestation {
+    Attestation::new(&manager(), EligibilityBasis::Certification, true, at)
+}
+
+/// Reads the request `id`, then validates it (what the handler does, visibility aside).
+async fn validate_id(
+    store: &Store,
+    id: &str,
+    actor: &Actor,
+    attestation: Attestation,
+    at: OffsetDateTime,
+) -> Result<Validation, ValidateError> {
+    let read = reread(store, id).await?;
+    validate(store, read, actor, attestation, at).await
+}
+
+/// `read`'s request rejected by the manager of establishment A for `reason`, saved.
+async fn save_rejection(
+    store: &Store,
+    read: &StoredRegistration,
+    reason: &str,
+    at: OffsetDateTime,
+) -> Result<StoredRegistration, RegistrationStoreError> {
+    let mut request = read.request.clone();
+    request
+        .reject(&manager(), RejectionReason::parse(reason).unwrap(), at)
+        .unwrap();
+    store
+        .save_registration(read, &request, MANAGER_ID, "registration.reject", None)
+        .await
+}
+
+#[tokio::test]
+async fn faq_r2_r3_validation_allocates_a_number_in_one_transaction_and_is_idempotent() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    let now = OffsetDateTime::now_utc();
+    let validation = validate_id(&store, "req-1", &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert!(validation.newly_validated);
+    assert_eq!(
+        RppsNumber::parse(validation.rpps.as_str()).unwrap(),
+        validation.rpps,
+        "Luhn key"
+    );
+    let read = store.registration("req-1").await.unwrap().unwrap();
+    assert_eq!(
+        read.request.status(),
+        &RegistrationStatus::Validated {
+            rpps: validation.rpps.clone(),
+            attestation: attestation(now),
+            by: MANAGER_ID.to_owned(),
+            at: now,
+        }
+    );
+    assert_eq!(
+        read.request.attestation().map(|a| a.manager_id.as_str()),
+        Some(MANAGER_ID)
+    );
+    assert!(
+        store
+            .pending_registrations(FINESS_A, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The person is now known by subject and by civil status: no second request, no second number.
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-1").await.unwrap(),
+        Some(validation.rpps.clone())
+    );
+    let again =
+        RegistrationRequest::new_self_service("req-2", &applicant("sub-9"), civil("Martin"), now)
+            .unwrap();
+    let err = store
+        .create_registration(&again, "sub-9")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegistrationStoreError::AlreadyRegistered),
+        "{err}"
+    );
+    // Validating again returns the same number.
+    let twice = validate_id(&store, "req-1", &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert_eq!(twice.rpps, validation.rpps);
+    assert!(!twice.newly_validated);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_validations_of_one_request_give_one_number() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let now = OffsetDateTime::now_utc();
+            validate_id(&store, "req-1", &manager(), attestation(now), now).await
+        }));
+    }
+    let mut numbers = BTreeSet::new();
+    for task in tasks {
+        numbers.insert(task.await.unwrap().unwrap().rpps.as_str().to_owned());
+    }
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+}
+
+/// The handler passes its visibility read in (one `GetItem` fewer); a read that went stale
+/// before the transaction still ends in the right answer: the version check cancels the
+/// transaction and the service reads the request again.
+#[tokio::test]
+async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    let stale = store.registration("req-1").await.unwrap().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let first = validate(&store, stale.clone(), &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert!(first.newly_validated);
+    // Another manager read it while it was still submitted: they get the recorded number.
+    let second = validate(&store, stale, &manager(), attestation(now), now)
+        .await
+        .unwrap();
+    assert_eq!(second.rpps, first.rpps);
+    assert!(!second.newly_validated);
+    // The stale attempt took a number before its transaction was cancelled: a gap, not a reuse.
+    assert_eq!(
+        store.next_rpps_number().await.unwrap(),
+        RppsNumber::from_sequence(3).unwrap()
+    );
+
+    // Rejected after the read: the validation is refused, nothing is recorded.
+    let read = submitted(&store, "req-2", "sub-2", "Petit").await;
+    save_rejection(&store, &read, "Diplôme non reconnu", now)
+        .await
+        .unwrap();
+    let err = validate(&store, read, &manager(), attestation(now), now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ValidateError::Refused(rpps_domain::TransitionError::AlreadyRejected)
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store.rpps_of_franceconnect_subject("sub-2").await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store
+            .registration("req-2")
+            .await
+            .unwrap()
+            .unwrap()
+            .request
+            .status(),
+        RegistrationStatus::Rejected { .. }
+    ));
+}
+
+#[tokio::test]
+async fn the_domain_refuses_before_a_number_is_taken() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    let now = OffsetDateTime::now_utc();
+    let unchecked = Attestation::new(&manager(), EligibilityBasis::Certification, false, now);
+    let err = validate_id(&store, "req-1", &manager(), unchecked, now)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ValidateError::Refused(_)), "{err}");
+    let other = Actor::new(
+        "3690011226/7",
+        Role::Manager {
+            establishments: vec![Finess::parse("690011226").unwrap()],
+        },
+    );
+    let err = validate_id(
+        &store,
+        "req-1",
+        &other,
+        Attestation::new(&other, EligibilityBasis::Certification, true, now),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ValidateError::Refused(rpps_domain::TransitionError::NotYourEstablishment)
+        ),
+        "{err}"
+    );
+    assert!(matches!(
+        validate_id(&store, "nope", &manager(), attestation(now), now)
+            .await
+            .unwrap_err(),
+        ValidateError::NotFound
+    ));
+    // No number was consumed by the refusals: the next one is the first of the sequence.
+    assert_eq!(
+        store.next_rpps_number().await.unwrap(),
+        RppsNumber::from_sequence(1).unwrap()
+    );
+}
