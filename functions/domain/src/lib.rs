@@ -19,6 +19,7 @@ pub mod phone;
 pub mod registration;
 pub mod role;
 pub mod rpps;
+pub mod sex;
 pub mod siret;
 pub mod site;
 pub mod text;
@@ -39,6 +40,7 @@ pub use registration::{
 };
 pub use role::{Actor, Role};
 pub use rpps::{RppsError, RppsNumber};
+pub use sex::{Sex, SexError};
 pub use siret::{Siren, SirenError, Siret, SiretError, SiretKind, looks_like_siren_or_siret};
 pub use site::{PracticeSite, SiteError};
 pub use text::fold;
