@@ -11,6 +11,7 @@
 pub mod birth;
 pub mod email;
 pub mod finess;
+pub mod identity;
 pub mod insee;
 pub mod luhn;
 pub mod name;
@@ -30,6 +31,10 @@ mod dates;
 pub use birth::{BirthDate, BirthDateError, BirthDatePrecision};
 pub use email::{Email, EmailError};
 pub use finess::{Finess, FinessError, finess_file_departement_to_insee};
+pub use identity::{
+    IdentityMatch, IdentityTraits, MatchReason, PlaceCanon, Verdict, candidate_key, canonical_name,
+    compare,
+};
 pub use insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
 pub use name::{PersonName, PersonNameError};
 pub use phone::{MobilePhone, MobilePhoneError, MobileTerritory};
