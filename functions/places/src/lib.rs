@@ -7,6 +7,9 @@
 //!   FAQ — by postal code ([`Communes::search`]).
 //! - [`countries()`]: the 255 INSEE COG country and territory codes (`99xxx`), ended ones included
 //!   ([`Countries::search`]).
+//! - [`EmbeddedPlaces`]: both as the identity match compares birth places (FAQ-R12): an
+//!   arrondissement is its city, a commune déléguée or associée the chef-lieu of its commune, a
+//!   territory depends on its country ([`canonical_commune`], [`parent_country`]).
 //!
 //! The commune index is built at build time: `build.rs` parses `data/communes.tsv` and builds the
 //! search index with the code [`Communes::from_tsv`] runs, and writes it as little-endian columns
@@ -17,6 +20,7 @@
 //! [`communes()`] and [`countries()`] cannot fail in a built binary; [`try_communes()`] and
 //! [`try_countries()`] return the error instead of panicking.
 
+mod canon;
 mod communes;
 mod countries;
 mod index;
@@ -24,6 +28,7 @@ mod index;
 use std::fmt;
 use std::sync::OnceLock;
 
+pub use canon::{EmbeddedPlaces, canonical_commune, parent_country};
 pub use communes::{Commune, CommuneKind, CommuneMatch, Communes, MatchedOn};
 pub use countries::{Countries, Country, CountryMatch, CountryMatchedOn};
 
