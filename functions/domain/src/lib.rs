@@ -13,6 +13,7 @@ pub mod ecps;
 pub mod email;
 pub mod finess;
 pub mod french;
+pub mod identity;
 pub mod insee;
 pub mod luhn;
 pub mod name;
@@ -22,6 +23,7 @@ pub mod refusal;
 pub mod registration;
 pub mod role;
 pub mod rpps;
+pub mod sex;
 pub mod siret;
 pub mod site;
 pub mod start_date;
@@ -34,6 +36,10 @@ pub use birth::{BirthDate, BirthDateError, BirthDatePrecision};
 pub use ecps::{ECPS_DELAY, ecps_activable_from};
 pub use email::{Email, EmailError};
 pub use finess::{Finess, FinessError, finess_file_departement_to_insee};
+pub use identity::{
+    IdentityMatch, IdentityTraits, MatchReason, PlaceCanon, Verdict, candidate_key, canonical_name,
+    compare,
+};
 pub use insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
 pub use name::{PersonName, PersonNameError};
 pub use phone::{MobilePhone, MobilePhoneError, MobileTerritory};
@@ -46,6 +52,7 @@ pub use registration::{
 };
 pub use role::{Actor, PscRefusal, PscSpace, Role};
 pub use rpps::{RppsError, RppsNumber};
+pub use sex::{Sex, SexError};
 pub use siret::{Siren, SirenError, Siret, SiretError, SiretKind, looks_like_siren_or_siret};
 pub use site::{PracticeSite, SiteError};
 pub use start_date::{StartDateError, parse_start_date};

@@ -7,6 +7,10 @@
 //!   FAQ — by postal code ([`Communes::search`]).
 //! - [`countries()`]: the 255 INSEE COG country and territory codes (`99xxx`), ended ones included
 //!   ([`Countries::search`]).
+//! - [`EmbeddedPlaces`]: both as a typed birth place must name one (FAQ-R17), and as the
+//!   identity match compares birth places (FAQ-R12): an
+//!   arrondissement is its city, a commune déléguée or associée the chef-lieu of its commune, a
+//!   territory depends on its country ([`canonical_commune`], [`parent_country`]).
 //!
 //! The commune index is built at build time: `build.rs` parses `data/communes.tsv` and builds the
 //! search index with the code [`Communes::from_tsv`] runs, and writes it as little-endian columns
@@ -17,6 +21,7 @@
 //! [`communes()`] and [`countries()`] cannot fail in a built binary; [`try_communes()`] and
 //! [`try_countries()`] return the error instead of panicking.
 
+mod canon;
 mod communes;
 mod countries;
 mod index;
@@ -24,6 +29,7 @@ mod index;
 use std::fmt;
 use std::sync::OnceLock;
 
+pub use canon::{EmbeddedPlaces, canonical_commune, parent_country};
 pub use communes::{Commune, CommuneKind, CommuneMatch, Communes, MatchedOn};
 pub use countries::{Countries, Country, CountryMatch, CountryMatchedOn};
 
@@ -100,11 +106,8 @@ pub fn countries() -> &'static Countries {
     )
 }
 
-/// The embedded communes and countries, as the domain asks a typed birth place to name one
+/// A typed birth place must name an embedded commune or country
 /// ([`rpps_domain::BirthPlace::from_typed`], FAQ-R17). Looks codes up without the search index.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct EmbeddedPlaces;
-
 impl rpps_domain::KnownPlaces for EmbeddedPlaces {
     fn has_commune(&self, code: &rpps_domain::InseeCommuneCode) -> bool {
         commune_by_code(code.as_str()).is_some()
