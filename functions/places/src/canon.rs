@@ -11,16 +11,16 @@
 //!   the COG is not in the embedded data and cannot be followed.
 //! - A territory depends on the country of its `parent_cog` (99230 Hong Kong → 99216 Chine).
 //!
-//! Lookups go through [`crate::commune_by_code`] (binary search over the line positions, no search
-//! index) and the countries list parsed on first use: nothing is built at start-up.
+//! The communes are looked up in a small table `build.rs` derives from the embedded list (10
+//! bytes for each of the ~3,000 codes that stand for another commune, binary search), not in the
+//! list itself: a function that compares birth places (the sign-in) does not embed the 37,590
+//! communes. The countries list is parsed on first use. Nothing is built at start-up.
 
 use rpps_domain::{InseeCommuneCode, InseeCountryCode, PlaceCanon};
 
-use crate::communes::{CommuneKind, by_code};
-
-/// Most parent links followed (the data has one: an arrondissement or former commune points to a
-/// commune, checked by the tests).
-const MAX_DEPTH: usize = 3;
+/// `build.rs`'s table: sorted 10-byte records, the code then the commune it stands for.
+const CANON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/communes-canon.bin"));
+const RECORD: usize = 10;
 
 /// The embedded communes and countries as a [`PlaceCanon`] for `rpps_domain::compare` and
 /// `rpps_domain::candidate_key`.
@@ -40,28 +40,24 @@ impl PlaceCanon for EmbeddedPlaces {
 /// The commune a birth commune code stands for: an arrondissement's city, a former commune's
 /// chef-lieu, the `2A`/`2B` code of a pre-1976 Corsican code, else the code itself.
 pub fn canonical_commune(code: &InseeCommuneCode) -> InseeCommuneCode {
-    let mut current = corsican_code(code).unwrap_or_else(|| code.clone());
-    for _ in 0..MAX_DEPTH {
-        let parent = by_code(current.as_str())
-            .filter(|c| c.kind != CommuneKind::Commune)
-            .and_then(|c| c.parent)
-            .and_then(|p| InseeCommuneCode::parse(p).ok());
-        match parent {
-            Some(parent) if parent != current => current = parent,
-            _ => break,
+    let records = CANON.len() / RECORD;
+    let record = |i: usize| &CANON[i * RECORD..(i + 1) * RECORD];
+    let key = code.as_str().as_bytes();
+    let (mut low, mut high) = (0, records);
+    while low < high {
+        let middle = (low + high) / 2;
+        match record(middle)[..5].cmp(key) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => {
+                return std::str::from_utf8(&record(middle)[5..])
+                    .ok()
+                    .and_then(|target| InseeCommuneCode::parse(target).ok())
+                    .unwrap_or_else(|| code.clone());
+            }
         }
     }
-    current
-}
-
-/// `20xxx` (Corsica before 1976) as the `2Axxx` or `2Bxxx` commune that exists, if one does.
-fn corsican_code(code: &InseeCommuneCode) -> Option<InseeCommuneCode> {
-    let number = code.as_str().strip_prefix("20")?;
-    ["2A", "2B"]
-        .iter()
-        .map(|dep| format!("{dep}{number}"))
-        .find(|candidate| by_code(candidate).is_some())
-        .and_then(|candidate| InseeCommuneCode::parse(&candidate).ok())
+    code.clone()
 }
 
 /// The country a territory depends on (`parent_cog`), `None` for a country or an unknown code.
@@ -73,6 +69,7 @@ pub fn parent_country(code: &InseeCountryCode) -> Option<InseeCountryCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CommuneKind;
     use rpps_domain::{
         BirthDate, BirthPlace, CivilStatus, IdentityTraits, MatchReason, PersonName, Verdict,
         candidate_key, compare,
