@@ -36,7 +36,10 @@ fn canon_table(text: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     use std::collections::BTreeMap;
     let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
     let mut communes: Vec<&str> = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let columns: Vec<&str> = line.split('\t').collect();
         let (code, kind, up) = match columns.as_slice() {
             [code, kind, _, _, _, up, ..] => (*code, *kind, *up),
@@ -62,7 +65,10 @@ fn canon_table(text: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     for code in parent.keys() {
         table.insert((*code).to_owned(), resolve(code)?);
     }
-    for code in communes.iter().filter(|c| c.starts_with("2A") || c.starts_with("2B")) {
+    for code in communes
+        .iter()
+        .filter(|c| c.starts_with("2A") || c.starts_with("2B"))
+    {
         table.insert(format!("20{}", &code[2..]), resolve(code)?);
     }
     let mut bytes = Vec::with_capacity(table.len() * 10);

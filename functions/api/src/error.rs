@@ -21,7 +21,9 @@ pub struct ApiError {
     /// One error per form field.
     pub fields: BTreeMap<String, FieldError>,
     /// What a draft still lacks.
-    pub missing: Vec<MissingItem>,
+    pub missing: Box<[MissingItem]>,
+    /// A page of the web app where what the error is about can be followed.
+    pub see: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -32,7 +34,8 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             fields: BTreeMap::new(),
-            missing: Vec::new(),
+            missing: Box::default(),
+            see: None,
         }
     }
 
@@ -137,6 +140,14 @@ impl From<TransitionError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The same error, with the page of the web app where its subject can be followed.
+    pub fn see(mut self, page: impl Into<String>) -> Self {
+        self.see = Some(page.into().into_boxed_str());
+        self
+    }
+}
+
 /// The errors of a form, one per field, gathered so that the person sees them all at once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(BTreeMap<String, FieldError>);
@@ -200,7 +211,8 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 fields: self.fields,
-                missing: self.missing,
+                missing: self.missing.into_vec(),
+                see: self.see.map(String::from),
             },
         };
         let mut response = (self.status, Json(body)).into_response();

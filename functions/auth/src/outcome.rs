@@ -5,9 +5,11 @@
 use rpps_api::ApiError;
 use rpps_domain::paris::date_in_paris;
 use rpps_domain::{
-    BirthDate, BirthPlace, CivilStatus, PersonName, PscRefusal, PscSpace, Role, RppsNumber,
+    BirthDate, BirthPlace, CivilStatus, IdentityTraits, PersonName, PscRefusal, PscSpace,
+    RegistrationRequest, Role, RppsNumber, Sex, Verdict, candidate_key,
 };
 use rpps_identity::{FranceConnectIdentity, Provider, PscIdentity};
+use rpps_places::EmbeddedPlaces;
 use rpps_session::{CertifiedIdentity, SessionData};
 use rpps_store::Store;
 use time::OffsetDateTime;
@@ -18,6 +20,9 @@ use crate::pages::Problem;
 pub enum Outcome {
     Session(Box<SessionData>),
     Refused(Problem, &'static str),
+    /// FranceConnect is for a first pre-registration only: this person holds this number
+    /// (FAQ-R12); the page shows it.
+    AlreadyNumbered(RppsNumber),
 }
 
 /// The civil status FranceConnect certifies, parsed by the domain's rules (FAQ-R11); the error
@@ -43,12 +48,19 @@ fn unavailable(e: rpps_store::StoreError) -> ApiError {
     ApiError::from_store(e, "La connexion")
 }
 
+/// Who the applicant is for the register, besides themselves.
+#[derive(Default)]
+struct Known {
+    /// The request their employer (or another of their accounts) already started.
+    followed_request: Option<String>,
+}
+
 fn session(
     role: Role,
     provider: Provider,
     actor_id: String,
     names: (String, String),
-    civil_status: Option<CertifiedIdentity>,
+    (civil_status, known): (Option<CertifiedIdentity>, Known),
     id_token: String,
     now: OffsetDateTime,
 ) -> Outcome {
@@ -60,6 +72,7 @@ fn session(
         given_name,
         family_name,
         civil_status,
+        followed_request: known.followed_request,
         id_token,
         csrf_token: rpps_session::random_token(),
         created_at: now,
@@ -69,7 +82,8 @@ fn session(
 }
 
 /// An applicant's sign-in (FAQ-R11); someone who already holds an RPPS number is told to use
-/// their e-CPS (FAQ-R12).
+/// their e-CPS, with their number (FAQ-R12); someone whose employer already started their
+/// request follows that request.
 pub async fn franceconnect(
     store: &Store,
     identity: FranceConnectIdentity,
@@ -92,19 +106,49 @@ pub async fn franceconnect(
             ));
         }
     };
-    if store
+    // FAQ-R12: FranceConnect is for a first pre-registration only. The subject already linked
+    // to a number, the exact civil status of a numbered professional, or — one query of the
+    // identity-match partition — the same person written otherwise (FAQ-R3).
+    if let Some(rpps) = store
         .rpps_of_franceconnect_subject(&identity.sub)
         .await
         .map_err(unavailable)?
-        .is_some()
-        || store
-            .rpps_of_civil_identity(&civil.identity_key())
-            .await
-            .map_err(unavailable)?
-            .is_some()
     {
-        return Ok(Outcome::Refused(Problem::AlreadyRpps, "already_rpps"));
+        return Ok(Outcome::AlreadyNumbered(rpps));
     }
+    if let Some(rpps) = store
+        .rpps_of_civil_identity(&civil.identity_key())
+        .await
+        .map_err(unavailable)?
+    {
+        return Ok(Outcome::AlreadyNumbered(rpps));
+    }
+    let sex = Sex::from_franceconnect(&identity.gender).ok();
+    let traits = IdentityTraits::from(&civil).with_sex(sex);
+    let candidates = store
+        .identity_candidates(&candidate_key(&traits, &EmbeddedPlaces))
+        .await
+        .map_err(unavailable)?;
+    let same: Vec<&RegistrationRequest> = candidates
+        .requests
+        .iter()
+        .map(|stored| &stored.request)
+        .filter(|request| {
+            request
+                .identity_match(&traits, &EmbeddedPlaces)
+                .is_some_and(|m| m.verdict == Verdict::Same)
+        })
+        .collect();
+    if let Some(rpps) = same.iter().find_map(|r| r.status().rpps()) {
+        return Ok(Outcome::AlreadyNumbered(rpps.clone()));
+    }
+    // A request already open for this person, not theirs (their employer's): they follow it.
+    let known = Known {
+        followed_request: same
+            .iter()
+            .find(|r| r.applicant_id() != Some(identity.sub.as_str()))
+            .map(|r| r.id().to_owned()),
+    };
     let certified = CertifiedIdentity {
         civil_status: civil,
         usage_name: identity.preferred_username,
@@ -116,7 +160,7 @@ pub async fn franceconnect(
         Provider::FranceConnect,
         identity.sub,
         (identity.given_name, identity.family_name),
-        Some(certified),
+        (Some(certified), known),
         identity.id_token,
         now,
     ))
@@ -150,7 +194,7 @@ pub async fn psc(
         Provider::ProSanteConnect,
         identity.national_id,
         (identity.given_name, identity.family_name),
-        None,
+        (None, Known::default()),
         identity.id_token,
         now,
     ))

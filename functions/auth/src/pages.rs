@@ -1,5 +1,35 @@
 //! The French pages a person lands on when a sign-in does not end in a session (FAQ-R8, R10,
-//! R12, R13, R16). Static text only: nothing from the request is ever written into them.
+//! R12, R13, R16). Static text only: nothing from the request is ever written into them, but for
+//! the one value the sign-in itself put in a `__Host-` cookie (the RPPS number of someone who
+//! already holds one), read back only if it is an RPPS number.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use rpps_domain::RppsNumber;
+
+/// The cookie that carries the number of a person who already holds one, from the sign-in's
+/// callback to the page it redirects to (ten minutes; `__Host-`: set by this site only).
+const NUMBER_COOKIE: &str = "__Host-rpps_number";
+
+/// The `Set-Cookie` of the number the « already an RPPS number » page shows (FAQ-R12).
+pub fn number_cookie(rpps: &RppsNumber) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{NUMBER_COOKIE}={rpps}; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=600"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The number the sign-in left for the page, if the cookie holds one (checked as an RPPS
+/// number: 11 digits and the Luhn key).
+pub fn number_from(headers: &HeaderMap) -> Option<RppsNumber> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == NUMBER_COOKIE)
+        .and_then(|(_, value)| RppsNumber::parse(value).ok())
+}
 
 /// Why the person is here. `code()` is what `/api/auth/problem?reason=` carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,8 +192,18 @@ impl Problem {
 
     /// The whole page.
     pub fn html(self) -> String {
+        self.html_with_number(None)
+    }
+
+    /// The whole page; the « already an RPPS number » one with the person's number (FAQ-R12).
+    pub fn html_with_number(self, number: Option<&RppsNumber>) -> String {
         let (title, paragraphs, links) = self.content();
         let mut body = String::new();
+        if let (Self::AlreadyRpps, Some(rpps)) = (self, number) {
+            body.push_str(&format!(
+                "<p>Votre numéro RPPS : <strong id=\"numero-rpps\">{rpps}</strong>. Conservez-le : il vous a été envoyé par e-mail lors de sa création.</p>\n"
+            ));
+        }
         for p in paragraphs {
             body.push_str(&format!("<p>{p}</p>\n"));
         }
@@ -219,5 +259,42 @@ mod tests {
     fn faq_r12_the_already_rpps_page_sends_to_e_cps() {
         let html = Problem::AlreadyRpps.html();
         assert!(html.contains("e-CPS") && html.contains("profil=professionnel"));
+    }
+
+    #[test]
+    fn faq_r12_the_already_rpps_page_shows_the_number_the_sign_in_left_and_nothing_else() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let rpps = rpps_domain::RppsNumber::parse("10001045367").expect("number");
+        let cookie = super::number_cookie(&rpps);
+        let cookie = cookie.to_str().expect("ascii");
+        for attribute in [
+            "__Host-rpps_number=10001045367",
+            "HttpOnly",
+            "Secure",
+            "Path=/",
+        ] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; __Host-rpps_number=10001045367"),
+        );
+        let number = super::number_from(&headers);
+        let html = Problem::AlreadyRpps.html_with_number(number.as_ref());
+        assert!(html.contains(">10001045367</strong>"), "{html}");
+        // Not an RPPS number (wrong key, markup): nothing shown.
+        for forged in ["10001045368", "<b>1</b>"] {
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&format!("__Host-rpps_number={forged}")).expect("value"),
+            );
+            assert_eq!(super::number_from(&headers), None, "{forged}");
+        }
+        assert!(
+            !Problem::NotAuthorised
+                .html_with_number(number.as_ref())
+                .contains("10001045367")
+        );
     }
 }

@@ -93,10 +93,11 @@ struct ProblemQuery {
 }
 
 /// The guidance page of a refused or failed sign-in (FAQ-R8, R10, R12).
-pub async fn problem(uri: axum::http::Uri) -> Response {
+pub async fn problem(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let reason = Query::<ProblemQuery>::try_from_uri(&uri)
         .ok()
         .and_then(|q| q.0.reason)
         .unwrap_or_default();
-    no_store(Html(Problem::from_code(&reason).html()).into_response())
+    let number = crate::pages::number_from(&headers);
+    no_store(Html(Problem::from_code(&reason).html_with_number(number.as_ref())).into_response())
 }

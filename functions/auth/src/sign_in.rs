@@ -148,6 +148,20 @@ async fn callback(
         Ok(Outcome::Refused(problem, code)) => {
             return refuse(store, provider, &actor, problem, code).await;
         }
+        Ok(Outcome::AlreadyNumbered(rpps)) => {
+            let mut response = refuse(
+                store,
+                provider,
+                &actor,
+                Problem::AlreadyRpps,
+                "already_rpps",
+            )
+            .await;
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, crate::pages::number_cookie(&rpps));
+            return response;
+        }
         Err(_) => return problem_redirect(Problem::ProviderUnavailable),
     };
     // No fixation: whatever session the browser had ends; the new one has a new id.

@@ -23,6 +23,10 @@ pub struct ErrorBody {
     /// What a draft still lacks before it can be sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<MissingItem>,
+    /// A page of the web app where what the error is about can be followed (the request that
+    /// already exists for this person…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub see: Option<String>,
 }
 
 /// What is wrong with one field.

@@ -207,6 +207,70 @@ pub struct RegistrationView {
     pub missing: Vec<MissingItem>,
     #[serde(default)]
     pub timeline: Vec<TimelineStep>,
+    /// Managers only: the records of the register that are, or may be, the same person
+    /// (FAQ-R3, R12). A probable one must be declared someone else before validating.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity_matches: Vec<IdentityMatchView>,
+}
+
+/// How close a record of the register is to the person of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchVerdict {
+    /// The same person: no second number.
+    Same,
+    /// Possibly the same person: a manager must judge.
+    Probable,
+}
+
+impl MatchVerdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchVerdict::Same => "Même personne",
+            MatchVerdict::Probable => "Peut-être la même personne",
+        }
+    }
+}
+
+/// The record a match found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MatchedRecord {
+    /// A professional who already holds this number (public in the directory).
+    Professional { rpps: String },
+    /// A request in progress: its id when it is one of the manager's establishments (to open
+    /// it), none for another establishment's (nothing more is said of it).
+    Request { id: Option<String> },
+}
+
+/// Why two records are, or may be, one person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchReasonView {
+    pub code: String,
+    pub label: String,
+}
+
+/// One trait side by side: this request's value, the other record's, and how they compare.
+/// The other record's birth date and place are never shown, only how they compare with this
+/// request's (they are private data of someone who may be another person).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraitComparison {
+    /// « Nom de naissance », « Prénom(s) », « Date de naissance », « Lieu de naissance ».
+    pub label: String,
+    pub this: String,
+    pub other: String,
+    /// How they differ, when they do (« Jour et mois de naissance inversés »).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A record of the register that is, or may be, the person of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityMatchView {
+    pub verdict: MatchVerdict,
+    pub record: MatchedRecord,
+    pub reasons: Vec<MatchReasonView>,
+    pub comparison: Vec<TraitComparison>,
 }
 
 /// `GET /api/manager/registrations`: the requests waiting for the manager's establishments.
@@ -262,6 +326,10 @@ pub struct ValidateBody {
     pub basis: String,
     /// The declaration « I have checked the diploma or experience conditions ».
     pub conditions_checked: bool,
+    /// The declaration « this is not the same person » as the probable matches shown on the
+    /// request's page (required when there are some).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_the_same_person: bool,
 }
 
 /// `POST /api/manager/registrations/{id}/reject`.

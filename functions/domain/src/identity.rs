@@ -136,6 +136,19 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// Which trait of the identity a [`MatchReason`] is about (what a side-by-side comparison shows
+/// it against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentityTrait {
+    FamilyName,
+    GivenNames,
+    BirthDate,
+    BirthPlace,
+    Sex,
+    /// About the whole comparison (several approximate traits).
+    Overall,
+}
+
 /// Why two records are, may be or are not one person. Reasons are listed in the order of this
 /// enum (trait by trait), so that a result is deterministic and [`compare`] symmetric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -184,6 +197,35 @@ pub enum MatchReason {
 }
 
 impl MatchReason {
+    /// The trait this reason is about.
+    pub fn about(self) -> IdentityTrait {
+        use MatchReason as R;
+        match self {
+            R::FamilyNameWrittenDifferently
+            | R::FamilyNameParticle
+            | R::FamilyNameOneEdit
+            | R::FamilyNameSoundsAlike
+            | R::FamilyNameDiffers => IdentityTrait::FamilyName,
+            R::GivenNamesWrittenDifferently
+            | R::GivenNamesOrder
+            | R::GivenNamesPartial
+            | R::OtherGivenNamesDiffer
+            | R::GivenNameNotFirst
+            | R::FirstGivenNameCompoundPart
+            | R::FirstGivenNameOneEdit
+            | R::FirstGivenNameSoundsAlike
+            | R::GivenNamesDiffer => IdentityTrait::GivenNames,
+            R::BirthDatePresumed | R::BirthDayMonthSwapped | R::BirthDateDiffers => {
+                IdentityTrait::BirthDate
+            }
+            R::BirthPlaceSameCommune | R::BirthCountryTerritory | R::BirthPlaceDiffers => {
+                IdentityTrait::BirthPlace
+            }
+            R::SexDiffers => IdentityTrait::Sex,
+            R::SeveralApproximateTraits => IdentityTrait::Overall,
+        }
+    }
+
     /// Stable machine code (also the serialised form).
     pub fn code(self) -> &'static str {
         match self {

@@ -37,8 +37,8 @@ pub use ecps::{ECPS_DELAY, ecps_activable_from};
 pub use email::{Email, EmailError};
 pub use finess::{Finess, FinessError, finess_file_departement_to_insee};
 pub use identity::{
-    IdentityMatch, IdentityTraits, MatchReason, PlaceCanon, Verdict, candidate_key, canonical_name,
-    compare,
+    IdentityMatch, IdentityTrait, IdentityTraits, MatchReason, PlaceCanon, Verdict, candidate_key,
+    canonical_name, compare,
 };
 pub use insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
 pub use name::{PersonName, PersonNameError};

@@ -32,6 +32,7 @@ use crate::birth::BirthDate;
 use crate::dates::{iso_date, timestamp};
 use crate::email::Email;
 use crate::finess::Finess;
+use crate::identity::{IdentityMatch, IdentityTraits, PlaceCanon, Verdict, compare};
 use crate::insee::{InseeCommuneCode, InseeCommuneError, InseeCountryCode, InseeCountryError};
 use crate::name::PersonName;
 use crate::phone::MobilePhone;
@@ -422,6 +423,10 @@ pub struct Attestation {
     pub conditions_checked: bool,
     #[serde(with = "timestamp")]
     pub at: OffsetDateTime,
+    /// The records the identity match found probably the same person, which the manager
+    /// declared to be someone else (« ce n'est pas la même personne », FAQ-R3): request ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_the_same_as: Vec<String>,
 }
 
 impl Attestation {
@@ -436,7 +441,14 @@ impl Attestation {
             basis,
             conditions_checked,
             at,
+            not_the_same_as: Vec::new(),
         }
+    }
+
+    /// The same declaration, with the manager's word that these records are someone else.
+    pub fn not_the_same_as(mut self, requests: Vec<String>) -> Self {
+        self.not_the_same_as = requests;
+        self
     }
 }
 
@@ -945,6 +957,21 @@ impl RegistrationRequest {
             Role::Operator => true,
             Role::Anonymous | Role::Professional { .. } | Role::Scheduler => false,
         }
+    }
+
+    /// Whether the person of this request is, or may be, the person of `traits` (FAQ-R3, R12):
+    /// `None` when they are two people, or when this request no longer counts (rejected: the
+    /// person may apply again).
+    pub fn identity_match(
+        &self,
+        traits: &IdentityTraits<'_>,
+        places: &impl PlaceCanon,
+    ) -> Option<IdentityMatch> {
+        if matches!(self.status, RegistrationStatus::Rejected { .. }) {
+            return None;
+        }
+        let found = compare(traits, &IdentityTraits::from(&self.civil_status), places);
+        (found.verdict != Verdict::Different).then_some(found)
     }
 
     fn is_owned_by(&self, actor: &Actor) -> bool {

@@ -14,7 +14,7 @@ use rpps_session::SignedIn;
 use time::OffsetDateTime;
 
 use crate::parse::{self, DRAFT_FIELDS_MESSAGE, INVALID_FIELDS};
-use crate::{RegistrationsState, actor, read_visible, save_error, views};
+use crate::{RegistrationsState, actor, identity, read_visible, save_error, views};
 
 type Answer = Result<Json<RegistrationView>, ApiError>;
 
@@ -32,22 +32,32 @@ pub async fn start_draft(
         .civil_status
         .map(|certified| certified.civil_status)
         .ok_or_else(|| ApiError::internal(&"applicant session without civil status"))?;
+    // One person, one request, one number (FAQ-R3, R12): one look at who may be this person.
+    let key = identity::key(&civil);
+    let candidates = state.store.identity_candidates(&key).await?;
+    identity::check_new_request(&identity::matches(&civil, &candidates, None), &actor)?;
     let now = OffsetDateTime::now_utc();
     let id = uuid::Uuid::now_v7().to_string();
     let draft = RegistrationRequest::new_self_service(id, &actor, civil, now)?;
     let stored = state
         .store
-        .create_registration(&draft, &actor.id)
+        .create_registration(&draft, &actor.id, &key)
         .await
         .map_err(save_error)?;
     Ok((StatusCode::CREATED, Json(views::registration(&stored))))
 }
 
-/// The applicant's latest request.
+/// The applicant's request: the one their employer started for them, which the sign-in found
+/// (they follow it, read-only), else their latest own one.
 pub async fn mine(State(state): State<RegistrationsState>, signed_in: SignedIn) -> Answer {
     let actor = actor(&signed_in);
     if actor.role != Role::Applicant {
         return Err(TransitionError::NotAllowedForRole.into());
+    }
+    if let Some(id) = &signed_in.data.followed_request
+        && let Some(followed) = state.store.registration(id).await?
+    {
+        return Ok(Json(views::registration(&followed)));
     }
     let mine = state.store.registrations_of_applicant(&actor.id).await?;
     let latest = mine.last().ok_or_else(|| {

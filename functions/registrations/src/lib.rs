@@ -12,6 +12,7 @@
 //!   [`validation`] is the validation's application service.
 
 pub mod applicant;
+pub mod identity;
 pub mod manager;
 pub mod parse;
 pub mod validation;

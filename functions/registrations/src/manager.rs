@@ -14,7 +14,9 @@ use rpps_domain::{Attestation, Finess, RegistrationRequest, Role};
 use rpps_session::SignedIn;
 use time::OffsetDateTime;
 
-use crate::{RegistrationsState, actor, parse, read_visible, save_error, validation, views};
+use crate::{
+    RegistrationsState, actor, identity, parse, read_visible, save_error, validation, views,
+};
 
 /// A manager's establishments; anyone else is refused (FAQ-R8).
 fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
@@ -43,14 +45,30 @@ pub async fn pending(
     Ok(Json(RegistrationList { results }))
 }
 
+/// A request with, for its managers, whoever in the register is or may be the same person
+/// (FAQ-R3, R12).
 pub async fn detail(
     State(state): State<RegistrationsState>,
     Path(id): Path<String>,
     signed_in: SignedIn,
 ) -> Result<Json<RegistrationView>, ApiError> {
     managed(&signed_in)?;
-    let stored = read_visible(&state.store, &id, &actor(&signed_in)).await?;
-    Ok(Json(views::registration(&stored)))
+    let actor = actor(&signed_in);
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let mut view = views::registration(&stored);
+    if !stored.request.status().is_final() {
+        let civil = stored.request.civil_status();
+        let key = stored
+            .candidate_key
+            .clone()
+            .unwrap_or_else(|| identity::key(civil));
+        let candidates = state.store.identity_candidates(&key).await?;
+        view.identity_matches = identity::matches(civil, &candidates, Some(stored.request.id()))
+            .iter()
+            .map(|found| identity::view(found, civil, &actor))
+            .collect();
+    }
+    Ok(Json(view))
 }
 
 /// An aide registered by their employer (FAQ-R1): the civil status the manager typed, as a
@@ -67,9 +85,16 @@ pub async fn employer_draft(
         parse::employer_draft(&body, date_in_paris(now), &rpps_places::EmbeddedPlaces)?;
     let id = uuid::Uuid::now_v7().to_string();
     let draft = RegistrationRequest::new_by_employer(id, &actor, civil, establishment, now)?;
+    // One person, one request, one number (FAQ-R3, R12): one look at who may be this person.
+    let key = identity::key(draft.civil_status());
+    let candidates = state.store.identity_candidates(&key).await?;
+    identity::check_new_request(
+        &identity::matches(draft.civil_status(), &candidates, None),
+        &actor,
+    )?;
     let stored = state
         .store
-        .create_registration(&draft, &actor.id)
+        .create_registration(&draft, &actor.id, &key)
         .await
         .map_err(save_error)?;
     Ok((StatusCode::CREATED, Json(views::registration(&stored))))
@@ -90,7 +115,15 @@ pub async fn validate(
     let stored = read_visible(&state.store, &id, &actor).await?;
     let now = OffsetDateTime::now_utc();
     let attestation = Attestation::new(&actor, basis, body.conditions_checked, now);
-    let done = validation::validate(&state.store, stored, &actor, attestation, now).await?;
+    let done = validation::validate(
+        &state.store,
+        stored,
+        &actor,
+        attestation,
+        body.not_the_same_person,
+        now,
+    )
+    .await?;
     Ok(Json(views::validation(&done)))
 }
 

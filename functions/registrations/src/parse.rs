@@ -294,6 +294,7 @@ mod tests {
         let body = |basis: &str| ValidateBody {
             basis: basis.into(),
             conditions_checked: true,
+            not_the_same_person: false,
         };
         assert_eq!(
             validation_basis(&body("certification")),

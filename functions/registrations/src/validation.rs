@@ -5,6 +5,8 @@
 use rpps_api::ApiError;
 use rpps_domain::{Actor, Attestation, TransitionError, Validation, ValidationCheck};
 use rpps_store::{RegistrationStoreError, Store, StoreError, StoredRegistration};
+
+use crate::identity;
 use time::OffsetDateTime;
 
 /// Why a validation did not happen.
@@ -17,6 +19,9 @@ pub enum ValidateError {
     Refused(#[from] TransitionError),
     #[error(transparent)]
     Store(#[from] RegistrationStoreError),
+    /// The person is, or may be, someone the register knows (FAQ-R3, R12).
+    #[error("identity match: {0:?}")]
+    Blocked(identity::Blocked),
 }
 
 impl From<StoreError> for ValidateError {
@@ -31,6 +36,7 @@ impl From<ValidateError> for ApiError {
             ValidateError::NotFound => crate::not_found(),
             ValidateError::Refused(e) => e.into(),
             ValidateError::Store(e) => crate::save_error(e),
+            ValidateError::Blocked(blocked) => blocked.into(),
         }
     }
 }
@@ -40,9 +46,12 @@ const ATTEMPTS: usize = 5;
 
 /// Validates a request the caller has just read (the handler's visibility check), so that the
 /// first attempt costs no second read: the domain checks the actor and the declaration before a
-/// number is taken, then the store takes the next RPPS number and records the validation, the
+/// number is taken; one `Query` finds who in the register is, or may be, the same person (never a
+/// second number; a probable match only with `not_the_same_person`, recorded in the
+/// attestation); then the store takes the next RPPS number and records the validation, the
 /// professional, their claims, the first practice site, the audit entry and the `rpps.allocated`
-/// event in one transaction.
+/// event in one transaction, on the version of the identity partition's lock that was read (two
+/// validations of one person at once: the second looks again and finds the first).
 ///
 /// Idempotent and safe under concurrency: validating again, or two managers at once, gives the
 /// one number that was recorded (a number taken by the loser is never reused: a gap in the
@@ -53,6 +62,7 @@ pub async fn validate(
     read: StoredRegistration,
     actor: &Actor,
     attestation: Attestation,
+    not_the_same_person: bool,
     at: OffsetDateTime,
 ) -> Result<Validation, ValidateError> {
     let id = read.request.id().to_owned();
@@ -66,11 +76,23 @@ pub async fn validate(
         {
             return Ok(done);
         }
+        let civil = read.request.civil_status();
+        let key = read
+            .candidate_key
+            .clone()
+            .unwrap_or_else(|| identity::key(civil));
+        let candidates = store.identity_candidates(&key).await?;
+        let declared = identity::check_validation(
+            &identity::matches(civil, &candidates, Some(&id)),
+            not_the_same_person,
+        )
+        .map_err(ValidateError::Blocked)?;
         let rpps = store.next_rpps_number().await?;
         let mut request = read.request.clone();
-        let validation = request.validate(actor, attestation.clone(), rpps, at)?;
+        let declaration = attestation.clone().not_the_same_as(declared);
+        let validation = request.validate(actor, declaration, rpps, at)?;
         match store
-            .record_validation(&read, &request, &validation, &actor.id)
+            .record_validation(&read, &request, &validation, &actor.id, &candidates)
             .await
         {
             Ok(_) => return Ok(validation),

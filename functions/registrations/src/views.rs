@@ -87,6 +87,7 @@ pub fn registration(stored: &StoredRegistration) -> wire::RegistrationView {
             })
             .collect(),
         timeline: timeline(stored),
+        identity_matches: Vec::new(),
     }
 }
 

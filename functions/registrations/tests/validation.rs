@@ -7,9 +7,10 @@ use rpps_domain::{
     Actor, Attestation, EligibilityBasis, Finess, RegistrationRequest, RegistrationStatus,
     RejectionReason, Role, RppsNumber, Validation,
 };
+use rpps_registrations::identity::Blocked;
 use rpps_registrations::validation::{ValidateError, reread, validate};
 use rpps_store::testing::{
-    FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
+    CANDIDATE_KEY, FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
 };
 use rpps_store::{RegistrationStoreError, Store, StoredRegistration};
 use time::OffsetDateTime;
@@ -18,16 +19,18 @@ fn attestation(at: OffsetDateTime) -> Attestation {
     Attestation::new(&manager(), EligibilityBasis::Certification, true, at)
 }
 
-/// Reads the request `id`, then validates it (what the handler does, visibility aside).
+/// Reads the request `id`, then validates it (what the handler does, visibility aside), with or
+/// without the declaration that probable matches are someone else.
 async fn validate_id(
     store: &Store,
     id: &str,
     actor: &Actor,
     attestation: Attestation,
+    not_the_same_person: bool,
     at: OffsetDateTime,
 ) -> Result<Validation, ValidateError> {
     let read = reread(store, id).await?;
-    validate(store, read, actor, attestation, at).await
+    validate(store, read, actor, attestation, not_the_same_person, at).await
 }
 
 /// `read`'s request rejected by the manager of establishment A for `reason`, saved.
@@ -51,7 +54,7 @@ async fn faq_r2_r3_validation_allocates_a_number_in_one_transaction_and_is_idemp
     let store = fresh_store().await;
     submitted(&store, "req-1", "sub-1", "Martin").await;
     let now = OffsetDateTime::now_utc();
-    let validation = validate_id(&store, "req-1", &manager(), attestation(now), now)
+    let validation = validate_id(&store, "req-1", &manager(), attestation(now), false, now)
         .await
         .unwrap();
     assert!(validation.newly_validated);
@@ -90,7 +93,7 @@ async fn faq_r2_r3_validation_allocates_a_number_in_one_transaction_and_is_idemp
         RegistrationRequest::new_self_service("req-2", &applicant("sub-9"), civil("Martin"), now)
             .unwrap();
     let err = store
-        .create_registration(&again, "sub-9")
+        .create_registration(&again, "sub-9", CANDIDATE_KEY)
         .await
         .unwrap_err();
     assert!(
@@ -98,7 +101,7 @@ async fn faq_r2_r3_validation_allocates_a_number_in_one_transaction_and_is_idemp
         "{err}"
     );
     // Validating again returns the same number.
-    let twice = validate_id(&store, "req-1", &manager(), attestation(now), now)
+    let twice = validate_id(&store, "req-1", &manager(), attestation(now), false, now)
         .await
         .unwrap();
     assert_eq!(twice.rpps, validation.rpps);
@@ -114,7 +117,7 @@ async fn fifty_concurrent_validations_of_one_request_give_one_number() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let now = OffsetDateTime::now_utc();
-            validate_id(&store, "req-1", &manager(), attestation(now), now).await
+            validate_id(&store, "req-1", &manager(), attestation(now), false, now).await
         }));
     }
     let mut numbers = BTreeSet::new();
@@ -133,12 +136,19 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
     submitted(&store, "req-1", "sub-1", "Martin").await;
     let stale = store.registration("req-1").await.unwrap().unwrap();
     let now = OffsetDateTime::now_utc();
-    let first = validate(&store, stale.clone(), &manager(), attestation(now), now)
-        .await
-        .unwrap();
+    let first = validate(
+        &store,
+        stale.clone(),
+        &manager(),
+        attestation(now),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(first.newly_validated);
     // Another manager read it while it was still submitted: they get the recorded number.
-    let second = validate(&store, stale, &manager(), attestation(now), now)
+    let second = validate(&store, stale, &manager(), attestation(now), false, now)
         .await
         .unwrap();
     assert_eq!(second.rpps, first.rpps);
@@ -154,7 +164,7 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
     save_rejection(&store, &read, "Diplôme non reconnu", now)
         .await
         .unwrap();
-    let err = validate(&store, read, &manager(), attestation(now), now)
+    let err = validate(&store, read, &manager(), attestation(now), false, now)
         .await
         .unwrap_err();
     assert!(
@@ -186,7 +196,7 @@ async fn the_domain_refuses_before_a_number_is_taken() {
     submitted(&store, "req-1", "sub-1", "Martin").await;
     let now = OffsetDateTime::now_utc();
     let unchecked = Attestation::new(&manager(), EligibilityBasis::Certification, false, now);
-    let err = validate_id(&store, "req-1", &manager(), unchecked, now)
+    let err = validate_id(&store, "req-1", &manager(), unchecked, false, now)
         .await
         .unwrap_err();
     assert!(matches!(err, ValidateError::Refused(_)), "{err}");
@@ -201,6 +211,7 @@ async fn the_domain_refuses_before_a_number_is_taken() {
         "req-1",
         &other,
         Attestation::new(&other, EligibilityBasis::Certification, true, now),
+        false,
         now,
     )
     .await
@@ -213,7 +224,7 @@ async fn the_domain_refuses_before_a_number_is_taken() {
         "{err}"
     );
     assert!(matches!(
-        validate_id(&store, "nope", &manager(), attestation(now), now)
+        validate_id(&store, "nope", &manager(), attestation(now), false, now)
             .await
             .unwrap_err(),
         ValidateError::NotFound
@@ -222,5 +233,143 @@ async fn the_domain_refuses_before_a_number_is_taken() {
     assert_eq!(
         store.next_rpps_number().await.unwrap(),
         RppsNumber::from_sequence(1).unwrap()
+    );
+}
+
+/// The fixtures' partition is the one the functions compute from the real places.
+#[test]
+fn the_fixtures_candidate_key_is_the_places_one() {
+    assert_eq!(
+        rpps_registrations::identity::key(&civil("Martin")),
+        CANDIDATE_KEY
+    );
+}
+
+/// FAQ-R3, R12: the same person written otherwise (`N'Diaye` / `NDIAYE`) never gets a second
+/// number, whichever request is validated first.
+#[tokio::test]
+async fn faq_r12_the_same_person_written_otherwise_gets_no_second_number() {
+    let store = fresh_store().await;
+    submitted(&store, "req-a", "sub-a", "N'Diaye").await;
+    submitted(&store, "req-b", "sub-b", "NDIAYE").await;
+    let now = OffsetDateTime::now_utc();
+    let first = validate_id(&store, "req-a", &manager(), attestation(now), false, now)
+        .await
+        .unwrap();
+    let err = validate_id(&store, "req-b", &manager(), attestation(now), true, now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ValidateError::Blocked(Blocked::AlreadyNumbered(rpps)) if *rpps == first.rpps.to_string()),
+        "{err:?}"
+    );
+    let api = rpps_api::ApiError::from(err);
+    assert_eq!(api.code, "registration.already_numbered");
+    assert!(api.message.contains(first.rpps.as_str()), "{}", api.message);
+    // Nothing was taken for the refusal: the next number follows the first.
+    assert_eq!(
+        store.next_rpps_number().await.unwrap(),
+        RppsNumber::from_sequence(2).unwrap()
+    );
+}
+
+/// FAQ-R3: a probable match (one letter apart) is validated only with the manager's declaration
+/// that it is someone else, recorded in the attestation.
+#[tokio::test]
+async fn faq_r3_a_probable_match_needs_the_declaration_that_it_is_someone_else() {
+    let store = fresh_store().await;
+    submitted(&store, "req-a", "sub-a", "Martin").await;
+    submitted(&store, "req-b", "sub-b", "Martins").await;
+    let now = OffsetDateTime::now_utc();
+    let err = validate_id(&store, "req-b", &manager(), attestation(now), false, now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ValidateError::Blocked(Blocked::Probable(ids)) if ids == &["req-a".to_owned()]),
+        "{err:?}"
+    );
+    assert_eq!(
+        rpps_api::ApiError::from(err).code,
+        "registration.probable_match"
+    );
+    let done = validate_id(&store, "req-b", &manager(), attestation(now), true, now)
+        .await
+        .unwrap();
+    assert_eq!(done.attestation.not_the_same_as, ["req-a"]);
+    let read = store.registration("req-b").await.unwrap().unwrap();
+    assert_eq!(
+        read.request
+            .attestation()
+            .map(|a| a.not_the_same_as.clone()),
+        Some(vec!["req-a".to_owned()])
+    );
+    // Now numbered, req-b is itself a probable match of req-a.
+    let err = validate_id(&store, "req-a", &manager(), attestation(now), false, now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ValidateError::Blocked(Blocked::Probable(_))),
+        "{err:?}"
+    );
+}
+
+/// Two requests of one person (written otherwise) validated at the same moment: both look at
+/// the partition before either writes, so neither sees the other numbered. The partition's lock
+/// settles it: the second transaction fails on the lock's version (nothing written, its number
+/// lost, not reused), and the service, looking again, finds the first one numbered. (The race is
+/// laid out step by step: moto does not isolate concurrent transactions from each other.)
+#[tokio::test]
+async fn two_requests_of_one_person_validated_at_once_give_one_number() {
+    let store = fresh_store().await;
+    submitted(&store, "req-a", "sub-a", "Saint-Martin").await;
+    submitted(&store, "req-b", "sub-b", "St Martin").await;
+    let now = OffsetDateTime::now_utc();
+    let manager = manager();
+    // Both read, and both look at the partition: each sees the other, open.
+    let read_a = reread(&store, "req-a").await.unwrap();
+    let read_b = reread(&store, "req-b").await.unwrap();
+    let seen_by_a = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
+    let seen_by_b = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
+    assert_eq!(seen_by_a.requests.len(), 2);
+    // A records its validation.
+    let mut a = read_a.request.clone();
+    let va = a
+        .validate(
+            &manager,
+            attestation(now),
+            store.next_rpps_number().await.unwrap(),
+            now,
+        )
+        .unwrap();
+    store
+        .record_validation(&read_a, &a, &va, MANAGER_ID, &seen_by_a)
+        .await
+        .unwrap();
+    // B, on what it saw before: refused by the lock, nothing of it written.
+    let mut b = read_b.request.clone();
+    let vb = b
+        .validate(
+            &manager,
+            attestation(now),
+            store.next_rpps_number().await.unwrap(),
+            now,
+        )
+        .unwrap();
+    let err = store
+        .record_validation(&read_b, &b, &vb, MANAGER_ID, &seen_by_b)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistrationStoreError::Changed), "{err}");
+    assert_eq!(
+        reread(&store, "req-b").await.unwrap().request.status(),
+        &RegistrationStatus::Submitted
+    );
+    // The service, trying again, finds A numbered: no second number.
+    let err = validate(&store, read_b, &manager, attestation(now), true, now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ValidateError::Blocked(Blocked::AlreadyNumbered(rpps)) if *rpps == va.rpps.to_string()),
+        "{err:?}"
     );
 }

@@ -56,6 +56,10 @@ pub struct SessionData {
     pub family_name: String,
     /// What FranceConnect certified of an applicant (read-only, FAQ-R11).
     pub civil_status: Option<CertifiedIdentity>,
+    /// An applicant whose employer already started their request (the same person, found at
+    /// sign-in): the request they follow (FAQ-R1, R12).
+    #[serde(default)]
+    pub followed_request: Option<String>,
     /// For the provider's logout (`id_token_hint`); never sent to the browser.
     pub id_token: String,
     pub csrf_token: String,

@@ -97,6 +97,16 @@ pub fn applicant(sub: &str) -> String {
     format!("APPLICANT#{sub}")
 }
 
+/// GSI3: the registrations that may be the same person (`rpps_domain::candidate_key`: the
+/// canonical birth place and the birth year), and the lock that serialises their validations.
+pub fn identity_candidates(candidate_key: &str) -> String {
+    format!("IDCAND#{candidate_key}")
+}
+pub fn identity_lock(candidate_key: &str) -> String {
+    format!("IDLOCK#{candidate_key}")
+}
+pub const IDENTITY_LOCK_SK: &str = "LOCK";
+
 /// One open request per person (civil-status identity key).
 pub fn open_request(identity_key: &str) -> String {
     format!("OPENREQ#{identity_key}")

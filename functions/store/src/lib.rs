@@ -33,7 +33,9 @@ pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
 pub use managers::{DesignationError, ManagerDesignation};
 pub use outbox::{StreamRecord, new_event, stream_records};
 pub use professionals::{ProfessionalError, ProfessionalRecord};
-pub use registrations::{Milestone, Milestones, RegistrationStoreError, StoredRegistration};
+pub use registrations::{
+    IdentityCandidates, Milestone, Milestones, RegistrationStoreError, StoredRegistration,
+};
 pub use sites::{
     ProfessionalFile, ProfessionalProfile, PurgeReport, PurgedSite, SiteRecord, SiteStoreError,
 };

@@ -7,6 +7,14 @@
 //! a self-service request carries GSI2 `APPLICANT#<sub>` / `REQ#<created at>#<id>`.
 //! `OPENREQ#<identity key>` / `CLAIM` makes one open request per person; `FCSUB#…` and `IDENT#…`
 //! claims (see `professionals`) refuse a request from someone who already holds a number.
+//!
+//! One person, one number (FAQ-R3, R12): a request that is open or validated carries GSI3
+//! `IDCAND#<candidate key>` / `REQ#<id>`, the key being the canonical birth place and the birth
+//! year (`rpps_domain::candidate_key`, computed by the caller, which has the places): one `Query`
+//! returns everyone who may be the same person, for the domain's identity match. The lock item
+//! `IDLOCK#<key>` / `LOCK` in the same partition carries a version that every validation of that
+//! partition moves on in its transaction, so two validations of the same person at once cannot
+//! both allocate a number: the second one's condition fails and it looks again.
 
 use std::collections::HashMap;
 
@@ -30,6 +38,19 @@ pub struct StoredRegistration {
     pub version: u64,
     /// What happened after the decision, recorded by the consumers of its events.
     pub milestones: Milestones,
+    /// Its identity-match partition (`rpps_domain::candidate_key`); `None` for a request stored
+    /// before the index existed (`rpps-admin index-identities` adds it).
+    pub candidate_key: Option<String>,
+}
+
+/// The registrations that may be the same person as someone (one identity-match partition),
+/// and the version of its lock, for a validation's transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentityCandidates {
+    pub key: String,
+    pub requests: Vec<StoredRegistration>,
+    /// `None` while no validation has happened in this partition.
+    pub lock_version: Option<u64>,
 }
 
 /// The steps after validation that the request's timeline shows (issue #4, item 7), each
@@ -97,11 +118,42 @@ struct RegistrationItem {
     gsi2pk: Option<String>,
     #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
     gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    gsi3sk: Option<String>,
     version: u64,
     identity_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    candidate_key: Option<String>,
     request: RegistrationRequest,
     #[serde(flatten)]
     milestones: Milestones,
+}
+
+impl RegistrationItem {
+    fn stored(self) -> StoredRegistration {
+        StoredRegistration {
+            request: self.request,
+            version: self.version,
+            milestones: self.milestones,
+            candidate_key: self.candidate_key,
+        }
+    }
+}
+
+/// The lock of an identity-match partition (see the module's documentation).
+#[derive(Serialize, Deserialize)]
+struct IdentityLockItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI3PK")]
+    gsi3pk: String,
+    #[serde(rename = "GSI3SK")]
+    gsi3sk: String,
+    version: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -141,6 +193,7 @@ fn item_of(
     request: &RegistrationRequest,
     version: u64,
     milestones: Milestones,
+    candidate_key: Option<&str>,
 ) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let pending = match (
         request.status(),
@@ -159,6 +212,15 @@ fn item_of(
             format!("REQ#{}#{}", rfc3339(request.created_at()), request.id()),
         )
     });
+    // Who may be the same person: the open requests and the numbered ones.
+    let candidate = candidate_key.filter(|_| {
+        matches!(
+            request.status(),
+            RegistrationStatus::Draft
+                | RegistrationStatus::Submitted
+                | RegistrationStatus::Validated { .. }
+        )
+    });
     let key = keys::registration(request.id());
     serde_dynamo::to_item(RegistrationItem {
         pk: key.clone(),
@@ -167,8 +229,11 @@ fn item_of(
         gsi1sk: pending.map(|p| p.1),
         gsi2pk: applicant.as_ref().map(|a| a.0.clone()),
         gsi2sk: applicant.map(|a| a.1),
+        gsi3pk: candidate.map(keys::identity_candidates),
+        gsi3sk: candidate.map(|_| key.clone()),
         version,
         identity_key: request.civil_status().identity_key(),
+        candidate_key: candidate_key.map(str::to_owned),
         request: request.clone(),
         milestones,
     })
@@ -210,7 +275,12 @@ fn put_versioned(
         .put(
             Put::builder()
                 .table_name(table)
-                .set_item(Some(item_of(request, read.version + 1, read.milestones)?))
+                .set_item(Some(item_of(
+                    request,
+                    read.version + 1,
+                    read.milestones,
+                    read.candidate_key.as_deref(),
+                )?))
                 .condition_expression("version = :v")
                 .expression_attribute_values(":v", AttributeValue::N(read.version.to_string()))
                 .build()
@@ -251,13 +321,41 @@ fn audit_put(table: &str, entry: &AuditEntry) -> Result<TransactWriteItem, Store
     put(table, entry.to_item()?, None)
 }
 
+/// The lock of `candidates`' partition, one version on, on the version they were read with.
+fn identity_lock(
+    table: &str,
+    candidates: &IdentityCandidates,
+) -> Result<TransactWriteItem, StoreError> {
+    let key = &candidates.key;
+    let item = serde_dynamo::to_item(IdentityLockItem {
+        pk: keys::identity_lock(key),
+        sk: keys::IDENTITY_LOCK_SK.to_owned(),
+        gsi3pk: keys::identity_candidates(key),
+        gsi3sk: keys::IDENTITY_LOCK_SK.to_owned(),
+        version: candidates.lock_version.map_or(1, |v| v + 1),
+    })
+    .map_err(corrupt(key))?;
+    let put = Put::builder().table_name(table).set_item(Some(item));
+    let put = match candidates.lock_version {
+        None => put.condition_expression("attribute_not_exists(PK)"),
+        Some(version) => put
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", AttributeValue::N(version.to_string())),
+    };
+    Ok(TransactWriteItem::builder()
+        .put(put.build().map_err(|e| StoreError::corrupt("Put", e))?)
+        .build())
+}
+
 impl Store {
     /// Creates a draft, in one transaction with its open-request claim and the checks that the
-    /// person holds no RPPS number yet (by FranceConnect subject and civil-status identity).
+    /// person holds no RPPS number yet (by FranceConnect subject and civil-status identity), in
+    /// the identity-match partition `candidate_key`.
     pub async fn create_registration(
         &self,
         request: &RegistrationRequest,
         actor: &str,
+        candidate_key: &str,
     ) -> Result<StoredRegistration, RegistrationStoreError> {
         let table = &self.tables.registry;
         let identity = request.civil_status().identity_key();
@@ -276,7 +374,7 @@ impl Store {
             )?,
             put(
                 table,
-                item_of(request, 1, Milestones::default())?,
+                item_of(request, 1, Milestones::default(), Some(candidate_key))?,
                 Some("attribute_not_exists(PK)"),
             )?,
             audit_put(
@@ -296,6 +394,7 @@ impl Store {
                 request: request.clone(),
                 version: 1,
                 milestones: Milestones::default(),
+                candidate_key: Some(candidate_key.to_owned()),
             }),
             Err(TransactError::Cancelled(reasons)) => {
                 // Items in order: [FCSUB check], IDENT check, OPENREQ claim, REQ, audit.
@@ -330,11 +429,7 @@ impl Store {
         out.item
             .map(|item| {
                 serde_dynamo::from_item::<_, RegistrationItem>(item)
-                    .map(|i| StoredRegistration {
-                        request: i.request,
-                        version: i.version,
-                        milestones: i.milestones,
-                    })
+                    .map(RegistrationItem::stored)
                     .map_err(corrupt(&key))
             })
             .transpose()
@@ -396,14 +491,56 @@ impl Store {
             .iter()
             .map(|item| {
                 serde_dynamo::from_item::<_, RegistrationItem>(item.clone())
-                    .map(|i| StoredRegistration {
-                        request: i.request,
-                        version: i.version,
-                        milestones: i.milestones,
-                    })
+                    .map(RegistrationItem::stored)
                     .map_err(corrupt(&pk))
             })
             .collect()
+    }
+
+    /// Everyone who may be the same person as someone of the identity-match partition `key`
+    /// (`rpps_domain::candidate_key`): the open and validated requests, and the partition's lock
+    /// version. One `Query` on GSI3 (more pages only past 1 MB: thousands of people born the
+    /// same year in the same commune).
+    pub async fn identity_candidates(&self, key: &str) -> Result<IdentityCandidates, StoreError> {
+        let pk = keys::identity_candidates(key);
+        let mut found = IdentityCandidates {
+            key: key.to_owned(),
+            ..IdentityCandidates::default()
+        };
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.registry)
+                .index_name(keys::GSI3)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", keys::GSI3PK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query(identity candidates)", e))?;
+            for item in out.items() {
+                let is_lock = item
+                    .get(keys::SK)
+                    .and_then(|sk| sk.as_s().ok())
+                    .is_some_and(|sk| sk == keys::IDENTITY_LOCK_SK);
+                if is_lock {
+                    let lock: IdentityLockItem =
+                        serde_dynamo::from_item(item.clone()).map_err(corrupt(&pk))?;
+                    found.lock_version = Some(lock.version);
+                } else {
+                    let registration: RegistrationItem =
+                        serde_dynamo::from_item(item.clone()).map_err(corrupt(&pk))?;
+                    found.requests.push(registration.stored());
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
     }
 
     /// The requests waiting for the managers of `finess`, oldest first (one `Query` on GSI1).
@@ -467,6 +604,7 @@ impl Store {
                 request: updated.clone(),
                 version: read.version + 1,
                 milestones: read.milestones,
+                candidate_key: read.candidate_key.clone(),
             }),
             Err(TransactError::Cancelled(_)) => Err(RegistrationStoreError::Changed),
             Err(TransactError::Store(e)) => Err(e.into()),
@@ -477,13 +615,16 @@ impl Store {
     /// number, the claims that stop a second number (subject, civil-status identity), the
     /// practice site, the audit entry and the `rpps.allocated` event — one transaction, so
     /// either all of it exists or none. Fails with `Changed` if the request moved meanwhile
-    /// (another manager validated first: read it again to get their number).
+    /// (another manager validated first: read it again to get their number), or if another
+    /// validation of the same identity-match partition happened since `candidates` were read
+    /// (look again: it may be the same person).
     pub async fn record_validation(
         &self,
         read: &StoredRegistration,
         validated: &RegistrationRequest,
         validation: &Validation,
         actor: &str,
+        candidates: &IdentityCandidates,
     ) -> Result<StoredRegistration, RegistrationStoreError> {
         let table = &self.tables.registry;
         let rpps = validation.rpps.as_str();
@@ -556,6 +697,9 @@ impl Store {
         if let Some(sub) = validated.applicant_id() {
             items.push(claim(keys::franceconnect_subject(sub))?);
         }
+        if !candidates.key.is_empty() {
+            items.push(identity_lock(table, candidates)?);
+        }
         if let (Some(finess), Some(start)) = (validated.establishment(), validated.start_date()) {
             // The first practice site (FAQ-R4): published by the directory on `rpps.allocated`.
             let site = SiteRecord {
@@ -581,14 +725,21 @@ impl Store {
                 request: validated.clone(),
                 version: read.version + 1,
                 milestones: read.milestones,
+                candidate_key: read.candidate_key.clone(),
             }),
             Err(TransactError::Cancelled(reasons)) => {
-                // The request moved (its version check failed), or another transaction touched
-                // the same items at the same moment (DynamoDB's `TransactionConflict`): read it
-                // again. Only a failed claim means the person already holds a number.
+                // The request moved (its version check failed), another validation of the same
+                // partition came first (its lock moved on), or another transaction touched the
+                // same items at the same moment (DynamoDB's `TransactionConflict`): read again.
+                // Only a failed claim means the person already holds a number.
+                let lock_moved = !candidates.key.is_empty()
+                    && reasons
+                        .get(6 + usize::from(validated.applicant_id().is_some()))
+                        .is_some_and(|r| r == "ConditionalCheckFailed");
                 if reasons
                     .first()
                     .is_some_and(|r| r == "ConditionalCheckFailed")
+                    || lock_moved
                     || reasons.iter().any(|r| r == "TransactionConflict")
                 {
                     Err(RegistrationStoreError::Changed)

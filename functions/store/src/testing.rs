@@ -45,6 +45,10 @@ pub async fn fresh_store() -> Store {
     store
 }
 
+/// The identity-match partition of [`civil`] (`rpps_domain::candidate_key`: Lyon 69123, 1990);
+/// the functions' tests check it against the real places.
+pub const CANDIDATE_KEY: &str = "69123#1990";
+
 /// Élodie `family`, born on 17 May 1990 in Lyon 3e.
 pub fn civil(family: &str) -> CivilStatus {
     CivilStatus {
@@ -76,7 +80,7 @@ pub async fn submitted(store: &Store, id: &str, sub: &str, family: &str) -> Stor
     let draft =
         RegistrationRequest::new_self_service(id, &actor, civil(family), now).expect("a draft");
     let stored = store
-        .create_registration(&draft, sub)
+        .create_registration(&draft, sub, CANDIDATE_KEY)
         .await
         .expect("created");
     let mut request = stored.request.clone();

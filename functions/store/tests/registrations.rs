@@ -4,7 +4,7 @@
 
 use rpps_domain::{Finess, RegistrationRequest, RejectionReason, RppsNumber};
 use rpps_store::testing::{
-    FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
+    CANDIDATE_KEY, FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
 };
 use rpps_store::{Milestone, RegistrationStoreError, Store, StoredRegistration};
 use time::OffsetDateTime;
@@ -70,7 +70,7 @@ async fn a_person_cannot_hold_two_open_requests_and_a_stale_write_is_refused() {
         RegistrationRequest::new_self_service("req-2", &applicant("sub-2"), civil("MARTIN"), now)
             .unwrap();
     let err = store
-        .create_registration(&again, "sub-2")
+        .create_registration(&again, "sub-2", CANDIDATE_KEY)
         .await
         .unwrap_err();
     assert!(matches!(err, RegistrationStoreError::AlreadyOpen), "{err}");
@@ -110,7 +110,10 @@ async fn a_rejection_is_final_and_frees_the_person_to_apply_again() {
     let again =
         RegistrationRequest::new_self_service("req-2", &applicant("sub-1"), civil("Martin"), now)
             .unwrap();
-    store.create_registration(&again, "sub-1").await.unwrap();
+    store
+        .create_registration(&again, "sub-1", CANDIDATE_KEY)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ use rpps_domain::{
 };
 use rpps_e2e::bench::{self, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
+use rpps_registrations::identity;
 use rpps_registrations::validation::{self, ValidateError};
 use rpps_store::schema::TableSpec;
 use rpps_store::{Store, StoredRegistration, Tables, keys, new_event};
@@ -343,7 +344,8 @@ async fn submitted(
     let now = OffsetDateTime::now_utc();
     let actor = Actor::new(sub, Role::Applicant);
     let draft = RegistrationRequest::new_self_service(id, &actor, civil(family)?, now)?;
-    let stored = store.create_registration(&draft, sub).await?;
+    let key = identity::key(draft.civil_status());
+    let stored = store.create_registration(&draft, sub, &key).await?;
     let mut request = stored.request.clone();
     request.update_draft(&actor, draft_fields(true)?, now)?;
     let saved = store
@@ -637,11 +639,18 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
 
     session_read(store, hash).await?;
     let draft = RegistrationRequest::new_self_service("rt-1", &applicant, civil("Mesure")?, now)?;
-    let created = store.create_registration(&draft, sub).await?;
+    let key = identity::key(draft.civil_status());
+    let candidates = store.identity_candidates(&key).await?;
+    identity::check_new_request(
+        &identity::matches(draft.civil_status(), &candidates, None),
+        &applicant,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created = store.create_registration(&draft, sub, &key).await?;
     record(
         "draft creation",
         "`POST /api/registrations`",
-        "`create_registration`",
+        "`identity_candidates` (who may be the same person, FAQ-R12), `create_registration`",
     );
 
     session_read(store, hash).await?;
@@ -800,7 +809,7 @@ async fn validate_as_the_handler(
     if !read.request.is_visible_to(manager) {
         return Err(TransitionError::NotYourEstablishment.into());
     }
-    validation::validate(store, read, manager, attestation(manager, at), at).await
+    validation::validate(store, read, manager, attestation(manager, at), false, at).await
 }
 
 /// Runs `ids` validations at once: one task each, released together. Wall time and outcomes.
