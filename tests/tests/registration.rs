@@ -405,13 +405,23 @@ async fn faq_r1_a_manager_registers_an_aide_and_validates_the_request() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{twice}");
-    assert_eq!(twice["error"]["code"], "registration.already_registered");
+    // The manager of the establishment she was numbered at is told her number (FAQ-R12).
+    assert_eq!(twice["error"]["code"], "registration.already_numbered");
+    assert!(
+        twice["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(validated["rpps"].as_str().unwrap()),
+        "{twice}"
+    );
 }
 
 /// Issue #4, round trips: a validation with allocation through the registration function's own
 /// handler, its DynamoDB calls counted by the benchmarks' interceptor. The visibility check's
-/// read of the request is the validation's read (one `GetItem REQ#`, not two), then the counter
-/// and the one transaction; validating again costs the two reads and nothing else.
+/// read of the request is the validation's read (one `GetItem REQ#`, not two), then the one
+/// look at who may be the same person (issue 14: one `Query` of the identity partition, whose
+/// lock the transaction moves on), the counter and the one transaction; validating again costs
+/// the two reads and nothing else.
 #[tokio::test]
 async fn validation_with_allocation_reads_the_request_once_and_writes_one_transaction() {
     use rpps_e2e::roundtrips::RoundTrips;
@@ -439,6 +449,7 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
     let router = rpps_registrations::router(rpps_registrations::RegistrationsState {
         store: rpps_store::Store::new(client, rpps_store::Tables::from_config(&config)),
         public_origin: app.base.clone(),
+        numbers: rpps_domain::SequenceRange::FULL,
     });
     let validate = || {
         axum::http::Request::post(format!("/api/manager/registrations/{id}/validate"))
@@ -462,7 +473,7 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
         tally.transactions.values().collect::<Vec<_>>(),
         [
             "Put REQ#, Put PRO#/PROFILE, Put IDENT#, Delete OPENREQ#, Put AUDIT#, Put OUTBOX#, \
-             Put FCSUB#, Put PRO#/SITE#"
+             Put FCSUB#, Put IDLOCK#, Put PRO#/SITE#"
         ]
     );
     assert_eq!(
@@ -470,7 +481,8 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
         [
             ("GetItem registry REQ#".to_owned(), 1),
             ("GetItem sessions SESSION#".to_owned(), 1),
-            ("TransactWriteItems (8 items)".to_owned(), 1),
+            ("Query GSI3 IDCAND#".to_owned(), 1),
+            ("TransactWriteItems (9 items)".to_owned(), 1),
             ("UpdateItem COUNTER#".to_owned(), 1),
         ]
     );

@@ -51,7 +51,7 @@ pub use registration::{
     TransitionError, TypedBirthPlaceError, Validation, ValidationCheck,
 };
 pub use role::{Actor, PscRefusal, PscSpace, Role};
-pub use rpps::{RppsError, RppsNumber};
+pub use rpps::{RppsError, RppsNumber, SequenceRange, SequenceRangeError};
 pub use sex::{Sex, SexError};
 pub use siret::{Siren, SirenError, Siret, SiretError, SiretKind, looks_like_siren_or_siret};
 pub use site::{PracticeSite, SiteError};

@@ -151,6 +151,51 @@ fn check_format(digits: &str) -> Result<(), RppsError> {
     Ok(())
 }
 
+/// The part of the RPPS sequence this instance may allocate (FAQ-R3, R18): a deployment
+/// parameter, the range reserved for it in the national register (docs/DEPLOY.md). Allocation
+/// never hands out a sequence value outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceRange {
+    first: u64,
+    last: u64,
+}
+
+/// Why a sequence range is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the RPPS sequence range must be 1 <= first <= last <= {MAX_SEQUENCE} (got {first}..={last})"
+)]
+pub struct SequenceRangeError {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SequenceRange {
+    /// The whole sequence: `1` to `999 999 999`.
+    pub const FULL: SequenceRange = SequenceRange {
+        first: 1,
+        last: MAX_SEQUENCE,
+    };
+
+    pub fn new(first: u64, last: u64) -> Result<Self, SequenceRangeError> {
+        if first >= 1 && first <= last && last <= MAX_SEQUENCE {
+            Ok(Self { first, last })
+        } else {
+            Err(SequenceRangeError { first, last })
+        }
+    }
+
+    /// The first sequence value this instance may allocate.
+    pub fn first(self) -> u64 {
+        self.first
+    }
+
+    /// The last one.
+    pub fn last(self) -> u64 {
+        self.last
+    }
+}
+
 impl fmt::Display for RppsNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -182,6 +227,22 @@ impl TryFrom<String> for RppsNumber {
 impl From<RppsNumber> for String {
     fn from(value: RppsNumber) -> Self {
         value.0
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn faq_r3_a_sequence_range_lies_within_the_nine_digits() {
+        let range = SequenceRange::new(500_000_000, 599_999_999).expect("valid");
+        assert_eq!((range.first(), range.last()), (500_000_000, 599_999_999));
+        assert!(SequenceRange::new(0, 10).is_err());
+        assert!(SequenceRange::new(10, 9).is_err());
+        assert!(SequenceRange::new(1, 1_000_000_000).is_err());
+        assert_eq!(SequenceRange::new(7, 7).map(|r| r.last()), Ok(7));
+        assert_eq!(SequenceRange::FULL.last(), 999_999_999);
     }
 }
 

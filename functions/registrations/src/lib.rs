@@ -21,7 +21,7 @@ pub mod views;
 use axum::Router;
 use axum::routing::{get, patch, post};
 use rpps_api::ApiError;
-use rpps_domain::{Actor, Role, TransitionError};
+use rpps_domain::{Actor, Role, SequenceRange, TransitionError};
 use rpps_session::{SessionContext, SignedIn};
 use rpps_store::{RegistrationStoreError, Store, StoredRegistration};
 
@@ -29,6 +29,30 @@ use rpps_store::{RegistrationStoreError, Store, StoredRegistration};
 pub struct RegistrationsState {
     pub store: Store,
     pub public_origin: String,
+    /// The part of the RPPS sequence this instance allocates (FAQ-R3; docs/DEPLOY.md).
+    pub numbers: SequenceRange,
+}
+
+/// The RPPS sequence range of this instance: `RPPS_SEQUENCE_FIRST` and `RPPS_SEQUENCE_LAST`
+/// (the template's `RppsSequenceFirst` and `RppsSequenceLast`), the whole sequence when neither
+/// is set (the local run and the tests); one without the other, or a range that is not one,
+/// stops the start.
+pub fn sequence_range_from_env() -> anyhow::Result<SequenceRange> {
+    let read = |name: &str| -> anyhow::Result<Option<u64>> {
+        match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("{name}={v}: {e}")),
+        }
+    };
+    match (read("RPPS_SEQUENCE_FIRST")?, read("RPPS_SEQUENCE_LAST")?) {
+        (None, None) => Ok(SequenceRange::FULL),
+        (Some(first), Some(last)) => Ok(SequenceRange::new(first, last)?),
+        _ => anyhow::bail!("set both RPPS_SEQUENCE_FIRST and RPPS_SEQUENCE_LAST, or neither"),
+    }
 }
 
 impl SessionContext for RegistrationsState {
@@ -132,9 +156,13 @@ pub fn state_from_env() -> anyhow::Result<RegistrationsState> {
     let config = rpps_runtime::Config::from_env()?;
     let public_origin = config.public_origin()?;
     let sdk = rpps_runtime::aws::from_env();
-    Ok(state_from_sdk(&config, &sdk, public_origin))
+    Ok(RegistrationsState {
+        numbers: sequence_range_from_env()?,
+        ..state_from_sdk(&config, &sdk, public_origin)
+    })
 }
 
+/// A state on `sdk`, allocating from the whole sequence.
 pub fn state_from_sdk(
     config: &rpps_runtime::Config,
     sdk: &rpps_runtime::aws::SdkConfig,
@@ -143,6 +171,7 @@ pub fn state_from_sdk(
     RegistrationsState {
         store: Store::from_config(config, sdk),
         public_origin,
+        numbers: SequenceRange::FULL,
     }
 }
 

@@ -114,16 +114,12 @@ pub async fn validate(
     // read is the validation's first (one GetItem, not two).
     let stored = read_visible(&state.store, &id, &actor).await?;
     let now = OffsetDateTime::now_utc();
-    let attestation = Attestation::new(&actor, basis, body.conditions_checked, now);
-    let done = validation::validate(
-        &state.store,
-        stored,
-        &actor,
-        attestation,
-        body.not_the_same_person,
-        now,
-    )
-    .await?;
+    let ask = validation::Ask {
+        attestation: Attestation::new(&actor, basis, body.conditions_checked, now),
+        not_the_same_person: body.not_the_same_person,
+        at: now,
+    };
+    let done = validation::validate(&state.store, state.numbers, stored, &actor, ask).await?;
     Ok(Json(views::validation(&done)))
 }
 

@@ -3,8 +3,10 @@
 //! the races between them.
 
 use rpps_api::ApiError;
-use rpps_domain::{Actor, Attestation, TransitionError, Validation, ValidationCheck};
-use rpps_store::{RegistrationStoreError, Store, StoreError, StoredRegistration};
+use rpps_domain::{
+    Actor, Attestation, SequenceRange, TransitionError, Validation, ValidationCheck,
+};
+use rpps_store::{AllocationError, RegistrationStoreError, Store, StoreError, StoredRegistration};
 
 use crate::identity;
 use time::OffsetDateTime;
@@ -22,6 +24,18 @@ pub enum ValidateError {
     /// The person is, or may be, someone the register knows (FAQ-R3, R12).
     #[error("identity match: {0:?}")]
     Blocked(identity::Blocked),
+    /// This instance has handed out every number of its range (nothing was written).
+    #[error("the RPPS sequence range is exhausted (last value {last})")]
+    RangeExhausted { last: u64 },
+}
+
+impl From<AllocationError> for ValidateError {
+    fn from(e: AllocationError) -> Self {
+        match e {
+            AllocationError::Exhausted { last } => Self::RangeExhausted { last },
+            AllocationError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<StoreError> for ValidateError {
@@ -37,12 +51,38 @@ impl From<ValidateError> for ApiError {
             ValidateError::Refused(e) => e.into(),
             ValidateError::Store(e) => crate::save_error(e),
             ValidateError::Blocked(blocked) => blocked.into(),
+            ValidateError::RangeExhausted { last } => {
+                // Counted by the template's RppsRangeExhaustedAlarm: an operator must reserve
+                // the next range (docs/DEPLOY.md, "The RPPS number range").
+                tracing::error!(
+                    event = "rpps.range_exhausted",
+                    last,
+                    "no RPPS number left in this instance's range: validation refused"
+                );
+                ApiError {
+                    retry_after: Some(3600),
+                    ..ApiError::new(
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        "rpps.range_exhausted",
+                        "L'attribution des numéros RPPS est momentanément suspendue. La demande reste en attente, rien n'est perdu : vous pourrez la valider dès la reprise. Le support technique est prévenu.",
+                    )
+                }
+            }
         }
     }
 }
 
 /// Someone else's write landed between a read and the transaction: this many attempts.
 const ATTEMPTS: usize = 5;
+
+/// What a manager asks of a validation: the declaration (FAQ-R2), whether the probable matches
+/// shown are someone else (FAQ-R3), when.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub attestation: Attestation,
+    pub not_the_same_person: bool,
+    pub at: OffsetDateTime,
+}
 
 /// Validates a request the caller has just read (the handler's visibility check), so that the
 /// first attempt costs no second read: the domain checks the actor and the declaration before a
@@ -59,12 +99,16 @@ const ATTEMPTS: usize = 5;
 /// read, so if the request moved meanwhile it is cancelled and the next attempt reads it again.
 pub async fn validate(
     store: &Store,
+    numbers: SequenceRange,
     read: StoredRegistration,
     actor: &Actor,
-    attestation: Attestation,
-    not_the_same_person: bool,
-    at: OffsetDateTime,
+    ask: Ask,
 ) -> Result<Validation, ValidateError> {
+    let Ask {
+        attestation,
+        not_the_same_person,
+        at,
+    } = ask;
     let id = read.request.id().to_owned();
     let mut read = read;
     for attempt in 0..ATTEMPTS {
@@ -87,7 +131,7 @@ pub async fn validate(
             not_the_same_person,
         )
         .map_err(ValidateError::Blocked)?;
-        let rpps = store.next_rpps_number().await?;
+        let rpps = store.next_rpps_number(numbers).await?;
         let mut request = read.request.clone();
         let declaration = attestation.clone().not_the_same_as(declared);
         let validation = request.validate(actor, declaration, rpps, at)?;

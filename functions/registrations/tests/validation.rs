@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use rpps_domain::{
     Actor, Attestation, EligibilityBasis, Finess, RegistrationRequest, RegistrationStatus,
-    RejectionReason, Role, RppsNumber, Validation,
+    RejectionReason, Role, RppsNumber, SequenceRange, Validation,
 };
 use rpps_registrations::identity::Blocked;
-use rpps_registrations::validation::{ValidateError, reread, validate};
+use rpps_registrations::validation::{Ask, ValidateError, reread, validate};
 use rpps_store::testing::{
     CANDIDATE_KEY, FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
 };
@@ -30,7 +30,24 @@ async fn validate_id(
     at: OffsetDateTime,
 ) -> Result<Validation, ValidateError> {
     let read = reread(store, id).await?;
-    validate(store, read, actor, attestation, not_the_same_person, at).await
+    validate_read(store, read, actor, attestation, not_the_same_person, at).await
+}
+
+/// Validates `read` (what the handler does after its visibility read).
+async fn validate_read(
+    store: &Store,
+    read: StoredRegistration,
+    actor: &Actor,
+    attestation: Attestation,
+    not_the_same_person: bool,
+    at: OffsetDateTime,
+) -> Result<Validation, ValidateError> {
+    let ask = Ask {
+        attestation,
+        not_the_same_person,
+        at,
+    };
+    validate(store, SequenceRange::FULL, read, actor, ask).await
 }
 
 /// `read`'s request rejected by the manager of establishment A for `reason`, saved.
@@ -136,7 +153,7 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
     submitted(&store, "req-1", "sub-1", "Martin").await;
     let stale = store.registration("req-1").await.unwrap().unwrap();
     let now = OffsetDateTime::now_utc();
-    let first = validate(
+    let first = validate_read(
         &store,
         stale.clone(),
         &manager(),
@@ -148,14 +165,14 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
     .unwrap();
     assert!(first.newly_validated);
     // Another manager read it while it was still submitted: they get the recorded number.
-    let second = validate(&store, stale, &manager(), attestation(now), false, now)
+    let second = validate_read(&store, stale, &manager(), attestation(now), false, now)
         .await
         .unwrap();
     assert_eq!(second.rpps, first.rpps);
     assert!(!second.newly_validated);
     // The stale attempt took a number before its transaction was cancelled: a gap, not a reuse.
     assert_eq!(
-        store.next_rpps_number().await.unwrap(),
+        store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
         RppsNumber::from_sequence(3).unwrap()
     );
 
@@ -164,7 +181,7 @@ async fn a_stale_read_passed_in_ends_in_the_recorded_number_or_the_refusal() {
     save_rejection(&store, &read, "Diplôme non reconnu", now)
         .await
         .unwrap();
-    let err = validate(&store, read, &manager(), attestation(now), false, now)
+    let err = validate_read(&store, read, &manager(), attestation(now), false, now)
         .await
         .unwrap_err();
     assert!(
@@ -231,7 +248,7 @@ async fn the_domain_refuses_before_a_number_is_taken() {
     ));
     // No number was consumed by the refusals: the next one is the first of the sequence.
     assert_eq!(
-        store.next_rpps_number().await.unwrap(),
+        store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
         RppsNumber::from_sequence(1).unwrap()
     );
 }
@@ -268,7 +285,7 @@ async fn faq_r12_the_same_person_written_otherwise_gets_no_second_number() {
     assert!(api.message.contains(first.rpps.as_str()), "{}", api.message);
     // Nothing was taken for the refusal: the next number follows the first.
     assert_eq!(
-        store.next_rpps_number().await.unwrap(),
+        store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
         RppsNumber::from_sequence(2).unwrap()
     );
 }
@@ -337,7 +354,7 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
         .validate(
             &manager,
             attestation(now),
-            store.next_rpps_number().await.unwrap(),
+            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
             now,
         )
         .unwrap();
@@ -351,7 +368,7 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
         .validate(
             &manager,
             attestation(now),
-            store.next_rpps_number().await.unwrap(),
+            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
             now,
         )
         .unwrap();
@@ -365,11 +382,48 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
         &RegistrationStatus::Submitted
     );
     // The service, trying again, finds A numbered: no second number.
-    let err = validate(&store, read_b, &manager, attestation(now), true, now)
+    let err = validate_read(&store, read_b, &manager, attestation(now), true, now)
         .await
         .unwrap_err();
     assert!(
         matches!(&err, ValidateError::Blocked(Blocked::AlreadyNumbered(rpps)) if *rpps == va.rpps.to_string()),
         "{err:?}"
     );
+}
+
+/// FAQ-R3: past the last number of the configured range, a validation is refused with a 503,
+/// nothing written, the request still waiting.
+#[tokio::test]
+async fn faq_r3_a_validation_past_the_range_is_refused_and_writes_nothing() {
+    let store = fresh_store().await;
+    submitted(&store, "req-1", "sub-1", "Martin").await;
+    submitted(&store, "req-2", "sub-2", "Petit").await;
+    let range = SequenceRange::new(7, 7).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let ask = || Ask {
+        attestation: attestation(now),
+        not_the_same_person: false,
+        at: now,
+    };
+    let read = reread(&store, "req-1").await.unwrap();
+    let first = validate(&store, range, read, &manager(), ask())
+        .await
+        .unwrap();
+    assert_eq!(first.rpps, RppsNumber::from_sequence(7).unwrap());
+    let read = reread(&store, "req-2").await.unwrap();
+    let err = validate(&store, range, read, &manager(), ask())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ValidateError::RangeExhausted { last: 7 }),
+        "{err:?}"
+    );
+    let api = rpps_api::ApiError::from(err);
+    assert_eq!(api.status.as_u16(), 503);
+    assert_eq!(api.code, "rpps.range_exhausted");
+    assert_eq!(
+        reread(&store, "req-2").await.unwrap().request.status(),
+        &RegistrationStatus::Submitted
+    );
+    assert_eq!(store.rpps_counter().await.unwrap(), Some(7));
 }

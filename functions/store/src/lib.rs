@@ -24,6 +24,7 @@ pub mod testing;
 use aws_sdk_dynamodb::Client;
 
 pub use audit::AuditEntry;
+pub use counter::AllocationError;
 pub use deliveries::DeliveryClaim;
 pub use directory::{
     DirectoryEntry, DirectoryError, DirectoryPage, DirectorySearch, DirectorySite,

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use rpps_domain::SequenceRange;
 use rpps_domain::{Email, Finess, RppsNumber};
 use rpps_store::testing::fresh_store;
-use rpps_store::{AuditEntry, Establishment};
+use rpps_store::{AllocationError, AuditEntry, Establishment};
 
 #[tokio::test]
 async fn tables_are_created_from_the_sam_template_with_indexes_and_ttl() {
@@ -52,7 +53,9 @@ async fn faq_r18_the_counter_hands_out_distinct_valid_rpps_numbers_under_concurr
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.next_rpps_number().await }));
+        tasks.push(tokio::spawn(async move {
+            store.next_rpps_number(SequenceRange::FULL).await
+        }));
     }
     let mut numbers = BTreeSet::new();
     for task in tasks {
@@ -66,8 +69,47 @@ async fn faq_r18_the_counter_hands_out_distinct_valid_rpps_numbers_under_concurr
     }
     assert_eq!(numbers.len(), 50);
     // The sequence went 1..=50: the next one is the 51st.
-    let next = store.next_rpps_number().await.unwrap();
+    let next = store.next_rpps_number(SequenceRange::FULL).await.unwrap();
     assert_eq!(next, RppsNumber::from_sequence(51).unwrap());
+}
+
+/// The range this instance may allocate is configuration (a deployment parameter): never a
+/// number below its first value, a clean refusal after its last, nothing changed by it.
+#[tokio::test]
+async fn faq_r3_numbers_come_from_the_configured_range_and_end_cleanly() {
+    let store = fresh_store().await;
+    let range = SequenceRange::new(500_000_000, 500_000_002).unwrap();
+    // No counter yet: the first value of the range, not 1.
+    let first = store.next_rpps_number(range).await.unwrap();
+    assert_eq!(first, RppsNumber::from_sequence(500_000_000).unwrap());
+    assert_eq!(
+        store.next_rpps_number(range).await.unwrap(),
+        RppsNumber::from_sequence(500_000_001).unwrap()
+    );
+    assert_eq!(
+        store.next_rpps_number(range).await.unwrap(),
+        RppsNumber::from_sequence(500_000_002).unwrap()
+    );
+    // Exhausted: refused, the counter unchanged.
+    let err = store.next_rpps_number(range).await.unwrap_err();
+    assert!(
+        matches!(err, AllocationError::Exhausted { last: 500_000_002 }),
+        "{err}"
+    );
+    assert_eq!(store.rpps_counter().await.unwrap(), Some(500_000_002));
+    // A new range reserved above: the counter jumps to its start.
+    let next_range = SequenceRange::new(600_000_000, 699_999_999).unwrap();
+    assert_eq!(
+        store.next_rpps_number(next_range).await.unwrap(),
+        RppsNumber::from_sequence(600_000_000).unwrap()
+    );
+    // A range below what was used never hands out a value twice: it is exhausted at once.
+    let below = SequenceRange::new(1, 1_000).unwrap();
+    assert!(matches!(
+        store.next_rpps_number(below).await.unwrap_err(),
+        AllocationError::Exhausted { last: 1_000 }
+    ));
+    assert_eq!(store.rpps_counter().await.unwrap(), Some(600_000_000));
 }
 
 #[tokio::test]

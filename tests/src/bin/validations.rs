@@ -45,7 +45,7 @@ use rpps_contract::events::{Event, RegistrationRejected, RegistrationSubmitted};
 use rpps_domain::{
     Actor, Attestation, BirthDate, BirthPlace, CivilStatus, Contact, DraftUpdate, EligibilityBasis,
     Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
-    RppsNumber, TransitionError, Validation,
+    RppsNumber, SequenceRange, TransitionError, Validation,
 };
 use rpps_e2e::bench::{self, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
@@ -809,7 +809,12 @@ async fn validate_as_the_handler(
     if !read.request.is_visible_to(manager) {
         return Err(TransitionError::NotYourEstablishment.into());
     }
-    validation::validate(store, read, manager, attestation(manager, at), false, at).await
+    let ask = validation::Ask {
+        attestation: attestation(manager, at),
+        not_the_same_person: false,
+        at,
+    };
+    validation::validate(store, SequenceRange::FULL, read, manager, ask).await
 }
 
 /// Runs `ids` validations at once: one task each, released together. Wall time and outcomes.
