@@ -23,9 +23,10 @@ const ATTEMPTS: usize = 5;
 
 impl Store {
     /// Takes the next value of the RPPS sequence within `range`: one `UpdateItem` that adds one
-    /// while the counter is within the range. A counter below the range (a new range reserved
-    /// above the values already used, or none yet) jumps to its first value, conditionally; a
-    /// counter at the range's last value is refused, and nothing changes.
+    /// while the counter is within the range (the first allocation of all starts at the range's
+    /// first value). A counter below the range (a new range reserved above the values already
+    /// used) jumps to its first value, conditionally; a counter at the range's last value is
+    /// refused, and nothing changes.
     pub async fn next_rpps_sequence(&self, range: SequenceRange) -> Result<u64, AllocationError> {
         let (pk, sk) = keys::rpps_counter();
         let number = |n: u64| AttributeValue::N(n.to_string());
@@ -36,8 +37,10 @@ impl Store {
                 .table_name(&self.tables.registry)
                 .key(keys::PK, AttributeValue::S(pk.into()))
                 .key(keys::SK, AttributeValue::S(sk.into()))
-                .update_expression("SET #v = #v + :one")
-                .condition_expression("#v >= :below AND #v < :last")
+                .update_expression("SET #v = if_not_exists(#v, :below) + :one")
+                .condition_expression(
+                    "attribute_not_exists(#v) OR (#v >= :below AND #v < :last)",
+                )
                 .expression_attribute_names("#v", "value")
                 .expression_attribute_values(":one", number(1))
                 .expression_attribute_values(":below", number(range.first() - 1))
@@ -52,7 +55,7 @@ impl Store {
                     other => return Err(other.into()),
                 },
             }
-            // Outside the range: below it (or no counter yet), or at its end.
+            // Outside the range: below it, or at its end.
             let current = self.rpps_counter().await?;
             if current.is_some_and(|value| value >= range.last()) {
                 return Err(AllocationError::Exhausted { last: range.last() });
