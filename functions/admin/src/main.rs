@@ -56,6 +56,27 @@ enum Command {
         #[arg(long)]
         finess: String,
     },
+    /// Lists, as CSV, the pairs of requests (open or numbered) that are or may be one person
+    /// (FAQ-R3, R12): verdict, reasons, numbers, names, dates, establishments. Read-only; scans
+    /// the registry table.
+    Duplicates {
+        /// Where to write the CSV (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Parallel scan segments.
+        #[arg(long, default_value_t = 4)]
+        segments: i32,
+    },
+    /// Puts every request stored before the identity index existed into its identity-match
+    /// partition (GSI3 IDCAND#…), so that sign-ins, drafts and validations find it. Once, after
+    /// deploying the identity match; running it again changes nothing. Audited.
+    IndexIdentities {
+        /// Count what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = 4)]
+        segments: i32,
+    },
 }
 
 fn finess(raw: &str) -> anyhow::Result<Finess> {
@@ -155,6 +176,72 @@ async fn main() -> anyhow::Result<()> {
                 .revoke_manager(&finess(&f)?, &national_id(&id)?, &operator)
                 .await?;
             println!("revoked");
+        }
+        Command::Duplicates { out, segments } => {
+            let register = store.scan_registrations(segments).await?;
+            let pairs = rpps_admin::duplicates::find_pairs(&register, &rpps_places::EmbeddedPlaces);
+            let csv = rpps_admin::duplicates::to_csv(&pairs);
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+            eprintln!(
+                "{} requests read, {} pairs ({} same, {} probable)",
+                register.len(),
+                pairs.len(),
+                pairs
+                    .iter()
+                    .filter(|p| p.matched.verdict == rpps_domain::Verdict::Same)
+                    .count(),
+                pairs
+                    .iter()
+                    .filter(|p| p.matched.verdict == rpps_domain::Verdict::Probable)
+                    .count()
+            );
+        }
+        Command::IndexIdentities { dry_run, segments } => {
+            let operator = format!("operator:{}", args.operator);
+            let register = store.scan_registrations(segments).await?;
+            let (mut indexed, mut moved) = (0usize, 0usize);
+            let missing: Vec<_> = register
+                .iter()
+                .filter(|s| s.candidate_key.is_none())
+                .collect();
+            if !dry_run {
+                for stored in &missing {
+                    let traits = rpps_domain::IdentityTraits::from(stored.request.civil_status());
+                    let key = rpps_domain::candidate_key(&traits, &rpps_places::EmbeddedPlaces);
+                    if store.set_candidate_key(stored, &key).await? {
+                        indexed += 1;
+                    } else {
+                        moved += 1;
+                    }
+                }
+                let summary = serde_json::json!({
+                    "read": register.len(), "indexed": indexed, "changed_meanwhile": moved,
+                });
+                store
+                    .record_audit(
+                        &rpps_store::AuditEntry::new(
+                            "REGISTRY#identity-index",
+                            &operator,
+                            "registrations.index_identities",
+                        )
+                        .with_after(&summary),
+                    )
+                    .await?;
+            }
+            println!(
+                "{} requests read, {} without an identity partition, {indexed} indexed, {moved} changed meanwhile (run again){}",
+                register.len(),
+                missing.len(),
+                if dry_run {
+                    " — dry run, nothing written"
+                } else {
+                    ""
+                }
+            );
         }
         Command::ListManagers { finess: f } => {
             for m in store.managers_of(&finess(&f)?).await? {

@@ -38,9 +38,7 @@ impl Store {
                 .key(keys::PK, AttributeValue::S(pk.into()))
                 .key(keys::SK, AttributeValue::S(sk.into()))
                 .update_expression("SET #v = if_not_exists(#v, :below) + :one")
-                .condition_expression(
-                    "attribute_not_exists(#v) OR (#v >= :below AND #v < :last)",
-                )
+                .condition_expression("attribute_not_exists(#v) OR (#v >= :below AND #v < :last)")
                 .expression_attribute_names("#v", "value")
                 .expression_attribute_values(":one", number(1))
                 .expression_attribute_values(":below", number(range.first() - 1))

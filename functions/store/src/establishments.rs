@@ -170,6 +170,32 @@ impl Store {
         Ok(report)
     }
 
+    /// Puts `items` in the registry, 25 a `BatchWriteItem`, the unprocessed ones again (bulk
+    /// imports: no condition, no transaction).
+    pub(crate) async fn batch_put(
+        &self,
+        items: Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::PutRequest;
+        let writes = items
+            .into_iter()
+            .map(|item| {
+                Ok(WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|e| StoreError::corrupt("PutRequest", e))?,
+                    )
+                    .build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        for batch in writes.chunks(WRITE_BATCH) {
+            self.batch_write(batch.to_vec()).await?;
+        }
+        Ok(())
+    }
+
     async fn batch_write(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut attempt = 0u32;
         while !requests.is_empty() {
@@ -179,7 +205,7 @@ impl Store {
                 .request_items(&self.tables.registry, requests)
                 .send()
                 .await
-                .map_err(|e| StoreError::from_sdk("BatchWriteItem(establishments)", e))?;
+                .map_err(|e| StoreError::from_sdk("BatchWriteItem", e))?;
             requests = out
                 .unprocessed_items
                 .and_then(|mut m| m.remove(&self.tables.registry))
@@ -188,7 +214,7 @@ impl Store {
                 attempt += 1;
                 if attempt > 8 {
                     return Err(StoreError::Unavailable {
-                        operation: "BatchWriteItem(establishments)",
+                        operation: "BatchWriteItem",
                         message: format!(
                             "{} writes still unprocessed after retries",
                             requests.len()

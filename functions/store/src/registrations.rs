@@ -751,3 +751,121 @@ impl Store {
         }
     }
 }
+
+/// The operator's reads and repairs over every request (`rpps-admin`): scans, never on a request
+/// path.
+impl Store {
+    /// Every registration request of the table: a parallel `Scan` in `segments` segments (the
+    /// operator's duplicate search, FAQ-R3; the index backfill). Reads the whole table.
+    pub async fn scan_registrations(
+        &self,
+        segments: i32,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        let segments = segments.max(1);
+        let mut tasks = Vec::new();
+        for segment in 0..segments {
+            let store = self.clone();
+            tasks.push(tokio::spawn(async move {
+                store.scan_registration_segment(segment, segments).await
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            let found = task
+                .await
+                .map_err(|e| StoreError::corrupt("Scan(registrations)", e))??;
+            all.extend(found);
+        }
+        Ok(all)
+    }
+
+    async fn scan_registration_segment(
+        &self,
+        segment: i32,
+        segments: i32,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.tables.registry)
+                .segment(segment)
+                .total_segments(segments)
+                .filter_expression("begins_with(#pk, :req) AND #sk = :sk")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_values(":req", AttributeValue::S("REQ#".into()))
+                .expression_attribute_values(":sk", AttributeValue::S(keys::REGISTRATION_SK.into()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Scan(registrations)", e))?;
+            for item in out.items() {
+                let registration: RegistrationItem =
+                    serde_dynamo::from_item(item.clone()).map_err(corrupt("REQ#"))?;
+                found.push(registration.stored());
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// Puts a request in its identity-match partition (`rpps-admin index-identities`, for the
+    /// requests stored before the index existed), on the version that was read; `false` when the
+    /// request moved meanwhile (nothing written: read again).
+    pub async fn set_candidate_key(
+        &self,
+        read: &StoredRegistration,
+        candidate_key: &str,
+    ) -> Result<bool, StoreError> {
+        let keyed = StoredRegistration {
+            candidate_key: Some(candidate_key.to_owned()),
+            ..read.clone()
+        };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.registry)
+            .set_item(Some(item_of(
+                &keyed.request,
+                read.version + 1,
+                read.milestones,
+                Some(candidate_key),
+            )?))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", AttributeValue::N(read.version.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match StoreError::from_sdk("PutItem(candidate key)", e) {
+                StoreError::Conflict { .. } => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Writes stored requests as they are, 25 a call (`BatchWriteItem`): for benchmarks that
+    /// need a large register, never for the functions (no claims, no audit).
+    pub async fn import_registrations(
+        &self,
+        requests: &[StoredRegistration],
+    ) -> Result<(), StoreError> {
+        let items = requests
+            .iter()
+            .map(|stored| {
+                item_of(
+                    &stored.request,
+                    stored.version,
+                    stored.milestones,
+                    stored.candidate_key.as_deref(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_put(items).await
+    }
+}

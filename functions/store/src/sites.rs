@@ -557,48 +557,7 @@ impl Store {
     /// for importing the staff an establishment already had, and for benchmarks. No audit entry
     /// per site and no event: the caller audits the import as a whole.
     pub async fn import_practice_sites(&self, sites: &[SiteRecord]) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-        for chunk in sites.chunks(25) {
-            let mut requests = chunk
-                .iter()
-                .map(|site| {
-                    Ok(WriteRequest::builder()
-                        .put_request(
-                            PutRequest::builder()
-                                .set_item(Some(site_item(site)?))
-                                .build()
-                                .map_err(|e| StoreError::corrupt("PutRequest", e))?,
-                        )
-                        .build())
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            for attempt in 0..8u32 {
-                if requests.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                }
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.tables.registry, requests)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("BatchWriteItem(practice sites)", e))?;
-                requests = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.tables.registry))
-                    .unwrap_or_default();
-            }
-            if !requests.is_empty() {
-                return Err(StoreError::Unavailable {
-                    operation: "BatchWriteItem(practice sites)",
-                    message: format!("{} items still unprocessed after retries", requests.len()),
-                    source: "throttled".into(),
-                });
-            }
-        }
-        Ok(())
+        let items = sites.iter().map(site_item).collect::<Result<Vec<_>, _>>()?;
+        self.batch_put(items).await
     }
 }
