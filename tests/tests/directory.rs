@@ -232,7 +232,11 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
     assert_eq!(report["read"], 1, "{report}");
     assert_eq!(report["purged"][0]["rpps"], rpps.as_str(), "{report}");
     let again = rpps_purge::run(&purge, tomorrow).await.unwrap();
-    assert_eq!((again.read, again.purged.len()), (0, 0), "{again:?}");
+    assert_eq!(
+        (again.departures.read, again.departures.purged.len()),
+        (0, 0),
+        "{again:?}"
+    );
 
     // The directory follows: findable by number, no active site, the card no longer valid.
     let page = eventually(|| async {

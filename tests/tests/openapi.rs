@@ -638,6 +638,10 @@ impl Checker {
         self.call(Some(browser), Method::POST, path, None).await
     }
 
+    async fn delete(&mut self, browser: &Browser, path: &str) -> Reply {
+        self.call(Some(browser), Method::DELETE, path, None).await
+    }
+
     async fn patch(&mut self, browser: &Browser, path: &str, body: Value) -> Reply {
         self.call(Some(browser), Method::PATCH, path, Some(body))
             .await
@@ -1131,6 +1135,38 @@ async fn real_responses_match_the_document() {
         )
         .await;
     assert_eq!(employer.status, StatusCode::CREATED, "{}", employer.json);
+    // The manager deletes the draft; it stays closed (issue 14).
+    let employer_id = employer.json["id"].as_str().unwrap().to_owned();
+    let deleted = c
+        .delete(
+            &manager,
+            &format!("/api/manager/registrations/{employer_id}"),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.json);
+    assert_eq!(deleted.json["status"]["state"], "closed");
+    let again = c
+        .delete(
+            &manager,
+            &format!("/api/manager/registrations/{employer_id}"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.json);
+
+    // Rejected, the applicant born abroad applies again, then withdraws (issue 14).
+    let anew = c.post_empty(&abroad, "/api/registrations").await;
+    assert_eq!(anew.status, StatusCode::CREATED, "{}", anew.json);
+    let anew_id = anew.json["id"].as_str().unwrap().to_owned();
+    assert!(anew.json["expires_at"].is_string(), "{}", anew.json);
+    let withdrawn = c
+        .post_empty(&abroad, &format!("/api/registrations/{anew_id}/withdraw"))
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.json);
+    assert_eq!(withdrawn.json["status"]["reason"], "withdrawn");
+    let twice = c
+        .post_empty(&abroad, &format!("/api/registrations/{anew_id}/withdraw"))
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.json);
 
     // Sign-out; the session is gone afterwards.
     let out = c.post_empty(&aide, "/api/auth/logout").await;

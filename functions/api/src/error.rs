@@ -117,11 +117,14 @@ impl From<TransitionError> for ApiError {
             TransitionError::NotAllowedForRole
             | TransitionError::NotOwner
             | TransitionError::NotYourEstablishment
-            | TransitionError::CivilStatusReadOnly => StatusCode::FORBIDDEN,
+            | TransitionError::CivilStatusReadOnly
+            | TransitionError::NotAnEmployerDraft => StatusCode::FORBIDDEN,
             TransitionError::AlreadySubmitted
             | TransitionError::NotSubmitted
             | TransitionError::AlreadyValidated
-            | TransitionError::AlreadyRejected => StatusCode::CONFLICT,
+            | TransitionError::AlreadyRejected
+            | TransitionError::AlreadyClosed
+            | TransitionError::NotExpired => StatusCode::CONFLICT,
             TransitionError::MissingAttestation
             | TransitionError::AttestationMismatch
             | TransitionError::DraftIncomplete { .. } => StatusCode::BAD_REQUEST,

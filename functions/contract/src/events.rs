@@ -47,6 +47,12 @@ pub enum Event {
     /// The daily purge removed an establishment's departed staff from the directory (FAQ-R6).
     #[serde(rename = "purge.completed")]
     PurgeCompleted(PurgeCompleted),
+    /// A request ended without a decision: withdrawn, deleted or expired (issue 14).
+    #[serde(rename = "registration.closed")]
+    RegistrationClosed(RegistrationClosed),
+    /// A draft expires in a week if left unsent: its applicant is told (issue 14).
+    #[serde(rename = "registration.draft_expiring")]
+    DraftExpiring(DraftExpiring),
 }
 
 impl Event {
@@ -59,6 +65,8 @@ impl Event {
             Event::PracticeSiteChanged(_) => "practice_site.changed",
             Event::ContactChanged(_) => "professional.contact_changed",
             Event::PurgeCompleted(_) => "purge.completed",
+            Event::RegistrationClosed(_) => "registration.closed",
+            Event::DraftExpiring(_) => "registration.draft_expiring",
         }
     }
 }
@@ -74,6 +82,21 @@ pub struct RegistrationSubmitted {
 pub struct RegistrationRejected {
     pub request_id: String,
     pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationClosed {
+    pub request_id: String,
+    pub reason: crate::registration::ClosureReason,
+    /// Whether it had been sent to the managers (they are told of a withdrawal).
+    pub was_submitted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftExpiring {
+    pub request_id: String,
+    /// When it expires if still unsent.
+    pub expires_at: Instant,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -121,6 +121,32 @@ pub enum StatusView {
     Rejected {
         reason: String,
     },
+    /// Ended without a decision: the person may apply again.
+    Closed {
+        reason: ClosureReason,
+    },
+}
+
+/// Why a request ended without a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureReason {
+    /// Its applicant withdrew it.
+    Withdrawn,
+    /// The establishment deleted the draft it had started.
+    Deleted,
+    /// A draft left unsent for 30 days.
+    Expired,
+}
+
+impl ClosureReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClosureReason::Withdrawn => "Retirée par la personne",
+            ClosureReason::Deleted => "Brouillon supprimé par l'établissement",
+            ClosureReason::Expired => "Brouillon expiré (non envoyé pendant 30 jours)",
+        }
+    }
 }
 
 impl StatusView {
@@ -130,6 +156,7 @@ impl StatusView {
             StatusView::Submitted => "submitted",
             StatusView::Validated { .. } => "validated",
             StatusView::Rejected { .. } => "rejected",
+            StatusView::Closed { .. } => "closed",
         }
     }
 
@@ -140,6 +167,7 @@ impl StatusView {
             StatusView::Submitted => "En attente de validation",
             StatusView::Validated { .. } => "Validée",
             StatusView::Rejected { .. } => "Refusée",
+            StatusView::Closed { .. } => "Close",
         }
     }
 }
@@ -174,6 +202,11 @@ pub enum TimelineStep {
         at: Instant,
         reason: String,
     },
+    /// Withdrawn, deleted or expired.
+    Closed {
+        at: Instant,
+        reason: ClosureReason,
+    },
 }
 
 /// A request as its applicant and the managers of its establishment read it.
@@ -205,6 +238,9 @@ pub struct RegistrationView {
     /// What the draft still lacks before it can be sent.
     #[serde(default)]
     pub missing: Vec<MissingItem>,
+    /// A draft: when it expires if left unsent (30 days after its last change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Instant>,
     #[serde(default)]
     pub timeline: Vec<TimelineStep>,
     /// Managers only: the records of the register that are, or may be, the same person

@@ -45,10 +45,10 @@ pub use name::{PersonName, PersonNameError};
 pub use phone::{MobilePhone, MobilePhoneError, MobileTerritory};
 pub use refusal::Refusal;
 pub use registration::{
-    Attestation, BirthPlace, BirthPlaceError, BirthPlaceField, CivilStatus, Contact, DraftUpdate,
-    EligibilityBasis, EligibilityError, KnownPlaces, MissingField, Origin, Profession,
-    RegistrationRequest, RegistrationStatus, RejectionReason, RejectionReasonError,
-    TransitionError, TypedBirthPlaceError, Validation, ValidationCheck,
+    Attestation, BirthPlace, BirthPlaceError, BirthPlaceField, CivilStatus, ClosureReason, Contact,
+    DRAFT_LIFETIME, DraftUpdate, EXPIRY_NOTICE, EligibilityBasis, EligibilityError, KnownPlaces,
+    MissingField, Origin, Profession, RegistrationRequest, RegistrationStatus, RejectionReason,
+    RejectionReasonError, TransitionError, TypedBirthPlaceError, Validation, ValidationCheck,
 };
 pub use role::{Actor, PscRefusal, PscSpace, Role};
 pub use rpps::{RppsError, RppsNumber, SequenceRange, SequenceRangeError};

@@ -474,7 +474,44 @@ pub enum RegistrationStatus {
         #[serde(with = "timestamp")]
         at: OffsetDateTime,
     },
+    /// Ended without a decision: withdrawn by its applicant, a draft deleted by its manager or
+    /// expired unsent. The person may apply again.
+    Closed {
+        reason: ClosureReason,
+        /// Who closed it ([`Actor::id`]; the scheduled function for an expiry).
+        by: String,
+        #[serde(with = "timestamp")]
+        at: OffsetDateTime,
+    },
 }
+
+/// Why a request ended without a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureReason {
+    /// Its applicant withdrew it before a decision.
+    Withdrawn,
+    /// A manager deleted the employer draft they had started.
+    Deleted,
+    /// A draft left unsent for [`DRAFT_LIFETIME`].
+    Expired,
+}
+
+impl ClosureReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            ClosureReason::Withdrawn => "withdrawn",
+            ClosureReason::Deleted => "deleted",
+            ClosureReason::Expired => "expired",
+        }
+    }
+}
+
+/// How long a draft may stay unsent after its last change before it expires (its claim on the
+/// person released); the applicant is told [`EXPIRY_NOTICE`] before.
+pub const DRAFT_LIFETIME: time::Duration = time::Duration::days(30);
+/// How long before its expiry the applicant of a draft is told.
+pub const EXPIRY_NOTICE: time::Duration = time::Duration::days(7);
 
 impl RegistrationStatus {
     pub fn code(&self) -> &'static str {
@@ -483,6 +520,7 @@ impl RegistrationStatus {
             RegistrationStatus::Submitted => "submitted",
             RegistrationStatus::Validated { .. } => "validated",
             RegistrationStatus::Rejected { .. } => "rejected",
+            RegistrationStatus::Closed { .. } => "closed",
         }
     }
 
@@ -493,6 +531,7 @@ impl RegistrationStatus {
             RegistrationStatus::Submitted => "En attente de validation",
             RegistrationStatus::Validated { .. } => "Validée",
             RegistrationStatus::Rejected { .. } => "Refusée",
+            RegistrationStatus::Closed { .. } => "Close",
         }
     }
 
@@ -500,7 +539,20 @@ impl RegistrationStatus {
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            RegistrationStatus::Validated { .. } | RegistrationStatus::Rejected { .. }
+            RegistrationStatus::Validated { .. }
+                | RegistrationStatus::Rejected { .. }
+                | RegistrationStatus::Closed { .. }
+        )
+    }
+
+    /// Whether the request still stands for its person: open (draft, submitted) or validated.
+    /// A rejected or closed one does not (the person may apply again).
+    pub fn stands(&self) -> bool {
+        matches!(
+            self,
+            RegistrationStatus::Draft
+                | RegistrationStatus::Submitted
+                | RegistrationStatus::Validated { .. }
         )
     }
 
@@ -582,6 +634,16 @@ pub enum TransitionError {
     #[error("Cette demande a déjà été refusée : elle ne peut plus être modifiée.")]
     AlreadyRejected,
     #[error(
+        "Cette demande a été close (retirée, supprimée ou expirée) : elle ne peut plus être modifiée."
+    )]
+    AlreadyClosed,
+    #[error(
+        "Seul un brouillon commencé par l'établissement peut être supprimé par ses gestionnaires."
+    )]
+    NotAnEmployerDraft,
+    #[error("Ce brouillon n'a pas encore atteint sa date d'expiration.")]
+    NotExpired,
+    #[error(
         "Pour valider, vous devez déclarer avoir vérifié les conditions de diplôme ou d'expérience professionnelle."
     )]
     MissingAttestation,
@@ -605,6 +667,9 @@ impl TransitionError {
             TransitionError::NotSubmitted => "registration.not_submitted",
             TransitionError::AlreadyValidated => "registration.already_validated",
             TransitionError::AlreadyRejected => "registration.already_rejected",
+            TransitionError::AlreadyClosed => "registration.already_closed",
+            TransitionError::NotAnEmployerDraft => "registration.not_an_employer_draft",
+            TransitionError::NotExpired => "registration.not_expired",
             TransitionError::MissingAttestation => "registration.missing_attestation",
             TransitionError::AttestationMismatch => "registration.attestation_mismatch",
             TransitionError::DraftIncomplete { .. } => "registration.draft_incomplete",
@@ -868,6 +933,7 @@ impl RegistrationRequest {
         match &self.status {
             RegistrationStatus::Draft => Err(TransitionError::NotSubmitted),
             RegistrationStatus::Rejected { .. } => Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Closed { .. } => Err(TransitionError::AlreadyClosed),
             RegistrationStatus::Validated {
                 rpps,
                 attestation,
@@ -932,6 +998,7 @@ impl RegistrationRequest {
             RegistrationStatus::Draft => return Err(TransitionError::NotSubmitted),
             RegistrationStatus::Validated { .. } => return Err(TransitionError::AlreadyValidated),
             RegistrationStatus::Rejected { .. } => return Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Closed { .. } => return Err(TransitionError::AlreadyClosed),
             RegistrationStatus::Submitted => {}
         }
         self.status = RegistrationStatus::Rejected {
@@ -941,6 +1008,75 @@ impl RegistrationRequest {
         };
         self.updated_at = at;
         Ok(())
+    }
+
+    /// The applicant withdraws their request before a decision (draft or submitted): it closes,
+    /// and they may apply again (issue 14: no request blocks a person for ever).
+    pub fn withdraw(&mut self, actor: &Actor, at: OffsetDateTime) -> Result<(), TransitionError> {
+        if actor.role != Role::Applicant {
+            return Err(TransitionError::NotAllowedForRole);
+        }
+        if !self.is_owned_by(actor) {
+            return Err(TransitionError::NotOwner);
+        }
+        self.check_open()?;
+        self.close(ClosureReason::Withdrawn, actor, at);
+        Ok(())
+    }
+
+    /// A manager of its establishment deletes an employer draft they no longer need (a request
+    /// the person started themself is theirs to withdraw).
+    pub fn delete_draft(
+        &mut self,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
+        self.check_decider(actor)?;
+        if self.origin != Origin::Employer {
+            return Err(TransitionError::NotAnEmployerDraft);
+        }
+        self.check_draft()?;
+        self.close(ClosureReason::Deleted, actor, at);
+        Ok(())
+    }
+
+    /// When this draft expires if it stays unchanged: [`DRAFT_LIFETIME`] after its last change.
+    /// `None` for a request that is not a draft.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        (self.status == RegistrationStatus::Draft).then(|| self.updated_at + DRAFT_LIFETIME)
+    }
+
+    /// The scheduled function closes a draft left unsent for [`DRAFT_LIFETIME`]; refused for
+    /// anything else (not a draft, changed since, not a scheduled function).
+    pub fn expire(&mut self, actor: &Actor, now: OffsetDateTime) -> Result<(), TransitionError> {
+        if actor.role != Role::Scheduler {
+            return Err(TransitionError::NotAllowedForRole);
+        }
+        self.check_draft()?;
+        if self.expires_at().is_none_or(|expiry| now < expiry) {
+            return Err(TransitionError::NotExpired);
+        }
+        self.close(ClosureReason::Expired, actor, now);
+        Ok(())
+    }
+
+    fn close(&mut self, reason: ClosureReason, actor: &Actor, at: OffsetDateTime) {
+        self.status = RegistrationStatus::Closed {
+            reason,
+            by: actor.id.clone(),
+            at,
+        };
+        self.updated_at = at;
+    }
+
+    /// Draft or submitted: not decided, not closed.
+    fn check_open(&self) -> Result<(), TransitionError> {
+        match self.status {
+            RegistrationStatus::Draft | RegistrationStatus::Submitted => Ok(()),
+            RegistrationStatus::Validated { .. } => Err(TransitionError::AlreadyValidated),
+            RegistrationStatus::Rejected { .. } => Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Closed { .. } => Err(TransitionError::AlreadyClosed),
+        }
     }
 
     /// Whether `actor` may read this request: its applicant, a manager of its establishment
@@ -960,14 +1096,14 @@ impl RegistrationRequest {
     }
 
     /// Whether the person of this request is, or may be, the person of `traits` (FAQ-R3, R12):
-    /// `None` when they are two people, or when this request no longer counts (rejected: the
-    /// person may apply again).
+    /// `None` when they are two people, or when this request no longer counts (rejected or
+    /// closed: the person may apply again).
     pub fn identity_match(
         &self,
         traits: &IdentityTraits<'_>,
         places: &impl PlaceCanon,
     ) -> Option<IdentityMatch> {
-        if matches!(self.status, RegistrationStatus::Rejected { .. }) {
+        if !self.status.stands() {
             return None;
         }
         let found = compare(traits, &IdentityTraits::from(&self.civil_status), places);
@@ -1027,6 +1163,7 @@ impl RegistrationRequest {
             RegistrationStatus::Submitted => Err(TransitionError::AlreadySubmitted),
             RegistrationStatus::Validated { .. } => Err(TransitionError::AlreadyValidated),
             RegistrationStatus::Rejected { .. } => Err(TransitionError::AlreadyRejected),
+            RegistrationStatus::Closed { .. } => Err(TransitionError::AlreadyClosed),
         }
     }
 
@@ -1090,9 +1227,9 @@ impl RegistrationRequest {
     /// Who validated or rejected the request.
     pub fn decided_by(&self) -> Option<&str> {
         match &self.status {
-            RegistrationStatus::Validated { by, .. } | RegistrationStatus::Rejected { by, .. } => {
-                Some(by)
-            }
+            RegistrationStatus::Validated { by, .. }
+            | RegistrationStatus::Rejected { by, .. }
+            | RegistrationStatus::Closed { by, .. } => Some(by),
             _ => None,
         }
     }
@@ -1112,9 +1249,9 @@ impl RegistrationRequest {
     /// When the request was validated or rejected.
     pub fn decided_at(&self) -> Option<OffsetDateTime> {
         match &self.status {
-            RegistrationStatus::Validated { at, .. } | RegistrationStatus::Rejected { at, .. } => {
-                Some(*at)
-            }
+            RegistrationStatus::Validated { at, .. }
+            | RegistrationStatus::Rejected { at, .. }
+            | RegistrationStatus::Closed { at, .. } => Some(*at),
             _ => None,
         }
     }
@@ -1147,6 +1284,12 @@ mod stored {
             by: Option<String>,
             #[serde(with = "timestamp::option", default)]
             at: Option<OffsetDateTime>,
+        },
+        Closed {
+            reason: ClosureReason,
+            by: String,
+            #[serde(with = "timestamp")]
+            at: OffsetDateTime,
         },
     }
 
@@ -1230,6 +1373,9 @@ mod stored {
                         .or(r.decided_at)
                         .ok_or_else(|| missing("rejected without when"))?,
                 },
+                StatusRecord::Closed { reason, by, at } => {
+                    RegistrationStatus::Closed { reason, by, at }
+                }
             };
             Ok(RegistrationRequest {
                 id: r.id,
@@ -1768,6 +1914,98 @@ mod tests {
         assert_eq!(
             (e.code(), e.field()),
             ("birth_place.missing", BirthPlaceField::Commune)
+        );
+    }
+
+    #[test]
+    fn no_request_blocks_a_person_for_ever_withdrawn_deleted_expired() {
+        // The applicant withdraws, draft or submitted; nobody else does.
+        let mut sent = submitted();
+        assert_eq!(
+            sent.withdraw(&manager(), T2),
+            Err(TransitionError::NotAllowedForRole)
+        );
+        let stranger = Actor::new("fc-sub-other", Role::Applicant);
+        assert_eq!(sent.withdraw(&stranger, T2), Err(TransitionError::NotOwner));
+        sent.withdraw(&applicant(), T2).expect("withdrawn");
+        assert_eq!(
+            sent.status(),
+            &RegistrationStatus::Closed {
+                reason: ClosureReason::Withdrawn,
+                by: "fc-sub-aide".into(),
+                at: T2
+            }
+        );
+        assert!(sent.status().is_final() && !sent.status().stands());
+        assert_eq!(
+            sent.withdraw(&applicant(), T2),
+            Err(TransitionError::AlreadyClosed)
+        );
+        assert_eq!(
+            sent.validate(&manager(), attestation(&manager()), rpps(), T2),
+            Err(TransitionError::AlreadyClosed)
+        );
+        // A decided request is not withdrawn.
+        let mut decided = submitted();
+        decided
+            .validate(&manager(), attestation(&manager()), rpps(), T2)
+            .expect("validated");
+        assert_eq!(
+            decided.withdraw(&applicant(), T2),
+            Err(TransitionError::AlreadyValidated)
+        );
+
+        // A manager deletes an employer draft of their establishment, not an applicant's request.
+        let mut draft = RegistrationRequest::new_by_employer(
+            "req-2",
+            &manager(),
+            civil_status(),
+            finess("010000024"),
+            T0,
+        )
+        .expect("created");
+        assert_eq!(
+            draft.delete_draft(&other_manager(), T1),
+            Err(TransitionError::NotYourEstablishment)
+        );
+        draft.delete_draft(&manager(), T1).expect("deleted");
+        assert_eq!(draft.status().code(), "closed");
+        assert_eq!(
+            submitted().delete_draft(&manager(), T1),
+            Err(TransitionError::NotAnEmployerDraft)
+        );
+
+        // A draft expires 30 days after its last change, by the scheduled function only.
+        let mut idle =
+            RegistrationRequest::new_self_service("req-3", &applicant(), civil_status(), T0)
+                .expect("created");
+        let expiry = T0 + DRAFT_LIFETIME;
+        assert_eq!(idle.expires_at(), Some(expiry));
+        let purge = Actor::scheduler("purge");
+        assert_eq!(
+            idle.expire(&purge, expiry - time::Duration::seconds(1)),
+            Err(TransitionError::NotExpired)
+        );
+        assert_eq!(
+            idle.expire(&applicant(), expiry),
+            Err(TransitionError::NotAllowedForRole)
+        );
+        // A change moves the expiry on.
+        idle.update_draft(&applicant(), complete(), T1)
+            .expect("changed");
+        assert_eq!(idle.expires_at(), Some(T1 + DRAFT_LIFETIME));
+        idle.expire(&purge, T1 + DRAFT_LIFETIME).expect("expired");
+        assert_eq!(idle.decided_by(), Some("purge"));
+        assert_eq!(idle.expires_at(), None);
+        assert_eq!(
+            submitted().expire(&purge, T2 + DRAFT_LIFETIME),
+            Err(TransitionError::AlreadySubmitted)
+        );
+        // Closed requests read back.
+        let json = serde_json::to_string(&idle).expect("ser");
+        assert_eq!(
+            serde_json::from_str::<RegistrationRequest>(&json).expect("de"),
+            idle
         );
     }
 

@@ -81,7 +81,7 @@ pub fn default_frontend_dir(workspace: &Path) -> PathBuf {
 async fn local_purge(
     axum::extract::State(state): axum::extract::State<rpps_purge::PurgeState>,
     axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Result<axum::Json<rpps_store::PurgeReport>, rpps_api::ApiError> {
+) -> Result<axum::Json<rpps_purge::DailyReport>, rpps_api::ApiError> {
     let now = time::OffsetDateTime::now_utc();
     let today = match params.get("today") {
         None => rpps_domain::paris::date_in_paris(now),

@@ -129,6 +129,65 @@ pub fn new_request(establishment: &str, applicant: &str, portal_url: &str) -> Co
     }
 }
 
+/// To whoever started a draft (the applicant, or the establishment's managers): it expires on
+/// `expires_on` (already in French, Paris time) if left unsent; sending it, or changing it, keeps
+/// it (issue 14: no request blocks a person for ever).
+pub fn draft_expiring(person: &str, expires_on: &str, portal_url: &str) -> Content {
+    let title = "Une demande d'enregistrement non envoyée va expirer";
+    let html = html_page(
+        title,
+        &[
+            "Bonjour,".to_owned(),
+            format!(
+                "La demande d'enregistrement au RPPS de {} a été commencée mais n'a pas été envoyée.",
+                escape(person)
+            ),
+            format!(
+                "Sans nouvelle modification, elle sera supprimée le {}. Pour la garder, complétez-la et envoyez-la :",
+                escape(expires_on)
+            ),
+            format!("<a href=\"{0}\">{0}</a>", escape(portal_url)),
+            "Si elle n'est plus utile, vous n'avez rien à faire : une nouvelle demande pourra être faite à tout moment.".to_owned(),
+        ],
+    );
+    let text = format!(
+        "Bonjour,\n\n\
+         La demande d'enregistrement au RPPS de {person} a été commencée mais n'a pas été envoyée.\n\n\
+         Sans nouvelle modification, elle sera supprimée le {expires_on}. Pour la garder, complétez-la et envoyez-la :\n{portal_url}\n\n\
+         Si elle n'est plus utile, vous n'avez rien à faire : une nouvelle demande pourra être faite à tout moment.\n\n{SIGNATURE}\n"
+    );
+    Content {
+        subject: format!("Demande RPPS non envoyée : elle expire le {expires_on}"),
+        html,
+        text,
+    }
+}
+
+/// To the managers of an establishment: the person withdrew the request they had sent.
+pub fn request_withdrawn(establishment: &str, applicant: &str) -> Content {
+    let title = "Une demande d'enregistrement a été retirée";
+    let html = html_page(
+        title,
+        &[
+            "Bonjour,".to_owned(),
+            format!(
+                "{} a retiré sa demande d'enregistrement au RPPS pour l'établissement {} : elle n'est plus à traiter.",
+                escape(applicant),
+                escape(establishment)
+            ),
+        ],
+    );
+    let text = format!(
+        "Bonjour,\n\n\
+         {applicant} a retiré sa demande d'enregistrement au RPPS pour l'établissement {establishment} : elle n'est plus à traiter.\n\n{SIGNATURE}\n"
+    );
+    Content {
+        subject: format!("Demande d'enregistrement retirée : {applicant}"),
+        html,
+        text,
+    }
+}
+
 /// To the managers of an establishment: the practice sites the scheduled purge removed from the
 /// public directory because the departure date had passed (FAQ-R6). `departures` are lines such
 /// as "Awa N'Diaye (RPPS 10000000018), départ le 15/11/2026".

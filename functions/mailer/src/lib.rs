@@ -9,6 +9,10 @@
 //!   one: what their contact data now is, and who changed it (FAQ-R13, R14);
 //! - `purge.completed` → the managers of the establishment: the departures the purge removed
 //!   from the directory (FAQ-R6);
+//! - `registration.draft_expiring` → whoever started the draft (the applicant if they gave an
+//!   address, else nobody; the establishment's managers for an employer draft): it expires in a
+//!   week if left unsent;
+//! - `registration.closed` → for a submitted request its applicant withdrew, the managers;
 //! - `practice_site.changed`: nothing to send (the directory's business).
 //!
 //! Each email is sent at most once per event, whatever the redeliveries: a delivery marker is
@@ -17,8 +21,9 @@
 
 use rpps_contract::events::{Event, OutboxEvent};
 use rpps_contract::pages;
+use rpps_contract::registration::ClosureReason;
 use rpps_domain::{
-    CivilStatus, Finess, RegistrationRequest, RppsNumber, ecps_activable_from, french,
+    CivilStatus, Finess, Origin, RegistrationRequest, RppsNumber, ecps_activable_from, french,
 };
 use rpps_mail::{Mailer, templates};
 use rpps_store::{DeliveryClaim, Milestone, Store, StreamRecord, stream_records};
@@ -238,6 +243,71 @@ async fn compose(
                 &rejected.reason,
             );
             Ok(Some((vec![contact.email.as_str().to_owned()], content)))
+        }
+        Event::DraftExpiring(expiring) => {
+            let request = request(store, &expiring.request_id).await?;
+            let expires_at = instant(&expiring.expires_at)?;
+            let civil = request.civil_status();
+            let person = format!(
+                "{} {}",
+                civil.given_names.as_str(),
+                civil.family_name.as_str()
+            );
+            let (to, page) = match request.origin() {
+                // The applicant, if they gave an address already.
+                Origin::SelfService => match request.contact() {
+                    Some(contact) => (
+                        vec![contact.email.as_str().to_owned()],
+                        pages::APPLICANT_REQUEST.to_owned(),
+                    ),
+                    None => {
+                        tracing::info!(request = %request.id(), "draft expiring: no address to tell");
+                        return Ok(None);
+                    }
+                },
+                Origin::Employer => {
+                    let Some(finess) = request.establishment() else {
+                        return Ok(None);
+                    };
+                    (
+                        manager_addresses(store, finess).await?,
+                        pages::manager_request(request.id()),
+                    )
+                }
+            };
+            if to.is_empty() {
+                return Ok(None);
+            }
+            let content = templates::draft_expiring(
+                &person,
+                &french::numeric_datetime(expires_at),
+                &format!("{}{page}", state.public_origin),
+            );
+            Ok(Some((to, content)))
+        }
+        Event::RegistrationClosed(closed) => {
+            // The managers are told of a request they had in their queue and no longer have.
+            if closed.reason != ClosureReason::Withdrawn || !closed.was_submitted {
+                return Ok(None);
+            }
+            let request = request(store, &closed.request_id).await?;
+            let Some(finess) = request.establishment() else {
+                return Ok(None);
+            };
+            let managers = manager_addresses(store, finess).await?;
+            if managers.is_empty() {
+                return Ok(None);
+            }
+            let civil = request.civil_status();
+            let content = templates::request_withdrawn(
+                &establishment_label(store, finess).await?,
+                &format!(
+                    "{} {}",
+                    civil.given_names.as_str(),
+                    civil.family_name.as_str()
+                ),
+            );
+            Ok(Some((managers, content)))
         }
         // The directory's business: no email.
         Event::PracticeSiteChanged(_) => Ok(None),

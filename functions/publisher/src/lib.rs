@@ -7,7 +7,8 @@
 //! - `practice_site.changed` (a departure recorded, moved or cancelled) → the entry is rebuilt;
 //! - `purge.completed` → the purged sites show as ended and leave the commune and département
 //!   searches; a person with no site left stays findable by RPPS number only;
-//! - the other kinds (submissions, rejections, contact changes): nothing public changes.
+//! - the other kinds (submissions, rejections, closures, expiry notices, contact changes):
+//!   nothing public changes.
 //!
 //! Each rebuild reads the registry (the professional's file: one `Query`; their establishments)
 //! and writes the whole entry, so an event applied twice, or late, has the same result.
@@ -67,6 +68,8 @@ pub fn subjects(event: &OutboxEvent) -> Result<Option<Vec<RppsNumber>>, PublishE
         }
         Event::RegistrationSubmitted(_)
         | Event::RegistrationRejected(_)
+        | Event::RegistrationClosed(_)
+        | Event::DraftExpiring(_)
         | Event::ContactChanged(_) => Ok(None),
     }
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rpps_api::{ApiError, ApiJson};
-use rpps_contract::events::{Event, RegistrationSubmitted};
+use rpps_contract::events::{Event, RegistrationClosed, RegistrationSubmitted};
 use rpps_contract::registration::{DraftBody, RegistrationView};
 use rpps_domain::paris::date_in_paris;
 use rpps_domain::{RegistrationRequest, Role, TransitionError};
@@ -132,4 +132,50 @@ pub async fn submit(
         .await
         .map_err(save_error)?;
     Ok(Json(views::registration(&saved)))
+}
+
+/// The applicant withdraws their request before a decision (draft or submitted): it closes, the
+/// managers are told if it was in their queue, and they may apply again.
+pub async fn withdraw(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Answer {
+    let actor = actor(&signed_in);
+    let now = OffsetDateTime::now_utc();
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let was_submitted = stored.request.status() == &rpps_domain::RegistrationStatus::Submitted;
+    let mut request = stored.request.clone();
+    request.withdraw(&actor, now)?;
+    let saved = close(&state, &stored, &request, &actor.id, was_submitted, now).await?;
+    Ok(Json(views::registration(&saved)))
+}
+
+/// Saves a closed request (withdrawn, deleted) with its `registration.closed` event.
+pub(crate) async fn close(
+    state: &RegistrationsState,
+    read: &rpps_store::StoredRegistration,
+    closed: &RegistrationRequest,
+    actor: &str,
+    was_submitted: bool,
+    now: OffsetDateTime,
+) -> Result<rpps_store::StoredRegistration, ApiError> {
+    let rpps_domain::RegistrationStatus::Closed { reason, .. } = closed.status() else {
+        return Err(ApiError::internal(&"close: the request is not closed"));
+    };
+    let event = rpps_store::new_event(
+        rpps_store::keys::registration(closed.id()),
+        now,
+        Event::RegistrationClosed(RegistrationClosed {
+            request_id: closed.id().to_owned(),
+            reason: views::closure(*reason),
+            was_submitted,
+        }),
+    );
+    let action = format!("registration.{}", reason.code());
+    state
+        .store
+        .save_registration(read, closed, actor, &action, Some(&event))
+        .await
+        .map_err(save_error)
 }

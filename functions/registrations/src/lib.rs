@@ -4,10 +4,12 @@
 //!
 //! - [`applicant`]: `POST /api/registrations` (start the draft), `GET /api/registrations/mine`,
 //!   and, for an applicant's draft and a manager's alike, `PATCH /api/registrations/{id}` and
-//!   `POST /api/registrations/{id}/submit`.
+//!   `POST /api/registrations/{id}/submit`; `POST /api/registrations/{id}/withdraw` (before a
+//!   decision).
 //! - [`manager`]: `POST /api/manager/registrations` (register an aide, FAQ-R1),
 //!   `GET /api/manager/registrations` (pending for their establishments),
-//!   `GET /api/manager/registrations/{id}`, `POST …/{id}/validate`, `POST …/{id}/reject`.
+//!   `GET /api/manager/registrations/{id}`, `DELETE …/{id}` (an employer draft),
+//!   `POST …/{id}/validate`, `POST …/{id}/reject`.
 //! - [`parse`] reads the forms, [`views`] writes the answers (the contract's types),
 //!   [`validation`] is the validation's application service.
 
@@ -121,9 +123,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/registrations/mine"),
     ("PATCH", "/api/registrations/{id}"),
     ("POST", "/api/registrations/{id}/submit"),
+    ("POST", "/api/registrations/{id}/withdraw"),
     ("GET", "/api/manager/registrations"),
     ("POST", "/api/manager/registrations"),
     ("GET", "/api/manager/registrations/{id}"),
+    ("DELETE", "/api/manager/registrations/{id}"),
     ("POST", "/api/manager/registrations/{id}/validate"),
     ("POST", "/api/manager/registrations/{id}/reject"),
 ];
@@ -136,10 +140,17 @@ pub fn router(state: RegistrationsState) -> Router {
         .route("/api/registrations/{id}", patch(applicant::update_draft))
         .route("/api/registrations/{id}/submit", post(applicant::submit))
         .route(
+            "/api/registrations/{id}/withdraw",
+            post(applicant::withdraw),
+        )
+        .route(
             "/api/manager/registrations",
             get(manager::pending).post(manager::employer_draft),
         )
-        .route("/api/manager/registrations/{id}", get(manager::detail))
+        .route(
+            "/api/manager/registrations/{id}",
+            get(manager::detail).delete(manager::delete_draft),
+        )
         .route(
             "/api/manager/registrations/{id}/validate",
             post(manager::validate),

@@ -158,3 +158,20 @@ pub async fn reject(
         .map_err(save_error)?;
     Ok(Json(views::registration(&saved)))
 }
+
+/// A manager deletes an employer draft of their establishment that is no longer needed (the
+/// person may then be registered again).
+pub async fn delete_draft(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Json<RegistrationView>, ApiError> {
+    managed(&signed_in)?;
+    let actor = actor(&signed_in);
+    let stored = read_visible(&state.store, &id, &actor).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut request = stored.request.clone();
+    request.delete_draft(&actor, now)?;
+    let saved = crate::applicant::close(&state, &stored, &request, &actor.id, false, now).await?;
+    Ok(Json(views::registration(&saved)))
+}

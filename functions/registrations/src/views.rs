@@ -6,8 +6,16 @@ use rpps_api::views::{civil_status, contact, eligibility, origin, profession};
 use rpps_contract::error::MissingItem;
 use rpps_contract::registration as wire;
 use rpps_domain::paris::rfc3339;
-use rpps_domain::{RegistrationStatus, Validation, ecps_activable_from};
+use rpps_domain::{ClosureReason, RegistrationStatus, Validation, ecps_activable_from};
 use rpps_store::StoredRegistration;
+
+pub fn closure(reason: ClosureReason) -> wire::ClosureReason {
+    match reason {
+        ClosureReason::Withdrawn => wire::ClosureReason::Withdrawn,
+        ClosureReason::Deleted => wire::ClosureReason::Deleted,
+        ClosureReason::Expired => wire::ClosureReason::Expired,
+    }
+}
 
 fn status(status: &RegistrationStatus) -> wire::StatusView {
     match status {
@@ -18,6 +26,9 @@ fn status(status: &RegistrationStatus) -> wire::StatusView {
         },
         RegistrationStatus::Rejected { reason, .. } => wire::StatusView::Rejected {
             reason: reason.to_string(),
+        },
+        RegistrationStatus::Closed { reason, .. } => wire::StatusView::Closed {
+            reason: closure(*reason),
         },
     }
 }
@@ -54,6 +65,10 @@ fn timeline(stored: &StoredRegistration) -> Vec<wire::TimelineStep> {
             at: rfc3339(*at),
             reason: reason.to_string(),
         }),
+        RegistrationStatus::Closed { reason, at, .. } => steps.push(Step::Closed {
+            at: rfc3339(*at),
+            reason: closure(*reason),
+        }),
         RegistrationStatus::Draft | RegistrationStatus::Submitted => {}
     }
     steps
@@ -78,6 +93,7 @@ pub fn registration(stored: &StoredRegistration) -> wire::RegistrationView {
         updated_at: rfc3339(request.updated_at()),
         submitted_at: request.submitted_at().map(rfc3339),
         decided_at: request.decided_at().map(rfc3339),
+        expires_at: request.expires_at().map(rfc3339),
         missing: request
             .missing_for_submission()
             .into_iter()

@@ -92,6 +92,10 @@ pub fn pending(finess: &str) -> String {
     format!("PENDING#{finess}")
 }
 
+/// GSI1: every draft, by the instant it expires if left unsent (one partition: the daily run
+/// reads the ones due within a week).
+pub const DRAFT_EXPIRY: &str = "DRAFTEXP";
+
 /// GSI2: an applicant's requests (self-service).
 pub fn applicant(sub: &str) -> String {
     format!("APPLICANT#{sub}")

@@ -71,6 +71,13 @@ pub struct Milestones {
         skip_serializing_if = "Option::is_none"
     )]
     pub published_at: Option<OffsetDateTime>,
+    /// A draft's applicant was told it expires in a week (issue 14), once.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiry_notice_at: Option<OffsetDateTime>,
 }
 
 /// One of [`Milestones`].
@@ -78,6 +85,7 @@ pub struct Milestones {
 pub enum Milestone {
     NumberSent,
     Published,
+    ExpiryNotice,
 }
 
 impl Milestone {
@@ -85,6 +93,7 @@ impl Milestone {
         match self {
             Milestone::NumberSent => "number_sent_at",
             Milestone::Published => "published_at",
+            Milestone::ExpiryNotice => "expiry_notice_at",
         }
     }
 }
@@ -181,8 +190,11 @@ struct ProfessionalItem<'a> {
     allocated_at: OffsetDateTime,
 }
 
+/// An instant in UTC, RFC 3339: the index sort keys compare as text.
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn corrupt(key: &str) -> impl Fn(serde_dynamo::Error) -> StoreError + '_ {
@@ -204,7 +216,13 @@ fn item_of(
             keys::pending(finess.as_str()),
             format!("{}#{}", rfc3339(at), request.id()),
         )),
-        _ => None,
+        // A draft waits in the expiry index instead (issue 14: none blocks a person for ever).
+        _ => request.expires_at().map(|expiry| {
+            (
+                keys::DRAFT_EXPIRY.to_owned(),
+                format!("{}#{}", rfc3339(expiry), request.id()),
+            )
+        }),
     };
     let applicant = request.applicant_id().map(|sub| {
         (
@@ -397,6 +415,11 @@ impl Store {
                 candidate_key: Some(candidate_key.to_owned()),
             }),
             Err(TransactError::Cancelled(reasons)) => {
+                // Our own write, committed by an attempt whose answer was lost (a timeout the
+                // SDK retried): the request is there as written.
+                if let Some(ours) = self.written_already(request).await? {
+                    return Ok(ours);
+                }
                 // Items in order: [FCSUB check], IDENT check, OPENREQ claim, REQ, audit.
                 let offset = usize::from(has_sub);
                 let failed = |i: usize| {
@@ -553,6 +576,78 @@ impl Store {
             .await
     }
 
+    /// The drafts that expire before `until` if left unsent, soonest first (one `Query` on GSI1,
+    /// more pages past 1 MB): the daily run's notices and expiries (issue 14).
+    pub async fn drafts_expiring_before(
+        &self,
+        until: OffsetDateTime,
+    ) -> Result<Vec<StoredRegistration>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.registry)
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk AND #sk < :until")
+                .expression_attribute_names("#pk", keys::GSI1PK)
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::DRAFT_EXPIRY.into()))
+                .expression_attribute_values(":until", AttributeValue::S(rfc3339(until)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query(expiring drafts)", e))?;
+            for item in out.items() {
+                let registration: RegistrationItem =
+                    serde_dynamo::from_item(item.clone()).map_err(corrupt(keys::DRAFT_EXPIRY))?;
+                found.push(registration.stored());
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// Records that a draft's expiry was announced, with the event that announces it, once: on
+    /// the version read (a draft changed meanwhile has a later expiry: `Changed`).
+    pub async fn record_expiry_notice(
+        &self,
+        read: &StoredRegistration,
+        event: &OutboxEvent,
+        at: OffsetDateTime,
+    ) -> Result<(), RegistrationStoreError> {
+        let table = &self.tables.registry;
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(table)
+            .set_key(Some(pk_sk(
+                keys::registration(read.request.id()),
+                keys::REGISTRATION_SK,
+            )))
+            .update_expression("SET #m = :at, version = version + :one")
+            .condition_expression("version = :v AND attribute_not_exists(#m)")
+            .expression_attribute_names("#m", Milestone::ExpiryNotice.attribute())
+            .expression_attribute_values(":at", AttributeValue::S(rfc3339(at)))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":v", AttributeValue::N(read.version.to_string()))
+            .build()
+            .map_err(|e| StoreError::corrupt("Update", e))?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            put(table, event_item(event)?, None)?,
+        ];
+        match self
+            .transact(items, "TransactWriteItems(draft expiry notice)")
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(TransactError::Cancelled(_)) => Err(RegistrationStoreError::Changed),
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+
     /// A FranceConnect applicant's requests, oldest first (one `Query` on GSI2).
     pub async fn registrations_of_applicant(
         &self,
@@ -562,9 +657,10 @@ impl Store {
             .await
     }
 
-    /// Writes a changed request (draft edit, submission, rejection) if nobody changed it since
-    /// `read` — with its audit entry and, when given, an outbox event, in one transaction. A
-    /// rejection also frees the person's open-request claim, so they may apply again.
+    /// Writes a changed request (draft edit, submission, rejection, withdrawal, deletion,
+    /// expiry) if nobody changed it since `read` — with its audit entry and, when given, an
+    /// outbox event, in one transaction. A rejection or a closure also frees the person's
+    /// open-request claim, so they may apply again.
     pub async fn save_registration(
         &self,
         read: &StoredRegistration,
@@ -587,7 +683,10 @@ impl Store {
         if let Some(event) = event {
             items.push(put(table, event_item(event)?, None)?);
         }
-        if matches!(updated.status(), RegistrationStatus::Rejected { .. }) {
+        if matches!(
+            updated.status(),
+            RegistrationStatus::Rejected { .. } | RegistrationStatus::Closed { .. }
+        ) {
             items.push(delete(
                 table,
                 pk_sk(
@@ -606,9 +705,27 @@ impl Store {
                 milestones: read.milestones,
                 candidate_key: read.candidate_key.clone(),
             }),
-            Err(TransactError::Cancelled(_)) => Err(RegistrationStoreError::Changed),
+            Err(TransactError::Cancelled(_)) => match self.written_already(updated).await? {
+                // Our own write, committed by an attempt whose answer was lost.
+                Some(ours) => Ok(ours),
+                None => Err(RegistrationStoreError::Changed),
+            },
             Err(TransactError::Store(e)) => Err(e.into()),
         }
+    }
+
+    /// After a transaction was cancelled: the request as stored, if it is exactly `written`
+    /// (every field, its change time to the nanosecond). That happens when an attempt committed
+    /// but its answer was lost (an attempt timeout), and the SDK's retry then failed on the
+    /// conditions the first attempt had already moved on: the write did happen, once.
+    async fn written_already(
+        &self,
+        written: &RegistrationRequest,
+    ) -> Result<Option<StoredRegistration>, StoreError> {
+        Ok(self
+            .registration(written.id())
+            .await?
+            .filter(|stored| stored.request == *written))
     }
 
     /// Records a validation (FAQ-R2, R3): the request, the professional with their new RPPS

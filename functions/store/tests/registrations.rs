@@ -78,11 +78,13 @@ async fn a_person_cannot_hold_two_open_requests_and_a_stale_write_is_refused() {
         store.registration("req-2").await.unwrap().is_none(),
         "nothing half-written"
     );
-    // A write based on an old version loses.
+    // A write based on an old version loses (writing what is stored already is no change:
+    // `a_write_committed_then_retried_is_a_success_not_a_conflict`).
     let mut stale = first.clone();
     stale.version -= 1;
+    let changed = rejected(&first, "Diplôme non reconnu", now);
     let err = store
-        .save_registration(&stale, &first.request, "sub-1", "registration.update", None)
+        .save_registration(&stale, &changed, "sub-1", "registration.reject", None)
         .await
         .unwrap_err();
     assert!(matches!(err, RegistrationStoreError::Changed), "{err}");
@@ -208,4 +210,35 @@ async fn faq_r6_the_purge_reads_only_the_due_departures_and_runs_once() {
         .await
         .unwrap();
     assert_eq!((tomorrow.read, tomorrow.purged.len()), (4, 4));
+}
+
+/// A write whose answer was lost (an attempt timed out after it committed, and the SDK tried
+/// again) is the write that happened: the same write again is a success, not a conflict; a
+/// different one on the same old version still loses.
+#[tokio::test]
+async fn a_write_committed_then_retried_is_a_success_not_a_conflict() {
+    let store = fresh_store().await;
+    let read = submitted(&store, "req-r", "sub-r", "Renaud").await;
+    let now = OffsetDateTime::now_utc();
+    let request = rejected(&read, "Diplôme non reconnu", now);
+    let first = save_rejection(&store, &read, &request).await.unwrap();
+    let again = save_rejection(&store, &read, &request).await.unwrap();
+    assert_eq!(again.request, first.request);
+    assert_eq!(again.version, first.version);
+    let other = rejected(&read, "Autre motif", now);
+    let err = save_rejection(&store, &read, &other).await.unwrap_err();
+    assert!(matches!(err, RegistrationStoreError::Changed), "{err}");
+    // A creation retried the same way finds its own request.
+    let draft =
+        RegistrationRequest::new_self_service("req-n", &applicant("sub-n"), civil("Nouveau"), now)
+            .unwrap();
+    store
+        .create_registration(&draft, "sub-n", CANDIDATE_KEY)
+        .await
+        .unwrap();
+    let retried = store
+        .create_registration(&draft, "sub-n", CANDIDATE_KEY)
+        .await
+        .unwrap();
+    assert_eq!(retried.request, draft);
 }
