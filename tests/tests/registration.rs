@@ -100,7 +100,11 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
         .collect();
     // The mailer and the publisher may already have recorded their steps (the stream is fast):
     // between the validation and the e-CPS date, only theirs.
-    assert_eq!(steps[..3], ["created", "submitted", "validated"], "{steps:?}");
+    assert_eq!(
+        steps[..3],
+        ["created", "submitted", "validated"],
+        "{steps:?}"
+    );
     assert_eq!(steps.last(), Some(&"ecps_activable"), "{steps:?}");
     assert!(
         steps[3..steps.len() - 1]
