@@ -8,7 +8,6 @@ pub mod lambda;
 pub mod params;
 pub mod query;
 pub mod routes;
-pub mod timestamp;
 pub mod views;
 
 pub use body::ApiJson;

@@ -334,6 +334,23 @@ fn draft_fields(establishment: bool) -> anyhow::Result<DraftUpdate> {
     })
 }
 
+/// The applicant of the round trips, as FranceConnect would sign her in.
+fn fc_identity() -> rpps_identity::FranceConnectIdentity {
+    rpps_identity::FranceConnectIdentity {
+        sub: "rt-sub-1".to_owned(),
+        given_name: "Élodie".to_owned(),
+        family_name: "Mesure".to_owned(),
+        preferred_username: None,
+        birthdate: "1990-05-17".to_owned(),
+        gender: "female".to_owned(),
+        birthplace: Some("69383".to_owned()),
+        birthcountry: "99100".to_owned(),
+        email: None,
+        id_token: "bench".to_owned(),
+        acr: "eidas1".to_owned(),
+    }
+}
+
 /// A submitted self-service request, as the functions would have written it.
 async fn submitted(
     store: &Store,
@@ -637,6 +654,21 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
         "`session` (plus `put_session` once every 5 minutes: sliding expiry)",
     );
 
+    // What the FranceConnect callback asks of the registry once the tokens are verified (the
+    // login state, the audit and the session are the sessions table's and counted apart).
+    let outcome = rpps_auth::outcome::franceconnect(store, fc_identity(), now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    ensure!(
+        matches!(outcome, rpps_auth::outcome::Outcome::Session(_)),
+        "the bench's applicant signs in"
+    );
+    record(
+        "FranceConnect sign-in (registry reads)",
+        "`GET /api/auth/franceconnect/callback`",
+        "`rpps_of_franceconnect_subject`, `rpps_of_civil_identity`, `identity_candidates` (who may be the same person, FAQ-R12)",
+    );
+
     session_read(store, hash).await?;
     let draft = RegistrationRequest::new_self_service("rt-1", &applicant, civil("Mesure")?, now)?;
     let key = identity::key(draft.civil_status());
@@ -721,14 +753,16 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     );
 
     session_read(store, hash).await?;
-    store
+    let detail = store
         .registration("rt-1")
         .await?
         .context("request missing")?;
+    let key = identity::key(detail.request.civil_status());
+    store.identity_candidates(&key).await?;
     record(
         "request detail (manager)",
         "`GET /api/manager/registrations/{id}`",
-        "`registration`",
+        "`registration`, `identity_candidates` (who may be the same person, shown to the manager)",
     );
 
     session_read(store, hash).await?;
