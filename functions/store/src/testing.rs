@@ -26,12 +26,17 @@ pub fn endpoint() -> String {
 
 /// A store on moto with fresh tables.
 pub async fn fresh_store() -> Store {
+    fresh_store_at(&endpoint()).await
+}
+
+/// A store on the emulator at `endpoint` with fresh tables (the benchmarks).
+pub async fn fresh_store_at(endpoint: &str) -> Store {
     // The functions' own SDK configuration (HTTPS client), pointed at moto, without their time
     // limits and with more attempts: moto copies the whole table in every transaction, the
     // concurrency tests queue fifty of them on a machine that may be busy, and moto's copy is
     // not thread-safe (a concurrent write to the table makes it answer HTTP 500, "dictionary
     // changed size during iteration"), which the SDK retries as the transient error it is.
-    let sdk = rpps_runtime::aws::for_local_endpoint(&endpoint());
+    let sdk = rpps_runtime::aws::for_local_endpoint(endpoint);
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .timeout_config(aws_sdk_dynamodb::config::timeout::TimeoutConfig::disabled())
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(8))
