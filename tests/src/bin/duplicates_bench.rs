@@ -169,7 +169,7 @@ fn variant(civil: &CivilStatus, same: bool, pick: u64) -> anyhow::Result<CivilSt
     Ok(CivilStatus {
         family_name: PersonName::parse(&family)?,
         given_names: PersonName::parse(&given)?,
-        birth_date: civil.birth_date.clone(),
+        birth_date: civil.birth_date,
         birth_place,
     })
 }
