@@ -3,7 +3,7 @@
 //! the one value the sign-in itself put in a `__Host-` cookie (the RPPS number of someone who
 //! already holds one), read back only if it is an RPPS number.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use rpps_domain::RppsNumber;
 
 /// The cookie that carries the number of a person who already holds one, from the sign-in's
@@ -21,14 +21,8 @@ pub fn number_cookie(rpps: &RppsNumber) -> HeaderValue {
 /// The number the sign-in left for the page, if the cookie holds one (checked as an RPPS
 /// number: 11 digits and the Luhn key).
 pub fn number_from(headers: &HeaderMap) -> Option<RppsNumber> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == NUMBER_COOKIE)
-        .and_then(|(_, value)| RppsNumber::parse(value).ok())
+    rpps_session::cookie_value(headers, NUMBER_COOKIE)
+        .and_then(|value| RppsNumber::parse(&value).ok())
 }
 
 /// Why the person is here. `code()` is what `/api/auth/problem?reason=` carries.

@@ -60,24 +60,11 @@ impl Profession {
         }
     }
 
-    /// French label for forms and the directory.
-    pub fn label(self) -> &'static str {
-        match self {
-            Profession::AideADomicileQualifiee => "Aide à domicile qualifiée",
-        }
-    }
-
     /// The mention printed on the professional card.
     pub fn card_mention(self) -> &'static str {
         match self {
             Profession::AideADomicileQualifiee => "professionnel qualifié de l'aide à domicile",
         }
-    }
-}
-
-impl fmt::Display for Profession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
     }
 }
 
@@ -124,13 +111,6 @@ impl EligibilityBasis {
         match self {
             EligibilityBasis::Certification => "certification",
             EligibilityBasis::ProfessionalExperience => "professional_experience",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            EligibilityBasis::Certification => "Diplôme, titre ou certification",
-            EligibilityBasis::ProfessionalExperience => "Expérience professionnelle",
         }
     }
 }
@@ -521,17 +501,6 @@ impl RegistrationStatus {
             RegistrationStatus::Validated { .. } => "validated",
             RegistrationStatus::Rejected { .. } => "rejected",
             RegistrationStatus::Closed { .. } => "closed",
-        }
-    }
-
-    /// French label for the status page.
-    pub fn label(&self) -> &'static str {
-        match self {
-            RegistrationStatus::Draft => "Brouillon",
-            RegistrationStatus::Submitted => "En attente de validation",
-            RegistrationStatus::Validated { .. } => "Validée",
-            RegistrationStatus::Rejected { .. } => "Refusée",
-            RegistrationStatus::Closed { .. } => "Close",
         }
     }
 
@@ -1483,7 +1452,7 @@ mod tests {
         assert_eq!(r.status(), &RegistrationStatus::Draft);
         assert_eq!(r.origin(), Origin::SelfService);
         assert_eq!(r.applicant_id(), Some("fc-sub-aide"));
-        assert_eq!(r.profession().label(), "Aide à domicile qualifiée");
+        assert_eq!(r.profession().code(), "aide_a_domicile_qualifiee");
         assert_eq!(r.missing_for_submission().len(), 5);
         r.update_draft(&applicant(), complete(), T1)
             .expect("completed");
@@ -2010,9 +1979,8 @@ mod tests {
     }
 
     #[test]
-    fn profession_and_eligibility_labels() {
+    fn profession_codes_and_card_mention() {
         let p = Profession::AideADomicileQualifiee;
-        assert_eq!(p.label(), "Aide à domicile qualifiée");
         assert_eq!(
             p.card_mention(),
             "professionnel qualifié de l'aide à domicile"
@@ -2022,10 +1990,6 @@ mod tests {
             "\"aide_a_domicile_qualifiee\""
         );
         assert_eq!(p.code(), "aide_a_domicile_qualifiee");
-        assert_eq!(
-            EligibilityBasis::ProfessionalExperience.label(),
-            "Expérience professionnelle"
-        );
     }
 
     #[test]

@@ -45,18 +45,6 @@ impl Role {
             Role::Operator => "operator",
         }
     }
-
-    /// French name of the role, for the interface.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Role::Anonymous => "Visiteur",
-            Role::Applicant => "Demandeur",
-            Role::Professional { .. } => "Professionnel",
-            Role::Manager { .. } => "Gestionnaire RPPS+",
-            Role::Scheduler => "Traitement automatique",
-            Role::Operator => "Exploitant",
-        }
-    }
 }
 
 /// Who did something: a stable identifier and the role they acted in.
@@ -236,6 +224,6 @@ mod tests {
         assert_eq!(json, r#"{"id":"fc-sub-123","role":{"kind":"applicant"}}"#);
         assert_eq!(serde_json::from_str::<Actor>(&json).ok(), Some(actor));
         assert_eq!(Actor::scheduler("purge").role.code(), "scheduler");
-        assert_eq!(Actor::anonymous().role.label(), "Visiteur");
+        assert_eq!(Actor::anonymous().role.code(), "anonymous");
     }
 }

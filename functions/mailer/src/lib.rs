@@ -26,7 +26,7 @@ use rpps_domain::{
     CivilStatus, Finess, Origin, RegistrationRequest, RppsNumber, ecps_activable_from, french,
 };
 use rpps_mail::{Mailer, templates};
-use rpps_store::{DeliveryClaim, Milestone, Store, StreamRecord, stream_records};
+use rpps_store::{DeliveryClaim, Milestone, Store};
 use serde_json::Value;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -367,34 +367,14 @@ pub async fn deliver(
 }
 
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
-/// An event this version cannot read is a failure like a failed send: retried, then kept by the
-/// dead-letter queue.
+/// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
-    let mut failures = Vec::new();
-    for (sequence, record) in stream_records(batch) {
-        let failed = match record {
-            StreamRecord::NotAnEvent => continue,
-            StreamRecord::Unreadable { id, error } => {
-                tracing::error!(event = %id, %error, "outbox event unreadable; the record will be retried");
-                true
-            }
-            StreamRecord::Event(event) => {
-                match deliver(state, &event, OffsetDateTime::now_utc()).await {
-                    Ok(_) => false,
-                    Err(e) => {
-                        tracing::warn!(error = %e, event = %event.id, "email not sent; the record will be retried");
-                        true
-                    }
-                }
-            }
-        };
-        if failed {
-            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
-            // Records after a failure are retried too (ordering within a shard).
-            break;
-        }
-    }
-    serde_json::json!({ "batchItemFailures": failures })
+    rpps_store::outbox::handle_stream_batch(batch, CONSUMER, |event| async move {
+        deliver(state, &event, OffsetDateTime::now_utc())
+            .await
+            .map(drop)
+    })
+    .await
 }
 
 pub fn state_from_env() -> anyhow::Result<MailerState> {

@@ -18,8 +18,7 @@ use std::collections::BTreeMap;
 use rpps_contract::events::{Event, OutboxEvent};
 use rpps_domain::{Finess, InseeCommuneCode, RppsNumber, ecps_activable_from};
 use rpps_store::{
-    DirectoryEntry, DirectorySite, Establishment, Milestone, ProfessionalFile, Store, StreamRecord,
-    stream_records,
+    DirectoryEntry, DirectorySite, Establishment, Milestone, ProfessionalFile, Store,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -190,31 +189,12 @@ pub async fn apply(
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
 /// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
-    let mut failures = Vec::new();
-    for (sequence, record) in stream_records(batch) {
-        let failed = match record {
-            StreamRecord::NotAnEvent => continue,
-            StreamRecord::Unreadable { id, error } => {
-                tracing::error!(event = %id, %error, "outbox event unreadable; the record will be retried");
-                true
-            }
-            StreamRecord::Event(event) => {
-                match apply(state, &event, OffsetDateTime::now_utc()).await {
-                    Ok(_) => false,
-                    Err(e) => {
-                        tracing::warn!(error = %e, event = %event.id, "directory not updated; the record will be retried");
-                        true
-                    }
-                }
-            }
-        };
-        if failed {
-            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
-            // Records after a failure are retried too (ordering within a shard).
-            break;
-        }
-    }
-    serde_json::json!({ "batchItemFailures": failures })
+    rpps_store::outbox::handle_stream_batch(batch, "publisher", |event| async move {
+        apply(state, &event, OffsetDateTime::now_utc())
+            .await
+            .map(drop)
+    })
+    .await
 }
 
 pub fn state_from_env() -> anyhow::Result<PublisherState> {

@@ -14,7 +14,7 @@ use rpps_session::SignedIn;
 use time::OffsetDateTime;
 
 use crate::parse::{self, DRAFT_FIELDS_MESSAGE, INVALID_FIELDS};
-use crate::{RegistrationsState, actor, identity, read_visible, save_error, views};
+use crate::{RegistrationsState, actor, identity, read_visible, save, save_error, views};
 
 type Answer = Result<Json<RegistrationView>, ApiError>;
 
@@ -92,11 +92,15 @@ pub async fn update_draft(
     errors.into_result(INVALID_FIELDS, DRAFT_FIELDS_MESSAGE)?;
     let mut request = stored.request.clone();
     request.update_draft(&actor, update, now)?;
-    let saved = state
-        .store
-        .save_registration(&stored, &request, &actor.id, "registration.update", None)
-        .await
-        .map_err(save_error)?;
+    let saved = save(
+        &state,
+        &stored,
+        &request,
+        &actor.id,
+        "registration.update",
+        None,
+    )
+    .await?;
     Ok(Json(views::registration(&saved)))
 }
 
@@ -112,25 +116,19 @@ pub async fn submit(
     let stored = read_visible(&state.store, &id, &actor).await?;
     let mut request = stored.request.clone();
     request.submit(&actor, now)?;
-    let event = rpps_store::new_event(
-        rpps_store::keys::registration(request.id()),
-        now,
-        Event::RegistrationSubmitted(RegistrationSubmitted {
-            request_id: request.id().to_owned(),
-            establishment: request.establishment().map(ToString::to_string),
-        }),
-    );
-    let saved = state
-        .store
-        .save_registration(
-            &stored,
-            &request,
-            &actor.id,
-            "registration.submit",
-            Some(&event),
-        )
-        .await
-        .map_err(save_error)?;
+    let event = Event::RegistrationSubmitted(RegistrationSubmitted {
+        request_id: request.id().to_owned(),
+        establishment: request.establishment().map(ToString::to_string),
+    });
+    let saved = save(
+        &state,
+        &stored,
+        &request,
+        &actor.id,
+        "registration.submit",
+        Some(event),
+    )
+    .await?;
     Ok(Json(views::registration(&saved)))
 }
 
@@ -147,7 +145,7 @@ pub async fn withdraw(
     let was_submitted = stored.request.status() == &rpps_domain::RegistrationStatus::Submitted;
     let mut request = stored.request.clone();
     request.withdraw(&actor, now)?;
-    let saved = close(&state, &stored, &request, &actor.id, was_submitted, now).await?;
+    let saved = close(&state, &stored, &request, &actor.id, was_submitted).await?;
     Ok(Json(views::registration(&saved)))
 }
 
@@ -158,24 +156,15 @@ pub(crate) async fn close(
     closed: &RegistrationRequest,
     actor: &str,
     was_submitted: bool,
-    now: OffsetDateTime,
 ) -> Result<rpps_store::StoredRegistration, ApiError> {
     let rpps_domain::RegistrationStatus::Closed { reason, .. } = closed.status() else {
         return Err(ApiError::internal(&"close: the request is not closed"));
     };
-    let event = rpps_store::new_event(
-        rpps_store::keys::registration(closed.id()),
-        now,
-        Event::RegistrationClosed(RegistrationClosed {
-            request_id: closed.id().to_owned(),
-            reason: views::closure(*reason),
-            was_submitted,
-        }),
-    );
+    let event = Event::RegistrationClosed(RegistrationClosed {
+        request_id: closed.id().to_owned(),
+        reason: views::closure(*reason),
+        was_submitted,
+    });
     let action = format!("registration.{}", reason.code());
-    state
-        .store
-        .save_registration(read, closed, actor, &action, Some(&event))
-        .await
-        .map_err(save_error)
+    save(state, read, closed, actor, &action, Some(event)).await
 }

@@ -89,6 +89,30 @@ pub(crate) fn save_error(e: RegistrationStoreError) -> ApiError {
     }
 }
 
+/// Writes `changed` over `read` (on its version), audited as `action`, with the event that
+/// tells the other parts, if any, in one transaction.
+pub(crate) async fn save(
+    state: &RegistrationsState,
+    read: &StoredRegistration,
+    changed: &rpps_domain::RegistrationRequest,
+    actor: &str,
+    action: &str,
+    event: Option<rpps_contract::events::Event>,
+) -> Result<StoredRegistration, ApiError> {
+    let event = event.map(|event| {
+        rpps_store::new_event(
+            rpps_store::keys::registration(changed.id()),
+            changed.updated_at(),
+            event,
+        )
+    });
+    state
+        .store
+        .save_registration(read, changed, actor, action, event.as_ref())
+        .await
+        .map_err(save_error)
+}
+
 pub(crate) fn not_found() -> ApiError {
     ApiError::not_found(
         "registration.not_found",

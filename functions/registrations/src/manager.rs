@@ -15,7 +15,7 @@ use rpps_session::SignedIn;
 use time::OffsetDateTime;
 
 use crate::{
-    RegistrationsState, actor, identity, parse, read_visible, save_error, validation, views,
+    RegistrationsState, actor, identity, parse, read_visible, save, save_error, validation, views,
 };
 
 /// A manager's establishments; anyone else is refused (FAQ-R8).
@@ -137,25 +137,19 @@ pub async fn reject(
     let now = OffsetDateTime::now_utc();
     let mut request = stored.request.clone();
     request.reject(&actor, reason.clone(), now)?;
-    let event = rpps_store::new_event(
-        rpps_store::keys::registration(request.id()),
-        now,
-        Event::RegistrationRejected(RegistrationRejected {
-            request_id: request.id().to_owned(),
-            reason: reason.to_string(),
-        }),
-    );
-    let saved = state
-        .store
-        .save_registration(
-            &stored,
-            &request,
-            &actor.id,
-            "registration.reject",
-            Some(&event),
-        )
-        .await
-        .map_err(save_error)?;
+    let event = Event::RegistrationRejected(RegistrationRejected {
+        request_id: request.id().to_owned(),
+        reason: reason.to_string(),
+    });
+    let saved = save(
+        &state,
+        &stored,
+        &request,
+        &actor.id,
+        "registration.reject",
+        Some(event),
+    )
+    .await?;
     Ok(Json(views::registration(&saved)))
 }
 
@@ -172,6 +166,6 @@ pub async fn delete_draft(
     let now = OffsetDateTime::now_utc();
     let mut request = stored.request.clone();
     request.delete_draft(&actor, now)?;
-    let saved = crate::applicant::close(&state, &stored, &request, &actor.id, false, now).await?;
+    let saved = crate::applicant::close(&state, &stored, &request, &actor.id, false).await?;
     Ok(Json(views::registration(&saved)))
 }

@@ -108,21 +108,25 @@ pub fn clear_cookie() -> HeaderValue {
     )
 }
 
-/// The session id in the request's cookies, if any (only a well-formed one).
-pub fn session_id(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name` in the request's `Cookie` headers, if any.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| {
-            v.len() == 43
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+}
+
+/// The session id in the request's cookies, if any (only a well-formed one).
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME).filter(|v| {
+        v.len() == 43
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 fn unavailable(e: rpps_store::StoreError) -> ApiError {

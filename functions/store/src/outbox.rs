@@ -97,6 +97,44 @@ pub fn stream_records(batch: &Value) -> Vec<(String, StreamRecord)> {
         .collect()
 }
 
+/// Handles a stream batch for a consumer, in order: each event goes to `handle`; at the first
+/// failure — `handle`'s error, or an event this version cannot read — the record and those after
+/// it (ordering within a shard) are reported, so that the stream retries them and, in the end,
+/// the dead-letter queue keeps them. Returns the answer Lambda expects with
+/// `ReportBatchItemFailures`.
+pub async fn handle_stream_batch<F, Fut, E>(batch: &Value, consumer: &str, mut handle: F) -> Value
+where
+    F: FnMut(OutboxEvent) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let mut failures = Vec::new();
+    for (sequence, record) in stream_records(batch) {
+        let failed = match record {
+            StreamRecord::NotAnEvent => continue,
+            StreamRecord::Unreadable { id, error } => {
+                tracing::error!(consumer, event = %id, %error, "outbox event unreadable; the record will be retried");
+                true
+            }
+            StreamRecord::Event(event) => {
+                let id = event.id.clone();
+                match handle(event).await {
+                    Ok(()) => false,
+                    Err(e) => {
+                        tracing::warn!(consumer, error = %e, event = %id, "event not handled; the record will be retried");
+                        true
+                    }
+                }
+            }
+        };
+        if failed {
+            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
+            break;
+        }
+    }
+    serde_json::json!({ "batchItemFailures": failures })
+}
+
 fn stream_record(record: &Value) -> StreamRecord {
     let insert = record.get("eventName").and_then(Value::as_str) == Some("INSERT");
     let Some(image) = record

@@ -339,6 +339,34 @@ fn audit_put(table: &str, entry: &AuditEntry) -> Result<TransactWriteItem, Store
     put(table, entry.to_item()?, None)
 }
 
+type Item = HashMap<String, AttributeValue>;
+
+/// Every item of a paginated read: `page(start)` sends one request from `start` and answers its
+/// items and the key the next page starts at.
+async fn all_items<F, Fut>(mut page: F) -> Result<Vec<Item>, StoreError>
+where
+    F: FnMut(Option<Item>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>>,
+{
+    let mut all = Vec::new();
+    let mut start = None;
+    loop {
+        let (items, next) = page(start).await?;
+        all.extend(items);
+        match next {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(all),
+        }
+    }
+}
+
+/// The stored request of an item.
+fn stored_of(item: Item, context: &str) -> Result<StoredRegistration, StoreError> {
+    serde_dynamo::from_item::<_, RegistrationItem>(item)
+        .map(RegistrationItem::stored)
+        .map_err(corrupt(context))
+}
+
 /// The lock of `candidates`' partition, one version on, on the version they were read with.
 fn identity_lock(
     table: &str,
@@ -526,44 +554,42 @@ impl Store {
     /// same year in the same commune).
     pub async fn identity_candidates(&self, key: &str) -> Result<IdentityCandidates, StoreError> {
         let pk = keys::identity_candidates(key);
+        let items = all_items(|start| {
+            let pk = pk.clone();
+            async move {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.registry)
+                    .index_name(keys::GSI3)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", keys::GSI3PK)
+                    .expression_attribute_values(":pk", AttributeValue::S(pk))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("Query(identity candidates)", e))?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+            }
+        })
+        .await?;
         let mut found = IdentityCandidates {
             key: key.to_owned(),
             ..IdentityCandidates::default()
         };
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.registry)
-                .index_name(keys::GSI3)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", keys::GSI3PK)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query(identity candidates)", e))?;
-            for item in out.items() {
-                let is_lock = item
-                    .get(keys::SK)
-                    .and_then(|sk| sk.as_s().ok())
-                    .is_some_and(|sk| sk == keys::IDENTITY_LOCK_SK);
-                if is_lock {
-                    let lock: IdentityLockItem =
-                        serde_dynamo::from_item(item.clone()).map_err(corrupt(&pk))?;
-                    found.lock_version = Some(lock.version);
-                } else {
-                    let registration: RegistrationItem =
-                        serde_dynamo::from_item(item.clone()).map_err(corrupt(&pk))?;
-                    found.requests.push(registration.stored());
-                }
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(found),
+        for item in items {
+            let is_lock = item
+                .get(keys::SK)
+                .and_then(|sk| sk.as_s().ok())
+                .is_some_and(|sk| sk == keys::IDENTITY_LOCK_SK);
+            if is_lock {
+                let lock: IdentityLockItem = serde_dynamo::from_item(item).map_err(corrupt(&pk))?;
+                found.lock_version = Some(lock.version);
+            } else {
+                found.requests.push(stored_of(item, &pk)?);
             }
         }
+        Ok(found)
     }
 
     /// The requests waiting for the managers of `finess`, oldest first (one `Query` on GSI1).
@@ -582,33 +608,35 @@ impl Store {
         &self,
         until: OffsetDateTime,
     ) -> Result<Vec<StoredRegistration>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.registry)
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk AND #sk < :until")
-                .expression_attribute_names("#pk", keys::GSI1PK)
-                .expression_attribute_names("#sk", keys::GSI1SK)
-                .expression_attribute_values(":pk", AttributeValue::S(keys::DRAFT_EXPIRY.into()))
-                .expression_attribute_values(":until", AttributeValue::S(rfc3339(until)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query(expiring drafts)", e))?;
-            for item in out.items() {
-                let registration: RegistrationItem =
-                    serde_dynamo::from_item(item.clone()).map_err(corrupt(keys::DRAFT_EXPIRY))?;
-                found.push(registration.stored());
+        let until = rfc3339(until);
+        let items = all_items(|start| {
+            let until = until.clone();
+            async move {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.registry)
+                    .index_name(keys::GSI1)
+                    .key_condition_expression("#pk = :pk AND #sk < :until")
+                    .expression_attribute_names("#pk", keys::GSI1PK)
+                    .expression_attribute_names("#sk", keys::GSI1SK)
+                    .expression_attribute_values(
+                        ":pk",
+                        AttributeValue::S(keys::DRAFT_EXPIRY.into()),
+                    )
+                    .expression_attribute_values(":until", AttributeValue::S(until))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("Query(expiring drafts)", e))?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(found),
-            }
-        }
+        })
+        .await?;
+        items
+            .into_iter()
+            .map(|item| stored_of(item, keys::DRAFT_EXPIRY))
+            .collect()
     }
 
     /// Records that a draft's expiry was announced, with the event that announces it, once: on
@@ -901,9 +929,7 @@ impl Store {
         segment: i32,
         segments: i32,
     ) -> Result<Vec<StoredRegistration>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
+        let items = all_items(|start| async move {
             let out = self
                 .client
                 .scan()
@@ -919,16 +945,13 @@ impl Store {
                 .send()
                 .await
                 .map_err(|e| StoreError::from_sdk("Scan(registrations)", e))?;
-            for item in out.items() {
-                let registration: RegistrationItem =
-                    serde_dynamo::from_item(item.clone()).map_err(corrupt("REQ#"))?;
-                found.push(registration.stored());
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(found),
-            }
-        }
+            Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+        })
+        .await?;
+        items
+            .into_iter()
+            .map(|item| stored_of(item, "REQ#"))
+            .collect()
     }
 
     /// Puts a request in its identity-match partition (`rpps-admin index-identities`, for the
