@@ -1,14 +1,20 @@
-//! The HTTP API of the functions, as the pages use it: JSON in and out, the API's error envelope
-//! (`{"error":{"code","message","fields":{"email":{"code","message"}},"missing":[…]}}`) turned into [`ApiError`], and the
-//! CSRF rule (state-changing calls carry `X-CSRF-Token` from `GET /api/session`; the browser adds
-//! the same-origin `Origin` itself).
+//! The HTTP API of the functions, as the pages use it: the contract's request bodies out, its
+//! views in (`rpps_contract`), the error envelope ([`ErrorEnvelope`]) turned into [`ApiError`],
+//! and the CSRF rule (state-changing calls carry `X-CSRF-Token` from `GET /api/session`; the
+//! browser adds the same-origin `Origin` itself).
 //!
 //! In the browser the calls go through `fetch`; on the host (unit tests, clippy) every call
 //! answers "unavailable", so the components compile and render there too.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use rpps_contract::error::ErrorEnvelope;
+use rpps_contract::session::SessionView;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::json;
 
 /// What went wrong with a call, in words a person can act on (French, from the API when it
 /// says something).
@@ -36,6 +42,19 @@ impl ApiError {
         }
     }
 
+    /// A success whose body is not what the contract says (a version mismatch between the app
+    /// and the functions, or a proxy's page).
+    pub fn unreadable(status: u16) -> Self {
+        Self {
+            status,
+            code: "response.unreadable".into(),
+            message: "La réponse du service n'a pas pu être lue. Rechargez la page ; si cela \
+                      persiste, revenez plus tard."
+                .into(),
+            ..Self::default()
+        }
+    }
+
     /// The dependency is down or the network failed: retrying later will work (FAQ-R16).
     pub fn is_temporary(&self) -> bool {
         self.status == 0 || self.status == 502 || self.status == 503 || self.status == 504
@@ -51,35 +70,35 @@ impl ApiError {
     }
 
     /// Reads the API's error envelope; anything else becomes a generic message for `status`.
-    pub fn from_body(status: u16, body: &Value) -> Self {
-        let error = &body["error"];
-        let mut fields = BTreeMap::new();
-        if let Some(map) = error["fields"].as_object() {
-            for (name, value) in map {
-                if let Some(message) = value["message"].as_str() {
-                    fields.insert(name.clone(), message.to_owned());
-                }
-            }
+    pub fn from_body(status: u16, text: &str) -> Self {
+        match json::from_text::<ErrorEnvelope>(text) {
+            Some(envelope) => Self::from_envelope(status, envelope),
+            None => Self {
+                status,
+                code: "unknown".into(),
+                message: default_message(status).into(),
+                ..Self::default()
+            },
         }
-        let missing = error["missing"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|m| m["label"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let message = error["message"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| default_message(status).to_owned());
+    }
+
+    pub fn from_envelope(status: u16, envelope: ErrorEnvelope) -> Self {
+        let error = envelope.error;
+        // Inserted one by one: collecting into a map would bring a sort into the module.
+        let mut fields = BTreeMap::new();
+        for (name, field) in error.fields {
+            fields.insert(name, field.message);
+        }
         Self {
             status,
-            code: error["code"].as_str().unwrap_or("unknown").to_owned(),
-            message,
+            code: error.code,
+            message: if error.message.is_empty() {
+                default_message(status).into()
+            } else {
+                error.message
+            },
             fields,
-            missing,
+            missing: error.missing.into_iter().map(|m| m.label).collect(),
         }
     }
 }
@@ -112,76 +131,93 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-pub async fn get(path: &str) -> Result<Value, ApiError> {
-    imp::call("GET", path, None).await
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call("GET", path, None).await.and_then(read)
 }
 
-pub async fn post(path: &str, body: &Value) -> Result<Value, ApiError> {
-    imp::call("POST", path, Some(body)).await
+pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    call("POST", path, Some(json::to_text(body)))
+        .await
+        .and_then(read)
 }
 
-pub async fn put(path: &str, body: &Value) -> Result<Value, ApiError> {
-    imp::call("PUT", path, Some(body)).await
+/// A `POST` that carries nothing but the action (`…/submit`, the sign-out): `{}`.
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call("POST", path, Some("{}".into())).await.and_then(read)
 }
 
-pub async fn patch(path: &str, body: &Value) -> Result<Value, ApiError> {
-    imp::call("PATCH", path, Some(body)).await
+pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    call("PUT", path, Some(json::to_text(body)))
+        .await
+        .and_then(read)
+}
+
+pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    call("PATCH", path, Some(json::to_text(body)))
+        .await
+        .and_then(read)
 }
 
 /// Who is signed in (`GET /api/session`); remembers the CSRF token for later calls.
-pub async fn session() -> Result<Value, ApiError> {
-    let me = get("/api/session").await?;
-    imp::set_csrf(me["csrf_token"].as_str().map(str::to_owned));
+pub async fn session() -> Result<SessionView, ApiError> {
+    let me: SessionView = get("/api/session").await?;
+    set_csrf(me.csrf_token.clone());
     Ok(me)
+}
+
+/// A successful answer's body as the contract's `T`.
+fn read<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+    json::from_text(&text).ok_or_else(|| ApiError::unreadable(status))
+}
+
+thread_local! {
+    static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn set_csrf(token: Option<String>) {
+    CSRF.with(|c| *c.borrow_mut() = token);
+}
+
+fn csrf() -> Option<String> {
+    CSRF.with(|c| c.borrow().clone())
+}
+
+/// One exchange: the status and body text of a success, the error envelope of a failure.
+async fn call(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    if method != "GET" && csrf().is_none() {
+        // The token comes with the session (no recursion through `session()`).
+        let (_, text) = imp::fetch("GET", "/api/session", None, None).await?;
+        set_csrf(json::from_text::<SessionView>(&text).and_then(|me| me.csrf_token));
+    }
+    let token = if method == "GET" { None } else { csrf() };
+    let (status, text) = imp::fetch(method, path, body.as_deref(), token.as_deref()).await?;
+    if (200..300).contains(&status) {
+        Ok((status, text))
+    } else {
+        Err(ApiError::from_body(status, &text))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use std::cell::RefCell;
-
-    use serde_json::Value;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
     use super::ApiError;
 
-    thread_local! {
-        static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
-    }
-
-    pub fn set_csrf(token: Option<String>) {
-        CSRF.with(|c| *c.borrow_mut() = token);
-    }
-
-    fn csrf() -> Option<String> {
-        CSRF.with(|c| c.borrow().clone())
-    }
-
-    pub async fn call(method: &str, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
-        if method != "GET" && csrf().is_none() {
-            // The token comes with the session (no recursion through `session()`).
-            let (_, me) = fetch("GET", "/api/session", None).await?;
-            set_csrf(me["csrf_token"].as_str().map(str::to_owned));
-        }
-        let (status, value) = fetch(method, path, body).await?;
-        if (200..300).contains(&status) {
-            Ok(value)
-        } else {
-            Err(ApiError::from_body(status, &value))
-        }
-    }
-
-    async fn fetch(
+    /// The status and body text of an answer; an error only when there is no answer.
+    pub async fn fetch(
         method: &str,
         path: &str,
-        body: Option<&Value>,
-    ) -> Result<(u16, Value), ApiError> {
+        body: Option<&str>,
+        csrf: Option<&str>,
+    ) -> Result<(u16, String), ApiError> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_credentials(RequestCredentials::SameOrigin);
         if let Some(body) = body {
-            init.set_body(&JsValue::from_str(&crate::json::to_string(body)));
+            init.set_body(&JsValue::from_str(body));
         }
         let request =
             Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::network())?;
@@ -190,10 +226,8 @@ mod imp {
         if body.is_some() {
             let _ = headers.set("Content-Type", "application/json");
         }
-        if method != "GET"
-            && let Some(token) = csrf()
-        {
-            let _ = headers.set("X-CSRF-Token", &token);
+        if let Some(token) = csrf {
+            let _ = headers.set("X-CSRF-Token", token);
         }
         let window = web_sys::window().ok_or_else(ApiError::network)?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -210,51 +244,91 @@ mod imp {
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let value = crate::json::parse(&text).unwrap_or(Value::Null);
-        Ok((status, value))
+        Ok((status, text))
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    use serde_json::Value;
-
     use super::ApiError;
 
-    pub fn set_csrf(_token: Option<String>) {}
-
-    pub async fn call(
+    pub async fn fetch(
         _method: &str,
         _path: &str,
-        _body: Option<&Value>,
-    ) -> Result<Value, ApiError> {
+        _body: Option<&str>,
+        _csrf: Option<&str>,
+    ) -> Result<(u16, String), ApiError> {
         Err(ApiError::network())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use rpps_contract::error::{ErrorBody, FieldError, MissingItem};
 
     use super::*;
 
     #[test]
     fn field_errors_and_missing_items_are_read_from_the_envelope() {
-        let body = json!({"error": {"code": "registration.invalid_fields", "message": "À corriger",
+        let text = r#"{"error": {"code": "registration.invalid_fields", "message": "À corriger",
             "fields": {"email": {"code": "email.invalid", "message": "Adresse invalide"}},
-            "missing": [{"field": "contact", "label": "l'adresse e-mail"}]}});
-        let e = ApiError::from_body(400, &body);
+            "missing": [{"field": "contact", "label": "l'adresse e-mail"}]}}"#;
+        let e = ApiError::from_body(400, text);
         assert_eq!(e.field("email").as_deref(), Some("Adresse invalide"));
         assert_eq!(e.missing, ["l'adresse e-mail"]);
         assert_eq!(e.message, "À corriger");
+        assert_eq!(e.code, "registration.invalid_fields");
         assert!(!e.is_temporary());
+    }
+
+    /// What the functions write (`rpps_contract::error`) is what the app reads.
+    #[test]
+    fn the_contract_s_envelope_reads_back() {
+        let envelope = ErrorEnvelope {
+            error: ErrorBody {
+                code: "registration.incomplete".into(),
+                message: "Il manque des informations.".into(),
+                fields: [(
+                    "mobile".to_owned(),
+                    FieldError {
+                        code: "mobile.invalid".into(),
+                        message: "Numéro de mobile invalide".into(),
+                    },
+                )]
+                .into(),
+                missing: vec![MissingItem {
+                    field: "establishment".into(),
+                    label: "l'établissement employeur".into(),
+                }],
+            },
+        };
+        let e = ApiError::from_body(422, &json::to_text(&envelope));
+        assert_eq!(e, ApiError::from_envelope(422, envelope));
+        assert_eq!(
+            e.field("mobile").as_deref(),
+            Some("Numéro de mobile invalide")
+        );
+        assert_eq!(e.missing, ["l'établissement employeur"]);
     }
 
     #[test]
     fn an_unreadable_503_is_temporary_with_a_french_message() {
-        let e = ApiError::from_body(503, &Value::Null);
+        let e = ApiError::from_body(503, "<html>Bad gateway</html>");
         assert!(e.is_temporary());
         assert!(e.message.contains("momentanément"));
+    }
+
+    #[test]
+    fn a_success_that_is_not_the_contract_s_view_is_an_error_not_a_blank_page() {
+        let e = read::<SessionView>((200, r#"{"role": "inconnu"}"#.into())).unwrap_err();
+        assert_eq!(e.code, "response.unreadable");
+        assert!(!e.is_temporary());
+        let me = read::<SessionView>((
+            200,
+            r#"{"authenticated": true, "role": "manager", "csrf_token": "t"}"#.into(),
+        ))
+        .expect("a session");
+        assert_eq!(me.csrf_token.as_deref(), Some("t"));
     }
 
     #[test]

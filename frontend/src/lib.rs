@@ -100,6 +100,31 @@ fn Shell() -> Element {
 }
 
 #[cfg(test)]
+mod route_tests {
+    use std::str::FromStr;
+
+    use super::Route;
+
+    /// Every page the functions link to (sign-in landings, links in emails, the card's QR code:
+    /// `rpps_contract::pages`) is a page of the router, not « Page introuvable ».
+    #[test]
+    fn linked_pages_exist() {
+        let served = |path: &str| match Route::from_str(path) {
+            Ok(Route::NotFound { .. }) | Err(_) => false,
+            Ok(_) => true,
+        };
+        let missing: Vec<String> = rpps_contract::pages::linked_samples()
+            .into_iter()
+            .filter(|path| !served(path))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not pages of the web app (« Page introuvable »): {missing:?}"
+        );
+    }
+}
+
+#[cfg(test)]
 mod render_tests {
     //! Pages rendered to HTML on the host (dioxus-ssr): the static journeys' text and structure.
     use dioxus::prelude::*;

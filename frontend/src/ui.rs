@@ -164,7 +164,9 @@ pub fn SubmitButton(
     }
 }
 
-/// A date from the API (`2026-09-01` or an RFC 3339 timestamp) written the French way.
+/// A day from the API (`2026-09-01`), or the day of one of its instants, written the French
+/// way: `01/09/2026`. The API writes instants with the offset of Paris, so their first ten
+/// characters are the day in Paris. Other text is shown as is.
 pub fn french_date(value: &str) -> String {
     let date = value.get(..10).unwrap_or(value);
     let mut parts = date.split('-');
@@ -176,14 +178,48 @@ pub fn french_date(value: &str) -> String {
     }
 }
 
-/// A timestamp as `JJ/MM/AAAA à HH h MM (UTC)`.
+/// An instant from the API as a person in France reads it: `15/07/2026 à 11 h 15`,
+/// `02/01/2026 à 9 h 05`.
+///
+/// The API writes every instant with the offset of Paris at that instant
+/// (`2026-07-15T11:15:00+02:00`: `rpps_domain::paris::rfc3339`, `rpps_contract::Instant`), so
+/// its local part is the time in Paris and is shown as is: no time-zone rule in the bundle. The
+/// shape is that of `rpps_domain::french::numeric_datetime` (the hour without a leading zero,
+/// the minutes with two digits), which the emails and the PDF card write; the domain stays on
+/// the server, and the test `the_shape_is_the_domain_s` holds the two together. An instant
+/// with another offset (an older answer in UTC) says so: « (UTC) », never a wrong time shown as
+/// Paris's. Text that is not an instant is written as [`french_date`] writes it.
 pub fn french_datetime(value: &str) -> String {
-    match value.get(11..16) {
-        Some(hm) if value.len() >= 16 => {
-            format!("{} à {} (UTC)", french_date(value), hm.replace(':', " h "))
+    match local_time(value) {
+        Some((hour, minute, offset)) => {
+            let zone = match offset {
+                "+01:00" | "+02:00" => String::new(),
+                "Z" | "z" | "+00:00" | "-00:00" => " (UTC)".into(),
+                other => format!(" (UTC{other})"),
+            };
+            format!("{} à {hour} h {minute}{zone}", french_date(value))
         }
-        _ => french_date(value),
+        None => french_date(value),
     }
+}
+
+/// The hour, the minutes and the offset of an RFC 3339 instant (`2026-07-15T09:05:00+02:00`
+/// gives 9, `05`, `+02:00`).
+fn local_time(value: &str) -> Option<(u8, &str, &str)> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !matches!(value.get(10..11)?, "T" | "t" | " ") || value.get(13..14)? != ":" {
+        return None;
+    }
+    let hour = value
+        .get(11..13)
+        .filter(|h| digits(h))?
+        .parse::<u8>()
+        .ok()?;
+    let minute = value.get(14..16).filter(|m| digits(m))?;
+    // Seconds and their fraction, then the offset.
+    let rest = value.get(16..)?;
+    let offset = &rest[rest.find(['Z', 'z', '+', '-'])?..];
+    (hour < 24).then_some((hour, minute, offset))
 }
 
 #[cfg(test)]
@@ -191,12 +227,76 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_are_written_the_french_way() {
+    fn days_are_written_the_french_way() {
         assert_eq!(french_date("2026-09-01"), "01/09/2026");
+        // The day of an instant is its day in Paris (the offset the API sent).
+        assert_eq!(french_date("2026-07-15T00:30:00+02:00"), "15/07/2026");
+        assert_eq!(french_date("bientôt"), "bientôt");
+    }
+
+    #[test]
+    fn instants_are_shown_in_paris_time_as_the_api_sent_them() {
+        // Summer (UTC+2) and winter (UTC+1).
+        assert_eq!(
+            french_datetime("2026-07-15T11:15:00+02:00"),
+            "15/07/2026 à 11 h 15"
+        );
+        assert_eq!(
+            french_datetime("2026-11-28T10:15:00+01:00"),
+            "28/11/2026 à 10 h 15"
+        );
+        // The spring-forward night (01:59 then 03:00) and the fall-back one (the second 02:00).
+        assert_eq!(
+            french_datetime("2026-03-29T03:00:00+02:00"),
+            "29/03/2026 à 3 h 00"
+        );
+        assert_eq!(
+            french_datetime("2026-10-25T02:00:00+01:00"),
+            "25/10/2026 à 2 h 00"
+        );
+        // The hour without a leading zero, the minutes with two digits; seconds and their
+        // fraction are not shown.
+        assert_eq!(
+            french_datetime("2026-01-02T09:05:07.25+01:00"),
+            "02/01/2026 à 9 h 05"
+        );
+        assert_eq!(
+            french_datetime("2026-01-02T00:00:00+01:00"),
+            "02/01/2026 à 0 h 00"
+        );
+    }
+
+    #[test]
+    fn an_instant_not_in_paris_time_says_so_and_other_text_is_kept() {
         assert_eq!(
             french_datetime("2026-11-26T10:05:00Z"),
             "26/11/2026 à 10 h 05 (UTC)"
         );
-        assert_eq!(french_date("bientôt"), "bientôt");
+        assert_eq!(
+            french_datetime("2026-11-26T10:05:00-05:00"),
+            "26/11/2026 à 10 h 05 (UTC-05:00)"
+        );
+        assert_eq!(french_datetime("2026-09-01"), "01/09/2026");
+        assert_eq!(french_datetime("2026-09-01T1x:05:00+02:00"), "01/09/2026");
+        assert_eq!(french_datetime("bientôt"), "bientôt");
+    }
+
+    /// The web app writes what the server writes: for every quarter of an hour of two years,
+    /// both changeover nights included, the local part of `rpps_domain::paris::rfc3339` shown
+    /// by [`french_datetime`] is `rpps_domain::french::numeric_datetime`'s text.
+    #[test]
+    fn the_shape_is_the_domain_s() {
+        use rpps_domain::{french, paris};
+        use time::macros::datetime;
+        let mut at = datetime!(2026-01-01 00:00 UTC);
+        while at < datetime!(2028-01-01 00:00 UTC) {
+            let sent = paris::rfc3339(at);
+            assert_eq!(
+                french_datetime(&sent),
+                french::numeric_datetime(at),
+                "{sent}"
+            );
+            at += time::Duration::minutes(15);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Who is signed in, and signing out (`POST /api/auth/logout`, then the provider's logout).
 
 use dioxus::prelude::*;
-use serde_json::{Value, json};
+use rpps_contract::session::{LogoutView, SessionView};
 
 use super::errors::go_to;
 use super::home::FC_LOGIN;
@@ -10,13 +10,13 @@ use crate::ui::ErrorBanner;
 
 /// "Connecté(e) : Aïssatou N'Diaye" and a sign-out button.
 #[component]
-pub fn SignedInAs(session: Value) -> Element {
+pub fn SignedInAs(session: SessionView) -> Element {
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ApiError>);
     let name = format!(
         "{} {}",
-        session["given_name"].as_str().unwrap_or(""),
-        session["family_name"].as_str().unwrap_or("")
+        session.given_name.as_deref().unwrap_or(""),
+        session.family_name.as_deref().unwrap_or("")
     );
     rsx! {
         div { class: "connecte",
@@ -29,8 +29,9 @@ pub fn SignedInAs(session: Value) -> Element {
                 onclick: move |_| {
                     busy.set(true);
                     spawn(async move {
-                        match api::post("/api/auth/logout", &json!({})).await {
-                            Ok(v) => go_to(v["redirect_to"].as_str().unwrap_or("/")),
+                        match api::post_empty::<LogoutView>("/api/auth/logout").await {
+                            Ok(v) if v.redirect_to.is_empty() => go_to("/"),
+                            Ok(v) => go_to(&v.redirect_to),
                             Err(e) => {
                                 error.set(Some(e));
                                 busy.set(false);

@@ -7,12 +7,15 @@
 //! lost connection or a new sign-in restores both.
 
 use dioxus::prelude::*;
-use serde_json::{Value, json};
+use rpps_contract::registration::{
+    BirthPlaceView, CivilStatusView, DraftBody, RegistrationView, StatusView, TimelineStep,
+};
+use rpps_contract::session::{RoleCode, SessionView};
 
 use super::account::{SignedInAs, fc_sign_in};
 use super::pickers::{EligibilityChoice, EstablishmentPicker};
 use crate::api::{self, ApiError};
-use crate::storage;
+use crate::storage::{self, ApplicantDraft};
 use crate::ui::{
     ErrorBanner, Loading, Steps, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
@@ -30,51 +33,35 @@ enum Load {
     /// Not signed in with FranceConnect.
     SignIn,
     /// Signed in with another role.
-    WrongRole(String),
+    WrongRole(RoleCode),
     Ready,
     Failed(ApiError),
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
-}
-
-/// The civil status certified by FranceConnect, read-only.
+/// The civil status: certified by FranceConnect (read-only) or typed by the manager.
 #[component]
-pub fn CivilStatusView(civil: Value) -> Element {
-    let birth_place = match civil["birth_place"]["kind"].as_str() {
-        Some("abroad") => format!(
-            "Né(e) à l'étranger (pays, code INSEE {})",
-            text(&civil["birth_place"]["country"])
-        ),
-        _ => format!(
-            "Commune de code INSEE {}",
-            text(&civil["birth_place"]["commune"])
-        ),
+pub fn CivilStatusSummary(civil: CivilStatusView) -> Element {
+    let birth_place = match &civil.birth_place {
+        BirthPlaceView::Abroad { country } => {
+            format!("Né(e) à l'étranger (pays, code INSEE {country})")
+        }
+        BirthPlaceView::France { commune } => format!("Commune de code INSEE {commune}"),
     };
     rsx! {
         dl { class: "resume",
-            div { dt { "Nom de naissance" } dd { "{text(&civil[\"family_name\"])}" } }
-            div { dt { "Prénom(s)" } dd { "{text(&civil[\"given_names\"])}" } }
-            div { dt { "Date de naissance" } dd { "{french_date(&text(&civil[\"birth_date\"]))}" } }
+            div { dt { "Nom de naissance" } dd { "{civil.family_name}" } }
+            div { dt { "Prénom(s)" } dd { "{civil.given_names}" } }
+            div { dt { "Date de naissance" } dd { "{french_date(&civil.birth_date)}" } }
             div { dt { "Lieu de naissance" } dd { "{birth_place}" } }
         }
-    }
-}
-
-fn eligibility_label(code: &str) -> &'static str {
-    match code {
-        "certification" => "Diplôme, titre ou certification",
-        "professional_experience" => "Expérience professionnelle",
-        _ => "—",
     }
 }
 
 #[component]
 pub fn Demande() -> Element {
     let mut load = use_signal(|| Load::Loading);
-    let mut session = use_signal(|| Value::Null);
-    let mut request = use_signal(|| Value::Null);
+    let mut session = use_signal(|| None::<SessionView>);
+    let mut request = use_signal(|| None::<RegistrationView>);
     let mut step = use_signal(|| 0usize);
     let mut email = use_signal(String::new);
     let mut mobile = use_signal(String::new);
@@ -93,44 +80,47 @@ pub fn Demande() -> Element {
                 Ok(me) => me,
                 Err(e) => return load.set(Load::Failed(e)),
             };
-            if me["authenticated"] != Value::Bool(true) {
+            if !me.authenticated {
                 return load.set(Load::SignIn);
             }
-            if me["role"] != "applicant" {
-                return load.set(Load::WrongRole(text(&me["role"])));
+            if me.role != RoleCode::Applicant {
+                return load.set(Load::WrongRole(me.role));
             }
-            session.set(me);
-            let mine = match api::get("/api/registrations/mine").await {
-                Err(e) if e.status == 404 => api::post("/api/registrations", &json!({})).await,
+            session.set(Some(me));
+            let mine = match api::get::<RegistrationView>("/api/registrations/mine").await {
+                Err(e) if e.status == 404 => api::post_empty("/api/registrations").await,
                 other => other,
             };
             match mine {
                 Ok(v) => {
                     // The server's draft first, then what was typed here and not yet saved.
-                    email.set(text(&v["contact"]["email"]));
-                    mobile.set(text(&v["contact"]["mobile"]));
-                    finess.set(text(&v["establishment"]));
-                    start_date.set(text(&v["start_date"]));
-                    eligibility.set(text(&v["eligibility"]));
-                    let local = storage::load(storage::APPLICANT_DRAFT);
-                    if local["id"] == v["id"] {
-                        for (field, signal) in [
-                            ("email", &mut email),
-                            ("mobile", &mut mobile),
-                            ("finess", &mut finess),
-                            ("finess_label", &mut finess_label),
-                            ("start_date", &mut start_date),
-                            ("eligibility", &mut eligibility),
+                    let contact = v.contact.clone().unwrap_or_default();
+                    email.set(contact.email);
+                    mobile.set(contact.mobile.unwrap_or_default());
+                    finess.set(v.establishment.clone().unwrap_or_default());
+                    start_date.set(v.start_date.clone().unwrap_or_default());
+                    eligibility.set(
+                        v.eligibility
+                            .map(|e| e.code().to_owned())
+                            .unwrap_or_default(),
+                    );
+                    let local: ApplicantDraft = storage::load(storage::APPLICANT_DRAFT);
+                    if local.id == v.id {
+                        for (typed, signal) in [
+                            (local.email, &mut email),
+                            (local.mobile, &mut mobile),
+                            (local.finess, &mut finess),
+                            (local.finess_label, &mut finess_label),
+                            (local.start_date, &mut start_date),
+                            (local.eligibility, &mut eligibility),
                         ] {
-                            if let Some(s) = local[field].as_str().filter(|s| !s.is_empty()) {
-                                signal.set(s.to_owned());
+                            if !typed.is_empty() {
+                                signal.set(typed);
                             }
                         }
-                        if let Some(s) = local["step"].as_u64() {
-                            step.set((s as usize).min(STEPS.len() - 1));
-                        }
+                        step.set(local.step.min(STEPS.len() - 1));
                     }
-                    request.set(v);
+                    request.set(Some(v));
                     load.set(Load::Ready);
                 }
                 Err(e) if e.is_unauthenticated() => load.set(Load::SignIn),
@@ -144,27 +134,42 @@ pub fn Demande() -> Element {
 
     // Everything typed is kept in this browser until the request is sent (FAQ-R16).
     use_effect(move || {
-        let snapshot = json!({
-            "id": request.read()["id"].clone(),
-            "step": step(),
-            "email": email(), "mobile": mobile(),
-            "finess": finess(), "finess_label": finess_label(),
-            "start_date": start_date(), "eligibility": eligibility(),
-        });
-        if load() == Load::Ready && request.read()["status"]["state"] == "draft" {
+        let snapshot = ApplicantDraft {
+            id: request
+                .read()
+                .as_ref()
+                .map(|r| r.id.clone())
+                .unwrap_or_default(),
+            step: step(),
+            email: email(),
+            mobile: mobile(),
+            finess: finess(),
+            finess_label: finess_label(),
+            start_date: start_date(),
+            eligibility: eligibility(),
+        };
+        let draft = request
+            .read()
+            .as_ref()
+            .is_some_and(|r| r.status == StatusView::Draft);
+        if load() == Load::Ready && draft {
             storage::save(storage::APPLICANT_DRAFT, &snapshot);
         }
     });
 
-    let id = text(&request.read()["id"]);
-    let mut save = move |body: Value, next: usize| {
+    let id = request
+        .read()
+        .as_ref()
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    let mut save = move |body: DraftBody, next: usize| {
         let id = id.clone();
         busy.set(true);
         error.set(None);
         spawn(async move {
-            match api::patch(&format!("/api/registrations/{id}"), &body).await {
+            match api::patch::<RegistrationView>(&format!("/api/registrations/{id}"), &body).await {
                 Ok(v) => {
-                    request.set(v);
+                    request.set(Some(v));
                     step.set(next);
                     focus_main();
                 }
@@ -180,19 +185,21 @@ pub fn Demande() -> Element {
         Load::SignIn => fc_sign_in(),
         Load::WrongRole(role) => rsx! {
             div { class: "alerte",
-                p { "Vous êtes connecté(e) avec un autre profil ({role}). La pré-inscription se fait avec FranceConnect, une seule fois ; avec un numéro RPPS, utilisez votre e-CPS." }
+                p { "Vous êtes connecté(e) avec un autre profil ({role.label()}). La pré-inscription se fait avec FranceConnect, une seule fois ; avec un numéro RPPS, utilisez votre e-CPS." }
                 a { class: "bouton", href: super::home::FC_LOGIN, "S'identifier avec FranceConnect" }
             }
         },
         Load::Failed(e) => rsx! { ErrorBanner { error: e, on_retry: move |_| start() } },
-        Load::Ready => {
-            let r = request();
-            if r["status"]["state"] != "draft" {
-                rsx! { StatusView { request: r, on_refresh: move |_| start() } }
-            } else {
+        Load::Ready => match request() {
+            None => rsx! { Loading { text: "Chargement de votre demande…" } },
+            Some(r) if r.status != StatusView::Draft => {
+                rsx! { RequestStatus { request: r, on_refresh: move |_| start() } }
+            }
+            Some(r) => {
                 let field_error = |name: &str| error().and_then(|e| e.field(name));
                 let general = error().filter(|e| e.fields.is_empty());
-                let civil = r["civil_status"].clone();
+                let civil = r.civil_status.clone();
+                let establishment = r.establishment.clone().unwrap_or_default();
                 rsx! {
                     Steps { steps: STEPS.iter().map(|s| s.to_string()).collect::<Vec<_>>(), current: step() }
                     if let Some(e) = general {
@@ -204,7 +211,7 @@ pub fn Demande() -> Element {
                         0 => rsx! {
                             h2 { "Votre identité" }
                             p { "Ces informations viennent de FranceConnect et ne peuvent pas être modifiées ici. Si elles sont inexactes, faites-les corriger auprès du compte utilisé pour vous connecter." }
-                            CivilStatusView { civil }
+                            CivilStatusSummary { civil }
                             div { class: "actions",
                                 button { r#type: "button", class: "bouton", onclick: move |_| { step.set(1); focus_main(); }, "Continuer" }
                             }
@@ -217,7 +224,7 @@ pub fn Demande() -> Element {
                                         error.set(Some(field_only("email", "Indiquez votre adresse e-mail : votre numéro RPPS vous sera envoyé à cette adresse.")));
                                         return;
                                     }
-                                    save(json!({ "email": email().trim(), "mobile": mobile().trim() }), 2);
+                                    save(DraftBody { email: Some(email().trim().to_owned()), mobile: Some(mobile().trim().to_owned()), ..DraftBody::default() }, 2);
                                 },
                                 h2 { "Vos coordonnées" }
                                 TextField { id: "email", label: "Adresse e-mail", value: email, kind: "email", autocomplete: "email", required: true,
@@ -242,7 +249,7 @@ pub fn Demande() -> Element {
                                         error.set(Some(missing));
                                         return;
                                     }
-                                    save(json!({ "establishment": finess(), "start_date": start_date(), "eligibility": eligibility() }), 3);
+                                    save(DraftBody { establishment: Some(finess()), start_date: Some(start_date()), eligibility: Some(eligibility()), ..DraftBody::default() }, 3);
                                 },
                                 h2 { "Votre situation professionnelle" }
                                 EstablishmentPicker { finess, label: finess_label, error: field_error("establishment") }
@@ -263,18 +270,19 @@ pub fn Demande() -> Element {
                                         error.set(Some(field_only("accuracy", "Cochez cette case pour confirmer l'exactitude des informations.")));
                                         return;
                                     }
-                                    let id = text(&request.read()["id"]);
+                                    let id = r.id.clone();
                                     busy.set(true);
                                     error.set(None);
                                     spawn(async move {
-                                        let sent = match api::patch(&format!("/api/registrations/{id}"), &json!({ "accuracy_confirmed": true })).await {
-                                            Ok(_) => api::post(&format!("/api/registrations/{id}/submit"), &json!({})).await,
+                                        let confirmed = DraftBody { accuracy_confirmed: Some(true), ..DraftBody::default() };
+                                        let sent = match api::patch::<RegistrationView>(&format!("/api/registrations/{id}"), &confirmed).await {
+                                            Ok(_) => api::post_empty::<RegistrationView>(&format!("/api/registrations/{id}/submit")).await,
                                             Err(e) => Err(e),
                                         };
                                         match sent {
                                             Ok(v) => {
                                                 storage::clear(storage::APPLICANT_DRAFT);
-                                                request.set(v);
+                                                request.set(Some(v));
                                                 focus_main();
                                             }
                                             Err(e) => error.set(Some(e)),
@@ -283,13 +291,13 @@ pub fn Demande() -> Element {
                                     });
                                 },
                                 h2 { "Vérifiez et envoyez votre demande" }
-                                CivilStatusView { civil }
+                                CivilStatusSummary { civil }
                                 dl { class: "resume",
-                                    div { dt { "Adresse e-mail" } dd { "{text(&r[\"contact\"][\"email\"])}" } }
-                                    div { dt { "Mobile" } dd { if r["contact"]["mobile"].is_string() { "{text(&r[\"contact\"][\"mobile\"])}" } else { "—" } } }
-                                    div { dt { "Établissement" } dd { if finess_label().is_empty() { "FINESS {text(&r[\"establishment\"])}" } else { "{finess_label} (FINESS {text(&r[\"establishment\"])})" } } }
-                                    div { dt { "Éligibilité" } dd { "{eligibility_label(r[\"eligibility\"].as_str().unwrap_or(\"\"))}" } }
-                                    div { dt { "Début d'exercice" } dd { "{french_date(&text(&r[\"start_date\"]))}" } }
+                                    div { dt { "Adresse e-mail" } dd { "{r.contact.as_ref().map(|c| c.email.as_str()).unwrap_or_default()}" } }
+                                    div { dt { "Mobile" } dd { "{r.contact.as_ref().and_then(|c| c.mobile.as_deref()).unwrap_or(\"—\")}" } }
+                                    div { dt { "Établissement" } dd { if finess_label().is_empty() { "FINESS {establishment}" } else { "{finess_label} (FINESS {establishment})" } } }
+                                    div { dt { "Éligibilité" } dd { "{r.eligibility.map_or(\"—\", |e| e.label())}" } }
+                                    div { dt { "Début d'exercice" } dd { "{r.start_date.as_deref().map(french_date).unwrap_or_default()}" } }
                                 }
                                 div { class: if field_error("accuracy").is_some() { "champ champ-erreur case" } else { "champ case" },
                                     input { r#type: "checkbox", id: "accuracy", checked: accuracy(),
@@ -309,12 +317,12 @@ pub fn Demande() -> Element {
                     }
                 }
             }
-        }
+        },
     };
     rsx! {
         Titre { texte: "RPPS+ — Ma demande de numéro RPPS" }
         h1 { "Ma demande de numéro RPPS" }
-        if session()["authenticated"] == Value::Bool(true) { SignedInAs { session: session() } }
+        if let Some(me) = session() { SignedInAs { session: me } }
         {content}
     }
 }
@@ -348,15 +356,13 @@ pub fn focus_main() {
 
 /// Where the request stands: the timeline, and once validated the RPPS number and e-CPS date.
 #[component]
-pub fn StatusView(request: Value, on_refresh: EventHandler<()>) -> Element {
-    let state = text(&request["status"]["state"]);
-    let rpps = text(&request["status"]["rpps"]);
-    let timeline = request["timeline"].as_array().cloned().unwrap_or_default();
+pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) -> Element {
+    let state = request.status.code();
     rsx! {
         section { class: "statut", aria_labelledby: "titre-statut",
             h2 { id: "titre-statut", "Suivi de votre demande" }
-            p { class: "etat etat-{state}", "État : " strong { "{text(&request[\"status_label\"])}" } }
-            if state == "validated" {
+            p { class: "etat etat-{state}", "État : " strong { "{request.status.label()}" } }
+            if let StatusView::Validated { rpps } = &request.status {
                 div { class: "rpps", role: "status",
                     p { "Votre numéro RPPS" }
                     p { class: "rpps-numero", id: "numero-rpps", "{rpps}" }
@@ -368,21 +374,20 @@ pub fn StatusView(request: Value, on_refresh: EventHandler<()>) -> Element {
                 }
                 p { class: "petit", "La fiche apparaît dans l'annuaire quelques secondes après la validation." }
             }
-            if state == "submitted" {
+            if request.status == StatusView::Submitted {
                 p { "Votre demande a été transmise aux gestionnaires RPPS+ de votre établissement. Ils vérifient votre éligibilité puis la valident ; vous recevrez alors votre numéro RPPS par e-mail." }
             }
             ol { class: "chronologie",
-                for item in timeline {
+                for item in request.timeline {
                     li {
-                        match item["step"].as_str().unwrap_or("") {
-                            "created" => rsx! { strong { "Demande commencée" } " le {french_datetime(&text(&item[\"at\"]))}" },
-                            "submitted" => rsx! { strong { "Demande envoyée à l'établissement" } " le {french_datetime(&text(&item[\"at\"]))}" },
-                            "validated" => rsx! { strong { "Demande validée, numéro RPPS attribué" } " le {french_datetime(&text(&item[\"at\"]))}" },
-                            "ecps_activable" => rsx! { strong { "e-CPS activable" } " à partir du {french_datetime(&text(&item[\"from\"]))}, dans l'application e-CPS" },
-                            "number_sent" => rsx! { strong { "Numéro RPPS envoyé par e-mail" } " le {french_datetime(&text(&item[\"at\"]))}" },
-                            "published" => rsx! { strong { "Publié dans l'annuaire public" } " le {french_datetime(&text(&item[\"at\"]))}" },
-                            "rejected" => rsx! { strong { "Demande refusée" } " le {french_datetime(&text(&item[\"at\"]))}. Motif : {text(&item[\"reason\"])}" },
-                            _ => rsx! { "Étape enregistrée le {french_datetime(&text(&item[\"at\"]))}" },
+                        match item {
+                            TimelineStep::Created { at } => rsx! { strong { "Demande commencée" } " le {french_datetime(&at)}" },
+                            TimelineStep::Submitted { at } => rsx! { strong { "Demande envoyée à l'établissement" } " le {french_datetime(&at)}" },
+                            TimelineStep::Validated { at, .. } => rsx! { strong { "Demande validée, numéro RPPS attribué" } " le {french_datetime(&at)}" },
+                            TimelineStep::EcpsActivable { from } => rsx! { strong { "e-CPS activable" } " à partir du {french_datetime(&from)}, dans l'application e-CPS" },
+                            TimelineStep::NumberSent { at } => rsx! { strong { "Numéro RPPS envoyé par e-mail" } " le {french_datetime(&at)}" },
+                            TimelineStep::Published { at } => rsx! { strong { "Publié dans l'annuaire public" } " le {french_datetime(&at)}" },
+                            TimelineStep::Rejected { at, reason } => rsx! { strong { "Demande refusée" } " le {french_datetime(&at)}. Motif : {reason}" },
                         }
                     }
                 }

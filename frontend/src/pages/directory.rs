@@ -3,7 +3,7 @@
 //! Public data only, no sign-in.
 
 use dioxus::prelude::*;
-use serde_json::Value;
+use rpps_contract::directory::{DirectorySearchView, DirectorySummary, ProfessionalPageView};
 
 use super::pickers::{PlaceKind, PlacePicker};
 use crate::Route;
@@ -11,10 +11,6 @@ use crate::api::{self, ApiError};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
-}
 
 /// The search criteria the API accepts, one at a time.
 const CRITERIA: [(&str, &str); 4] = [
@@ -30,7 +26,7 @@ pub fn Annuaire() -> Element {
     let value = use_signal(String::new);
     let commune = use_signal(String::new);
     let commune_text = use_signal(String::new);
-    let mut results = use_signal(Vec::<Value>::new);
+    let mut results = use_signal(Vec::<DirectorySummary>::new);
     let mut next = use_signal(|| None::<String>);
     let mut searched = use_signal(|| false);
     let mut error = use_signal(|| None::<ApiError>);
@@ -60,15 +56,14 @@ pub fn Annuaire() -> Element {
         busy.set(true);
         error.set(None);
         spawn(async move {
-            match api::get(&path).await {
-                Ok(v) => {
-                    let page = v["results"].as_array().cloned().unwrap_or_default();
+            match api::get::<DirectorySearchView>(&path).await {
+                Ok(page) => {
                     if cursor.is_some() {
-                        results.write().extend(page);
+                        results.write().extend(page.results);
                     } else {
-                        results.set(page);
+                        results.set(page.results);
                     }
-                    next.set(v["next_cursor"].as_str().map(str::to_owned));
+                    next.set(page.next_cursor);
                     searched.set(true);
                 }
                 Err(e) => {
@@ -133,13 +128,13 @@ pub fn Annuaire() -> Element {
         }
         ul { class: "cartes", id: "resultats",
             for r in results() {
-                li { key: "{text(&r[\"rpps\"])}",
-                    Link { to: Route::Fiche { rpps: text(&r["rpps"]) },
-                        strong { "{text(&r[\"given_names\"])} {text(&r[\"family_name\"])}" }
+                li { key: "{r.rpps}",
+                    Link { to: Route::Fiche { rpps: r.rpps.clone() },
+                        strong { "{r.given_names} {r.family_name}" }
                     }
-                    p { class: "petit", "{text(&r[\"profession\"][\"label\"])} — RPPS {text(&r[\"rpps\"])}" }
-                    for s in r["active_sites"].as_array().cloned().unwrap_or_default() {
-                        p { class: "petit", "{text(&s[\"establishment_name\"])}, {text(&s[\"commune_name\"])}" }
+                    p { class: "petit", "{r.profession.code.label()} — RPPS {r.rpps}" }
+                    for s in r.active_sites {
+                        p { class: "petit", "{s.establishment_name}, {s.commune_name}" }
                     }
                 }
             }
@@ -154,7 +149,7 @@ pub fn Annuaire() -> Element {
 }
 
 /// A directory entry being loaded (`None`), found or not (`Ok`), or unreachable (`Err`).
-type EntrySignal = Signal<Option<Result<Option<Value>, ApiError>>>;
+type EntrySignal = Signal<Option<Result<Option<ProfessionalPageView>, ApiError>>>;
 
 /// Loads `GET /api/directory/{rpps}`; a 404 is an answer (not in the directory), not a failure.
 fn use_entry(rpps: String) -> (EntrySignal, impl FnMut() + Clone) {
@@ -163,7 +158,7 @@ fn use_entry(rpps: String) -> (EntrySignal, impl FnMut() + Clone) {
         let path = format!("/api/directory/{}", api::encode(&rpps));
         entry.set(None);
         spawn(async move {
-            entry.set(Some(match api::get(&path).await {
+            entry.set(Some(match api::get::<ProfessionalPageView>(&path).await {
                 Ok(v) => Ok(Some(v)),
                 Err(e) if e.status == 404 || e.status == 400 => Ok(None),
                 Err(e) => Err(e),
@@ -191,29 +186,29 @@ pub fn Fiche(rpps: String) -> Element {
                 p { "Aucun professionnel de l'annuaire n'a le numéro RPPS {rpps}." }
             },
             Some(Ok(Some(p))) => rsx! {
-                h1 { "{text(&p[\"given_names\"])} {text(&p[\"family_name\"])}" }
+                h1 { "{p.given_names} {p.family_name}" }
                 dl { class: "resume",
-                    div { dt { "Profession" } dd { "{text(&p[\"profession\"][\"label\"])}" } }
-                    div { dt { "Numéro RPPS" } dd { class: "rpps-numero", "{text(&p[\"rpps\"])}" } }
-                    div { dt { "Carte" } dd { if p["valid_today"] == Value::Bool(true) { "Valide aujourd'hui" } else { "Plus valide : aucun lieu d'exercice en cours" } } }
-                    div { dt { "Publié le" } dd { "{french_date(&text(&p[\"published_at\"]))}" } }
+                    div { dt { "Profession" } dd { "{p.profession.code.label()}" } }
+                    div { dt { "Numéro RPPS" } dd { class: "rpps-numero", "{p.rpps}" } }
+                    div { dt { "Carte" } dd { if p.valid_today { "Valide aujourd'hui" } else { "Plus valide : aucun lieu d'exercice en cours" } } }
+                    div { dt { "Publié le" } dd { "{french_date(&p.published_at)}" } }
                 }
                 h2 { "Lieux d'exercice" }
                 ul { class: "cartes",
-                    for s in p["sites"].as_array().cloned().unwrap_or_default() {
+                    for s in p.sites {
                         li {
-                            strong { "{text(&s[\"establishment_name\"])}" }
-                            p { class: "petit", "{text(&s[\"commune_name\"])} ({text(&s[\"commune_code\"])}) — FINESS {text(&s[\"finess\"])}" }
+                            strong { "{s.establishment_name}" }
+                            p { class: "petit", "{s.commune_name} ({s.commune_code}) — FINESS {s.finess}" }
                             p { class: "petit",
-                                "Depuis le {french_date(&text(&s[\"started_on\"]))}"
-                                if s["ended_on"].is_string() { " — terminé le {french_date(&text(&s[\"ended_on\"]))}" }
+                                "Depuis le {french_date(&s.started_on)}"
+                                if let Some(ended) = &s.ended_on { " — terminé le {french_date(ended)}" }
                             }
                         }
                     }
                 }
-                p { a { class: "bouton", href: "{text(&p[\"card_url\"])}", download: "carte-rpps-{text(&p[\"rpps\"])}.pdf", "Télécharger la fiche PDF" } }
+                p { a { class: "bouton", href: "{p.card_url}", download: "carte-rpps-{p.rpps}.pdf", "Télécharger la fiche PDF" } }
                 p { class: "petit", "La fiche PDF porte un QR code qui ouvre la page de vérification. Les tolérances de stationnement sont décidées par chaque commune : renseignez-vous auprès de la mairie." }
-                p { Link { to: Route::Verifier { rpps: text(&p["rpps"]) }, "Vérifier la validité de la carte" } }
+                p { Link { to: Route::Verifier { rpps: p.rpps.clone() }, "Vérifier la validité de la carte" } }
             },
         }
     }
@@ -229,20 +224,20 @@ pub fn Verifier(rpps: String) -> Element {
         match entry() {
             None => rsx! { Loading { text: "Vérification…" } },
             Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let mut l = load.clone(); move |_| l() } } },
-            Some(Ok(Some(p))) if p["valid_today"] == Value::Bool(true) => rsx! {
+            Some(Ok(Some(p))) if p.valid_today => rsx! {
                 div { class: "alerte alerte-succes verification", role: "status", id: "verification",
                     p { class: "verdict", "✓ Carte valide" }
-                    p { strong { "{text(&p[\"given_names\"])} {text(&p[\"family_name\"])}" } }
-                    p { "{text(&p[\"profession\"][\"label\"])} — RPPS {text(&p[\"rpps\"])}" }
-                    p { class: "petit", "Vérifié le {french_datetime(&text(&p[\"updated_at\"]))} d'après l'annuaire public." }
+                    p { strong { "{p.given_names} {p.family_name}" } }
+                    p { "{p.profession.code.label()} — RPPS {p.rpps}" }
+                    p { class: "petit", "Vérifié le {french_datetime(&p.updated_at)} d'après l'annuaire public." }
                 }
-                p { Link { to: Route::Fiche { rpps: text(&p["rpps"]) }, "Voir la fiche complète" } }
+                p { Link { to: Route::Fiche { rpps: p.rpps.clone() }, "Voir la fiche complète" } }
             },
             Some(Ok(found)) => rsx! {
                 div { class: "alerte alerte-erreur verification", role: "alert", id: "verification",
                     p { class: "verdict", "✗ Carte non valide" }
                     if let Some(p) = found {
-                        p { strong { "{text(&p[\"given_names\"])} {text(&p[\"family_name\"])}" } " (RPPS {text(&p[\"rpps\"])}) n'a plus de lieu d'exercice en cours : la carte n'est plus valable." }
+                        p { strong { "{p.given_names} {p.family_name}" } " (RPPS {p.rpps}) n'a plus de lieu d'exercice en cours : la carte n'est plus valable." }
                     } else {
                         p { "Aucun professionnel de l'annuaire n'a le numéro RPPS {rpps}." }
                     }

@@ -3,28 +3,31 @@
 //! registration of an aide by the employer.
 
 use dioxus::prelude::*;
-use serde_json::{Value, json};
+use rpps_contract::registration::{
+    DraftBody, EmployerDraftBody, RegistrationList, RegistrationView, RejectBody, StatusView,
+    ValidateBody, ValidationView,
+};
+use rpps_contract::session::{RoleCode, SessionView};
+use rpps_contract::staff::{
+    ContactBody, ContactChangeView, DepartureBody, PracticeSiteView, StaffList,
+};
 
 use super::account::{SignInNeeded, SignedInAs};
-use super::applicant::{CivilStatusView, focus_main};
+use super::applicant::{CivilStatusSummary, focus_main};
 use super::home::PSC_MANAGER_LOGIN;
 use super::pickers::{EligibilityChoice, PlaceKind, PlacePicker};
 use crate::Route;
 use crate::api::{self, ApiError};
-use crate::storage;
+use crate::storage::{self, CreatedRequest, EmployerDraft};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
-}
 
 /// The session, if it is a manager's; otherwise what to show instead.
 #[derive(Clone, PartialEq)]
 enum Access {
     Loading,
-    Manager(Value),
+    Manager(SessionView),
     SignIn,
     NotManager,
     Failed(ApiError),
@@ -36,8 +39,8 @@ fn use_manager_session() -> (Signal<Access>, impl FnMut() + Copy) {
         access.set(Access::Loading);
         spawn(async move {
             access.set(match api::session().await {
-                Ok(me) if me["role"] == "manager" => Access::Manager(me),
-                Ok(me) if me["authenticated"] == Value::Bool(true) => Access::NotManager,
+                Ok(me) if me.role == RoleCode::Manager => Access::Manager(me),
+                Ok(me) if me.authenticated => Access::NotManager,
                 Ok(_) => Access::SignIn,
                 Err(e) => Access::Failed(e),
             });
@@ -74,25 +77,29 @@ fn gate(access: &Access, mut retry: impl FnMut() + Copy + 'static) -> Option<Ele
     }
 }
 
-fn full_name(r: &Value) -> String {
+fn full_name(r: &RegistrationView) -> String {
     format!(
         "{} {}",
-        text(&r["civil_status"]["given_names"]),
-        text(&r["civil_status"]["family_name"])
+        r.civil_status.given_names, r.civil_status.family_name
     )
+}
+
+/// The FINESS numbers of the establishments a manager manages (FAQ-R9).
+fn establishments(me: &SessionView) -> Vec<String> {
+    me.establishments.clone().unwrap_or_default()
 }
 
 #[component]
 pub fn Gestion() -> Element {
     let (access, check) = use_manager_session();
-    let mut queue = use_signal(|| None::<Result<Vec<Value>, ApiError>>);
+    let mut queue = use_signal(|| None::<Result<Vec<RegistrationView>, ApiError>>);
     let mut load = move || {
         queue.set(None);
         spawn(async move {
             queue.set(Some(
-                api::get("/api/manager/registrations")
+                api::get::<RegistrationList>("/api/manager/registrations")
                     .await
-                    .map(|v| v["results"].as_array().cloned().unwrap_or_default()),
+                    .map(|list| list.results),
             ));
         });
     };
@@ -109,7 +116,7 @@ pub fn Gestion() -> Element {
             if let Access::Manager(me) = &a {
                 SignedInAs { session: me.clone() }
                 p { "Établissement(s) : "
-                    strong { {me["establishments"].as_array().map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()} }
+                    strong { {establishments(me).join(", ")} }
                 }
             }
             div { class: "actions",
@@ -124,12 +131,14 @@ pub fn Gestion() -> Element {
                 Some(Ok(list)) => rsx! {
                     ul { class: "cartes",
                         for r in list {
-                            li { key: "{text(&r[\"id\"])}",
-                                Link { to: Route::GestionDemande { id: text(&r["id"]) }, strong { "{full_name(&r)}" } }
+                            li { key: "{r.id}",
+                                Link { to: Route::GestionDemande { id: r.id.clone() }, strong { "{full_name(&r)}" } }
                                 p { class: "petit",
-                                    "Née ou né le {french_date(&text(&r[\"civil_status\"][\"birth_date\"]))} — établissement FINESS {text(&r[\"establishment\"])}"
+                                    "Née ou né le {french_date(&r.civil_status.birth_date)} — établissement FINESS {r.establishment.clone().unwrap_or_default()}"
                                 }
-                                p { class: "petit", "Envoyée le {french_datetime(&text(&r[\"submitted_at\"]))}" }
+                                if let Some(at) = &r.submitted_at {
+                                    p { class: "petit", "Envoyée le {french_datetime(at)}" }
+                                }
                             }
                         }
                     }
@@ -142,13 +151,13 @@ pub fn Gestion() -> Element {
 #[component]
 pub fn GestionDemande(id: String) -> Element {
     let (access, check) = use_manager_session();
-    let mut request = use_signal(|| None::<Result<Value, ApiError>>);
+    let mut request = use_signal(|| None::<Result<RegistrationView, ApiError>>);
     let mut basis = use_signal(String::new);
     let mut declared = use_signal(|| false);
     let mut reason = use_signal(String::new);
     let mut error = use_signal(|| None::<ApiError>);
     let mut busy = use_signal(|| false);
-    let mut validated = use_signal(|| None::<Value>);
+    let mut validated = use_signal(|| None::<ValidationView>);
     let path = format!("/api/manager/registrations/{id}");
     let load = {
         let path = path.clone();
@@ -156,11 +165,14 @@ pub fn GestionDemande(id: String) -> Element {
             let path = path.clone();
             request.set(None);
             spawn(async move {
-                let r = api::get(&path).await;
-                if let Ok(v) = &r
+                let r = api::get::<RegistrationView>(&path).await;
+                if let Ok(RegistrationView {
+                    eligibility: Some(declared),
+                    ..
+                }) = &r
                     && basis().is_empty()
                 {
-                    basis.set(text(&v["eligibility"]));
+                    basis.set(declared.code().to_owned());
                 }
                 request.set(Some(r));
             });
@@ -188,22 +200,22 @@ pub fn GestionDemande(id: String) -> Element {
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let mut l = load.clone(); move |_| l() } } },
                 Some(Ok(r)) => rsx! {
                     h2 { "{full_name(&r)}" }
-                    p { class: "etat", "État : " strong { "{text(&r[\"status_label\"])}" } }
-                    CivilStatusView { civil: r["civil_status"].clone() }
+                    p { class: "etat", "État : " strong { "{r.status.label()}" } }
+                    CivilStatusSummary { civil: r.civil_status.clone() }
                     dl { class: "resume",
-                        div { dt { "Adresse e-mail" } dd { "{text(&r[\"contact\"][\"email\"])}" } }
-                        div { dt { "Mobile" } dd { if r["contact"]["mobile"].is_string() { "{text(&r[\"contact\"][\"mobile\"])}" } else { "—" } } }
-                        div { dt { "Établissement (FINESS)" } dd { "{text(&r[\"establishment\"])}" } }
-                        div { dt { "Début d'exercice" } dd { "{french_date(&text(&r[\"start_date\"]))}" } }
-                        div { dt { "Éligibilité déclarée" } dd { match r["eligibility"].as_str() { Some("certification") => "Diplôme, titre ou certification", Some("professional_experience") => "Expérience professionnelle", _ => "—" } } }
+                        div { dt { "Adresse e-mail" } dd { "{r.contact.as_ref().map(|c| c.email.as_str()).unwrap_or(\"—\")}" } }
+                        div { dt { "Mobile" } dd { "{r.contact.as_ref().and_then(|c| c.mobile.as_deref()).unwrap_or(\"—\")}" } }
+                        div { dt { "Établissement (FINESS)" } dd { "{r.establishment.as_deref().unwrap_or(\"—\")}" } }
+                        div { dt { "Début d'exercice" } dd { "{r.start_date.as_deref().map(french_date).unwrap_or_default()}" } }
+                        div { dt { "Éligibilité déclarée" } dd { "{r.eligibility.map_or(\"—\", |e| e.label())}" } }
                     }
                     if let Some(v) = validated() {
                         div { class: "alerte alerte-succes", role: "status",
-                            p { "Demande validée. Numéro RPPS attribué : " strong { id: "rpps-attribue", "{text(&v[\"rpps\"])}" } }
-                            p { "La personne le reçoit par e-mail ; elle pourra activer son e-CPS à partir du {french_datetime(&text(&v[\"ecps_activable_from\"]))}." }
+                            p { "Demande validée. Numéro RPPS attribué : " strong { id: "rpps-attribue", "{v.rpps}" } }
+                            p { "La personne le reçoit par e-mail ; elle pourra activer son e-CPS à partir du {french_datetime(&v.ecps_activable_from)}." }
                             p { Link { to: Route::Gestion {}, "Retour aux demandes à traiter" } }
                         }
-                    } else if r["status"]["state"] == "submitted" {
+                    } else if r.status == StatusView::Submitted {
                         if let Some(e) = general { ErrorBanner { error: e } }
                         form { class: "decision", novalidate: true,
                             onsubmit: move |e: FormEvent| {
@@ -216,7 +228,8 @@ pub fn GestionDemande(id: String) -> Element {
                                 busy.set(true);
                                 error.set(None);
                                 spawn(async move {
-                                    match api::post(&p, &json!({ "basis": basis(), "conditions_checked": declared() })).await {
+                                    let body = ValidateBody { basis: basis(), conditions_checked: declared() };
+                                    match api::post::<ValidationView>(&p, &body).await {
                                         Ok(v) => { validated.set(Some(v)); focus_main(); }
                                         Err(e) => error.set(Some(e)),
                                     }
@@ -251,7 +264,8 @@ pub fn GestionDemande(id: String) -> Element {
                                 busy.set(true);
                                 error.set(None);
                                 spawn(async move {
-                                    match api::post(&p, &json!({ "reason": reason().trim() })).await {
+                                    let body = RejectBody { reason: reason().trim().to_owned() };
+                                    match api::post::<RegistrationView>(&p, &body).await {
                                         Ok(v) => { request.set(Some(Ok(v))); focus_main(); }
                                         Err(e) => error.set(Some(e)),
                                     }
@@ -272,12 +286,12 @@ pub fn GestionDemande(id: String) -> Element {
                                 SubmitButton { label: "Refuser la demande", busy_label: "Envoi…", busy: busy(), secondary: true }
                             }
                         }
-                    } else if r["status"]["state"] == "validated" {
-                        p { "Demande validée : numéro RPPS " strong { "{text(&r[\"status\"][\"rpps\"])}" } "." }
-                    } else if r["status"]["state"] == "rejected" {
-                        p { "Demande refusée. Motif : {text(&r[\"status\"][\"reason\"])}" }
                     } else {
-                        p { "Cette demande est encore un brouillon : elle n'a pas été envoyée." }
+                        match &r.status {
+                            StatusView::Validated { rpps } => rsx! { p { "Demande validée : numéro RPPS " strong { "{rpps}" } "." } },
+                            StatusView::Rejected { reason } => rsx! { p { "Demande refusée. Motif : {reason}" } },
+                            StatusView::Draft | StatusView::Submitted => rsx! { p { "Cette demande est encore un brouillon : elle n'a pas été envoyée." } },
+                        }
                     }
                 },
             }
@@ -303,46 +317,52 @@ pub fn GestionNouvelle() -> Element {
     let mobile = use_signal(String::new);
     let start_date = use_signal(String::new);
     let eligibility = use_signal(String::new);
-    let mut created = use_signal(|| None::<Value>);
-    let mut sent = use_signal(|| None::<Value>);
+    let mut created = use_signal(|| None::<CreatedRequest>);
+    let mut sent = use_signal(|| None::<RegistrationView>);
     let mut error = use_signal(|| None::<ApiError>);
     let mut busy = use_signal(|| false);
     let mut restored = use_signal(|| false);
 
     // Restore what was typed before a reload.
     use_hook(move || {
-        let local = storage::load(storage::EMPLOYER_DRAFT);
-        for (field, mut signal) in [
-            ("establishment", establishment),
-            ("family_name", family_name),
-            ("given_names", given_names),
-            ("birth_date", birth_date),
-            ("commune", commune),
-            ("commune_text", commune_text),
-            ("country", country),
-            ("country_text", country_text),
-            ("email", email),
-            ("mobile", mobile),
-            ("start_date", start_date),
-            ("eligibility", eligibility),
+        let local: EmployerDraft = storage::load(storage::EMPLOYER_DRAFT);
+        for (typed, mut signal) in [
+            (local.establishment, establishment),
+            (local.family_name, family_name),
+            (local.given_names, given_names),
+            (local.birth_date, birth_date),
+            (local.commune, commune),
+            (local.commune_text, commune_text),
+            (local.country, country),
+            (local.country_text, country_text),
+            (local.email, email),
+            (local.mobile, mobile),
+            (local.start_date, start_date),
+            (local.eligibility, eligibility),
         ] {
-            if let Some(s) = local[field].as_str() {
-                signal.set(s.to_owned());
-            }
+            signal.set(typed);
         }
-        born_abroad.set(local["born_abroad"].as_bool().unwrap_or(false));
-        if local["created"].is_object() {
-            created.set(Some(local["created"].clone()));
-        }
+        born_abroad.set(local.born_abroad);
+        created.set(local.created);
         restored.set(true);
     });
     use_effect(move || {
-        let snapshot = json!({
-            "establishment": establishment(), "family_name": family_name(), "given_names": given_names(),
-            "birth_date": birth_date(), "born_abroad": born_abroad(), "commune": commune(), "commune_text": commune_text(),
-            "country": country(), "country_text": country_text(), "email": email(), "mobile": mobile(),
-            "start_date": start_date(), "eligibility": eligibility(), "created": created(),
-        });
+        let snapshot = EmployerDraft {
+            establishment: establishment(),
+            family_name: family_name(),
+            given_names: given_names(),
+            birth_date: birth_date(),
+            born_abroad: born_abroad(),
+            commune: commune(),
+            commune_text: commune_text(),
+            country: country(),
+            country_text: country_text(),
+            email: email(),
+            mobile: mobile(),
+            start_date: start_date(),
+            eligibility: eligibility(),
+            created: created(),
+        };
         if restored() && sent().is_none() {
             storage::save(storage::EMPLOYER_DRAFT, &snapshot);
         }
@@ -350,24 +370,17 @@ pub fn GestionNouvelle() -> Element {
     use_effect(move || {
         if let Access::Manager(me) = access()
             && establishment.peek().is_empty()
-            && let Some(first) = me["establishments"].get(0).and_then(Value::as_str)
+            && let Some(first) = establishments(&me).into_iter().next()
         {
-            establishment.set(first.to_owned());
+            establishment.set(first);
         }
     });
 
     let a = access();
     let field_error = move |name: &str| error().and_then(|e| e.field(name));
     let general = error().filter(|e| e.fields.is_empty());
-    let establishments: Vec<String> = match &a {
-        Access::Manager(me) => me["establishments"]
-            .as_array()
-            .map(|e| {
-                e.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let managed: Vec<String> = match &a {
+        Access::Manager(me) => establishments(me),
         _ => Vec::new(),
     };
     rsx! {
@@ -379,19 +392,26 @@ pub fn GestionNouvelle() -> Element {
             if let Some(done) = sent() {
                 div { class: "alerte alerte-succes", role: "status",
                     p { "Demande enregistrée et envoyée pour validation." }
-                    p { Link { to: Route::GestionDemande { id: text(&done["id"]) }, "Ouvrir la demande pour la valider" } }
+                    p { Link { to: Route::GestionDemande { id: done.id.clone() }, "Ouvrir la demande pour la valider" } }
                 }
             } else if let Some(draft) = created() {
                 form { novalidate: true,
                     onsubmit: move |e: FormEvent| {
                         e.prevent_default();
-                        let id = text(&draft["id"]);
+                        let id = draft.id.clone();
                         busy.set(true);
                         error.set(None);
                         spawn(async move {
-                            let body = json!({ "email": email().trim(), "mobile": mobile().trim(), "start_date": start_date(), "eligibility": eligibility(), "accuracy_confirmed": true });
-                            let result = match api::patch(&format!("/api/registrations/{id}"), &body).await {
-                                Ok(_) => api::post(&format!("/api/registrations/{id}/submit"), &json!({})).await,
+                            let body = DraftBody {
+                                email: Some(email().trim().to_owned()),
+                                mobile: Some(mobile().trim().to_owned()),
+                                start_date: Some(start_date()),
+                                eligibility: Some(eligibility()),
+                                accuracy_confirmed: Some(true),
+                                ..DraftBody::default()
+                            };
+                            let result = match api::patch::<RegistrationView>(&format!("/api/registrations/{id}"), &body).await {
+                                Ok(_) => api::post_empty::<RegistrationView>(&format!("/api/registrations/{id}/submit")).await,
                                 Err(e) => Err(e),
                             };
                             match result {
@@ -401,7 +421,7 @@ pub fn GestionNouvelle() -> Element {
                             busy.set(false);
                         });
                     },
-                    h2 { "2. Coordonnées et situation de {text(&draft[\"civil_status\"][\"given_names\"])} {text(&draft[\"civil_status\"][\"family_name\"])}" }
+                    h2 { "2. Coordonnées et situation de {draft.civil_status.given_names} {draft.civil_status.family_name}" }
                     TextField { id: "email", label: "Adresse e-mail de l'aide", value: email, kind: "email", required: true, error: field_error("email"),
                         hint: "Le numéro RPPS sera envoyé à cette adresse." }
                     TextField { id: "mobile", label: "Téléphone mobile (facultatif)", value: mobile, kind: "tel", inputmode: "tel", error: field_error("mobile") }
@@ -416,12 +436,15 @@ pub fn GestionNouvelle() -> Element {
                 form { novalidate: true,
                     onsubmit: move |e: FormEvent| {
                         e.prevent_default();
-                        let mut body = json!({
-                            "establishment": establishment(), "family_name": family_name().trim(),
-                            "given_names": given_names().trim(), "birth_date": birth_date(),
-                        });
+                        let mut body = EmployerDraftBody {
+                            establishment: establishment(),
+                            family_name: family_name().trim().to_owned(),
+                            given_names: given_names().trim().to_owned(),
+                            birth_date: birth_date(),
+                            ..EmployerDraftBody::default()
+                        };
                         if born_abroad() {
-                            body["birth_country"] = json!(country());
+                            body.birth_country = Some(country());
                         } else {
                             if commune().is_empty() && !commune_text().trim().is_empty() {
                                 let mut problems = ApiError { status: 400, ..ApiError::default() };
@@ -429,13 +452,13 @@ pub fn GestionNouvelle() -> Element {
                                 error.set(Some(problems));
                                 return;
                             }
-                            body["birth_commune"] = json!(commune());
+                            body.birth_commune = Some(commune());
                         }
                         busy.set(true);
                         error.set(None);
                         spawn(async move {
-                            match api::post("/api/manager/registrations", &body).await {
-                                Ok(v) => { created.set(Some(v)); focus_main(); }
+                            match api::post::<RegistrationView>("/api/manager/registrations", &body).await {
+                                Ok(v) => { created.set(Some(CreatedRequest::from(&v))); focus_main(); }
                                 Err(e) => error.set(Some(e)),
                             }
                             busy.set(false);
@@ -447,7 +470,7 @@ pub fn GestionNouvelle() -> Element {
                         select { id: "establishment", value: "{establishment}",
                             aria_describedby: field_error("establishment").map(|_| "establishment-erreur".to_string()),
                             onchange: move |e| establishment.set(e.value()),
-                            for f in establishments { option { value: "{f}", selected: establishment() == f, "FINESS {f}" } }
+                            for f in managed { option { value: "{f}", selected: establishment() == f, "FINESS {f}" } }
                         }
                         if let Some(m) = field_error("establishment") { p { id: "establishment-erreur", class: "erreur", "{m}" } }
                     }
@@ -484,12 +507,10 @@ pub fn GestionNouvelle() -> Element {
 #[component]
 pub fn GestionPersonnel() -> Element {
     let (access, check) = use_manager_session();
-    let mut staff = use_signal(|| None::<Result<Vec<Value>, ApiError>>);
+    let mut staff = use_signal(|| None::<Result<StaffList, ApiError>>);
     let load = move || {
         spawn(async move {
-            staff.set(Some(api::get("/api/manager/staff").await.map(|v| {
-                v["establishments"].as_array().cloned().unwrap_or_default()
-            })));
+            staff.set(Some(api::get::<StaffList>("/api/manager/staff").await));
         });
     };
     use_effect(move || {
@@ -508,15 +529,17 @@ pub fn GestionPersonnel() -> Element {
                 None => rsx! { Loading { text: "Chargement du personnel…" } },
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
                 Some(Ok(list)) => rsx! {
-                    for establishment in list {
-                        section { key: "{text(&establishment[\"finess\"])}",
-                            h2 { "{text(&establishment[\"name\"])} (FINESS {text(&establishment[\"finess\"])})" }
-                            if establishment["staff"].as_array().is_none_or(Vec::is_empty) {
+                    for establishment in list.establishments {
+                        section { key: "{establishment.finess}",
+                            h2 {
+                                if let Some(name) = &establishment.name { "{name} (FINESS {establishment.finess})" } else { "FINESS {establishment.finess}" }
+                            }
+                            if establishment.staff.is_empty() {
                                 p { "Personne n'est enregistré pour cet établissement." }
                             }
                             ul { class: "cartes",
-                                for person in establishment["staff"].as_array().cloned().unwrap_or_default() {
-                                    StaffMember { key: "{text(&person[\"rpps\"])}", person, finess: text(&establishment["finess"]), on_change: move |_| load() }
+                                for person in establishment.staff {
+                                    StaffMember { key: "{person.rpps}", finess: establishment.finess.clone(), person, on_change: move |_| load() }
                                 }
                             }
                         }
@@ -528,8 +551,8 @@ pub fn GestionPersonnel() -> Element {
 }
 
 #[component]
-fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> Element {
-    let rpps = text(&person["rpps"]);
+fn StaffMember(person: PracticeSiteView, finess: String, on_change: EventHandler<()>) -> Element {
+    let rpps = person.rpps.clone();
     let date = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ApiError>);
@@ -537,12 +560,12 @@ fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> El
     let path = format!("/api/manager/staff/{rpps}/sites/{finess}/departure");
     rsx! {
         li {
-            strong { "{text(&person[\"given_names\"])} {text(&person[\"family_name\"])}" }
-            p { class: "petit", "RPPS {rpps} — depuis le {french_date(&text(&person[\"started_on\"]))}" }
+            strong { "{person.given_names} {person.family_name}" }
+            p { class: "petit", "RPPS {rpps} — depuis le {french_date(&person.started_on)}" }
             MobileFix { rpps: rpps.clone(), on_change }
-            if let Some(d) = person["departure_on"].as_str() {
+            if let Some(d) = &person.departure_on {
                 p { class: "choisi", "Départ enregistré : dernier jour le {french_date(d)}"
-                    if person["active_today"] == Value::Bool(false) { " (retiré de l'annuaire)" }
+                    if !person.active_today { " (retiré de l'annuaire)" }
                 }
             } else {
                 form { novalidate: true,
@@ -558,7 +581,7 @@ fn StaffMember(person: Value, finess: String, on_change: EventHandler<()>) -> El
                         busy.set(true);
                         error.set(None);
                         spawn(async move {
-                            match api::put(&p, &json!({ "date": date() })).await {
+                            match api::put::<PracticeSiteView>(&p, &DepartureBody { date: date() }).await {
                                 Ok(_) => on_change.call(()),
                                 Err(e) => {
                                     let mut e = e;
@@ -602,7 +625,8 @@ fn MobileFix(rpps: String, on_change: EventHandler<()>) -> Element {
                 busy.set(true);
                 error.set(None);
                 spawn(async move {
-                    match api::patch(&p, &json!({ "mobile": mobile().trim() })).await {
+                    let body = ContactBody { mobile: Some(mobile().trim().to_owned()), ..ContactBody::default() };
+                    match api::patch::<ContactChangeView>(&p, &body).await {
                         Ok(_) => { open.set(false); on_change.call(()); }
                         Err(e) => error.set(Some(e)),
                     }

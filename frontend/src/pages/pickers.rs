@@ -3,7 +3,10 @@
 //! a postal code proposing the communes it serves, or a country: FAQ-R17).
 
 use dioxus::prelude::*;
-use serde_json::Value;
+use rpps_contract::places::{
+    CommuneList, CommuneMatchedOn, CountryList, EstablishmentList, EstablishmentOption,
+};
+use rpps_contract::registration::EligibilityBasis;
 
 use crate::api::{self, ApiError};
 use crate::ui::{ErrorBanner, describe};
@@ -19,7 +22,7 @@ pub fn EstablishmentPicker(
     let mut finess = finess;
     let mut label = label;
     let mut query = use_signal(String::new);
-    let mut results = use_signal(Vec::<Value>::new);
+    let mut results = use_signal(Vec::<EstablishmentOption>::new);
     let mut explanation = use_signal(|| None::<String>);
     let mut search_error = use_signal(|| None::<ApiError>);
     let mut busy = use_signal(|| false);
@@ -36,10 +39,15 @@ pub fn EstablishmentPicker(
         }
         busy.set(true);
         spawn(async move {
-            match api::get(&format!("/api/establishments?q={}", api::encode(&q))).await {
+            match api::get::<EstablishmentList>(&format!(
+                "/api/establishments?q={}",
+                api::encode(&q)
+            ))
+            .await
+            {
                 Ok(v) => {
-                    results.set(v["results"].as_array().cloned().unwrap_or_default());
-                    explanation.set(v["explanation"]["message"].as_str().map(str::to_owned));
+                    results.set(v.results);
+                    explanation.set(v.explanation.map(|e| e.message));
                     search_error.set(None);
                 }
                 Err(e) => {
@@ -102,10 +110,8 @@ pub fn EstablishmentPicker(
                 ul { class: "choix",
                     for r in results() {
                         {
-                            let code = r["finess"].as_str().unwrap_or("").to_owned();
-                            let name = r["name"].as_str().unwrap_or("").to_owned();
-                            let town = format!("{} {}", r["postal_code"].as_str().unwrap_or(""), r["town"].as_str().unwrap_or(""));
-                            let category = r["category_label"].as_str().unwrap_or("").to_owned();
+                            let EstablishmentOption { finess: code, name, postal_code, town, category_label: category, .. } = r;
+                            let town = format!("{postal_code} {town}");
                             let id = format!("etab-{code}");
                             let checked = finess() == code;
                             rsx! {
@@ -131,6 +137,13 @@ pub fn EstablishmentPicker(
     }
 }
 
+/// A commune or a country the [`PlacePicker`] proposes: its INSEE code and what is shown.
+#[derive(Clone, PartialEq, Debug)]
+struct Proposal {
+    code: String,
+    label: String,
+}
+
 /// Which list a [`PlacePicker`] searches.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum PlaceKind {
@@ -149,7 +162,8 @@ pub fn PlacePicker(
 ) -> Element {
     let mut code = code;
     let mut text = text;
-    let mut results = use_signal(Vec::<Value>::new);
+    let mut results = use_signal(Vec::<Proposal>::new);
+    let mut by_postal_code = use_signal(|| false);
     let mut busy = use_signal(|| false);
     let mut generation = use_signal(|| 0u32);
     let mut fetch_error = use_signal(|| None::<ApiError>);
@@ -182,15 +196,35 @@ pub fn PlacePicker(
         }
         busy.set(true);
         spawn(async move {
-            let answer =
-                api::get(&format!("{endpoint}?q={}&limit=10", api::encode(q.trim()))).await;
+            let path = format!("{endpoint}?q={}&limit=10", api::encode(q.trim()));
+            let answer = match kind {
+                PlaceKind::Commune => api::get::<CommuneList>(&path).await.map(|list| {
+                    let postal = list
+                        .results
+                        .first()
+                        .is_some_and(|c| c.matched == CommuneMatchedOn::PostalCode);
+                    let proposals = list.results.into_iter().map(|c| Proposal {
+                        code: c.insee,
+                        label: c.label,
+                    });
+                    (proposals.collect(), postal)
+                }),
+                PlaceKind::Country => api::get::<CountryList>(&path).await.map(|list| {
+                    let proposals = list.results.into_iter().map(|c| Proposal {
+                        code: c.code,
+                        label: c.label,
+                    });
+                    (proposals.collect(), false)
+                }),
+            };
             // An answer to an older keystroke is ignored.
             if generation() != my_generation {
                 return;
             }
             match answer {
-                Ok(v) => {
-                    results.set(v["results"].as_array().cloned().unwrap_or_default());
+                Ok((proposals, postal)) => {
+                    results.set(proposals);
+                    by_postal_code.set(postal);
                     fetch_error.set(None);
                 }
                 Err(e) => {
@@ -201,10 +235,6 @@ pub fn PlacePicker(
             busy.set(false);
         });
     };
-    let by_postal_code = results
-        .read()
-        .first()
-        .is_some_and(|r| r["matched"].as_str() == Some("postal_code"));
     let expanded = !results.read().is_empty() && code().is_empty();
     rsx! {
         div { class: if error.is_some() { "champ champ-erreur" } else { "champ" },
@@ -234,14 +264,12 @@ pub fn PlacePicker(
                 p { class: "choisi", "Code INSEE retenu : " strong { "{code}" } }
             }
             if expanded {
-                if by_postal_code {
+                if by_postal_code() {
                     p { class: "petit", id: "{id}-code-postal", "C'est un code postal : voici les communes qu'il dessert, avec leur code INSEE." }
                 }
                 ul { id: "{list_id}", class: "propositions", aria_label: "Propositions",
-                    for r in results() {
+                    for Proposal { code: value, label: shown } in results() {
                         {
-                            let value = r[match kind { PlaceKind::Commune => "insee", PlaceKind::Country => "code" }].as_str().unwrap_or("").to_owned();
-                            let shown = r["label"].as_str().unwrap_or("").to_owned();
                             rsx! {
                                 li { key: "{value}",
                                     button { r#type: "button", class: "proposition",
@@ -262,6 +290,18 @@ pub fn PlacePicker(
     }
 }
 
+/// What a basis means in practice, under its label.
+fn eligibility_detail(basis: EligibilityBasis) -> &'static str {
+    match basis {
+        EligibilityBasis::Certification => {
+            "Par exemple le DEAES, le titre ADVF ou une mention complémentaire aide à domicile."
+        }
+        EligibilityBasis::ProfessionalExperience => {
+            "Au moins trois ans d'exercice, au moins à mi-temps, au cours des cinq dernières années."
+        }
+    }
+}
+
 /// The eligibility basis (décret n° 2024-1246): a diploma or three years of experience.
 #[component]
 pub fn EligibilityChoice(
@@ -272,29 +312,22 @@ pub fn EligibilityChoice(
 ) -> Element {
     let mut value = value;
     let error_id = format!("{name}-erreur");
-    let options = [
-        (
-            "certification",
-            "Diplôme, titre ou certification reconnu",
-            "Par exemple le DEAES, le titre ADVF ou une mention complémentaire aide à domicile.",
-        ),
-        (
-            "professional_experience",
-            "Expérience professionnelle",
-            "Au moins trois ans d'exercice, au moins à mi-temps, au cours des cinq dernières années.",
-        ),
-    ];
     rsx! {
         fieldset {
             class: if error.is_some() { "groupe champ-erreur" } else { "groupe" },
             aria_describedby: error.as_ref().map(|_| error_id.clone()),
             legend { "{legend}" span { class: "obligatoire", " (obligatoire)" } }
-            for (code, title, detail) in options {
+            for basis in EligibilityBasis::ALL {
+                {
+                    let code = basis.code();
+                    rsx! {
                 div { class: "option",
                     input { r#type: "radio", id: "{name}-{code}", name: "{name}", value: code, checked: value() == code,
                         onchange: move |_| value.set(code.to_owned()),
                     }
-                    label { r#for: "{name}-{code}", strong { "{title}" } br {} span { class: "petit", "{detail}" } }
+                    label { r#for: "{name}-{code}", strong { "{basis.label()}" } br {} span { class: "petit", "{eligibility_detail(basis)}" } }
+                }
+                    }
                 }
             }
             if let Some(message) = &error {

@@ -2,7 +2,8 @@
 //! public page, and updating their contact data (`PATCH /api/me/contact`).
 
 use dioxus::prelude::*;
-use serde_json::{Value, json};
+use rpps_contract::session::{RoleCode, SessionView};
+use rpps_contract::staff::{ContactBody, ContactChangeView, MeView};
 
 use super::account::{SignInNeeded, SignedInAs};
 use super::home::PSC_PRO_LOGIN;
@@ -11,14 +12,10 @@ use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
-}
-
 #[component]
 pub fn MonDossier() -> Element {
-    let mut session = use_signal(|| None::<Result<Value, ApiError>>);
-    let mut record = use_signal(|| None::<Result<Value, ApiError>>);
+    let mut session = use_signal(|| None::<Result<SessionView, ApiError>>);
+    let mut record = use_signal(|| None::<Result<MeView, ApiError>>);
     let mut email = use_signal(String::new);
     let mut mobile = use_signal(String::new);
     let mut error = use_signal(|| None::<ApiError>);
@@ -28,13 +25,17 @@ pub fn MonDossier() -> Element {
         session.set(None);
         spawn(async move {
             let me = api::session().await;
-            let is_pro = matches!(&me, Ok(v) if v["role"] == "professional");
+            let is_pro = matches!(&me, Ok(v) if v.role == RoleCode::Professional);
             session.set(Some(me));
             if is_pro {
-                let r = api::get("/api/me").await;
-                if let Ok(v) = &r {
-                    email.set(text(&v["contact"]["email"]));
-                    mobile.set(text(&v["contact"]["mobile"]));
+                let r = api::get::<MeView>("/api/me").await;
+                if let Ok(MeView {
+                    contact: Some(contact),
+                    ..
+                }) = &r
+                {
+                    email.set(contact.email.clone());
+                    mobile.set(contact.mobile.clone().unwrap_or_default());
                 }
                 record.set(Some(r));
             }
@@ -50,8 +51,8 @@ pub fn MonDossier() -> Element {
         match session() {
             None => rsx! { Loading { text: "Chargement…" } },
             Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
-            Some(Ok(me)) if me["role"] == "professional" => {
-                let rpps = text(&me["rpps"]);
+            Some(Ok(me)) if me.role == RoleCode::Professional => {
+                let rpps = me.rpps.clone().unwrap_or_default();
                 rsx! {
                     SignedInAs { session: me.clone() }
                     dl { class: "resume",
@@ -66,14 +67,14 @@ pub fn MonDossier() -> Element {
                         Some(Err(e)) if e.status == 404 => rsx! { p { "Votre dossier n'est pas encore consultable ici : il le sera dès votre enregistrement par RPPS+." } },
                         Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
                         Some(Ok(r)) => rsx! {
-                            if let Some(from) = r["ecps_activable_from"].as_str() {
+                            if let Some(from) = &r.ecps_activable_from {
                                 p { "e-CPS activable à partir du {french_datetime(from)}." }
                             }
                             h2 { "Lieux d'exercice" }
                             ul { class: "cartes",
-                                for s in r["sites"].as_array().cloned().unwrap_or_default() {
-                                    li { "FINESS {text(&s[\"finess\"])} — depuis le {french_date(&text(&s[\"started_on\"]))}"
-                                        if let Some(d) = s["departure_on"].as_str() { " — jusqu'au {french_date(d)}" }
+                                for s in r.sites {
+                                    li { "FINESS {s.finess} — depuis le {french_date(&s.started_on)}"
+                                        if let Some(d) = &s.departure_on { " — jusqu'au {french_date(d)}" }
                                     }
                                 }
                             }
@@ -84,8 +85,16 @@ pub fn MonDossier() -> Element {
                                     error.set(None);
                                     saved.set(false);
                                     spawn(async move {
-                                        match api::patch("/api/me/contact", &json!({ "email": email().trim(), "mobile": mobile().trim() })).await {
-                                            Ok(_) => saved.set(true),
+                                        let body = ContactBody { email: Some(email().trim().to_owned()), mobile: Some(mobile().trim().to_owned()) };
+                                        match api::patch::<ContactChangeView>("/api/me/contact", &body).await {
+                                            Ok(changed) => {
+                                                // The contact data as the server now holds it (a mobile number in E.164).
+                                                if let Some(contact) = changed.contact {
+                                                    email.set(contact.email);
+                                                    mobile.set(contact.mobile.unwrap_or_default());
+                                                }
+                                                saved.set(true);
+                                            }
                                             Err(e) => error.set(Some(e)),
                                         }
                                         busy.set(false);

@@ -8,11 +8,11 @@ pub const PROFESSIONAL_RECORD: &str = "/mon-dossier";
 /// The managers' space: where a manager lands (FAQ-R9).
 pub const MANAGER_QUEUE: &str = "/gestion";
 /// A manager's staff and departures (FAQ-R6): linked from the purge's summary email.
-pub const MANAGER_STAFF: &str = "/gestionnaire/personnel";
+pub const MANAGER_STAFF: &str = "/gestion/personnel";
 
 /// A request as its managers see it: linked from the « new request » email (FAQ-R11).
 pub fn manager_request(id: &str) -> String {
-    format!("/gestionnaire/demandes/{id}")
+    format!("/gestion/demandes/{id}")
 }
 
 /// What the card's QR code opens (FAQ-R4).

@@ -82,7 +82,7 @@ impl EligibilityBasis {
 
 /// Place of birth: a commune of France, or a country abroad (INSEE codes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "flat::BirthPlace")]
 pub enum BirthPlaceView {
     France { commune: String },
     Abroad { country: String },
@@ -110,7 +110,7 @@ pub struct ContactView {
 
 /// Where the request stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "flat::Status")]
 pub enum StatusView {
     #[default]
     Draft,
@@ -174,7 +174,7 @@ impl StatusView {
 
 /// One step of a request's timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
+#[serde(tag = "step", rename_all = "snake_case", try_from = "flat::Step")]
 pub enum TimelineStep {
     Created {
         at: Instant,
@@ -385,4 +385,227 @@ pub struct ValidationView {
     pub ecps_activable_from: Instant,
     /// False when the request was already validated (the number given then).
     pub newly_validated: bool,
+}
+
+/// How the internally tagged enums above are read: the object as one flat struct (the tag and
+/// every variant's fields, optional), then the variant its tag names. The same wire as serde's
+/// derive, which for an internally tagged enum buffers the object in its private `Content` and
+/// builds every variant from it: in the web app's WebAssembly that was about 30 KB of code for
+/// these three enums (docs/PERFORMANCE.md, "Web app").
+mod flat {
+    use std::fmt;
+
+    use serde::Deserialize;
+
+    use super::{BirthPlaceView, StatusView, TimelineStep};
+    use crate::Instant;
+
+    /// A field the variant needs and the object lacks.
+    #[derive(Debug)]
+    pub struct Missing(&'static str);
+
+    impl fmt::Display for Missing {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "missing field `{}`", self.0)
+        }
+    }
+
+    fn given<T>(value: Option<T>, name: &'static str) -> Result<T, Missing> {
+        value.ok_or(Missing(name))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum BirthPlaceKind {
+        France,
+        Abroad,
+    }
+
+    #[derive(Deserialize)]
+    pub struct BirthPlace {
+        kind: BirthPlaceKind,
+        commune: Option<String>,
+        country: Option<String>,
+    }
+
+    impl TryFrom<BirthPlace> for BirthPlaceView {
+        type Error = Missing;
+        fn try_from(b: BirthPlace) -> Result<Self, Missing> {
+            Ok(match b.kind {
+                BirthPlaceKind::France => BirthPlaceView::France {
+                    commune: given(b.commune, "commune")?,
+                },
+                BirthPlaceKind::Abroad => BirthPlaceView::Abroad {
+                    country: given(b.country, "country")?,
+                },
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum State {
+        Draft,
+        Submitted,
+        Validated,
+        Rejected,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Status {
+        state: State,
+        rpps: Option<String>,
+        reason: Option<String>,
+    }
+
+    impl TryFrom<Status> for StatusView {
+        type Error = Missing;
+        fn try_from(s: Status) -> Result<Self, Missing> {
+            Ok(match s.state {
+                State::Draft => StatusView::Draft,
+                State::Submitted => StatusView::Submitted,
+                State::Validated => StatusView::Validated {
+                    rpps: given(s.rpps, "rpps")?,
+                },
+                State::Rejected => StatusView::Rejected {
+                    reason: given(s.reason, "reason")?,
+                },
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum StepKind {
+        Created,
+        Submitted,
+        Validated,
+        NumberSent,
+        Published,
+        EcpsActivable,
+        Rejected,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Step {
+        step: StepKind,
+        at: Option<Instant>,
+        from: Option<Instant>,
+        rpps: Option<String>,
+        reason: Option<String>,
+    }
+
+    impl TryFrom<Step> for TimelineStep {
+        type Error = Missing;
+        fn try_from(s: Step) -> Result<Self, Missing> {
+            let Step {
+                step,
+                at,
+                from,
+                rpps,
+                reason,
+            } = s;
+            let at = || given(at, "at");
+            Ok(match step {
+                StepKind::Created => TimelineStep::Created { at: at()? },
+                StepKind::Submitted => TimelineStep::Submitted { at: at()? },
+                StepKind::Validated => TimelineStep::Validated {
+                    at: at()?,
+                    rpps: given(rpps, "rpps")?,
+                },
+                StepKind::NumberSent => TimelineStep::NumberSent { at: at()? },
+                StepKind::Published => TimelineStep::Published { at: at()? },
+                StepKind::EcpsActivable => TimelineStep::EcpsActivable {
+                    from: given(from, "from")?,
+                },
+                StepKind::Rejected => TimelineStep::Rejected {
+                    at: at()?,
+                    reason: given(reason, "reason")?,
+                },
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T>(value: T)
+    where
+        T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        let json = serde_json::to_value(&value).expect("ser");
+        let back: T = serde_json::from_value(json.clone()).expect("de");
+        assert_eq!(back, value, "{json}");
+    }
+
+    #[test]
+    fn the_tagged_enums_read_back_what_they_write() {
+        round_trip(BirthPlaceView::France {
+            commune: "75115".into(),
+        });
+        round_trip(BirthPlaceView::Abroad {
+            country: "99350".into(),
+        });
+        round_trip(StatusView::Draft);
+        round_trip(StatusView::Submitted);
+        round_trip(StatusView::Validated {
+            rpps: "10000000421".into(),
+        });
+        round_trip(StatusView::Rejected {
+            reason: "Diplôme non reconnu".into(),
+        });
+        let at = || "2026-07-15T11:15:00+02:00".to_owned();
+        for step in [
+            TimelineStep::Created { at: at() },
+            TimelineStep::Submitted { at: at() },
+            TimelineStep::Validated {
+                at: at(),
+                rpps: "10000000421".into(),
+            },
+            TimelineStep::NumberSent { at: at() },
+            TimelineStep::Published { at: at() },
+            TimelineStep::EcpsActivable { from: at() },
+            TimelineStep::Rejected {
+                at: at(),
+                reason: "Diplôme non reconnu".into(),
+            },
+        ] {
+            round_trip(step);
+        }
+    }
+
+    #[test]
+    fn the_wire_is_the_tag_beside_the_fields() {
+        let json = serde_json::to_value(TimelineStep::EcpsActivable {
+            from: "2026-07-16T11:15:00+02:00".into(),
+        })
+        .expect("ser");
+        assert_eq!(
+            json,
+            serde_json::json!({"step": "ecps_activable", "from": "2026-07-16T11:15:00+02:00"})
+        );
+        // The tag may come anywhere; unknown fields are ignored.
+        let step: TimelineStep = serde_json::from_str(
+            r#"{"at": "2026-07-15T11:15:00+02:00", "extra": 1, "step": "published"}"#,
+        )
+        .expect("de");
+        assert_eq!(
+            step,
+            TimelineStep::Published {
+                at: "2026-07-15T11:15:00+02:00".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_variant_without_its_fields_or_an_unknown_tag_is_an_error() {
+        let err =
+            serde_json::from_str::<StatusView>(r#"{"state": "validated"}"#).expect_err("no rpps");
+        assert!(err.to_string().contains("missing field `rpps`"), "{err}");
+        let err = serde_json::from_str::<TimelineStep>(r#"{"step": "archived", "at": "x"}"#)
+            .expect_err("unknown step");
+        assert!(err.to_string().contains("archived"), "{err}");
+    }
 }
