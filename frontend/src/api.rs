@@ -152,6 +152,10 @@ pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Resu
         .and_then(read)
 }
 
+pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call("DELETE", path, None).await.and_then(read)
+}
+
 pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("PATCH", path, Some(json::to_text(body)))
         .await

@@ -374,6 +374,86 @@ try {
     await proContext.close();
   });
 
+  // One person, one number (FAQ-R3, R12; issue 14): a manager of their own (fresh drafts).
+  const ownCtx = await newContext();
+  const own = await ownCtx.newPage();
+  /** The manager types a civil status and sends the request; the page of the new request. */
+  async function registerAide(page, { family, given, born, commune, country }) {
+    await page.goto(BASE + "/gestion/nouvelle-demande");
+    await page.getByRole("heading", { name: "1. État civil" }).waitFor();
+    await page.fill("#family_name", family);
+    await page.fill("#given_names", given);
+    await page.fill("#birth_date", born);
+    if (country) {
+      await page.locator("#ne-etranger").check();
+      await page.locator("#pays-naissance").pressSequentially(country.typed, { delay: 30 });
+      await page.getByRole("button", { name: country.label }).click();
+    } else {
+      await page.locator("#commune-naissance").pressSequentially(commune.typed, { delay: 30 });
+      await page.getByRole("button", { name: commune.label }).click();
+    }
+    await page.getByRole("button", { name: "Continuer" }).click();
+  }
+  const lyon3 = { typed: "69383", label: "Lyon 3e Arrondissement (69383)" };
+  await step("the numbered aide typed again otherwise: refused with her number (FAQ-R12)", async () => {
+    await signIn(own, "/api/auth/psc/login?profil=gestionnaire", "manager-a");
+    await own.waitForURL(BASE + "/gestion");
+    await registerAide(own, { family: "NDIAYE", given: "Marie-Hélène Josée", born: "1985-04-12", commune: lyon3 });
+    await own.getByRole("alert").filter({ hasText: rpps }).waitFor();
+    await snap(own, "gestion-deja-numerotee");
+  });
+
+  await step("a probable match is shown side by side on a phone, validated with the declaration (FAQ-R3)", async () => {
+    await own.fill("#family_name", "NDiayes");
+    await own.getByRole("button", { name: "Continuer" }).click();
+    await own.getByRole("heading", { name: /2\. Coordonnées/ }).waitFor();
+    await own.fill("#email", "cousine.ndiayes@example.org");
+    await own.fill("#start_date", "2026-11-02");
+    await own.locator("#eligibilite-certification").check();
+    await own.getByRole("button", { name: "Envoyer la demande" }).click();
+    await own.getByRole("link", { name: "Ouvrir la demande pour la valider" }).click();
+    const section = own.locator("#correspondances");
+    await section.getByText(`Peut-être la même personne — professionnel au numéro RPPS ${rpps}`).waitFor();
+    await section.getByText("Autre fiche : N'Diaye").waitFor();
+    await section.getByText(/une lettre de différence/).first().waitFor();
+    // Readable on a 390 px phone: nothing wider than the screen.
+    const width = await own.evaluate(() => document.scrollingElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide`);
+    await section.scrollIntoViewIfNeeded();
+    await snap(own, "gestion-correspondance-probable");
+    await own.locator("#conditions_checked").check();
+    await own.getByRole("button", { name: /Valider et attribuer/ }).click();
+    await assertFieldError(own, "#not_the_same_person", "même personne");
+    await own.locator("#not_the_same_person").check();
+    await own.getByRole("button", { name: /Valider et attribuer/ }).click();
+    const second = (await own.locator("#rpps-attribue").textContent()).trim();
+    assert.match(second, /^1\d{10}$/);
+    assert.notEqual(second, rpps);
+    await snap(own, "gestion-correspondance-validee");
+  });
+
+  await step("an aide whose employer registered her follows that request (FAQ-R1)", async () => {
+    await registerAide(own, { family: "EL IDRISSI", given: "Fatima Zahra", born: "1979-03-01", country: { typed: "Maroc", label: "Maroc (99350)" } });
+    await own.getByRole("heading", { name: /2\. Coordonnées/ }).waitFor();
+    await own.fill("#email", "f.elidrissi@example.org");
+    await own.fill("#start_date", "2026-11-02");
+    await own.locator("#eligibilite-certification").check();
+    await own.getByRole("button", { name: "Envoyer la demande" }).click();
+    await own.getByText("Demande enregistrée et envoyée pour validation.").waitFor();
+    const herCtx = await newContext();
+    const her = await herCtx.newPage();
+    await signIn(her, "/api/auth/franceconnect/login", "aide-nee-a-l-etranger");
+    await her.waitForURL(BASE + "/demande");
+    await her.locator("#demande-employeur").getByText("Votre employeur a déjà enregistré votre demande.").waitFor();
+    await her.getByText("En attente de validation").waitFor();
+    await her.getByText("Demande envoyée à l'établissement").waitFor();
+    // Hers to follow, not to withdraw: the employer's.
+    assert.equal(await her.getByRole("button", { name: "Retirer ma demande" }).count(), 0);
+    await snap(her, "aide-suit-la-demande-employeur");
+    await herCtx.close();
+    await ownCtx.close();
+  });
+
   await step("deep link reload of a manager page", async () => {
     await manager.goto(BASE + "/gestion");
     await manager.reload();

@@ -258,7 +258,7 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
     assert_eq!(staff["establishments"][0]["staff"][0]["published"], false);
     // The managers of A are told what the purge did.
     // (Found by this app's own link: tests share moto, and each test's first number is the same.)
-    let summary = emails_to(&app, &format!("{}/gestionnaire/personnel", app.base), 1).await;
+    let summary = emails_to(&app, &format!("{}/gestion/personnel", app.base), 1).await;
     assert_eq!(summary.len(), 1, "the purge summary: {summary:?}");
     let summary = summary[0].to_string();
     assert!(

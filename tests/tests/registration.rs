@@ -23,7 +23,7 @@ async fn faq_r2_r3_r5_an_aide_submits_the_manager_validates_the_aide_sees_the_nu
 
     // FAQ-R11: the managers of establishment A who have an address are told, with the link to
     // the request (found by its id: tests share one moto and these managers' mailboxes).
-    let told = emails_to(&app, &format!("/gestionnaire/demandes/{id}"), 1).await;
+    let told = emails_to(&app, &format!("/gestion/demandes/{id}"), 1).await;
     assert_eq!(told.len(), 1, "one email to the managers: {told:?}");
     let told = told[0].to_string();
     for address in [

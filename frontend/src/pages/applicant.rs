@@ -8,7 +8,7 @@
 
 use dioxus::prelude::*;
 use rpps_contract::registration::{
-    BirthPlaceView, CivilStatusView, DraftBody, RegistrationView, StatusView, TimelineStep,
+    BirthPlaceView, CivilStatusView, DraftBody, Origin, RegistrationView, StatusView, TimelineStep,
 };
 use rpps_contract::session::{RoleCode, SessionView};
 
@@ -192,7 +192,8 @@ pub fn Demande() -> Element {
         Load::Failed(e) => rsx! { ErrorBanner { error: e, on_retry: move |_| start() } },
         Load::Ready => match request() {
             None => rsx! { Loading { text: "Chargement de votre demande…" } },
-            Some(r) if r.status != StatusView::Draft => {
+            // Sent, decided, closed, or started by the employer (followed, read-only): its status.
+            Some(r) if r.status != StatusView::Draft || r.origin == Origin::Employer => {
                 rsx! { RequestStatus { request: r, on_refresh: move |_| start() } }
             }
             Some(r) => {
@@ -200,6 +201,8 @@ pub fn Demande() -> Element {
                 let general = error().filter(|e| e.fields.is_empty());
                 let civil = r.civil_status.clone();
                 let establishment = r.establishment.clone().unwrap_or_default();
+                let draft_id = r.id.clone();
+                let expires = r.expires_at.clone();
                 rsx! {
                     Steps { steps: STEPS.iter().map(|s| s.to_string()).collect::<Vec<_>>(), current: step() }
                     if let Some(e) = general {
@@ -315,6 +318,10 @@ pub fn Demande() -> Element {
                             }
                         },
                     }
+                    if let Some(expires) = expires.as_deref() {
+                        p { class: "petit", "Brouillon conservé jusqu'au {french_datetime(expires)} s'il n'est pas modifié ni envoyé." }
+                    }
+                    Withdraw { id: draft_id, on_done: move |v| { storage::clear(storage::APPLICANT_DRAFT); request.set(Some(v)); } }
                 }
             }
         },
@@ -354,14 +361,68 @@ pub fn focus_main() {
     }
 }
 
+/// The applicant withdraws their request before a decision (FAQ-R16: asked twice, nothing lost
+/// by a slip of the finger); the person may apply again afterwards.
+#[component]
+fn Withdraw(id: String, on_done: EventHandler<RegistrationView>) -> Element {
+    let mut asked = use_signal(|| false);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<ApiError>);
+    rsx! {
+        div { class: "retrait",
+            if let Some(e) = error() { ErrorBanner { error: e } }
+            if asked() {
+                p { "Retirer votre demande ? Elle ne sera plus traitée ; vous pourrez en faire une nouvelle plus tard." }
+                div { class: "actions",
+                    button { r#type: "button", class: "bouton secondaire", disabled: busy(),
+                        onclick: move |_| {
+                            let id = id.clone();
+                            busy.set(true);
+                            spawn(async move {
+                                match api::post_empty::<RegistrationView>(&format!("/api/registrations/{id}/withdraw")).await {
+                                    Ok(v) => { on_done.call(v); focus_main(); }
+                                    Err(e) => error.set(Some(e)),
+                                }
+                                busy.set(false);
+                            });
+                        },
+                        "Oui, retirer ma demande"
+                    }
+                    button { r#type: "button", class: "bouton-lien", onclick: move |_| asked.set(false), "Non, la garder" }
+                }
+            } else {
+                button { r#type: "button", class: "bouton-lien", onclick: move |_| asked.set(true), "Retirer ma demande" }
+            }
+        }
+    }
+}
+
 /// Where the request stands: the timeline, and once validated the RPPS number and e-CPS date.
 #[component]
 pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) -> Element {
     let state = request.status.code();
+    let mut restarted = use_signal(|| None::<ApiError>);
+    let followed = request.origin == Origin::Employer;
+    let ended = matches!(
+        request.status,
+        StatusView::Rejected { .. } | StatusView::Closed { .. }
+    );
     rsx! {
         section { class: "statut", aria_labelledby: "titre-statut",
             h2 { id: "titre-statut", "Suivi de votre demande" }
             p { class: "etat etat-{state}", "État : " strong { "{request.status.label()}" } }
+            if followed {
+                div { class: "alerte", id: "demande-employeur",
+                    p { strong { "Votre employeur a déjà enregistré votre demande." } }
+                    p { "L'établissement (FINESS {request.establishment.as_deref().unwrap_or(\"—\")}) a saisi votre demande de numéro RPPS : vous n'avez pas à en faire une autre. Vous pouvez en suivre l'avancement ici ; pour la corriger, adressez-vous à votre employeur." }
+                }
+                if request.status == StatusView::Draft {
+                    p { "Votre employeur n'a pas encore envoyé la demande pour validation." }
+                }
+            }
+            if let StatusView::Closed { reason } = &request.status {
+                p { "{reason.label()}." }
+            }
             if let StatusView::Validated { rpps } = &request.status {
                 div { class: "rpps", role: "status",
                     p { "Votre numéro RPPS" }
@@ -376,6 +437,23 @@ pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) ->
             }
             if request.status == StatusView::Submitted {
                 p { "Votre demande a été transmise aux gestionnaires RPPS+ de votre établissement. Ils vérifient votre éligibilité puis la valident ; vous recevrez alors votre numéro RPPS par e-mail." }
+                if !followed {
+                    Withdraw { id: request.id.clone(), on_done: move |_| on_refresh.call(()) }
+                }
+            }
+            if ended && !followed {
+                if let Some(e) = restarted() { ErrorBanner { error: e } }
+                button { r#type: "button", class: "bouton",
+                    onclick: move |_| {
+                        spawn(async move {
+                            match api::post_empty::<RegistrationView>("/api/registrations").await {
+                                Ok(_) => on_refresh.call(()),
+                                Err(e) => restarted.set(Some(e)),
+                            }
+                        });
+                    },
+                    "Faire une nouvelle demande"
+                }
             }
             ol { class: "chronologie",
                 for item in request.timeline {
@@ -388,6 +466,7 @@ pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) ->
                             TimelineStep::NumberSent { at } => rsx! { strong { "Numéro RPPS envoyé par e-mail" } " le {french_datetime(&at)}" },
                             TimelineStep::Published { at } => rsx! { strong { "Publié dans l'annuaire public" } " le {french_datetime(&at)}" },
                             TimelineStep::Rejected { at, reason } => rsx! { strong { "Demande refusée" } " le {french_datetime(&at)}. Motif : {reason}" },
+                            TimelineStep::Closed { at, reason } => rsx! { strong { "Demande close" } " le {french_datetime(&at)} : {reason.label()}" },
                         }
                     }
                 }

@@ -4,8 +4,8 @@
 
 use dioxus::prelude::*;
 use rpps_contract::registration::{
-    DraftBody, EmployerDraftBody, RegistrationList, RegistrationView, RejectBody, StatusView,
-    ValidateBody, ValidationView,
+    DraftBody, EmployerDraftBody, IdentityMatchView, MatchVerdict, MatchedRecord, Origin,
+    RegistrationList, RegistrationView, RejectBody, StatusView, ValidateBody, ValidationView,
 };
 use rpps_contract::session::{RoleCode, SessionView};
 use rpps_contract::staff::{
@@ -154,6 +154,7 @@ pub fn GestionDemande(id: String) -> Element {
     let mut request = use_signal(|| None::<Result<RegistrationView, ApiError>>);
     let mut basis = use_signal(String::new);
     let mut declared = use_signal(|| false);
+    let mut not_same = use_signal(|| false);
     let mut reason = use_signal(String::new);
     let mut error = use_signal(|| None::<ApiError>);
     let mut busy = use_signal(|| false);
@@ -198,7 +199,13 @@ pub fn GestionDemande(id: String) -> Element {
             match request() {
                 None => rsx! { Loading { text: "Chargement de la demande…" } },
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let mut l = load.clone(); move |_| l() } } },
-                Some(Ok(r)) => rsx! {
+                Some(Ok(r)) => {
+                let probable = r.identity_matches.iter().any(|m| m.verdict == MatchVerdict::Probable);
+                let numbered = r.identity_matches.iter().find_map(|m| match (&m.verdict, &m.record) {
+                    (MatchVerdict::Same, MatchedRecord::Professional { rpps }) => Some(rpps.clone()),
+                    _ => None,
+                });
+                rsx! {
                     h2 { "{full_name(&r)}" }
                     p { class: "etat", "État : " strong { "{r.status.label()}" } }
                     CivilStatusSummary { civil: r.civil_status.clone() }
@@ -208,6 +215,9 @@ pub fn GestionDemande(id: String) -> Element {
                         div { dt { "Établissement (FINESS)" } dd { "{r.establishment.as_deref().unwrap_or(\"—\")}" } }
                         div { dt { "Début d'exercice" } dd { "{r.start_date.as_deref().map(french_date).unwrap_or_default()}" } }
                         div { dt { "Éligibilité déclarée" } dd { "{r.eligibility.map_or(\"—\", |e| e.label())}" } }
+                    }
+                    if !r.identity_matches.is_empty() && validated().is_none() {
+                        IdentityMatches { matches: r.identity_matches.clone(), numbered: numbered.clone() }
                     }
                     if let Some(v) = validated() {
                         div { class: "alerte alerte-succes", role: "status",
@@ -223,12 +233,13 @@ pub fn GestionDemande(id: String) -> Element {
                                 let mut problems = ApiError { status: 400, ..ApiError::default() };
                                 if basis().is_empty() { problems.fields.insert("basis".into(), "Indiquez sur quelle base vous avez vérifié l'éligibilité.".into()); }
                                 if !declared() { problems.fields.insert("conditions_checked".into(), "Cochez la déclaration : vous attestez avoir vérifié le diplôme ou l'expérience.".into()); }
+                                if probable && !not_same() { problems.fields.insert("not_the_same_person".into(), "Comparez les informations de la personne peut-être déjà connue ; si ce n'est pas la même personne, cochez cette déclaration.".into()); }
                                 if !problems.fields.is_empty() { error.set(Some(problems)); return; }
                                 let p = validate_path.clone();
                                 busy.set(true);
                                 error.set(None);
                                 spawn(async move {
-                                    let body = ValidateBody { basis: basis(), conditions_checked: declared() };
+                                    let body = ValidateBody { basis: basis(), conditions_checked: declared(), not_the_same_person: not_same() };
                                     match api::post::<ValidationView>(&p, &body).await {
                                         Ok(v) => { validated.set(Some(v)); focus_main(); }
                                         Err(e) => error.set(Some(e)),
@@ -246,6 +257,17 @@ pub fn GestionDemande(id: String) -> Element {
                                 }
                                 label { r#for: "conditions_checked", "J'atteste avoir vérifié que cette personne remplit les conditions de diplôme ou d'expérience professionnelle prévues par le décret n° 2024-1246. Aucune copie du diplôme n'est à transmettre." }
                                 if let Some(m) = field_error("conditions_checked") { p { id: "conditions_checked-erreur", class: "erreur", "{m}" } }
+                            }
+                            if probable {
+                                div { class: if field_error("not_the_same_person").is_some() { "champ champ-erreur case" } else { "champ case" },
+                                    input { r#type: "checkbox", id: "not_the_same_person", checked: not_same(),
+                                        aria_invalid: if field_error("not_the_same_person").is_some() { "true" } else { "false" },
+                                        aria_describedby: field_error("not_the_same_person").map(|_| "not_the_same_person-erreur".to_string()),
+                                        onchange: move |e| not_same.set(e.checked()),
+                                    }
+                                    label { r#for: "not_the_same_person", "Ce n'est pas la même personne : j'ai comparé les informations ci-dessus. Ma déclaration est enregistrée avec la validation." }
+                                    if let Some(m) = field_error("not_the_same_person") { p { id: "not_the_same_person-erreur", class: "erreur", "{m}" } }
+                                }
                             }
                             div { class: "actions",
                                 SubmitButton { label: "Valider et attribuer le numéro RPPS", busy_label: "Validation…", busy: busy() }
@@ -290,11 +312,87 @@ pub fn GestionDemande(id: String) -> Element {
                         match &r.status {
                             StatusView::Validated { rpps } => rsx! { p { "Demande validée : numéro RPPS " strong { "{rpps}" } "." } },
                             StatusView::Rejected { reason } => rsx! { p { "Demande refusée. Motif : {reason}" } },
-                            StatusView::Draft | StatusView::Submitted => rsx! { p { "Cette demande est encore un brouillon : elle n'a pas été envoyée." } },
+                            StatusView::Closed { reason } => rsx! { p { "Demande close : {reason.label()}." } },
+                            StatusView::Draft | StatusView::Submitted => rsx! {
+                                p { "Cette demande est encore un brouillon : elle n'a pas été envoyée." }
+                                if r.origin == Origin::Employer {
+                                    DeleteDraft { id: r.id.clone(), on_done: move |v| request.set(Some(Ok(v))) }
+                                }
+                            },
                         }
                     }
+                }
                 },
             }
+        }
+    }
+}
+
+/// Who in the register is, or may be, the person of the request (FAQ-R3, R12): the names side by
+/// side, of the other record's birth date and place only how they compare, and why.
+#[component]
+fn IdentityMatches(matches: Vec<IdentityMatchView>, numbered: Option<String>) -> Element {
+    rsx! {
+        section { class: "correspondances", id: "correspondances", aria_labelledby: "titre-correspondances",
+            h2 { id: "titre-correspondances", "Personne peut-être déjà connue du registre" }
+            if let Some(rpps) = numbered {
+                div { class: "alerte alerte-erreur", role: "alert",
+                    p { strong { "Cette personne a déjà le numéro RPPS {rpps}." } }
+                    p { "Un second numéro ne peut pas lui être attribué : refusez cette demande (son numéro reste valable ; elle se connecte avec sa carte e-CPS)." }
+                }
+            }
+            for (index, m) in matches.into_iter().enumerate() {
+                article { class: if m.verdict == MatchVerdict::Same { "correspondance meme" } else { "correspondance probable" }, key: "{index}",
+                    h3 {
+                        "{m.verdict.label()} — "
+                        match &m.record {
+                            MatchedRecord::Professional { rpps } => rsx! { "professionnel au numéro RPPS {rpps}" },
+                            MatchedRecord::Request { id: Some(id) } => rsx! { Link { to: Route::GestionDemande { id: id.clone() }, "demande en cours dans votre établissement" } },
+                            MatchedRecord::Request { id: None } => rsx! { "demande en cours dans un autre établissement" },
+                        }
+                    }
+                    dl { class: "comparaison",
+                        for row in m.comparison {
+                            div { class: if row.note.is_some() { "ecart" } else { "" },
+                                dt { "{row.label}" }
+                                dd { span { class: "petit", "Cette demande : " } "{row.this}" }
+                                dd { span { class: "petit", "Autre fiche : " } "{row.other}" }
+                                if let Some(note) = &row.note { dd { class: "note", "{note}" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A manager deletes an employer draft that is no longer needed (asked twice).
+#[component]
+fn DeleteDraft(id: String, on_done: EventHandler<RegistrationView>) -> Element {
+    let mut asked = use_signal(|| false);
+    let mut error = use_signal(|| None::<ApiError>);
+    rsx! {
+        if let Some(e) = error() { ErrorBanner { error: e } }
+        if asked() {
+            p { "Supprimer ce brouillon ? La personne pourra être enregistrée à nouveau." }
+            div { class: "actions",
+                button { r#type: "button", class: "bouton secondaire",
+                    onclick: move |_| {
+                        let id = id.clone();
+                        spawn(async move {
+                            match api::delete::<RegistrationView>(&format!("/api/manager/registrations/{id}")).await {
+                                Ok(v) => on_done.call(v),
+                                Err(e) => error.set(Some(e)),
+                            }
+                        });
+                    },
+                    "Oui, supprimer le brouillon"
+                }
+                button { r#type: "button", class: "bouton-lien", onclick: move |_| asked.set(false), "Non, le garder" }
+            }
+        } else {
+            button { r#type: "button", class: "bouton-lien", onclick: move |_| asked.set(true), "Supprimer ce brouillon" }
         }
     }
 }

@@ -140,6 +140,25 @@ pub enum ClosureReason {
 }
 
 impl ClosureReason {
+    pub const ALL: [ClosureReason; 3] = [
+        ClosureReason::Withdrawn,
+        ClosureReason::Deleted,
+        ClosureReason::Expired,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ClosureReason::Withdrawn => "withdrawn",
+            ClosureReason::Deleted => "deleted",
+            ClosureReason::Expired => "expired",
+        }
+    }
+
+    /// From its code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ClosureReason::Withdrawn => "Retirée par la personne",
@@ -397,7 +416,7 @@ mod flat {
 
     use serde::Deserialize;
 
-    use super::{BirthPlaceView, StatusView, TimelineStep};
+    use super::{BirthPlaceView, ClosureReason, StatusView, TimelineStep};
     use crate::Instant;
 
     /// A field the variant needs and the object lacks.
@@ -412,6 +431,14 @@ mod flat {
 
     fn given<T>(value: Option<T>, name: &'static str) -> Result<T, Missing> {
         value.ok_or(Missing(name))
+    }
+
+    /// A closure's reason, from the `reason` field.
+    fn closure(reason: Option<String>) -> Result<ClosureReason, Missing> {
+        reason
+            .as_deref()
+            .and_then(ClosureReason::from_code)
+            .ok_or(Missing("reason"))
     }
 
     #[derive(Deserialize)]
@@ -449,6 +476,7 @@ mod flat {
         Submitted,
         Validated,
         Rejected,
+        Closed,
     }
 
     #[derive(Deserialize)]
@@ -470,6 +498,9 @@ mod flat {
                 State::Rejected => StatusView::Rejected {
                     reason: given(s.reason, "reason")?,
                 },
+                State::Closed => StatusView::Closed {
+                    reason: closure(s.reason)?,
+                },
             })
         }
     }
@@ -484,6 +515,7 @@ mod flat {
         Published,
         EcpsActivable,
         Rejected,
+        Closed,
     }
 
     #[derive(Deserialize)]
@@ -522,6 +554,10 @@ mod flat {
                     at: at()?,
                     reason: given(reason, "reason")?,
                 },
+                StepKind::Closed => TimelineStep::Closed {
+                    at: at()?,
+                    reason: closure(reason)?,
+                },
             })
         }
     }
@@ -556,6 +592,9 @@ mod tests {
         round_trip(StatusView::Rejected {
             reason: "Diplôme non reconnu".into(),
         });
+        for reason in ClosureReason::ALL {
+            round_trip(StatusView::Closed { reason });
+        }
         let at = || "2026-07-15T11:15:00+02:00".to_owned();
         for step in [
             TimelineStep::Created { at: at() },
@@ -570,6 +609,10 @@ mod tests {
             TimelineStep::Rejected {
                 at: at(),
                 reason: "Diplôme non reconnu".into(),
+            },
+            TimelineStep::Closed {
+                at: at(),
+                reason: ClosureReason::Expired,
             },
         ] {
             round_trip(step);
