@@ -28,6 +28,9 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
     /// What a draft still lacks (`error.missing[].label`).
     pub missing: Vec<String>,
+    /// A page where what the error is about can be followed (`error.see`: the request already
+    /// open for this person).
+    pub see: Option<String>,
 }
 
 impl ApiError {
@@ -99,6 +102,7 @@ impl ApiError {
             },
             fields,
             missing: error.missing.into_iter().map(|m| m.label).collect(),
+            see: error.see,
         }
     }
 }
@@ -304,6 +308,7 @@ mod tests {
                     field: "establishment".into(),
                     label: "l'établissement employeur".into(),
                 }],
+                see: Some("/gestion/demandes/r1".into()),
             },
         };
         let e = ApiError::from_body(422, &json::to_text(&envelope));

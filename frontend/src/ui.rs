@@ -125,6 +125,9 @@ pub fn ErrorBanner(error: ApiError, on_retry: Option<EventHandler<()>>) -> Eleme
             if error.is_unauthenticated() {
                 p { a { href: "/", "Retour à l'accueil pour vous reconnecter" } }
             }
+            if let Some(page) = error.see.as_deref().filter(|p| p.starts_with('/')) {
+                p { a { href: "{page}", id: "erreur-suivre", "Suivre la demande en cours" } }
+            }
             if let Some(retry) = on_retry {
                 if temporary {
                     button { r#type: "button", class: "bouton secondaire", onclick: move |_| retry.call(()), "Réessayer" }
