@@ -30,7 +30,7 @@ pub struct ApiError {
     pub missing: Vec<String>,
     /// A page where what the error is about can be followed (`error.see`: the request already
     /// open for this person).
-    pub see: Option<String>,
+    pub see: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -102,7 +102,7 @@ impl ApiError {
             },
             fields,
             missing: error.missing.into_iter().map(|m| m.label).collect(),
-            see: error.see,
+            see: error.see.map(String::into_boxed_str),
         }
     }
 }
