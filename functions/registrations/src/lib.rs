@@ -85,6 +85,11 @@ pub(crate) fn save_error(e: RegistrationStoreError) -> ApiError {
             "registration.changed",
             "La demande a été modifiée entre-temps. Rechargez-la pour voir sa dernière version.",
         ),
+        // Only a validation meets it, and it tries again first (validation.rs).
+        RegistrationStoreError::Contended => ApiError::conflict(
+            "registration.changed",
+            "D'autres validations sont en cours au même moment. Rien n'a été enregistré : réessayez dans un instant.",
+        ),
         RegistrationStoreError::Store(e) => e.into(),
     }
 }

@@ -4,11 +4,12 @@
 
 use rpps_api::ApiError;
 use rpps_domain::{
-    Actor, Attestation, SequenceRange, TransitionError, Validation, ValidationCheck,
+    Actor, Attestation, RppsNumber, SequenceRange, TransitionError, Validation, ValidationCheck,
 };
 use rpps_store::{AllocationError, RegistrationStoreError, Store, StoreError, StoredRegistration};
 
 use crate::identity;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Why a validation did not happen.
@@ -72,8 +73,18 @@ impl From<ValidateError> for ApiError {
     }
 }
 
-/// Someone else's write landed between a read and the transaction: this many attempts.
-const ATTEMPTS: usize = 5;
+/// Attempts at most. A validation tries again when someone else's write landed between its
+/// reads and its transaction: the request itself (another manager: read it again), or another
+/// validation of the same identity partition (place and year of birth, FAQ-R12: look at the
+/// candidates again). Those of one partition commit one at a time, so a burst of `n` of them
+/// needs up to `n` rounds for the last one.
+const ATTEMPTS: usize = 12;
+
+/// The pause before looking again after losing the partition's lock: a random time up to
+/// `BACKOFF_FIRST_MS · 2^k`, at most `BACKOFF_MAX_MS` (at most about 2 s over all attempts), so
+/// that the losers of one round do not meet again in the next.
+const BACKOFF_FIRST_MS: u64 = 10;
+const BACKOFF_MAX_MS: u64 = 320;
 
 /// What a manager asks of a validation: the declaration (FAQ-R2), whether the probable matches
 /// shown are someone else (FAQ-R3), when.
@@ -94,9 +105,11 @@ pub struct Ask {
 /// validations of one person at once: the second looks again and finds the first).
 ///
 /// Idempotent and safe under concurrency: validating again, or two managers at once, gives the
-/// one number that was recorded (a number taken by the loser is never reused: a gap in the
-/// sequence). A stale `read` is harmless: the transaction only commits on the version that was
-/// read, so if the request moved meanwhile it is cancelled and the next attempt reads it again.
+/// one number that was recorded (a number taken by the loser is never reused by anyone else: a
+/// gap in the sequence). A stale `read` is harmless: the transaction only commits on the version
+/// that was read, so if the request moved meanwhile it is cancelled and the next attempt reads it
+/// again. The number is taken once per call: a cancelled transaction wrote nothing, so the next
+/// attempt of this same validation uses it (losing the partition's lock costs no number).
 pub async fn validate(
     store: &Store,
     numbers: SequenceRange,
@@ -111,10 +124,9 @@ pub async fn validate(
     } = ask;
     let id = read.request.id().to_owned();
     let mut read = read;
+    let mut taken: Option<RppsNumber> = None;
+    let mut contended = 0u32;
     for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            read = reread(store, &id).await?;
-        }
         if let ValidationCheck::AlreadyValidated(done) =
             read.request.check_validation(actor, &attestation)?
         {
@@ -131,7 +143,10 @@ pub async fn validate(
             not_the_same_person,
         )
         .map_err(ValidateError::Blocked)?;
-        let rpps = store.next_rpps_number(numbers).await?;
+        let rpps = match &taken {
+            Some(rpps) => rpps.clone(),
+            None => taken.insert(store.next_rpps_number(numbers).await?).clone(),
+        };
         let mut request = read.request.clone();
         let declaration = attestation.clone().not_the_same_as(declared);
         let validation = request.validate(actor, declaration, rpps, at)?;
@@ -139,8 +154,17 @@ pub async fn validate(
             .record_validation(&read, &request, &validation, &actor.id, &candidates)
             .await
         {
-            Ok(_) => return Ok(validation),
-            Err(RegistrationStoreError::Changed) => continue,
+            Ok(_) => {
+                if attempt > 0 {
+                    tracing::info!(request = %id, attempts = attempt + 1, "validation recorded after a conflict");
+                }
+                return Ok(validation);
+            }
+            Err(RegistrationStoreError::Changed) => read = reread(store, &id).await?,
+            Err(RegistrationStoreError::Contended) => {
+                tokio::time::sleep(backoff(contended)).await;
+                contended += 1;
+            }
             // The person's claim is taken. By this very request, validated by someone else at
             // the same moment (a store without serializable transactions, as moto under
             // concurrent calls, can report the claim before the request's new version): read
@@ -157,10 +181,57 @@ pub async fn validate(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(RegistrationStoreError::Changed.into())
+    tracing::warn!(request = %id, attempts = ATTEMPTS, contended, "validation given up after repeated conflicts");
+    Err(if contended as usize == ATTEMPTS {
+        RegistrationStoreError::Contended
+    } else {
+        RegistrationStoreError::Changed
+    }
+    .into())
+}
+
+/// The pause after the `k`-th lost lock (from 0): random, up to `BACKOFF_FIRST_MS · 2^k` capped
+/// at `BACKOFF_MAX_MS`, at least 1 ms.
+fn backoff(k: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ceiling = BACKOFF_FIRST_MS
+        .saturating_mul(1u64 << k.min(16))
+        .min(BACKOFF_MAX_MS);
+    // A fresh `RandomState` hashes to a different value each time: random enough for jitter,
+    // without a random-number crate.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Duration::from_millis(1 + random % ceiling)
 }
 
 /// Reads the request with this id (in the loop: it existed a moment ago).
 pub async fn reread(store: &Store, id: &str) -> Result<StoredRegistration, ValidateError> {
     store.registration(id).await?.ok_or(ValidateError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_grows_then_stays_under_its_ceiling() {
+        for k in 0..40 {
+            let ceiling = (BACKOFF_FIRST_MS << k.min(16)).min(BACKOFF_MAX_MS);
+            for _ in 0..50 {
+                let pause = backoff(k).as_millis() as u64;
+                assert!((1..=ceiling).contains(&pause), "k {k}: {pause} ms");
+            }
+        }
+        let total: u64 = (0..ATTEMPTS as u32)
+            .map(|k| (BACKOFF_FIRST_MS << k).min(BACKOFF_MAX_MS))
+            .sum();
+        assert!(total <= 3_000, "{total} ms at most in all");
+    }
+
+    #[test]
+    fn the_pauses_are_not_all_the_same() {
+        let pauses: std::collections::BTreeSet<_> = (0..50).map(|_| backoff(5)).collect();
+        assert!(pauses.len() > 10, "{pauses:?}");
+    }
 }

@@ -376,7 +376,7 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
         .record_validation(&read_b, &b, &vb, MANAGER_ID, &seen_by_b)
         .await
         .unwrap_err();
-    assert!(matches!(err, RegistrationStoreError::Changed), "{err}");
+    assert!(matches!(err, RegistrationStoreError::Contended), "{err}");
     assert_eq!(
         reread(&store, "req-b").await.unwrap().request.status(),
         &RegistrationStatus::Submitted
@@ -389,6 +389,64 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
         matches!(&err, ValidateError::Blocked(Blocked::AlreadyNumbered(rpps)) if *rpps == va.rpps.to_string()),
         "{err:?}"
     );
+}
+
+/// Two different people of one identity partition (same place and year of birth, FAQ-R12)
+/// validated at the same moment: the second transaction loses the partition's lock. That is
+/// `Contended`, not a changed request (nothing to read again, the request did not move), and
+/// nothing of it is written; the service, looking again, finds no match and numbers her too.
+#[tokio::test]
+async fn faq_r12_two_different_people_of_one_partition_validated_at_once_both_get_a_number() {
+    let store = fresh_store().await;
+    submitted(&store, "req-m", "sub-m", "Martin").await;
+    submitted(&store, "req-p", "sub-p", "Petit").await;
+    let now = OffsetDateTime::now_utc();
+    let manager = manager();
+    let read_m = reread(&store, "req-m").await.unwrap();
+    let read_p = reread(&store, "req-p").await.unwrap();
+    let seen_by_m = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
+    let seen_by_p = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
+    let mut m = read_m.request.clone();
+    let vm = m
+        .validate(
+            &manager,
+            attestation(now),
+            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
+            now,
+        )
+        .unwrap();
+    store
+        .record_validation(&read_m, &m, &vm, MANAGER_ID, &seen_by_m)
+        .await
+        .unwrap();
+    let mut p = read_p.request.clone();
+    let vp = p
+        .validate(
+            &manager,
+            attestation(now),
+            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
+            now,
+        )
+        .unwrap();
+    let err = store
+        .record_validation(&read_p, &p, &vp, MANAGER_ID, &seen_by_p)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistrationStoreError::Contended), "{err}");
+    let untouched = reread(&store, "req-p").await.unwrap();
+    assert_eq!(untouched.request.status(), &RegistrationStatus::Submitted);
+    assert_eq!(untouched.version, read_p.version);
+    assert!(
+        store.professional_file(&vp.rpps).await.unwrap().is_none(),
+        "nothing of the lost transaction written"
+    );
+    // The service on the same (now stale) read: looks again, numbers her.
+    let done = validate_read(&store, read_p, &manager, attestation(now), false, now)
+        .await
+        .unwrap();
+    assert!(done.newly_validated);
+    assert_ne!(done.rpps, vm.rpps);
+    assert_ne!(done.rpps, vp.rpps, "the lost number is never handed out");
 }
 
 /// FAQ-R3: past the last number of the configured range, a validation is refused with a 503,

@@ -109,6 +109,12 @@ pub enum RegistrationStoreError {
     /// Someone changed the request since it was read: read it again.
     #[error("the request changed since it was read")]
     Changed,
+    /// The request did not move, but another validation in its identity-match partition
+    /// (FAQ-R12) committed since the candidates were read, or DynamoDB saw another transaction
+    /// on the same items at that moment (`TransactionConflict`): nothing was written; look at
+    /// the candidates again, after a pause.
+    #[error("another validation in the same identity partition came first")]
+    Contended,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -760,9 +766,9 @@ impl Store {
     /// number, the claims that stop a second number (subject, civil-status identity), the
     /// practice site, the audit entry and the `rpps.allocated` event — one transaction, so
     /// either all of it exists or none. Fails with `Changed` if the request moved meanwhile
-    /// (another manager validated first: read it again to get their number), or if another
-    /// validation of the same identity-match partition happened since `candidates` were read
-    /// (look again: it may be the same person).
+    /// (another manager validated first: read it again to get their number), with `Contended`
+    /// if another validation of the same identity-match partition happened since `candidates`
+    /// were read (look again: it may be the same person).
     pub async fn record_validation(
         &self,
         read: &StoredRegistration,
@@ -873,21 +879,22 @@ impl Store {
                 candidate_key: read.candidate_key.clone(),
             }),
             Err(TransactError::Cancelled(reasons)) => {
-                // The request moved (its version check failed), another validation of the same
-                // partition came first (its lock moved on), or another transaction touched the
-                // same items at the same moment (DynamoDB's `TransactionConflict`): read again.
-                // Only a failed claim means the person already holds a number.
+                // The request moved (its version check failed): read it again. Another
+                // validation of the same partition came first (its lock moved on), or another
+                // transaction touched the same items at the same moment (DynamoDB's
+                // `TransactionConflict`): look again. Only a failed claim means the person
+                // already holds a number.
+                let failed = |i: usize| {
+                    reasons
+                        .get(i)
+                        .is_some_and(|r| r == "ConditionalCheckFailed")
+                };
                 let lock_moved = !candidates.key.is_empty()
-                    && reasons
-                        .get(6 + usize::from(validated.applicant_id().is_some()))
-                        .is_some_and(|r| r == "ConditionalCheckFailed");
-                if reasons
-                    .first()
-                    .is_some_and(|r| r == "ConditionalCheckFailed")
-                    || lock_moved
-                    || reasons.iter().any(|r| r == "TransactionConflict")
-                {
+                    && failed(6 + usize::from(validated.applicant_id().is_some()));
+                if failed(0) {
                     Err(RegistrationStoreError::Changed)
+                } else if lock_moved || reasons.iter().any(|r| r == "TransactionConflict") {
+                    Err(RegistrationStoreError::Contended)
                 } else {
                     Err(RegistrationStoreError::AlreadyRegistered)
                 }

@@ -8,7 +8,9 @@
 //!    for the 500), validated all at once (one tokio task each, released together by a
 //!    barrier, each making the validation handler's store calls): `N` distinct numbers with a
 //!    valid Luhn key, every request validated with its professional record and identity claim,
-//!    none twice.
+//!    none twice. The people are born in one place, 29 days apart (about 13 a year): those of
+//!    one year share an identity partition (FAQ-R12) whose lock lets one validation commit at
+//!    a time, so the others look again (counted: transactions per validation).
 //! 3. `M` concurrent validations of one request (default 50): one number, the same for everyone.
 //!
 //! cargo run --release -p rpps-e2e --bin validations -- [N] [M] [--production-timeouts]
@@ -53,8 +55,8 @@ use rpps_registrations::identity;
 use rpps_registrations::validation::{self, ValidateError};
 use rpps_store::schema::TableSpec;
 use rpps_store::{Store, StoredRegistration, Tables, keys, new_event};
-use time::OffsetDateTime;
 use time::macros::date;
+use time::{Date, OffsetDateTime};
 use tokio::sync::{Barrier, Semaphore};
 
 const FINESS: &str = "750012346";
@@ -279,13 +281,39 @@ impl Drop for Relay {
 // ---------------------------------------------------------------------------------------------
 // The people, the manager, the requests.
 
-fn civil(family: &str) -> anyhow::Result<CivilStatus> {
+fn civil(family: &str, born: Date) -> anyhow::Result<CivilStatus> {
     Ok(CivilStatus {
         family_name: PersonName::parse(family)?,
         given_names: PersonName::parse("Élodie")?,
-        birth_date: BirthDate::parse("1990-05-17", date!(2026 - 11 - 26))?,
+        birth_date: BirthDate::parse(&born.to_string(), date!(2026 - 11 - 26))?,
         birth_place: BirthPlace::from_franceconnect("69383", "99100")?,
     })
+}
+
+/// The applicant of the round trips and the one rejected beside her: born on the same day.
+const BORN: Date = date!(1990 - 05 - 17);
+
+/// One of the bench's people: a request id, a FranceConnect subject, a civil status.
+struct Person {
+    id: String,
+    sub: String,
+    family: String,
+    born: Date,
+}
+
+impl Person {
+    /// The `i`-th of many different people: a name and a birth date of their own (29 days
+    /// apart from 1950 on, about 13 a year). With one name a letter apart and the same birth
+    /// date and place, two of them would be one probable person (FAQ-R12) and the bench's
+    /// validations would rightly be refused.
+    fn nth(prefix: &str, i: usize) -> Self {
+        Person {
+            id: format!("{prefix}-{i:04}"),
+            sub: format!("{prefix}-sub-{i:04}"),
+            family: family_name(i),
+            born: date!(1950 - 01 - 01) + time::Duration::days(29 * i as i64),
+        }
+    }
 }
 
 /// A family name per index, letters only (names refuse digits): 0 → `Banc-Aaa`, 1 → `Banc-Aab`…
@@ -352,15 +380,17 @@ fn fc_identity() -> rpps_identity::FranceConnectIdentity {
 }
 
 /// A submitted self-service request, as the functions would have written it.
-async fn submitted(
-    store: &Store,
-    id: &str,
-    sub: &str,
-    family: &str,
-) -> anyhow::Result<StoredRegistration> {
+async fn submitted(store: &Store, person: &Person) -> anyhow::Result<StoredRegistration> {
+    let Person {
+        id,
+        sub,
+        family,
+        born,
+    } = person;
+    let sub = sub.as_str();
     let now = OffsetDateTime::now_utc();
     let actor = Actor::new(sub, Role::Applicant);
-    let draft = RegistrationRequest::new_self_service(id, &actor, civil(family)?, now)?;
+    let draft = RegistrationRequest::new_self_service(id, &actor, civil(family, *born)?, now)?;
     let key = identity::key(draft.civil_status());
     let stored = store.create_registration(&draft, sub, &key).await?;
     let mut request = stored.request.clone();
@@ -377,7 +407,7 @@ async fn submitted(
 /// Requests per batch of the preparation: the scratch table never holds more than their items.
 const PREPARE_BATCH: usize = 25;
 
-/// Submitted requests of `people` (id, FranceConnect subject, family name), in `store`'s
+/// Submitted requests of `people`, in `store`'s
 /// registry table, as the functions would have left them. Each is created, filled and submitted
 /// by the store's own calls (three transactions) in `scratch`, a registry table of its own that
 /// is emptied after every batch; the items are then copied into `store`'s table with
@@ -385,21 +415,17 @@ const PREPARE_BATCH: usize = 25;
 /// table in each transaction (see docs/PERFORMANCE.md): kept small, the scratch table makes the
 /// preparation linear instead of quadratic, and the measured table gets the same items without
 /// the memory moto would keep from copying it 1,500 times. The number of items moved.
-async fn prepare(
-    store: &Store,
-    scratch: &Store,
-    people: Vec<(String, String, String)>,
-) -> anyhow::Result<usize> {
+async fn prepare(store: &Store, scratch: &Store, people: Vec<Person>) -> anyhow::Result<usize> {
     let mut moved = 0;
     let mut people = people.into_iter().peekable();
     while people.peek().is_some() {
         let gate = Arc::new(Semaphore::new(8));
         let mut tasks = Vec::with_capacity(PREPARE_BATCH);
-        for (id, sub, family) in people.by_ref().take(PREPARE_BATCH) {
+        for person in people.by_ref().take(PREPARE_BATCH) {
             let (scratch, gate) = (scratch.clone(), gate.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = gate.acquire_owned().await?;
-                submitted(&scratch, &id, &sub, &family).await
+                submitted(&scratch, &person).await
             }));
         }
         for task in tasks {
@@ -635,7 +661,13 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
         )
         .await?;
     // Someone else's submitted request, to reject.
-    submitted(store, "rt-2", "rt-sub-2", "Rejet").await?;
+    let rejected = Person {
+        id: "rt-2".into(),
+        sub: "rt-sub-2".into(),
+        family: "Rejet".into(),
+        born: BORN,
+    };
+    submitted(store, &rejected).await?;
     counter.take();
     let mut actions = Vec::new();
     let mut record = |name, route, calls| {
@@ -670,7 +702,8 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
     );
 
     session_read(store, hash).await?;
-    let draft = RegistrationRequest::new_self_service("rt-1", &applicant, civil("Mesure")?, now)?;
+    let draft =
+        RegistrationRequest::new_self_service("rt-1", &applicant, civil("Mesure", BORN)?, now)?;
     let key = identity::key(draft.civil_status());
     let candidates = store.identity_candidates(&key).await?;
     identity::check_new_request(
@@ -900,15 +933,7 @@ async fn many_requests(
 ) -> anyhow::Result<Vec<String>> {
     println!("\n== {n} concurrent validations of {n} different requests");
     let setup = Instant::now();
-    let people = (0..n)
-        .map(|i| {
-            (
-                format!("many-{i:04}"),
-                format!("many-sub-{i:04}"),
-                family_name(i),
-            )
-        })
-        .collect();
+    let people = (0..n).map(|i| Person::nth("many", i)).collect();
     let moved = prepare(store, scratch, people).await?;
     let prepared = counter.take();
     println!(
@@ -1056,7 +1081,7 @@ async fn many_requests(
         taken.saturating_sub(numbers.len() as u64)
     );
     println!(
-        "  validation attempts  {} transactions for {n} validations (a transaction lost to a concurrent write is retried by the store)",
+        "  validation attempts  {} transactions for {n} validations (a transaction lost to a concurrent write is tried again by the validation service)",
         tally.count("TransactWriteItems")
     );
     print_tally("DynamoDB calls during the run", &tally);
@@ -1071,7 +1096,10 @@ async fn one_request(
     m: usize,
 ) -> anyhow::Result<Vec<String>> {
     println!("\n== {m} concurrent validations of one request");
-    let person = ("one-0000".into(), "one-sub-0000".into(), "Unique".into());
+    let person = Person {
+        family: "Unique".into(),
+        ..Person::nth("one", 0)
+    };
     prepare(store, scratch, vec![person]).await?;
     let before = counter_value(store).await?;
     counter.take();
