@@ -50,6 +50,32 @@ async fn validate_read(
     validate(store, SequenceRange::FULL, read, actor, ask).await
 }
 
+/// What one validation does after its reads, on what it `saw` of the partition: the domain
+/// validates `read` with the next number, the store records it.
+async fn record_on(
+    store: &Store,
+    read: &StoredRegistration,
+    saw: &rpps_store::IdentityCandidates,
+    at: OffsetDateTime,
+) -> (
+    Validation,
+    Result<StoredRegistration, RegistrationStoreError>,
+) {
+    let mut request = read.request.clone();
+    let validation = request
+        .validate(
+            &manager(),
+            attestation(at),
+            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
+            at,
+        )
+        .unwrap();
+    let recorded = store
+        .record_validation(read, &request, &validation, MANAGER_ID, saw)
+        .await;
+    (validation, recorded)
+}
+
 /// `read`'s request rejected by the manager of establishment A for `reason`, saved.
 async fn save_rejection(
     store: &Store,
@@ -349,33 +375,11 @@ async fn two_requests_of_one_person_validated_at_once_give_one_number() {
     let seen_by_b = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
     assert_eq!(seen_by_a.requests.len(), 2);
     // A records its validation.
-    let mut a = read_a.request.clone();
-    let va = a
-        .validate(
-            &manager,
-            attestation(now),
-            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
-            now,
-        )
-        .unwrap();
-    store
-        .record_validation(&read_a, &a, &va, MANAGER_ID, &seen_by_a)
-        .await
-        .unwrap();
+    let (va, recorded) = record_on(&store, &read_a, &seen_by_a, now).await;
+    recorded.unwrap();
     // B, on what it saw before: refused by the lock, nothing of it written.
-    let mut b = read_b.request.clone();
-    let vb = b
-        .validate(
-            &manager,
-            attestation(now),
-            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
-            now,
-        )
-        .unwrap();
-    let err = store
-        .record_validation(&read_b, &b, &vb, MANAGER_ID, &seen_by_b)
-        .await
-        .unwrap_err();
+    let (_, recorded) = record_on(&store, &read_b, &seen_by_b, now).await;
+    let err = recorded.unwrap_err();
     assert!(matches!(err, RegistrationStoreError::Contended), "{err}");
     assert_eq!(
         reread(&store, "req-b").await.unwrap().request.status(),
@@ -406,32 +410,10 @@ async fn faq_r12_two_different_people_of_one_partition_validated_at_once_both_ge
     let read_p = reread(&store, "req-p").await.unwrap();
     let seen_by_m = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
     let seen_by_p = store.identity_candidates(CANDIDATE_KEY).await.unwrap();
-    let mut m = read_m.request.clone();
-    let vm = m
-        .validate(
-            &manager,
-            attestation(now),
-            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
-            now,
-        )
-        .unwrap();
-    store
-        .record_validation(&read_m, &m, &vm, MANAGER_ID, &seen_by_m)
-        .await
-        .unwrap();
-    let mut p = read_p.request.clone();
-    let vp = p
-        .validate(
-            &manager,
-            attestation(now),
-            store.next_rpps_number(SequenceRange::FULL).await.unwrap(),
-            now,
-        )
-        .unwrap();
-    let err = store
-        .record_validation(&read_p, &p, &vp, MANAGER_ID, &seen_by_p)
-        .await
-        .unwrap_err();
+    let (vm, recorded) = record_on(&store, &read_m, &seen_by_m, now).await;
+    recorded.unwrap();
+    let (vp, recorded) = record_on(&store, &read_p, &seen_by_p, now).await;
+    let err = recorded.unwrap_err();
     assert!(matches!(err, RegistrationStoreError::Contended), "{err}");
     let untouched = reread(&store, "req-p").await.unwrap();
     assert_eq!(untouched.request.status(), &RegistrationStatus::Submitted);
