@@ -161,8 +161,13 @@ cmd_test() {
   cargo fmt --all -- --check
   log "cargo clippy (warnings are errors)"
   cargo clippy --workspace --all-targets -- -D warnings
-  # tests/tests/lambda_binaries.rs builds the functions' Lambda binaries itself (cargo build
-  # --workspace --all-targets) before it starts them.
+  # Every target, the functions' Lambda binaries included (cargo test builds only the binaries
+  # of packages with integration tests), before the tests: tests/tests/e2e/lambda_binaries.rs
+  # then finds them up to date instead of building them while the other end-to-end tests run
+  # beside it in the same process. cargo test finds everything built (same targets, same
+  # features).
+  log "cargo build (every target, the Lambda binaries included)"
+  cargo build --workspace --all-targets
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests

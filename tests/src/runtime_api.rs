@@ -1,7 +1,7 @@
 //! A stand-in for the Lambda Runtime API on 127.0.0.1: starts a function's binary as Lambda
 //! does (`AWS_LAMBDA_RUNTIME_API` and the other variables the runtime sets), hands it one
 //! invocation, and records when it asked for it (it was ready), when and what it answered. Used
-//! by the cold-start benchmark (`src/bin/coldstart.rs`) and by `tests/lambda_binaries.rs`.
+//! by the cold-start benchmark (`src/bin/coldstart.rs`) and by `tests/e2e/lambda_binaries.rs`.
 
 use std::path::Path;
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! to its `router()`. Two tests keep that list honest:
 //!
 //! - the crate's own unit test calls [`unserved`] to prove its router answers every entry;
-//! - `tests/tests/template.rs` proves the SAM template's `HttpApi` events of the crate's
+//! - `tests/tests/e2e/template.rs` proves the SAM template's `HttpApi` events of the crate's
 //!   function are exactly that list, and that the local runner serves every entry.
 
 use axum::Router;

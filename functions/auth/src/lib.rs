@@ -93,7 +93,7 @@ async fn audit(
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
-/// function must be exactly these (checked by `tests/tests/template.rs`).
+/// function must be exactly these (checked by `tests/tests/e2e/template.rs`).
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/auth/franceconnect/login"),
     ("GET", "/api/auth/franceconnect/callback"),

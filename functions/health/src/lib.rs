@@ -2,7 +2,8 @@
 //! 200 when everything is up, 503 (with `Retry-After`) when something is down.
 //!
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every `/api/…` route (`openapi.yaml`
-//! beside this crate's manifest, converted to JSON once), kept true by `tests/tests/openapi.rs`.
+//! beside this crate's manifest, converted to JSON once), kept true by
+//! `tests/tests/e2e/openapi.rs`.
 
 use std::time::Instant;
 
@@ -126,7 +127,7 @@ async fn openapi() -> Response {
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
-/// function must be exactly these (checked by `tests/tests/template.rs`).
+/// function must be exactly these (checked by `tests/tests/e2e/template.rs`).
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/health"), ("GET", "/api/openapi.json")];
 
 /// The function's routes.

@@ -45,8 +45,8 @@ impl LocalOptions {
 }
 
 /// Every Lambda function (crate name) with its HTTP routes, as this runner serves them; stream
-/// consumers and scheduled functions have none. `tests/tests/template.rs` holds the SAM
-/// template to this list, `tests/tests/openapi.rs` the OpenAPI document.
+/// consumers and scheduled functions have none. `tests/tests/e2e/template.rs` holds the SAM
+/// template to this list, `tests/tests/e2e/openapi.rs` the OpenAPI document.
 pub fn functions()
 -> std::collections::BTreeMap<&'static str, &'static [(&'static str, &'static str)]> {
     std::collections::BTreeMap::from([

@@ -21,9 +21,9 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const REVALIDATE: &str = "no-cache";
 
 /// The Content-Security-Policy of `SecurityHeadersPolicy` in `infra/template.yaml`, on one line
-/// (`tests/tests/template.rs` holds the two equal), minus `upgrade-insecure-requests`: the local
-/// runner speaks plain HTTP on 127.0.0.1, where that directive would only ask for an `https://`
-/// that does not exist.
+/// (`tests/tests/e2e/template.rs` holds the two equal), minus `upgrade-insecure-requests`: the
+/// local runner speaks plain HTTP on 127.0.0.1, where that directive would only ask for an
+/// `https://` that does not exist.
 pub const CONTENT_SECURITY_POLICY_LOCAL: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 /// Whether a request path names one of the build's hashed files, exactly the patterns the

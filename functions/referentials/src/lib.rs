@@ -170,7 +170,7 @@ async fn establishments(
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
-/// function must be exactly these (checked by `tests/tests/template.rs`).
+/// function must be exactly these (checked by `tests/tests/e2e/template.rs`).
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/establishments")];
 
 /// The function's routes (without fallback: the Lambda entry and the local runner add it).

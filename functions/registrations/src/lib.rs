@@ -146,7 +146,7 @@ async fn read_visible(
 }
 
 /// The routes `router` serves, (method, path): the SAM template's `HttpApi` events of this
-/// function must be exactly these (checked by `tests/tests/template.rs`).
+/// function must be exactly these (checked by `tests/tests/e2e/template.rs`).
 pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/registrations"),
     ("GET", "/api/registrations/mine"),

@@ -9,7 +9,10 @@
 //! --all-targets` first (cargo test builds only the binaries of packages with integration tests
 //! of their own). The same targets and features as `cargo test --workspace`, whose build it
 //! finds done: a `-p` per function would resolve features apart and compile much of the
-//! dependency tree again.
+//! dependency tree again. `make test` runs this very build before `cargo test`
+//! (infra/local/stack.sh), so there it finds every binary up to date and builds nothing: the other
+//! end-to-end tests run in this process at the same time, and a build would take their cores (and
+//! their 20-second waits) from them.
 
 use std::path::{Path, PathBuf};
 

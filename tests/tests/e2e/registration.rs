@@ -2,12 +2,10 @@
 //! development FranceConnect and submits; the manager signs in with the development PSC and
 //! validates (or rejects); the aide sees the RPPS number.
 
-mod support;
-
+use crate::support::{Browser, aide_email, aide_submits, client, emails_to};
 use reqwest::StatusCode;
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::json;
-use support::{Browser, aide_email, aide_submits, client, emails_to};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))

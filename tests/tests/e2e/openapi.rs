@@ -3,7 +3,7 @@
 //!
 //! - its operations (method, path) are exactly the routes every function crate declares in its
 //!   `ROUTES`, and exactly the `HttpApi` events of `infra/template.yaml` (which
-//!   `tests/tests/template.rs` holds to the same `ROUTES`): a new route cannot go undocumented,
+//!   `tests/tests/e2e/template.rs` holds to the same `ROUTES`): a new route cannot go undocumented,
 //!   and a documented route cannot be left without a handler;
 //! - it is an OpenAPI 3.1 document (parsed into `oas3`'s types), every `$ref` resolves, every
 //!   schema compiles as JSON Schema 2020-12, path parameters match the paths, every error is the
@@ -31,7 +31,7 @@ type Routes = &'static [(&'static str, &'static str)];
 type RouteSet = BTreeSet<(String, String)>;
 
 /// Each HTTP function crate and the routes it declares next to its `router()` (as in
-/// `tests/tests/template.rs`).
+/// `tests/tests/e2e/template.rs`).
 fn declared_routes() -> BTreeMap<&'static str, Routes> {
     rpps_local::functions()
         .into_iter()
@@ -110,7 +110,7 @@ fn the_document_describes_exactly_the_declared_and_deployed_routes() {
         show(&undocumented),
         show(&unknown),
     );
-    // The template deploys exactly the ROUTES of every function (tests/tests/template.rs): a
+    // The template deploys exactly the ROUTES of every function (tests/tests/e2e/template.rs): a
     // function crate missing from declared_routes() above shows here.
     let deployed = template_routes();
     let undocumented: RouteSet = deployed.difference(&documented).cloned().collect();

@@ -1,14 +1,12 @@
 //! Sign-in end to end over HTTP: the sign-in function against the development OpenID provider
 //! (real discovery, JWKS, signed tokens), sessions in DynamoDB (moto), guidance pages, audit.
 
-mod support;
-
+use crate::support::{client, session};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use rpps_devidp::{DevIssuer, Fault};
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::Value;
-use support::{client, session};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))

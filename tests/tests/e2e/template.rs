@@ -232,7 +232,7 @@ fn every_function_crate_has_exactly_one_template_function_and_back() {
     let found: BTreeSet<&str> = crates.iter().map(|c| c.binary.as_str()).collect();
     assert_eq!(
         declared, found,
-        "tests/tests/template.rs declared_routes() must list every function crate's ROUTES"
+        "tests/tests/e2e/template.rs declared_routes() must list every function crate's ROUTES"
     );
 }
 

@@ -4,13 +4,11 @@
 //! employer started their request follows it; a manager elsewhere learns nothing; a probable
 //! match needs the manager's declaration.
 
-mod support;
-
+use crate::support::{Browser, client};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::{Value, json};
-use support::{Browser, client};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))

@@ -1,7 +1,5 @@
 //! What the end-to-end tests share: a signed-in browser (session cookie, CSRF token), the session
-//! it has, the emails read back from moto's SES and the local runner's purge trigger. Each test
-//! binary uses part of it.
-#![allow(dead_code)]
+//! it has, the emails read back from moto's SES and the local runner's purge trigger.
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN};

@@ -3,12 +3,10 @@
 //! PDF card downloads → the manager records a departure → the scheduled purge removes the site →
 //! the page says the card is no longer valid, and the manager gets the purge's summary.
 
-mod support;
-
+use crate::support::{Browser, aide_submits, emails_to, eventually, local_purge};
 use reqwest::StatusCode;
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::{Value, json};
-use support::{Browser, aide_submits, emails_to, eventually, local_purge};
 
 async fn app() -> TestApp {
     spawn_app(fresh_options(aws_endpoint()))
@@ -293,7 +291,7 @@ async fn faq_r13_r14_contact_data_updated_by_the_professional_and_by_the_manager
     assert_eq!(fixed["contact"]["mobile"], "+33612345670");
     // Confirmed to the aide by email (this test's own address), saying who changed it.
     let told = eventually(|| async {
-        let found = emails_to(&app, &support::aide_email(&app), 2).await;
+        let found = emails_to(&app, &crate::support::aide_email(&app), 2).await;
         found
             .into_iter()
             .find(|m| m.to_string().contains("coordonn"))
