@@ -24,7 +24,8 @@ DEPLOY_TOOLS="cfn-lint==1.58.0 aws-sam-cli==1.170.0 cargo-lambda==1.9.2"
 export SAM_CLI_TELEMETRY=0
 mkdir -p "$STATE"
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step with the seconds since the command started (where the time of `make test` goes).
+log() { printf '\033[1m==> [%ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 setup() {
   if ! command -v cargo >/dev/null; then
