@@ -189,10 +189,14 @@ pub async fn apply(
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
 /// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
-    rpps_store::outbox::handle_stream_batch(batch, "publisher", |event| async move {
-        apply(state, &event, OffsetDateTime::now_utc())
-            .await
-            .map(drop)
+    rpps_store::outbox::handle_stream_batch(batch, "publisher", |event| {
+        // Boxed: the stream consumer's future nests the whole event handling (store calls, SDK
+        // futures); unboxed, its layout overflows the compiler's query depth on a clean build.
+        Box::pin(async move {
+            apply(state, &event, OffsetDateTime::now_utc())
+                .await
+                .map(drop)
+        })
     })
     .await
 }
