@@ -172,6 +172,18 @@ cmd_test() {
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests
+  run_frontend_wasm_tests
+}
+
+# The web app's browser-only code linted, and its tests that need a JavaScript engine
+# (src/json.rs against the real `JSON.parse`, in Node), after build_frontend installed the wasm32
+# target and wasm-bindgen-test-runner into .tools/.
+run_frontend_wasm_tests() {
+  log "cargo clippy of the web app and the contract for wasm32 (the browser-only code)"
+  cargo clippy -p rpps-frontend -p rpps-contract --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "web app tests in Node (wasm32: the JSON reader against JSON.parse)"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$ROOT/.tools/bin/wasm-bindgen-test-runner" \
+    cargo test -p rpps-frontend --target wasm32-unknown-unknown --lib
 }
 
 cmd_browser() {
