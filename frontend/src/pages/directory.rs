@@ -6,8 +6,8 @@ use dioxus::prelude::*;
 use rpps_contract::directory::{DirectorySearchView, DirectorySummary, ProfessionalPageView};
 
 use super::pickers::{PlaceKind, PlacePicker};
-use crate::Route;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };

@@ -16,8 +16,8 @@ use super::account::{SignInNeeded, SignedInAs};
 use super::applicant::{CivilStatusSummary, focus_main};
 use super::home::PSC_MANAGER_LOGIN;
 use super::pickers::{EligibilityChoice, PlaceKind, PlacePicker};
-use crate::Route;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::storage::{self, CreatedRequest, EmployerDraft};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,

@@ -8,6 +8,7 @@ use rpps_contract::staff::{ContactBody, ContactChangeView, MeView};
 use super::account::{SignInNeeded, SignedInAs};
 use super::home::PSC_PRO_LOGIN;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
@@ -60,7 +61,7 @@ pub fn MonDossier() -> Element {
                     }
                     p { class: "actions",
                         a { class: "bouton", href: "/api/directory/{rpps}/card.pdf", "Télécharger ma fiche PDF" }
-                        Link { to: crate::Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
+                        Link { to: Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
                     }
                     match record() {
                         None => rsx! { Loading { text: "Chargement de votre dossier…" } },
