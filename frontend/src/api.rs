@@ -12,9 +12,8 @@ use std::collections::BTreeMap;
 use rpps_contract::error::ErrorEnvelope;
 use rpps_contract::session::SessionView;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::json;
+use crate::json::{self, FromJson};
 
 /// What went wrong with a call, in words a person can act on (French, from the API when it
 /// says something).
@@ -135,32 +134,32 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn get<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("GET", path, None).await.and_then(read)
 }
 
-pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn post<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("POST", path, Some(json::to_text(body)))
         .await
         .and_then(read)
 }
 
 /// A `POST` that carries nothing but the action (`…/submit`, the sign-out): `{}`.
-pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn post_empty<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("POST", path, Some("{}".into())).await.and_then(read)
 }
 
-pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn put<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("PUT", path, Some(json::to_text(body)))
         .await
         .and_then(read)
 }
 
-pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn delete<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("DELETE", path, None).await.and_then(read)
 }
 
-pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn patch<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("PATCH", path, Some(json::to_text(body)))
         .await
         .and_then(read)
@@ -174,7 +173,7 @@ pub async fn session() -> Result<SessionView, ApiError> {
 }
 
 /// A successful answer's body as the contract's `T`.
-fn read<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+fn read<T: FromJson>((status, text): (u16, String)) -> Result<T, ApiError> {
     json::from_text(&text).ok_or_else(|| ApiError::unreadable(status))
 }
 

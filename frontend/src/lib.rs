@@ -10,6 +10,7 @@ pub mod pages;
 pub mod router;
 pub mod storage;
 pub mod ui;
+pub mod views;
 
 use dioxus::prelude::*;
 
