@@ -10,8 +10,6 @@
 //! Writing: bodies and drafts by serde_json (flat structs of strings, booleans and integers:
 //! its writer is small).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 /// Reads JSON text as a `T`; `None` when it is not JSON or not a `T`.
@@ -112,15 +110,24 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
-/// An object's members by name.
-impl<T: FromJson> FromJson for BTreeMap<String, T> {
+/// An object's members in their order (`{"email": {…}, "mobile": {…}}`): a map, read as a list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Members<T>(pub Vec<(String, T)>);
+
+impl<T> Default for Members<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: FromJson> FromJson for Members<T> {
     fn read(value: &Value) -> Option<Self> {
-        let mut map = BTreeMap::new();
-        for (key, item) in imp::members(&value.0)? {
-            // Inserted one by one: collecting into a map would bring a sort into the module.
-            map.insert(key, T::read(&Value(item))?);
+        let members = imp::members(&value.0)?;
+        let mut read = Vec::with_capacity(members.len());
+        for (key, item) in members {
+            read.push((key, T::read(&Value(item))?));
         }
-        Some(map)
+        Some(Self(read))
     }
 }
 
@@ -297,7 +304,7 @@ mod tests {
         note: Option<String>,
         tags: Vec<String>,
         sub: Option<Inner>,
-        map: BTreeMap<String, bool>,
+        map: Members<bool>,
     }
 
     #[derive(Debug, Default, PartialEq)]
@@ -323,7 +330,7 @@ mod tests {
     fn members_are_read_as_serde_reads_them() {
         let read = from_text::<Sample>(
             r#"{"name": "Aïssatou", "count": 2, "flag": true, "note": null, "tags": ["a", "b"],
-            "sub": {"name": "x", "note": "n"}, "map": {"b": true, "a": false}, "later": [1, 2.5]}"#,
+            "sub": {"name": "x", "note": "n"}, "map": {"a": false, "b": true}, "later": [1, 2.5]}"#,
         );
         let expected = Sample {
             name: "Aïssatou".into(),
@@ -335,7 +342,7 @@ mod tests {
                 name: "x".into(),
                 note: Some("n".into()),
             }),
-            map: [("a".into(), false), ("b".into(), true)].into(),
+            map: Members(vec![("a".into(), false), ("b".into(), true)]),
         };
         assert_eq!(read, Some(expected));
         // Absent: an `Option` is `None`, a default field its default.

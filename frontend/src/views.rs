@@ -8,7 +8,7 @@ use rpps_contract::directory::{
     ActiveSiteView, DirectorySearchView, DirectorySiteView, DirectorySummary, ProfessionView,
     ProfessionalPageView,
 };
-use rpps_contract::error::{ErrorBody, ErrorEnvelope, FieldError, MissingItem};
+use rpps_contract::error::{FieldError, MissingItem};
 use rpps_contract::places::{
     CommuneKind, CommuneList, CommuneMatchedOn, CommuneOption, CountryList, CountryMatchedOn,
     CountryOption, EstablishmentList, EstablishmentOption, Explanation,
@@ -183,16 +183,8 @@ read_struct!(ValidationView {
     newly_validated,
 });
 
-// Errors.
+// Errors (the envelope itself: `api::Envelope`).
 
-read_struct!(ErrorEnvelope { error });
-read_struct!(ErrorBody {
-    code,
-    message,
-    fields = default,
-    missing = default,
-    see = default,
-});
 read_struct!(FieldError { code, message });
 read_struct!(MissingItem { field, label });
 
@@ -353,7 +345,10 @@ mod tests {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
 
+    use rpps_contract::error::{ErrorBody, ErrorEnvelope};
+
     use super::*;
+    use crate::api::ApiError;
     use crate::json::{from_text, to_text};
     use crate::storage::{ApplicantDraft, EmployerDraft};
 
@@ -461,12 +456,13 @@ mod tests {
             "current": true, "valid_until": null, "matched": "name"}]}"#,
         );
         same::<LogoutView>(r#"{"redirect_to": "/"}"#);
-        let e: ErrorEnvelope = same(
-            r#"{"error": {"code": "registration.invalid_fields", "message": "À corriger",
+        let error = r#"{"error": {"code": "registration.invalid_fields", "message": "À corriger",
             "fields": {"email": {"code": "email.invalid", "message": "Adresse invalide"}},
-            "missing": [{"field": "contact", "label": "l'adresse e-mail"}]}}"#,
-        );
-        assert_eq!(e.error.fields.len(), 1);
+            "missing": [{"field": "contact", "label": "l'adresse e-mail"}]}}"#;
+        let envelope: ErrorEnvelope = serde_json::from_str(error).expect("an envelope");
+        let e = ApiError::from_body(400, error);
+        assert_eq!(e, ApiError::from_envelope(400, envelope));
+        assert_eq!(e.field("email").as_deref(), Some("Adresse invalide"));
         let d: ApplicantDraft = same(r#"{"id": "r1", "step": 2, "email": "a@example.org"}"#);
         assert_eq!(d.step, 2);
         same::<EmployerDraft>(
@@ -628,7 +624,7 @@ mod tests {
             results: vec![view.clone()],
         });
         round_trip(view);
-        round_trip(ErrorEnvelope {
+        let envelope = ErrorEnvelope {
             error: ErrorBody {
                 code: "registration.invalid_fields".into(),
                 message: "À corriger".into(),
@@ -643,7 +639,10 @@ mod tests {
                 missing: Vec::new(),
                 see: Some("/gestion/demandes/r1".into()),
             },
-        });
+        };
+        let e = ApiError::from_body(409, &to_text(&envelope));
+        assert_eq!(e.see.as_deref(), Some("/gestion/demandes/r1"));
+        assert_eq!(e, ApiError::from_envelope(409, envelope));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
