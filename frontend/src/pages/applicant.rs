@@ -198,7 +198,7 @@ pub fn Demande() -> Element {
                 rsx! { RequestStatus { request: r, on_refresh: move |_| start() } }
             }
             Some(r) => {
-                let field_error = |name: &str| error().and_then(|e| e.field(name));
+                let field_error = |name: &str| crate::ui::field_error(error, name);
                 let general = error().filter(|e| e.fields.is_empty());
                 let civil = r.civil_status.clone();
                 let establishment = r.establishment.clone().unwrap_or_default();

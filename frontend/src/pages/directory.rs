@@ -78,7 +78,7 @@ pub fn Annuaire() -> Element {
             busy.set(false);
         });
     };
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     let general = error().filter(|e| e.fields.is_empty());
     let (label, hint) = match criterion().as_str() {
         "rpps" => ("Numéro RPPS", "11 chiffres commençant par 1."),

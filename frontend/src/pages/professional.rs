@@ -45,7 +45,7 @@ pub fn MonDossier() -> Element {
     use_hook(move || {
         load();
     });
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     rsx! {
         Titre { texte: "RPPS+ — Mon dossier" }
         h1 { "Mon dossier" }
