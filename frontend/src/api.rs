@@ -7,14 +7,13 @@
 //! answers "unavailable", so the components compile and render there too.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
-use rpps_contract::error::ErrorEnvelope;
+use rpps_contract::error::{ErrorEnvelope, FieldError, MissingItem};
 use rpps_contract::session::SessionView;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::json;
+use crate::json::{self, FromJson, Members};
+use crate::read_struct;
 
 /// What went wrong with a call, in words a person can act on (French, from the API when it
 /// says something).
@@ -25,7 +24,7 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     /// Per-field messages (`error.fields.<name>.message`), shown under each field.
-    pub fields: BTreeMap<String, String>,
+    pub fields: FieldMessages,
     /// What a draft still lacks (`error.missing[].label`).
     pub missing: Vec<String>,
     /// A page where what the error is about can be followed (`error.see`: the request already
@@ -74,8 +73,8 @@ impl ApiError {
 
     /// Reads the API's error envelope; anything else becomes a generic message for `status`.
     pub fn from_body(status: u16, text: &str) -> Self {
-        match json::from_text::<ErrorEnvelope>(text) {
-            Some(envelope) => Self::from_envelope(status, envelope),
+        match json::from_text::<Envelope>(text) {
+            Some(Envelope(error)) => Self::from_error(status, error),
             None => Self {
                 status,
                 code: "unknown".into(),
@@ -85,11 +84,24 @@ impl ApiError {
         }
     }
 
+    /// The contract's envelope, as the functions write it.
     pub fn from_envelope(status: u16, envelope: ErrorEnvelope) -> Self {
         let error = envelope.error;
-        // Inserted one by one: collecting into a map would bring a sort into the module.
-        let mut fields = BTreeMap::new();
-        for (name, field) in error.fields {
+        Self::from_error(
+            status,
+            ErrorRead {
+                code: error.code,
+                message: error.message,
+                fields: Members(error.fields.into_iter().collect()),
+                missing: error.missing,
+                see: error.see,
+            },
+        )
+    }
+
+    fn from_error(status: u16, error: ErrorRead) -> Self {
+        let mut fields = FieldMessages::default();
+        for (name, field) in error.fields.0 {
             fields.insert(name, field.message);
         }
         Self {
@@ -104,6 +116,58 @@ impl ApiError {
             missing: error.missing.into_iter().map(|m| m.label).collect(),
             see: error.see.map(String::into_boxed_str),
         }
+    }
+}
+
+/// Per-field messages by field name, in the order given: a few at most, so a list (a map would
+/// bring its own code into the module).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldMessages(Vec<(String, String)>);
+
+impl FieldMessages {
+    /// Sets the message of the field `name`, replacing the one it had.
+    pub fn insert(&mut self, name: String, message: String) {
+        match self.0.iter_mut().find(|(field, _)| *field == name) {
+            Some(entry) => entry.1 = message,
+            None => self.0.push((name, message)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, message)| message)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The contract's error envelope (`rpps_contract::error::ErrorEnvelope`: `{"error": {…}}`), the
+/// same wire, read with its per-field errors as a list rather than the contract's map.
+struct Envelope(ErrorRead);
+
+struct ErrorRead {
+    code: String,
+    message: String,
+    fields: Members<FieldError>,
+    missing: Vec<MissingItem>,
+    see: Option<String>,
+}
+
+read_struct!(ErrorRead {
+    code,
+    message,
+    fields = default,
+    missing = default,
+    see = default,
+});
+
+impl FromJson for Envelope {
+    fn read(value: &json::Value) -> Option<Self> {
+        value.object()?.get("error").map(Envelope)
     }
 }
 
@@ -135,32 +199,32 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn get<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("GET", path, None).await.and_then(read)
 }
 
-pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn post<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("POST", path, Some(json::to_text(body)))
         .await
         .and_then(read)
 }
 
 /// A `POST` that carries nothing but the action (`…/submit`, the sign-out): `{}`.
-pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn post_empty<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("POST", path, Some("{}".into())).await.and_then(read)
 }
 
-pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn put<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("PUT", path, Some(json::to_text(body)))
         .await
         .and_then(read)
 }
 
-pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn delete<T: FromJson>(path: &str) -> Result<T, ApiError> {
     call("DELETE", path, None).await.and_then(read)
 }
 
-pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+pub async fn patch<T: FromJson>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
     call("PATCH", path, Some(json::to_text(body)))
         .await
         .and_then(read)
@@ -174,7 +238,7 @@ pub async fn session() -> Result<SessionView, ApiError> {
 }
 
 /// A successful answer's body as the contract's `T`.
-fn read<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+fn read<T: FromJson>((status, text): (u16, String)) -> Result<T, ApiError> {
     json::from_text(&text).ok_or_else(|| ApiError::unreadable(status))
 }
 

@@ -7,10 +7,14 @@ pub mod api;
 mod history;
 pub mod json;
 pub mod pages;
+pub mod router;
 pub mod storage;
 pub mod ui;
+pub mod views;
 
 use dioxus::prelude::*;
+
+pub use router::{Link, Route};
 
 use pages::applicant::Demande;
 use pages::directory::{Annuaire, Fiche, Verifier};
@@ -20,51 +24,11 @@ use pages::home::Accueil;
 use pages::manager::{Gestion, GestionDemande, GestionNouvelle, GestionPersonnel};
 use pages::professional::MonDossier;
 
-/// The pages and their addresses. The sign-in function lands applicants on `/demande`,
-/// professionals on `/mon-dossier`, managers on `/gestion`.
-#[derive(Routable, Clone, PartialEq, Debug)]
-#[rustfmt::skip]
-pub enum Route {
-    #[layout(Shell)]
-        #[route("/")]
-        Accueil {},
-        #[route("/aide")]
-        Aide {},
-        #[route("/demande")]
-        Demande {},
-        #[route("/mon-dossier")]
-        MonDossier {},
-        #[route("/gestion")]
-        Gestion {},
-        #[route("/gestion/nouvelle-demande")]
-        GestionNouvelle {},
-        #[route("/gestion/demandes/:id")]
-        GestionDemande { id: String },
-        #[route("/gestion/personnel")]
-        GestionPersonnel {},
-        #[route("/annuaire")]
-        Annuaire {},
-        #[route("/annuaire/:rpps")]
-        Fiche { rpps: String },
-        #[route("/verifier/:rpps")]
-        Verifier { rpps: String },
-        #[route("/erreur/non-autorise")]
-        NonAutorise {},
-        #[route("/erreur/connexion")]
-        ProblemeConnexion {},
-        #[route("/erreur/indisponible")]
-        Indisponible {},
-        #[route("/:..segments")]
-        NotFound { segments: Vec<String> },
-}
-
 /// The root component.
 #[component]
 pub fn App() -> Element {
-    // The address bar as the router's history (dioxus-web's needs its `document` feature).
-    #[cfg(target_arch = "wasm32")]
-    use_hook(|| dioxus_history::provide_history_context(std::rc::Rc::new(history::WebHistory)));
-    rsx! { Router::<Route> {} }
+    router::use_router();
+    rsx! { Shell {} }
 }
 
 /// Header, main content and footer around every page; a skip link first (keyboard users).
@@ -88,7 +52,7 @@ fn Shell() -> Element {
             }
         }
         main { id: "contenu", class: "conteneur", tabindex: "-1",
-            Outlet::<Route> {}
+            Page {}
         }
         footer { class: "pied",
             div { class: "conteneur",
@@ -99,20 +63,37 @@ fn Shell() -> Element {
     }
 }
 
+/// The page of the address shown.
+#[component]
+fn Page() -> Element {
+    match router::use_route() {
+        Route::Accueil {} => rsx! { Accueil {} },
+        Route::Aide {} => rsx! { Aide {} },
+        Route::Demande {} => rsx! { Demande {} },
+        Route::MonDossier {} => rsx! { MonDossier {} },
+        Route::Gestion {} => rsx! { Gestion {} },
+        Route::GestionNouvelle {} => rsx! { GestionNouvelle {} },
+        Route::GestionDemande { id } => rsx! { GestionDemande { id } },
+        Route::GestionPersonnel {} => rsx! { GestionPersonnel {} },
+        Route::Annuaire {} => rsx! { Annuaire {} },
+        Route::Fiche { rpps } => rsx! { Fiche { rpps } },
+        Route::Verifier { rpps } => rsx! { Verifier { rpps } },
+        Route::NonAutorise {} => rsx! { NonAutorise {} },
+        Route::ProblemeConnexion {} => rsx! { ProblemeConnexion {} },
+        Route::Indisponible {} => rsx! { Indisponible {} },
+        Route::NotFound { segments } => rsx! { NotFound { segments } },
+    }
+}
+
 #[cfg(test)]
 mod route_tests {
-    use std::str::FromStr;
-
     use super::Route;
 
     /// Every page the functions link to (sign-in landings, links in emails, the card's QR code:
     /// `rpps_contract::pages`) is a page of the router, not « Page introuvable ».
     #[test]
     fn linked_pages_exist() {
-        let served = |path: &str| match Route::from_str(path) {
-            Ok(Route::NotFound { .. }) | Err(_) => false,
-            Ok(_) => true,
-        };
+        let served = |path: &str| !matches!(Route::parse(path), Route::NotFound { .. });
         let missing: Vec<String> = rpps_contract::pages::linked_samples()
             .into_iter()
             .filter(|path| !served(path))

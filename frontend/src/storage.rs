@@ -2,12 +2,15 @@
 //! typed (FAQ-R16). Only what the person typed in a form is kept, never a token; it is removed
 //! once the request is sent. On the host nothing is stored.
 //!
-//! Each draft is a small serde struct whose fields all default: a draft written by an earlier
-//! version (the same field names, as JSON) still restores, and what it lacks stays empty.
+//! Each draft is a small struct whose fields all default, written by serde_json and read back
+//! member by member (`read_struct!`, the same rules): a draft written by an earlier version (the
+//! same field names, as JSON) still restores, and what it lacks stays empty.
 
 use rpps_contract::registration::RegistrationView;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::json::FromJson;
+use crate::read_struct;
 
 /// The applicant's draft form and current step.
 pub const APPLICANT_DRAFT: &str = "rpps.demande";
@@ -67,6 +70,42 @@ pub struct Names {
     pub given_names: String,
 }
 
+// Read as their serde derive reads them (`#[serde(default)]`: every field may be absent).
+read_struct!(ApplicantDraft {
+    id = default,
+    step = default,
+    email = default,
+    mobile = default,
+    finess = default,
+    finess_label = default,
+    start_date = default,
+    eligibility = default,
+});
+read_struct!(EmployerDraft {
+    establishment = default,
+    family_name = default,
+    given_names = default,
+    birth_date = default,
+    born_abroad = default,
+    commune = default,
+    commune_text = default,
+    country = default,
+    country_text = default,
+    email = default,
+    mobile = default,
+    start_date = default,
+    eligibility = default,
+    created = default,
+});
+read_struct!(CreatedRequest {
+    id = default,
+    civil_status = default,
+});
+read_struct!(Names {
+    family_name = default,
+    given_names = default,
+});
+
 impl From<&RegistrationView> for CreatedRequest {
     fn from(view: &RegistrationView) -> Self {
         Self {
@@ -80,7 +119,7 @@ impl From<&RegistrationView> for CreatedRequest {
 }
 
 /// The draft kept under `key`, or an empty one.
-pub fn load<T: DeserializeOwned + Default>(key: &str) -> T {
+pub fn load<T: FromJson + Default>(key: &str) -> T {
     imp::get(key)
         .and_then(|text| crate::json::from_text(&text))
         .unwrap_or_default()

@@ -73,6 +73,13 @@ pub fn TextField(
     }
 }
 
+/// The message of the field `name` in the error a page shows, if any. One function for every
+/// field of every page: the closure each page had (a copy of the whole error, then its field)
+/// was inlined at each field.
+pub fn field_error(error: Signal<Option<ApiError>>, name: &str) -> Option<String> {
+    error.read().as_ref().and_then(|e| e.field(name))
+}
+
 /// The ids an input is described by (hint, then error), or nothing.
 pub fn describe(hint: Option<&String>, error: Option<&String>) -> Option<String> {
     let ids: Vec<&str> = [hint, error]

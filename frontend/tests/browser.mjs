@@ -115,6 +115,44 @@ try {
     await snap(visitor, "aide");
   });
 
+  await step("links change the page without reloading it; back button; Ctrl-click opens a tab", async () => {
+    await visitor.goto(BASE + "/");
+    await visitor.getByRole("heading", { level: 1, name: /numéro RPPS/ }).waitFor();
+    // Set on this document only: still there after a client-side navigation, gone after a load.
+    await visitor.evaluate(() => { window.sameDocument = true; });
+    const menu = visitor.getByRole("navigation", { name: "Menu principal" });
+    assert.equal(await menu.getByRole("link", { name: "Accueil" }).getAttribute("aria-current"), "page");
+    await visitor.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await visitor.getByRole("link", { name: "Chercher dans l'annuaire" }).click();
+    await visitor.waitForURL(BASE + "/annuaire");
+    await visitor.getByRole("heading", { level: 1, name: /Annuaire public/ }).waitFor();
+    assert.equal(await visitor.title(), "RPPS+ — Annuaire public");
+    assert.equal(await visitor.evaluate(() => window.sameDocument), true);
+    assert.equal(await visitor.evaluate(() => window.scrollY), 0);
+    assert.equal(await menu.getByRole("link", { name: "Annuaire" }).getAttribute("aria-current"), "page");
+    assert.equal(await menu.getByRole("link", { name: "Accueil" }).getAttribute("aria-current"), null);
+    await visitor.goBack();
+    await visitor.waitForURL(BASE + "/");
+    await visitor.getByRole("heading", { level: 1, name: /numéro RPPS/ }).waitFor();
+    assert.equal(await visitor.evaluate(() => window.sameDocument), true);
+    await visitor.goForward();
+    await visitor.getByRole("heading", { level: 1, name: /Annuaire public/ }).waitFor();
+    // Ctrl-click: the browser's own new tab, this page stays.
+    const [tab] = await Promise.all([
+      visitor.context().waitForEvent("page"),
+      menu.getByRole("link", { name: "Aide" }).click({ modifiers: ["Control"] }),
+    ]);
+    await tab.waitForURL(BASE + "/aide");
+    await tab.getByRole("heading", { level: 1, name: "Aide et questions fréquentes" }).waitFor();
+    await tab.close();
+    assert.equal(visitor.url(), BASE + "/annuaire");
+    await visitor.getByRole("heading", { level: 1, name: /Annuaire public/ }).waitFor();
+    await visitor.goto(BASE + "/nulle-part?x=1");
+    await visitor.getByRole("heading", { level: 1, name: "Page introuvable" }).waitFor();
+    await visitor.getByText("« /nulle-part »", { exact: false }).waitFor();
+    assert.equal(await visitor.title(), "RPPS+ — Page introuvable");
+  });
+
   await step("not authorised: a card holder who is no manager (FAQ-R8)", async () => {
     const ctx = await newContext();
     const page = await ctx.newPage();

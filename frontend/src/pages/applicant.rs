@@ -15,6 +15,7 @@ use rpps_contract::session::{RoleCode, SessionView};
 use super::account::{SignedInAs, fc_sign_in};
 use super::pickers::{EligibilityChoice, EstablishmentPicker};
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::storage::{self, ApplicantDraft};
 use crate::ui::{
     ErrorBanner, Loading, Steps, SubmitButton, TextField, Titre, french_date, french_datetime,
@@ -197,7 +198,7 @@ pub fn Demande() -> Element {
                 rsx! { RequestStatus { request: r, on_refresh: move |_| start() } }
             }
             Some(r) => {
-                let field_error = |name: &str| error().and_then(|e| e.field(name));
+                let field_error = |name: &str| crate::ui::field_error(error, name);
                 let general = error().filter(|e| e.fields.is_empty());
                 let civil = r.civil_status.clone();
                 let establishment = r.establishment.clone().unwrap_or_default();
@@ -431,7 +432,7 @@ pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) ->
                 }
                 p { class: "actions",
                     a { class: "bouton", href: "/api/directory/{rpps}/card.pdf", download: "carte-rpps-{rpps}.pdf", "Télécharger ma fiche PDF" }
-                    Link { to: crate::Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
+                    Link { to: Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
                 }
                 p { class: "petit", "La fiche apparaît dans l'annuaire quelques secondes après la validation." }
             }

@@ -6,8 +6,8 @@ use dioxus::prelude::*;
 use rpps_contract::directory::{DirectorySearchView, DirectorySummary, ProfessionalPageView};
 
 use super::pickers::{PlaceKind, PlacePicker};
-use crate::Route;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
@@ -78,7 +78,7 @@ pub fn Annuaire() -> Element {
             busy.set(false);
         });
     };
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     let general = error().filter(|e| e.fields.is_empty());
     let (label, hint) = match criterion().as_str() {
         "rpps" => ("Numéro RPPS", "11 chiffres commençant par 1."),

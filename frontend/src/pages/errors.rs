@@ -7,7 +7,7 @@ use dioxus::prelude::*;
 use crate::ui::Titre;
 
 use super::home::{FC_LOGIN, PSC_MANAGER_LOGIN, PSC_PRO_LOGIN};
-use crate::Route;
+use crate::router::{Link, Route};
 
 #[component]
 pub fn NonAutorise() -> Element {

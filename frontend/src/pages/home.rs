@@ -4,7 +4,7 @@ use dioxus::prelude::*;
 
 use crate::ui::Titre;
 
-use crate::Route;
+use crate::router::{Link, Route};
 
 pub const FC_LOGIN: &str = "/api/auth/franceconnect/login";
 pub const PSC_MANAGER_LOGIN: &str = "/api/auth/psc/login?profil=gestionnaire";

@@ -16,8 +16,8 @@ use super::account::{SignInNeeded, SignedInAs};
 use super::applicant::{CivilStatusSummary, focus_main};
 use super::home::PSC_MANAGER_LOGIN;
 use super::pickers::{EligibilityChoice, PlaceKind, PlacePicker};
-use crate::Route;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::storage::{self, CreatedRequest, EmployerDraft};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
@@ -187,7 +187,7 @@ pub fn GestionDemande(id: String) -> Element {
         }
     });
     let a = access();
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     let general = error().filter(|e| e.fields.is_empty());
     let validate_path = format!("{path}/validate");
     let reject_path = format!("{path}/reject");
@@ -475,7 +475,7 @@ pub fn GestionNouvelle() -> Element {
     });
 
     let a = access();
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     let general = error().filter(|e| e.fields.is_empty());
     let managed: Vec<String> = match &a {
         Access::Manager(me) => establishments(me),
@@ -693,7 +693,7 @@ fn StaffMember(person: PracticeSiteView, finess: String, on_change: EventHandler
                         });
                     },
                     TextField { id: "{field_id}", label: "Dernier jour dans l'établissement", value: date, kind: "date",
-                        error: error().and_then(|e| e.field("date")) }
+                        error: crate::ui::field_error(error, "date") }
                     if let Some(e) = error().filter(|e| e.fields.is_empty()) { ErrorBanner { error: e } }
                     SubmitButton { label: "Enregistrer le départ", busy_label: "Enregistrement…", busy: busy(), secondary: true }
                 }
@@ -732,7 +732,7 @@ fn MobileFix(rpps: String, on_change: EventHandler<()>) -> Element {
                 });
             },
             TextField { id: "mobile-{rpps}", label: "Téléphone mobile", value: mobile, kind: "tel", inputmode: "tel",
-                error: error().and_then(|e| e.field("mobile")) }
+                error: crate::ui::field_error(error, "mobile") }
             if let Some(e) = error().filter(|e| e.fields.is_empty()) { ErrorBanner { error: e } }
             SubmitButton { label: "Enregistrer le mobile", busy_label: "Enregistrement…", busy: busy(), secondary: true }
         }

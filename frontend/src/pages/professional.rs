@@ -8,6 +8,7 @@ use rpps_contract::staff::{ContactBody, ContactChangeView, MeView};
 use super::account::{SignInNeeded, SignedInAs};
 use super::home::PSC_PRO_LOGIN;
 use crate::api::{self, ApiError};
+use crate::router::{Link, Route};
 use crate::ui::{
     ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
 };
@@ -44,7 +45,7 @@ pub fn MonDossier() -> Element {
     use_hook(move || {
         load();
     });
-    let field_error = move |name: &str| error().and_then(|e| e.field(name));
+    let field_error = move |name: &str| crate::ui::field_error(error, name);
     rsx! {
         Titre { texte: "RPPS+ — Mon dossier" }
         h1 { "Mon dossier" }
@@ -60,7 +61,7 @@ pub fn MonDossier() -> Element {
                     }
                     p { class: "actions",
                         a { class: "bouton", href: "/api/directory/{rpps}/card.pdf", "Télécharger ma fiche PDF" }
-                        Link { to: crate::Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
+                        Link { to: Route::Fiche { rpps: rpps.clone() }, "Ma fiche dans l'annuaire public" }
                     }
                     match record() {
                         None => rsx! { Loading { text: "Chargement de votre dossier…" } },
