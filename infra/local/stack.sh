@@ -86,11 +86,17 @@ build_frontend() {
 
 # The local runner (built) on a free port against the moto already started, fresh tables,
 # then the browser journeys of frontend/tests/browser.mjs; screenshots in target/screenshots.
+# `--built`: the caller built every target of the workspace already (cmd_test). The local runner
+# is then up to date in target/debug, built with the features the tests' dev-dependencies unify;
+# `cargo build -p rpps-local` would resolve other features and compile most crates again (343 s
+# of a fresh clone's make test).
 run_browser_tests() {
   setup_browser
   build_frontend
-  log "building the local runner"
-  cargo build -p rpps-local
+  if [ "${1:-}" != --built ]; then
+    log "building the local runner"
+    cargo build -p rpps-local
+  fi
   local port
   port="$(free_port)"
   log "starting the local runner on 127.0.0.1:$port for the browser tests"
@@ -171,7 +177,7 @@ cmd_test() {
   cargo build --workspace --all-targets
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
-  run_browser_tests
+  run_browser_tests --built
   run_frontend_wasm_tests
 }
 
