@@ -175,22 +175,71 @@ fn encode_cursor(key: &HashMap<String, AttributeValue>) -> String {
         .encode(serde_json::to_vec(&plain).unwrap_or_default())
 }
 
+/// What a cursor of one search may hold: the key of an item of that search's index page.
+struct CursorShape<'a> {
+    partition_attr: &'a str,
+    sort_attr: &'a str,
+    partition: &'a str,
+    /// The name search's `begins_with` on the sort key.
+    prefix: Option<&'a str>,
+    /// Commune and département searches read the site items (`LOC#<finess>`), the name search
+    /// the entries (`DIR`).
+    site_items: bool,
+}
+
+/// The largest cursor a search of ours hands out is well under this: a longer one is not ours.
+const MAX_CURSOR_LEN: usize = 1024;
+
+/// A cursor back into the `ExclusiveStartKey` of its search, fully validated: exactly the
+/// table's and the index's key attributes, the search's own partition, and a key that an item
+/// of that index page could have (an entry or site of a well-formed RPPS number and FINESS, its
+/// sort key inside the search's range). DynamoDB refuses a start key outside the query's
+/// conditions with a `ValidationException`: a crafted cursor must be refused here, as a 400,
+/// never reach it as a 500.
 fn decode_cursor(
     cursor: &str,
-    partition_attr: &str,
-    partition: &str,
+    shape: &CursorShape<'_>,
 ) -> Result<HashMap<String, AttributeValue>, DirectoryError> {
+    if cursor.len() > MAX_CURSOR_LEN {
+        return Err(DirectoryError::BadCursor);
+    }
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| DirectoryError::BadCursor)?;
     let plain: HashMap<String, String> =
         serde_json::from_slice(&bytes).map_err(|_| DirectoryError::BadCursor)?;
-    // A cursor only continues the search it came from.
-    if plain.get(partition_attr).map(String::as_str) != Some(partition)
-        || !plain.contains_key(keys::PK)
-        || !plain.contains_key(keys::SK)
-        || plain.len() > 4
-    {
+    let get = |attr: &str| plain.get(attr).map(String::as_str);
+    let (Some(pk), Some(sk), Some(partition), Some(sort)) = (
+        get(keys::PK),
+        get(keys::SK),
+        get(shape.partition_attr),
+        get(shape.sort_attr),
+    ) else {
+        return Err(DirectoryError::BadCursor);
+    };
+    // A cursor only continues the search it came from, and names nothing but its key.
+    if plain.len() != 4 || partition != shape.partition {
+        return Err(DirectoryError::BadCursor);
+    }
+    let rpps = pk
+        .strip_prefix("DIR#")
+        .filter(|rpps| RppsNumber::try_from((*rpps).to_owned()).is_ok())
+        .ok_or(DirectoryError::BadCursor)?;
+    let expected_tail = if shape.site_items {
+        let finess = sk
+            .strip_prefix("LOC#")
+            .filter(|finess| Finess::parse(finess).is_ok())
+            .ok_or(DirectoryError::BadCursor)?;
+        format!("#{rpps}#{finess}")
+    } else if sk == keys::DIRECTORY_SK {
+        format!("#{rpps}")
+    } else {
+        return Err(DirectoryError::BadCursor);
+    };
+    let in_range = sort.len() > expected_tail.len()
+        && sort.ends_with(&expected_tail)
+        && shape.prefix.is_none_or(|prefix| sort.starts_with(prefix));
+    if !in_range {
         return Err(DirectoryError::BadCursor);
     }
     Ok(plain
@@ -355,7 +404,14 @@ impl Store {
                 None,
             ),
         };
-        let start = cursor.map(|c| decode_cursor(c, pk_attr, &pk)).transpose()?;
+        let shape = CursorShape {
+            partition_attr: pk_attr,
+            sort_attr: sk_attr,
+            partition: &pk,
+            prefix: prefix.as_deref(),
+            site_items: !matches!(search, DirectorySearch::Name(_)),
+        };
+        let start = cursor.map(|c| decode_cursor(c, &shape)).transpose()?;
         let mut query = self
             .client
             .query()
@@ -392,26 +448,204 @@ impl Store {
 mod tests {
     use super::*;
 
+    const RPPS: &str = "10000000106";
+
+    fn name_shape(partition: &'static str) -> CursorShape<'static> {
+        CursorShape {
+            partition_attr: "GSI1PK",
+            sort_attr: "GSI1SK",
+            partition,
+            prefix: Some("dupont"),
+            site_items: false,
+        }
+    }
+
+    fn cursor_of(pairs: &[(&str, &str)]) -> String {
+        encode_cursor(
+            &pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned())))
+                .collect(),
+        )
+    }
+
     #[test]
     fn a_cursor_only_continues_its_own_search() {
+        assert!(RppsNumber::try_from(RPPS.to_owned()).is_ok());
         let key = HashMap::from([
-            ("PK".to_owned(), AttributeValue::S("DIR#1".into())),
+            ("PK".to_owned(), AttributeValue::S(format!("DIR#{RPPS}"))),
             ("SK".to_owned(), AttributeValue::S("DIR".into())),
             ("GSI1PK".to_owned(), AttributeValue::S("DIRNAME#du".into())),
             (
                 "GSI1SK".to_owned(),
-                AttributeValue::S("dupont marie#1".into()),
+                AttributeValue::S(format!("dupont marie#{RPPS}")),
             ),
         ]);
         let cursor = encode_cursor(&key);
-        assert_eq!(decode_cursor(&cursor, "GSI1PK", "DIRNAME#du").unwrap(), key);
+        assert_eq!(
+            decode_cursor(&cursor, &name_shape("DIRNAME#du")).unwrap(),
+            key
+        );
         assert!(matches!(
-            decode_cursor(&cursor, "GSI1PK", "DIRNAME#ma"),
+            decode_cursor(&cursor, &name_shape("DIRNAME#ma")),
             Err(DirectoryError::BadCursor)
         ));
         assert!(matches!(
-            decode_cursor("not base64!", "GSI1PK", "DIRNAME#du"),
+            decode_cursor("not base64!", &name_shape("DIRNAME#du")),
             Err(DirectoryError::BadCursor)
         ));
+    }
+
+    /// Issue 15: a crafted cursor reached DynamoDB as an `ExclusiveStartKey` outside the query's
+    /// range (a `ValidationException`: 500). Each of these is refused before any call.
+    #[test]
+    fn crafted_cursors_are_refused_before_reaching_dynamodb() {
+        let pk = format!("DIR#{RPPS}");
+        let sort = format!("dupont marie#{RPPS}");
+        let long = "x".repeat(2000);
+        let elsewhere = format!("durand paul#{RPPS}");
+        let crafted: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            (
+                "no sort key",
+                vec![("PK", &pk), ("SK", "DIR"), ("GSI1PK", "DIRNAME#du")],
+            ),
+            (
+                "a fifth attribute",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", &sort),
+                    ("X", "y"),
+                ],
+            ),
+            (
+                "another attribute instead of the sort key",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("X", &sort),
+                ],
+            ),
+            (
+                "sort key outside the name's range",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", &elsewhere),
+                ],
+            ),
+            (
+                "empty strings",
+                vec![
+                    ("PK", ""),
+                    ("SK", ""),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", ""),
+                ],
+            ),
+            (
+                "not an RPPS number",
+                vec![
+                    ("PK", "DIR#12345"),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", "dupont marie#12345"),
+                ],
+            ),
+            (
+                "another table item",
+                vec![
+                    ("PK", "REG#abc"),
+                    ("SK", "REG"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", &sort),
+                ],
+            ),
+            (
+                "a site item's sort key in the name index",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "LOC#750012346"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", &sort),
+                ],
+            ),
+            (
+                "the number of another entry",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", "dupont marie#10000000007"),
+                ],
+            ),
+            (
+                "a sort key of 2,000 characters",
+                vec![
+                    ("PK", &pk),
+                    ("SK", "DIR"),
+                    ("GSI1PK", "DIRNAME#du"),
+                    ("GSI1SK", &long),
+                ],
+            ),
+        ];
+        for (what, pairs) in crafted {
+            assert!(
+                matches!(
+                    decode_cursor(&cursor_of(&pairs), &name_shape("DIRNAME#du")),
+                    Err(DirectoryError::BadCursor)
+                ),
+                "{what}"
+            );
+        }
+        // A site search's cursor: a site item of a well-formed FINESS, in the partition.
+        let site = CursorShape {
+            partition_attr: "GSI2PK",
+            sort_attr: "GSI2SK",
+            partition: "DIRCOM#75115",
+            prefix: None,
+            site_items: true,
+        };
+        let good = [
+            ("PK", pk.as_str()),
+            ("SK", "LOC#750012346"),
+            ("GSI2PK", "DIRCOM#75115"),
+            ("GSI2SK", &format!("dupont marie#{RPPS}#750012346")),
+        ];
+        assert!(decode_cursor(&cursor_of(&good), &site).is_ok());
+        for (what, sk, sort) in [
+            (
+                "an entry instead of a site",
+                "DIR",
+                format!("dupont marie#{RPPS}#750012346"),
+            ),
+            (
+                "not a FINESS",
+                "LOC#75001",
+                format!("dupont marie#{RPPS}#75001"),
+            ),
+            (
+                "another site's sort key",
+                "LOC#750012346",
+                format!("dupont marie#{RPPS}#690000000"),
+            ),
+        ] {
+            let pairs = [
+                ("PK", pk.as_str()),
+                ("SK", sk),
+                ("GSI2PK", "DIRCOM#75115"),
+                ("GSI2SK", &sort),
+            ];
+            assert!(
+                matches!(
+                    decode_cursor(&cursor_of(&pairs), &site),
+                    Err(DirectoryError::BadCursor)
+                ),
+                "{what}"
+            );
+        }
     }
 }

@@ -479,3 +479,129 @@ async fn faq_r12_a_professional_is_found_by_franceconnect_subject_and_by_civil_i
         None
     );
 }
+
+/// Directory pages over the wire: following the cursors of a name, a commune and a département
+/// search gives every entry exactly once, and a crafted cursor (a start key outside the index
+/// page, which DynamoDB answers with a `ValidationException`) is refused as `BadCursor` before
+/// any call (issue 15).
+#[tokio::test]
+async fn directory_cursors_page_through_every_entry_once_and_crafted_ones_are_refused() {
+    use rpps_store::{DirectoryEntry, DirectoryError, DirectorySearch, DirectorySite};
+    use time::macros::{date, datetime};
+
+    let store = fresh_store().await;
+    let at = datetime!(2026-11-20 10:00 UTC);
+    let site = |finess: &str, commune: &str| DirectorySite {
+        finess: Finess::parse(finess).unwrap(),
+        establishment_name: format!("Service {finess}"),
+        commune_code: commune.to_owned(),
+        commune_name: String::new(),
+        departement: commune[..2].to_owned(),
+        started_on: date!(2026 - 01 - 05),
+        ended_on: None,
+        active: true,
+    };
+    let mut numbers = Vec::new();
+    for i in 0..5u64 {
+        let rpps = RppsNumber::from_sequence(600 + i).unwrap();
+        let mut sites = vec![site("750012346", "75115")];
+        if i % 2 == 0 {
+            sites.push(site("690000880", "69383"));
+        }
+        store
+            .write_directory_entry(&DirectoryEntry {
+                rpps: rpps.clone(),
+                family_name: "Dupont".into(),
+                given_names: format!(
+                    "Marie {}",
+                    ["Anne", "Béa", "Cléo", "Dina", "Emma"][i as usize]
+                ),
+                profession: "aide_a_domicile_qualifiee".into(),
+                sites,
+                ecps_activable_from: None,
+                published_at: at,
+                updated_at: at,
+            })
+            .await
+            .unwrap();
+        numbers.push(rpps.to_string());
+    }
+    let mut last_cursor = None;
+    for (search, expected) in [
+        (DirectorySearch::Name("dupont".into()), numbers.clone()),
+        (DirectorySearch::Commune("75115".into()), numbers.clone()),
+        (
+            DirectorySearch::Departement("69".into()),
+            vec![numbers[0].clone(), numbers[2].clone(), numbers[4].clone()],
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .search_directory(&search, 2, cursor.as_deref())
+                .await
+                .unwrap();
+            seen.extend(page.results.iter().map(|e| e.rpps.to_string()));
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+            last_cursor.clone_from(&cursor);
+        }
+        seen.sort();
+        assert_eq!(seen, expected, "{search:?}");
+    }
+
+    // A genuine cursor of the département search continues only that search.
+    let genuine = last_cursor.expect("the searches had several pages");
+    for other in [
+        DirectorySearch::Departement("75".into()),
+        DirectorySearch::Commune("69383".into()),
+        DirectorySearch::Name("dupont".into()),
+    ] {
+        assert!(
+            matches!(
+                store.search_directory(&other, 2, Some(&genuine)).await,
+                Err(DirectoryError::BadCursor)
+            ),
+            "{other:?}"
+        );
+    }
+    // Crafted: the search's own partition, but a start key no page of it holds.
+    let crafted = |pairs: &[(&str, &str)]| {
+        use base64::Engine;
+        let map: std::collections::BTreeMap<&str, &str> = pairs.iter().copied().collect();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&map).unwrap())
+    };
+    let pk = format!("DIR#{}", numbers[0]);
+    for pairs in [
+        vec![("PK", pk.as_str()), ("SK", "DIR"), ("GSI1PK", "DIRNAME#du")],
+        vec![
+            ("PK", pk.as_str()),
+            ("SK", "DIR"),
+            ("GSI1PK", "DIRNAME#du"),
+            ("GSI1SK", "zzz"),
+        ],
+        vec![
+            ("PK", ""),
+            ("SK", ""),
+            ("GSI1PK", "DIRNAME#du"),
+            ("GSI1SK", ""),
+        ],
+    ] {
+        assert!(
+            matches!(
+                store
+                    .search_directory(
+                        &DirectorySearch::Name("dupont".into()),
+                        2,
+                        Some(&crafted(&pairs))
+                    )
+                    .await,
+                Err(DirectoryError::BadCursor)
+            ),
+            "{pairs:?}"
+        );
+    }
+}

@@ -117,6 +117,19 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = public_get(&app, "/api/directory?cursor=bogus&name=nd").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Issue 15: a crafted cursor of the search's own partition whose start key no page holds
+    // (no sort key; a sort key outside the name's range) is a 400 that says so, not a 500.
+    for key in [
+        json!({ "PK": format!("DIR#{rpps}"), "SK": "DIR", "GSI1PK": "DIRNAME#nd" }),
+        json!({ "PK": format!("DIR#{rpps}"), "SK": "DIR", "GSI1PK": "DIRNAME#nd", "GSI1SK": "zzz" }),
+    ] {
+        use base64::Engine;
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_string());
+        let (status, refused) =
+            public_get(&app, &format!("/api/directory?name=ndiaye&cursor={cursor}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key}: {refused}");
+        assert_eq!(refused["error"]["code"], "directory.cursor", "{refused}");
+    }
 
     // FAQ-R7: the card, a small PDF.
     let card = reqwest::get(app.url(&format!("/api/directory/{rpps}/card.pdf")))
