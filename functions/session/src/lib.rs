@@ -165,10 +165,14 @@ pub async fn load(
     }
     if now - data.refreshed_at >= SLIDE_EVERY {
         data.refreshed_at = now;
-        store
-            .put_session(&hash, &data, data.expiry_from(now))
+        let live = store
+            .refresh_session(&hash, &data, data.expiry_from(now), now)
             .await
             .map_err(unavailable)?;
+        if !live {
+            // Ended (signed out) since it was read: the sign-out wins, this request is anonymous.
+            return Ok(None);
+        }
     }
     Ok(Some((id, data)))
 }

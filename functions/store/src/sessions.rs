@@ -6,7 +6,9 @@
 //! - `SESSION#<sha256(session id)>`: the signed-in person. Only the hash of the id is stored, so
 //!   reading the table does not give a usable cookie.
 //!
-//! TTL deletion is lazy (up to days late): every read also checks the expiry itself.
+//! TTL deletion is lazy (up to days late): every read also checks the expiry itself. A session
+//! is created only where none is (`attribute_not_exists`) and refreshed only while it lives
+//! (`attribute_exists` and not expired): a sign-out is never undone by a request in flight.
 
 use std::collections::HashMap;
 
@@ -32,11 +34,14 @@ fn pk_key(pk: String) -> HashMap<String, AttributeValue> {
 }
 
 impl Store {
+    /// Puts a short-lived record; with `condition`, only if it holds (a failed condition is a
+    /// `Conflict`).
     async fn put_short_lived<T: Serialize>(
         &self,
         pk: String,
         value: &T,
         expires_at: OffsetDateTime,
+        condition: Option<(&str, HashMap<String, AttributeValue>)>,
         operation: &'static str,
     ) -> Result<(), StoreError> {
         let item = Envelope {
@@ -44,12 +49,15 @@ impl Store {
             expires_at: expires_at.unix_timestamp(),
             pk: pk.clone(),
         };
+        let (expression, values) = condition.unzip();
         self.client
             .put_item()
             .table_name(&self.tables.sessions)
             .set_item(Some(
                 serde_dynamo::to_item(item).map_err(|e| StoreError::corrupt(&pk, e))?,
             ))
+            .set_condition_expression(expression.map(str::to_owned))
+            .set_expression_attribute_values(values.filter(|v| !v.is_empty()))
             .send()
             .await
             .map_err(|e| StoreError::from_sdk(operation, e))?;
@@ -81,6 +89,7 @@ impl Store {
             keys::login_state(state),
             value,
             expires_at,
+            None,
             "PutItem(login state)",
         )
         .await
@@ -111,7 +120,8 @@ impl Store {
         }
     }
 
-    /// Writes a session under the hash of its id; it disappears at `expires_at`.
+    /// Writes a new session under the hash of its id; it disappears at `expires_at`. Never
+    /// overwrites one (a fresh id's hash is new: an existing item is a `Conflict`).
     pub async fn put_session<T: Serialize>(
         &self,
         id_hash: &str,
@@ -122,9 +132,44 @@ impl Store {
             keys::session(id_hash),
             session,
             expires_at,
+            Some(("attribute_not_exists(PK)", HashMap::new())),
             "PutItem(session)",
         )
         .await
+    }
+
+    /// Rewrites a live session (its idle expiry slid forward), only if it still exists and has
+    /// not expired at `now`: `false` when it was ended meanwhile (a sign-out, which must win
+    /// over a request in flight that read the session before it) or expired. An unconditional
+    /// write would bring an ended session back.
+    pub async fn refresh_session<T: Serialize>(
+        &self,
+        id_hash: &str,
+        session: &T,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let condition = (
+            "attribute_exists(PK) AND expires_at > :now",
+            HashMap::from([(
+                ":now".to_owned(),
+                AttributeValue::N(now.unix_timestamp().to_string()),
+            )]),
+        );
+        match self
+            .put_short_lived(
+                keys::session(id_hash),
+                session,
+                expires_at,
+                Some(condition),
+                "PutItem(session refresh)",
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// A live session and its expiry, or `None` (unknown, ended or expired).
