@@ -502,6 +502,21 @@ try {
     await snap(manager, "page-introuvable");
   });
 
+  await step("signing out goes through the provider's logout and back home, checked by its state", async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await signIn(page, "/api/auth/psc/login?profil=gestionnaire", "manager-a");
+    await page.waitForURL(BASE + "/gestion");
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    // The provider's logout returns to /api/auth/logged-out with the state this browser keeps
+    // in its cookie: home, not the guidance page.
+    await page.waitForURL(BASE + "/");
+    await page.getByRole("heading", { level: 1, name: /numéro RPPS/ }).waitFor();
+    const me = await page.evaluate(async () => (await fetch("/api/session")).json());
+    assert.equal(me.authenticated, false);
+    await ctx.close();
+  });
+
   await step("nothing was refused under the Content-Security-Policy, on any page", async () => {
     assert.deepEqual(refusals, []);
   });

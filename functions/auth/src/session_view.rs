@@ -10,10 +10,10 @@ use rpps_domain::Role;
 use rpps_identity::Provider;
 use rpps_session::{SessionData, SignedIn};
 use serde::Deserialize;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::pages::Problem;
-use crate::{AuthState, audit, no_store, see_other};
+use crate::{AuthState, audit, no_store, problem_redirect, see_other};
 
 /// What the browser may know of a session: not the identity token, not the FranceConnect
 /// subject or national identifier.
@@ -69,22 +69,58 @@ pub async fn logout(
         serde_json::json!({}),
     )
     .await;
-    let redirect_to = match state.providers.client(provider).await {
+    // The provider's logout returns with this `state`; the browser keeps it in a cookie.
+    let logout_state = rpps_session::random_token();
+    let provider_logout = match state.providers.client(provider).await {
         Ok(client) => client
-            .end_session_url(&signed_in.data.id_token, &rpps_session::random_token())
-            .unwrap_or_else(|_| "/".to_owned()),
-        Err(_) => "/".to_owned(),
+            .end_session_url(&signed_in.data.id_token, &logout_state)
+            .ok(),
+        Err(_) => None,
     };
+    let bound = provider_logout.is_some();
+    let redirect_to = provider_logout.unwrap_or_else(|| "/".to_owned());
     let mut response = Json(LogoutView { redirect_to }).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, rpps_session::clear_cookie());
+    let headers = response.headers_mut();
+    headers.insert(header::SET_COOKIE, rpps_session::clear_cookie());
+    if bound {
+        headers.append(
+            header::SET_COOKIE,
+            rpps_session::short_cookie(LOGOUT_COOKIE, &logout_state, LOGOUT_TTL),
+        );
+    }
     Ok(no_store(response))
 }
 
-/// Where the provider sends the browser back after its logout.
-pub async fn logged_out() -> Response {
-    see_other("/")
+/// The `state` of a provider logout this browser started (same defence as the sign-in's
+/// [`LOGIN_COOKIE`](crate::sign_in::LOGIN_COOKIE)).
+pub const LOGOUT_COOKIE: &str = "__Host-rpps_logout";
+const LOGOUT_TTL: Duration = Duration::minutes(10);
+
+#[derive(Deserialize)]
+struct LoggedOutQuery {
+    state: Option<String>,
+}
+
+/// Where the provider sends the browser back after its logout: home if this browser started
+/// that logout (the `state` equals its cookie), else the guidance page. Either way the cookie
+/// goes.
+pub async fn logged_out(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let returned = Query::<LoggedOutQuery>::try_from_uri(&uri)
+        .ok()
+        .and_then(|q| q.0.state);
+    let started_here = rpps_session::token_cookie(&headers, LOGOUT_COOKIE)
+        .is_some_and(|state| returned.as_deref() == Some(state.as_str()));
+    let mut response = if started_here {
+        see_other("/")
+    } else {
+        tracing::info!("logout return with a state this browser did not start");
+        problem_redirect(Problem::SignInFailed)
+    };
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        rpps_session::short_cookie(LOGOUT_COOKIE, "", Duration::ZERO),
+    );
+    no_store(response)
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Signing in (FAQ-R8 to R12): the login redirects to the provider with a pending login kept
-//! under its `state`; the callback checks it, finishes the OpenID exchange, and turns the
-//! identity into a session or a refusal page ([`outcome`](crate::outcome)).
+//! under its `state` and bound to the browser ([`LOGIN_COOKIE`]); the callback checks both,
+//! finishes the OpenID exchange, and turns the identity into a session or a refusal page
+//! ([`outcome`](crate::outcome)).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri, header};
@@ -18,12 +19,23 @@ use crate::{AuthState, audit, landing, problem_redirect, see_other};
 /// A login's server-side record, kept under its `state` until the callback (ten minutes).
 const LOGIN_TTL: Duration = Duration::minutes(10);
 
+/// The cookie that binds a sign-in to the browser that started it (FranceConnect's partner
+/// guide): a random token set by the login, whose hash the login's record keeps. The callback
+/// refuses a `state` this browser did not start: someone who starts a sign-in with their own
+/// account cannot send the callback's address to someone else and sign them in as themselves
+/// (login CSRF). Logins started in two tabs share the browser's token.
+pub const LOGIN_COOKIE: &str = "__Host-rpps_login";
+
 #[derive(Serialize, Deserialize)]
 struct LoginRecord {
     pending: PendingLogin,
     /// Which space a Pro Santé Connect sign-in is for (`intent`: the name it is stored under).
     #[serde(rename = "intent")]
     space: Option<PscSpace>,
+    /// SHA-256 of the browser's [`LOGIN_COOKIE`] (empty in records written before it existed:
+    /// those are refused, and the person starts again).
+    #[serde(default)]
+    browser: String,
 }
 
 /// A refused sign-in: audited, no session, the guidance page.
@@ -51,7 +63,12 @@ async fn refuse(
     problem_redirect(problem)
 }
 
-async fn login(state: &AuthState, provider: Provider, space: Option<PscSpace>) -> Response {
+async fn login(
+    state: &AuthState,
+    headers: &HeaderMap,
+    provider: Provider,
+    space: Option<PscSpace>,
+) -> Response {
     let client = match state.providers.client(provider).await {
         Ok(client) => client,
         Err(e) => {
@@ -60,7 +77,13 @@ async fn login(state: &AuthState, provider: Provider, space: Option<PscSpace>) -
         }
     };
     let (url, pending) = client.begin();
-    let record = LoginRecord { pending, space };
+    let browser = rpps_session::token_cookie(headers, LOGIN_COOKIE)
+        .unwrap_or_else(rpps_session::random_token);
+    let record = LoginRecord {
+        pending,
+        space,
+        browser: rpps_session::id_hash(&browser),
+    };
     let expires = OffsetDateTime::now_utc() + LOGIN_TTL;
     if let Err(e) = state
         .store
@@ -70,11 +93,16 @@ async fn login(state: &AuthState, provider: Provider, space: Option<PscSpace>) -
         tracing::warn!(error = %e, "login state not stored");
         return problem_redirect(Problem::ProviderUnavailable);
     }
-    see_other(&url)
+    let mut response = see_other(&url);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        rpps_session::short_cookie(LOGIN_COOKIE, &browser, LOGIN_TTL),
+    );
+    response
 }
 
-pub async fn franceconnect_login(State(state): State<AuthState>) -> Response {
-    login(&state, Provider::FranceConnect, None).await
+pub async fn franceconnect_login(State(state): State<AuthState>, headers: HeaderMap) -> Response {
+    login(&state, &headers, Provider::FranceConnect, None).await
 }
 
 #[derive(Deserialize)]
@@ -83,7 +111,7 @@ struct PscLoginQuery {
 }
 
 /// `?profil=gestionnaire|professionnel` names the space; anything else is refused.
-pub async fn psc_login(State(state): State<AuthState>, uri: Uri) -> Response {
+pub async fn psc_login(State(state): State<AuthState>, headers: HeaderMap, uri: Uri) -> Response {
     let profil = Query::<PscLoginQuery>::try_from_uri(&uri)
         .ok()
         .and_then(|q| q.0.profil);
@@ -92,7 +120,7 @@ pub async fn psc_login(State(state): State<AuthState>, uri: Uri) -> Response {
         Some(Some(space)) => Some(space),
         Some(None) => return problem_redirect(Problem::SignInFailed),
     };
-    login(&state, Provider::ProSanteConnect, space).await
+    login(&state, &headers, Provider::ProSanteConnect, space).await
 }
 
 async fn callback(
@@ -125,6 +153,13 @@ async fn callback(
     let Some(record) = record.filter(|r| r.pending.provider == provider) else {
         return refused(Problem::SignInFailed, "state_unknown").await;
     };
+    // Started by another browser (or before the binding existed): never a session here, and
+    // whatever session this browser has is left as it is.
+    let started_here = rpps_session::token_cookie(headers, LOGIN_COOKIE)
+        .is_some_and(|browser| rpps_session::id_hash(&browser) == record.browser);
+    if !started_here {
+        return refused(Problem::SignInFailed, "state_foreign").await;
+    }
     let client = match state.providers.client(provider).await {
         Ok(client) => client,
         Err(e) => return refused(Problem::from_guidance(e.guidance()), e.code()).await,

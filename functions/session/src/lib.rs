@@ -120,13 +120,30 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The session id in the request's cookies, if any (only a well-formed one).
-pub fn session_id(headers: &HeaderMap) -> Option<String> {
-    cookie_value(headers, COOKIE_NAME).filter(|v| {
+/// The value of the cookie `name` if it is one of our [`random_token`]s (43 base64url
+/// characters), else `None`.
+pub fn token_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookie_value(headers, name).filter(|v| {
         v.len() == 43
             && v.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
+}
+
+/// The session id in the request's cookies, if any (only a well-formed one).
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    token_cookie(headers, COOKIE_NAME)
+}
+
+/// A short-lived `__Host-` cookie (`HttpOnly; Secure; SameSite=Lax; Path=/`) holding one of our
+/// tokens: `Lax`, so that the provider's redirect back (a top-level `GET` from its site) carries
+/// it. `max_age` 0 removes it.
+pub fn short_cookie(name: &str, value: &str, max_age: Duration) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{name}={value}; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age={}",
+        max_age.whole_seconds()
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn unavailable(e: rpps_store::StoreError) -> ApiError {

@@ -1,7 +1,7 @@
 //! Sign-in end to end over HTTP: the sign-in function against the development OpenID provider
 //! (real discovery, JWKS, signed tokens), sessions in DynamoDB (moto), guidance pages, audit.
 
-use crate::support::{client, session};
+use crate::support::{client, login_cookie, session, set_cookie};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use rpps_devidp::{DevIssuer, Fault};
@@ -39,6 +39,8 @@ struct Ended {
     set_cookie: Option<String>,
     /// The callback URL the provider sent the browser to (to replay it).
     callback: String,
+    /// The browser's binding cookie from the login (`name=value`).
+    login: String,
 }
 
 impl Ended {
@@ -60,6 +62,7 @@ async fn sign_in(
     let http = client();
     let start = http.get(app.url(login_path)).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::SEE_OTHER, "{login_path}");
+    let login = login_cookie(&start);
     let authorize = location(&start);
     assert!(authorize.contains("/dev-idp/"), "{authorize}");
     let mut url = format!("{authorize}&login_hint={identity}");
@@ -69,21 +72,25 @@ async fn sign_in(
     let back = http.get(&url).send().await.unwrap();
     assert!(back.status().is_redirection(), "{} {url}", back.status());
     let callback = location(&back);
-    finish(app, &callback, cookie).await
+    let mut cookies = vec![login.as_str()];
+    cookies.extend(cookie);
+    finish(&callback, &cookies, &login).await
 }
 
-async fn finish(app: &TestApp, callback: &str, cookie: Option<&str>) -> Ended {
+/// Follows a callback URL from a browser holding `cookies` (`name=value` each); `login`: the
+/// binding cookie of the sign-in it belongs to, kept in [`Ended`] for a replay.
+async fn finish(callback: &str, cookies: &[&str], login: &str) -> Ended {
     let mut request = client().get(callback);
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie);
+    if !cookies.is_empty() {
+        request = request.header(COOKIE, cookies.join("; "));
     }
     let response = request.send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{callback}");
-    let _ = app;
     Ended {
         location: location(&response),
         set_cookie: session_cookie(&response),
         callback: callback.to_owned(),
+        login: login.to_owned(),
     }
 }
 
@@ -268,15 +275,18 @@ async fn faq_r8_a_card_holder_who_is_not_a_manager_gets_the_not_authorised_page(
 }
 
 /// The state of a login in progress, as the provider would send it back.
-async fn pending_state(app: &TestApp, login_path: &str) -> String {
+/// A sign-in started and left at the provider: its `state` and the browser's binding cookie.
+async fn pending_state(app: &TestApp, login_path: &str) -> (String, String) {
     let start = client().get(app.url(login_path)).send().await.unwrap();
     let authorize = location(&start);
     let url = reqwest::Url::parse(&authorize).unwrap();
-    url.query_pairs()
+    let state = url
+        .query_pairs()
         .find(|(k, _)| k == "state")
         .unwrap()
         .1
-        .into_owned()
+        .into_owned();
+    (state, login_cookie(&start))
 }
 
 #[tokio::test]
@@ -308,11 +318,11 @@ async fn faq_r10_provider_errors_land_on_a_page_that_says_what_to_do() {
             "cancelled",
         ),
     ] {
-        let state = pending_state(&app, login).await;
+        let (state, login) = pending_state(&app, login).await;
         let url = app.url(&format!(
             "{callback}?error={error}&error_description=x&state={state}"
         ));
-        let ended = finish(&app, &url, None).await;
+        let ended = finish(&url, &[&login], &login).await;
         assert_eq!(
             ended.location,
             format!("/api/auth/problem?reason={reason}"),
@@ -342,11 +352,11 @@ async fn tampered_replayed_and_forged_callbacks_create_no_session_and_are_audite
     )
     .await;
     assert_eq!(first.location, "/demande");
-    let replay = finish(&app, &first.callback, None).await;
+    let replay = finish(&first.callback, &[&first.login], &first.login).await;
     assert_eq!(replay.location, "/api/auth/problem?reason=sign_in_failed");
     assert!(replay.set_cookie.is_none());
     // Tampered state; missing state; oversized code.
-    let state = pending_state(&app, "/api/auth/franceconnect/login").await;
+    let (state, login) = pending_state(&app, "/api/auth/franceconnect/login").await;
     for url in [
         format!("/api/auth/franceconnect/callback?code=abc&state={state}x"),
         "/api/auth/franceconnect/callback?code=abc".to_owned(),
@@ -355,7 +365,7 @@ async fn tampered_replayed_and_forged_callbacks_create_no_session_and_are_audite
             "a".repeat(5000)
         ),
     ] {
-        let ended = finish(&app, &app.url(&url), None).await;
+        let ended = finish(&app.url(&url), &[&login], &login).await;
         assert_eq!(
             ended.location, "/api/auth/problem?reason=sign_in_failed",
             "{url}"
@@ -584,4 +594,140 @@ async fn faq_r10_a_provider_that_does_not_answer_gives_the_temporarily_unavailab
         started.elapsed() < std::time::Duration::from_secs(15),
         "bounded by the client's timeouts"
     );
+}
+
+/// Issue 15, login CSRF: someone starts a sign-in with their own FranceConnect account and sends
+/// the callback's address to someone else. Followed from that other browser (signed in as
+/// itself, or not at all), it signs nobody in and leaves that browser's session as it was.
+#[tokio::test]
+async fn a_callback_started_in_another_browser_signs_nobody_in() {
+    let app = app().await;
+    let victim = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER,
+        None,
+        None,
+    )
+    .await;
+    let victim_session = victim.cookie();
+    let before = session(&app, &victim_session).await;
+    assert_eq!(before["authenticated"], true);
+
+    // The other person's sign-in, stopped at the callback, in their own browser.
+    let http = client();
+    let start = http
+        .get(app.url("/api/auth/franceconnect/login"))
+        .send()
+        .await
+        .unwrap();
+    let back = http
+        .get(format!(
+            "{}&login_hint={}",
+            location(&start),
+            rpps_devidp::FC_AIDE_SANS_RPPS
+        ))
+        .send()
+        .await
+        .unwrap();
+    let callback = location(&back);
+
+    // Followed by the victim's browser: its session and its own login binding, not theirs.
+    let followed = finish(&callback, &[&victim_session, &victim.login], &victim.login).await;
+    assert_eq!(followed.location, "/api/auth/problem?reason=sign_in_failed");
+    assert!(followed.set_cookie.is_none(), "no session for the victim");
+    assert_eq!(
+        session(&app, &victim_session).await,
+        before,
+        "the victim's session is untouched"
+    );
+    // Nor from a browser with no cookie at all.
+    let (state, _) = pending_state(&app, "/api/auth/franceconnect/login").await;
+    let bare = finish(
+        &app.url(&format!(
+            "/api/auth/franceconnect/callback?code=abc&state={state}"
+        )),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(bare.location, "/api/auth/problem?reason=sign_in_failed");
+    let foreign = audit_actions(&app, "franceconnect")
+        .await
+        .into_iter()
+        .filter(|(a, after)| a == "auth.refused" && after.contains("state_foreign"))
+        .count();
+    assert_eq!(foreign, 2, "both refusals audited as state_foreign");
+}
+
+/// Issue 15: the provider's logout returns with the `state` our logout sent; only the browser
+/// that signed out goes home with it, any other return gets the guidance page.
+#[tokio::test]
+async fn the_logout_return_is_checked_against_the_browser_that_signed_out() {
+    let app = app().await;
+    let ended = sign_in(
+        &app,
+        "/api/auth/franceconnect/login",
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+        None,
+        None,
+    )
+    .await;
+    let cookie = ended.cookie();
+    let token = session(&app, &cookie).await["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let http = client();
+    let out = http
+        .post(app.url("/api/auth/logout"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &app.base)
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::OK);
+    let logout_cookie = set_cookie(out.headers(), rpps_auth::session_view::LOGOUT_COOKIE)
+        .expect("the logout's state kept by the browser");
+    let body: Value = out.json().await.unwrap();
+    let at_provider = http
+        .get(body["redirect_to"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(at_provider.status().is_redirection());
+    let returned = location(&at_provider);
+    assert!(
+        returned.contains("/api/auth/logged-out?state="),
+        "{returned}"
+    );
+    let back = |url: String, cookie: Option<String>| {
+        let mut request = http.get(url);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send()
+    };
+    let forged = app.url("/api/auth/logged-out?state=forged-state-forged-state-forged-state-1234");
+    for (url, cookie) in [
+        (returned.clone(), None),
+        (forged, Some(logout_cookie.clone())),
+    ] {
+        let refused = back(url, cookie).await.unwrap();
+        assert_eq!(
+            location(&refused),
+            "/api/auth/problem?reason=sign_in_failed"
+        );
+    }
+    let home = back(returned, Some(logout_cookie)).await.unwrap();
+    assert_eq!(home.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&home), "/");
+    let cleared = home
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with(rpps_auth::session_view::LOGOUT_COOKIE) && v.contains("Max-Age=0"));
+    assert!(cleared, "the logout's cookie is removed");
 }

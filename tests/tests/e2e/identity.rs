@@ -64,7 +64,12 @@ async fn franceconnect(app: &TestApp, identity: &str) -> (String, String) {
         .await
         .unwrap();
     let callback = back.headers()[LOCATION].to_str().unwrap().to_owned();
-    let done = http.get(callback).send().await.unwrap();
+    let done = http
+        .get(callback)
+        .header(COOKIE, crate::support::login_cookie(&start))
+        .send()
+        .await
+        .unwrap();
     let landing = done.headers()[LOCATION].to_str().unwrap().to_owned();
     let cookies: Vec<String> = done
         .headers()

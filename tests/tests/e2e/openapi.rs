@@ -668,7 +668,13 @@ impl Checker {
             .strip_prefix(&self.app.base)
             .unwrap_or_else(|| panic!("a callback on the site: {callback}"))
             .to_owned();
-        let done = self.get(None, &callback).await;
+        // The browser that started the sign-in: it has the login's binding cookie.
+        let starter = Browser {
+            cookie: crate::support::set_cookie(&start.headers, rpps_auth::sign_in::LOGIN_COOKIE)
+                .expect("the login binds the browser"),
+            csrf: String::new(),
+        };
+        let done = self.get(Some(&starter), &callback).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER);
         let cookie = done
             .headers

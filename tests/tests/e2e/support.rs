@@ -13,6 +13,24 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The cookie (`name=value`) named `name` that a response sets, if it sets one.
+pub fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The cookie that binds a sign-in to the browser that started it, set by `/login`: a browser
+/// sends it back with the callback.
+pub fn login_cookie(login: &reqwest::Response) -> String {
+    set_cookie(login.headers(), rpps_auth::sign_in::LOGIN_COOKIE)
+        .expect("the login binds the browser")
+}
+
 /// What `GET /api/session` says of the session whose cookie (`name=value`) is `cookie`.
 pub async fn session(app: &TestApp, cookie: &str) -> Value {
     client()
@@ -56,7 +74,12 @@ impl Browser<'_> {
             .await
             .unwrap();
         let callback = back.headers()[LOCATION].to_str().unwrap().to_owned();
-        let done = http.get(callback).send().await.unwrap();
+        let done = http
+            .get(callback)
+            .header(COOKIE, login_cookie(&start))
+            .send()
+            .await
+            .unwrap();
         let cookie = done
             .headers()
             .get_all("set-cookie")
