@@ -175,7 +175,7 @@ async fn main() -> anyhow::Result<()> {
             store
                 .revoke_manager(&finess(&f)?, &national_id(&id)?, &operator)
                 .await?;
-            println!("revoked");
+            println!("revoked: the person's sessions lose this establishment within a minute");
         }
         Command::Duplicates { out, segments } => {
             let register = store.scan_registrations(segments).await?;

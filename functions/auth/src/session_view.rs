@@ -8,7 +8,7 @@ use rpps_api::ApiError;
 use rpps_contract::session::{LogoutView, SessionView};
 use rpps_domain::Role;
 use rpps_identity::Provider;
-use rpps_session::{SessionData, SignedIn};
+use rpps_session::{AnySession, SessionData};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
@@ -46,10 +46,13 @@ pub async fn session(
     State(state): State<AuthState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let view = match rpps_session::load(&state.store, &headers, OffsetDateTime::now_utc()).await? {
-        None => SessionView::default(),
-        Some((_, data)) => view(data),
+    let loaded = rpps_session::load(&state.store, &headers, OffsetDateTime::now_utc()).await?;
+    let current = match loaded {
+        None => None,
+        // A manager's establishments as designated now; revoked everywhere: not signed in.
+        Some((_, data)) => rpps_session::with_current_rights(&state.store, data).await?,
     };
+    let view = current.map_or_else(SessionView::default, view);
     Ok(no_store(Json(view).into_response()))
 }
 
@@ -57,7 +60,7 @@ pub async fn session(
 pub async fn logout(
     State(state): State<AuthState>,
     headers: HeaderMap,
-    signed_in: SignedIn,
+    AnySession(signed_in): AnySession,
 ) -> Result<Response, ApiError> {
     rpps_session::destroy(&state.store, &headers).await?;
     let provider = Provider::from_code(&signed_in.data.provider).unwrap_or(Provider::FranceConnect);

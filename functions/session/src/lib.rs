@@ -9,6 +9,8 @@
 //!   origin, **and** the `X-CSRF-Token` header must equal the session's token, which only our
 //!   own pages can read (from `GET /api/session`). `SameSite=Lax` is a third layer.
 
+pub mod rights;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -194,6 +196,25 @@ pub async fn load(
     Ok(Some((id, data)))
 }
 
+/// The session's data with a manager's rights as designated now ([`rights`]): the
+/// establishments re-read (at most a minute old), `None` if the person manages none any more
+/// (revoked). Other roles are returned as they are.
+pub async fn with_current_rights(
+    store: &Store,
+    mut data: SessionData,
+) -> Result<Option<SessionData>, ApiError> {
+    if let Role::Manager { establishments } = &mut data.role {
+        let managed = rights::managed_now(store, &data.actor_id)
+            .await
+            .map_err(unavailable)?;
+        if managed.is_empty() {
+            return Ok(None);
+        }
+        *establishments = managed;
+    }
+    Ok(Some(data))
+}
+
 /// Ends the request's session, if any.
 pub async fn destroy(store: &Store, headers: &HeaderMap) -> Result<(), ApiError> {
     if let Some(id) = session_id(headers) {
@@ -264,31 +285,58 @@ pub trait SessionContext {
 }
 
 /// A signed-in person. As an extractor: 401 when there is no live session; on state-changing
-/// methods also the same-origin and CSRF-token checks (403).
+/// methods also the same-origin and CSRF-token checks (403); a manager's establishments as
+/// designated now, 403 `manager.revoked` when none is left ([`with_current_rights`]).
 #[derive(Clone, Debug)]
 pub struct SignedIn {
     pub session_id: String,
     pub data: SessionData,
 }
 
+/// The live session of a request, with the same-origin and CSRF checks, the rights as recorded
+/// at sign-in.
+async fn live_session<S: SessionContext>(parts: &Parts, state: &S) -> Result<SignedIn, ApiError> {
+    check_same_origin(&parts.method, &parts.headers, state.public_origin())?;
+    let Some((session_id, data)) =
+        load(state.store(), &parts.headers, OffsetDateTime::now_utc()).await?
+    else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "session.none",
+            "Vous n'êtes pas connecté, ou votre session a expiré. Connectez-vous pour continuer.",
+        ));
+    };
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        check_csrf_token(&parts.headers, &data)?;
+    }
+    Ok(SignedIn { session_id, data })
+}
+
 impl<S: SessionContext + Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        check_same_origin(&parts.method, &parts.headers, state.public_origin())?;
-        let Some((session_id, data)) =
-            load(state.store(), &parts.headers, OffsetDateTime::now_utc()).await?
-        else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "session.none",
-                "Vous n'êtes pas connecté, ou votre session a expiré. Connectez-vous pour continuer.",
+        let SignedIn { session_id, data } = live_session(parts, state).await?;
+        let Some(data) = with_current_rights(state.store(), data).await? else {
+            return Err(ApiError::forbidden(
+                "manager.revoked",
+                "Vous n'êtes plus gestionnaire RPPS+ d'aucun établissement : votre désignation a été retirée. Déconnectez-vous ; si c'est une erreur, adressez-vous à l'administrateur RPPS+.",
             ));
         };
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            check_csrf_token(&parts.headers, &data)?;
-        }
         Ok(Self { session_id, data })
+    }
+}
+
+/// A signed-in person whatever their rights now: for signing out, which a revoked manager must
+/// still be able to do. Same checks as [`SignedIn`] but the re-read of a manager's rights.
+#[derive(Clone, Debug)]
+pub struct AnySession(pub SignedIn);
+
+impl<S: SessionContext + Send + Sync> FromRequestParts<S> for AnySession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        live_session(parts, state).await.map(Self)
     }
 }
 

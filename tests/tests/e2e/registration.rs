@@ -474,6 +474,12 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
         tally.executions.into_iter().collect()
     };
 
+    // The manager's rights are re-read at most once a minute (issue 15): as if that minute had
+    // passed since the sign-in's read, the first validation pays for it.
+    let manager_id = rpps_devidp::psc_identity(rpps_devidp::PSC_MANAGER_A)
+        .unwrap()
+        .national_id;
+    rpps_session::rights::forget(&app.store(), manager_id);
     let response = router.clone().oneshot(validate()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let tally = counter.take();
@@ -489,6 +495,7 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
         [
             ("GetItem registry REQ#".to_owned(), 1),
             ("GetItem sessions SESSION#".to_owned(), 1),
+            ("Query GSI1 MGR#".to_owned(), 1),
             ("Query GSI3 IDCAND#".to_owned(), 1),
             ("TransactWriteItems (9 items)".to_owned(), 1),
             ("UpdateItem COUNTER#".to_owned(), 1),
@@ -504,4 +511,77 @@ async fn validation_with_allocation_reads_the_request_once_and_writes_one_transa
             ("GetItem sessions SESSION#".to_owned(), 1),
         ]
     );
+}
+
+/// Issue 15, FAQ-R9: a manager whose designation the operator revokes loses the rights within a
+/// minute, whatever their session says: the manager of A and B revoked for B no longer sees nor
+/// decides B's request; revoked for A too, every manager route answers 403 `manager.revoked`,
+/// the session shows nobody signed in, and signing out still works. Nothing changed meanwhile.
+#[tokio::test]
+async fn a_revoked_manager_loses_the_rights_within_a_minute() {
+    let app = app().await;
+    let store = app.store();
+    let (aide, id) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_B).await;
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A_B,
+    )
+    .await;
+    let national_id = rpps_devidp::psc_identity(rpps_devidp::PSC_MANAGER_A_B)
+        .unwrap()
+        .national_id;
+    let (status, _) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let finess = |code: &str| rpps_domain::Finess::parse(code).unwrap();
+    store
+        .revoke_manager(&finess(rpps_devidp::FINESS_B), national_id, "operator:test")
+        .await
+        .unwrap();
+    // A minute later (the longest a read of the designations answers for).
+    rpps_session::rights::forget(&store, national_id);
+    let (status, body) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "registration.not_your_establishment");
+    let (status, _) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, me) = manager.get("/api/session").await;
+    assert_eq!(me["establishments"], json!([rpps_devidp::FINESS_A]), "{me}");
+
+    store
+        .revoke_manager(&finess(rpps_devidp::FINESS_A), national_id, "operator:test")
+        .await
+        .unwrap();
+    rpps_session::rights::forget(&store, national_id);
+    for (status, body) in [
+        manager.get("/api/manager/registrations").await,
+        manager.get("/api/manager/staff").await,
+        manager
+            .post(
+                &format!("/api/manager/registrations/{id}/reject"),
+                json!({ "reason": "Non." }),
+            )
+            .await,
+    ] {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "manager.revoked", "{body}");
+    }
+    let (_, me) = manager.get("/api/session").await;
+    assert_eq!(me["authenticated"], false, "{me}");
+    // Nothing was decided.
+    let (_, mine) = aide.get("/api/registrations/mine").await;
+    assert_eq!(mine["status"]["state"], "submitted", "{mine}");
+    let (status, _) = manager.post("/api/auth/logout", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
 }
