@@ -19,6 +19,7 @@
 
 mod api;
 mod auth;
+mod authorization;
 mod directory;
 mod identity;
 mod lambda_binaries;

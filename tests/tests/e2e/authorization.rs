@@ -1,0 +1,429 @@
+//! The authorization matrix (issue 15, item 6): every route of every function's `ROUTES` ×
+//! every kind of actor, with the status class each must get, run over HTTP against the local
+//! stack. A route added without its row fails [`every_route_of_every_actor`]. The request, the
+//! professional and the site the routes name belong to applicant A and establishment A, so the
+//! rows cover cross-establishment attempts on every manager route (manager of B) and
+//! cross-applicant attempts on every applicant route (applicant B). After each refused call the
+//! register is read back whole: nothing may have changed.
+//!
+//! The fixtures make allowed calls harmless to the rows after them: the request is already
+//! validated (validating it again answers the same number; rejecting, withdrawing, submitting
+//! or editing it is a 409), the departure recorded far ahead is cancelled by the next row, the
+//! employer's draft created is for a new person, and the one deleted is an employer's draft of
+//! its own.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reqwest::{Method, StatusCode};
+use rpps_devidp::{FINESS_A, FINESS_B};
+use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
+use serde_json::{Value, json};
+
+use crate::support::{Browser, aide_submits};
+
+/// What an actor must get from a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Past authorization: any answer but 401, 403, 404 or a 5xx (a 409 or 400 of the business
+    /// rules is an answer the actor was allowed to get).
+    Ok,
+    /// 401: no session.
+    NoSession,
+    /// 403, or 404 where the route hides what is not the actor's.
+    Refused,
+}
+use Expect::{NoSession, Ok, Refused};
+
+/// The columns of the matrix, in this order.
+const ACTORS: [&str; 9] = [
+    "anonymous",
+    "applicant A (FranceConnect, request at A)",
+    "applicant B (FranceConnect, request at B)",
+    "professional (e-CPS)",
+    "manager of A",
+    "manager of A and B",
+    "manager of B",
+    "card holder who is no manager",
+    "revoked manager",
+];
+
+/// Public: everyone gets the answer.
+const ALL: [Expect; 9] = [Ok; 9];
+/// A route of the applicant's own request (request of applicant A).
+const APPLICANT_A: [Expect; 9] = [
+    NoSession, Ok, Refused, Refused, Refused, Refused, Refused, NoSession, Refused,
+];
+/// A route of any applicant (their own requests).
+const APPLICANTS: [Expect; 9] = [
+    NoSession, Ok, Ok, Refused, Refused, Refused, Refused, NoSession, Refused,
+];
+/// A manager route on establishment A's request, professional or site.
+const MANAGERS_OF_A: [Expect; 9] = [
+    NoSession, Refused, Refused, Refused, Ok, Ok, Refused, NoSession, Refused,
+];
+/// A manager route on the manager's own establishments (queue, staff list).
+const MANAGERS: [Expect; 9] = [
+    NoSession, Refused, Refused, Refused, Ok, Ok, Ok, NoSession, Refused,
+];
+/// The professional's own record.
+const PROFESSIONAL: [Expect; 9] = [
+    NoSession, Refused, Refused, Ok, Refused, Refused, Refused, NoSession, Refused,
+];
+/// Signing out: whoever has a session, even a revoked manager.
+const SIGNED_IN: [Expect; 9] = [NoSession, Ok, Ok, Ok, Ok, Ok, Ok, NoSession, Ok];
+
+/// The matrix: (method, path as in `ROUTES`, expectations per actor). Signing out last: it ends
+/// the sessions.
+const MATRIX: &[(&str, &str, [Expect; 9])] = &[
+    ("GET", "/api/auth/franceconnect/login", ALL),
+    ("GET", "/api/auth/franceconnect/callback", ALL),
+    ("GET", "/api/auth/psc/login", ALL),
+    ("GET", "/api/auth/psc/callback", ALL),
+    ("GET", "/api/auth/logged-out", ALL),
+    ("GET", "/api/auth/problem", ALL),
+    ("GET", "/api/session", ALL),
+    ("GET", "/api/communes", ALL),
+    ("GET", "/api/countries", ALL),
+    ("GET", "/api/directory", ALL),
+    ("GET", "/api/directory/{rpps}", ALL),
+    ("GET", "/api/directory/{rpps}/card.pdf", ALL),
+    ("GET", "/api/health", ALL),
+    ("GET", "/api/openapi.json", ALL),
+    ("GET", "/api/establishments", ALL),
+    ("POST", "/api/registrations", APPLICANTS),
+    ("GET", "/api/registrations/mine", APPLICANTS),
+    ("PATCH", "/api/registrations/{id}", APPLICANT_A),
+    ("POST", "/api/registrations/{id}/submit", APPLICANT_A),
+    ("POST", "/api/registrations/{id}/withdraw", APPLICANT_A),
+    ("GET", "/api/manager/registrations", MANAGERS),
+    ("POST", "/api/manager/registrations", MANAGERS_OF_A),
+    ("GET", "/api/manager/registrations/{id}", MANAGERS_OF_A),
+    ("DELETE", "/api/manager/registrations/{id}", MANAGERS_OF_A),
+    (
+        "POST",
+        "/api/manager/registrations/{id}/validate",
+        MANAGERS_OF_A,
+    ),
+    (
+        "POST",
+        "/api/manager/registrations/{id}/reject",
+        MANAGERS_OF_A,
+    ),
+    ("GET", "/api/manager/staff", MANAGERS),
+    (
+        "PUT",
+        "/api/manager/staff/{rpps}/sites/{finess}/departure",
+        MANAGERS_OF_A,
+    ),
+    (
+        "DELETE",
+        "/api/manager/staff/{rpps}/sites/{finess}/departure",
+        MANAGERS_OF_A,
+    ),
+    ("PATCH", "/api/manager/staff/{rpps}/contact", MANAGERS_OF_A),
+    ("GET", "/api/me", PROFESSIONAL),
+    ("PATCH", "/api/me/contact", PROFESSIONAL),
+    ("POST", "/api/auth/logout", SIGNED_IN),
+];
+
+/// A well-formed body for the routes that read one (a malformed body would be refused before
+/// the authorization is even looked at, hiding it).
+fn body(method: &str, path: &str) -> Option<Value> {
+    let body = match (method, path) {
+        ("POST", "/api/registrations") => json!({}),
+        ("PATCH", "/api/registrations/{id}") => json!({ "mobile": "06 12 34 56 78" }),
+        ("POST", "/api/manager/registrations") => json!({
+            "establishment": FINESS_A, "family_name": "Matrice", "given_names": "Alice",
+            "birth_date": "1990-01-01", "birth_commune": "75115" }),
+        ("POST", "/api/manager/registrations/{id}/validate") => {
+            json!({ "basis": "certification", "conditions_checked": true })
+        }
+        ("POST", "/api/manager/registrations/{id}/reject") => json!({ "reason": "Non." }),
+        ("PUT", "/api/manager/staff/{rpps}/sites/{finess}/departure") => {
+            json!({ "date": "2099-12-31" })
+        }
+        ("PATCH", "/api/manager/staff/{rpps}/contact") | ("PATCH", "/api/me/contact") => {
+            json!({ "mobile": "06 12 34 56 78" })
+        }
+        (m, _) if m == "POST" || m == "PUT" || m == "PATCH" => json!({}),
+        _ => return None,
+    };
+    Some(body)
+}
+
+/// An attribute's value written the same way every time (maps in key order, sets sorted).
+fn canonical(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::M(map) => {
+            let sorted: BTreeMap<&String, String> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            format!("M{sorted:?}")
+        }
+        AttributeValue::L(list) => {
+            format!("L{:?}", list.iter().map(canonical).collect::<Vec<_>>())
+        }
+        AttributeValue::Ss(set) | AttributeValue::Ns(set) => {
+            let mut sorted = set.clone();
+            sorted.sort();
+            format!("SET{sorted:?}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The register as a comparable whole, without what the stream's consumers write on their own
+/// (the directory's entries, the emails' delivery records, the request's milestones): they
+/// follow earlier allowed calls and may land at any time.
+async fn register(app: &TestApp) -> Vec<BTreeMap<String, String>> {
+    let store = app.store();
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = store
+            .client()
+            .scan()
+            .table_name(&store.tables().registry)
+            .set_exclusive_start_key(start)
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        for item in page.items() {
+            let pk = item
+                .get("PK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if pk.starts_with("DIR#") || pk.starts_with("DELIVERY#") {
+                continue;
+            }
+            items.push(
+                item.iter()
+                    .filter(|(k, _)| {
+                        !["number_sent_at", "published_at", "expiry_notice_at"]
+                            .contains(&k.as_str())
+                    })
+                    .map(|(k, v)| (k.clone(), canonical(v)))
+                    .collect::<BTreeMap<_, _>>(),
+            );
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => break,
+        }
+    }
+    items.sort();
+    items
+}
+
+async fn sign_in_as_manager<'a>(app: &'a TestApp, identity: &str) -> Browser<'a> {
+    Browser::sign_in(app, "/api/auth/psc/login?profil=gestionnaire", identity).await
+}
+
+#[tokio::test]
+async fn every_route_of_every_actor() {
+    // Every route of every function has its row, and only those.
+    let declared: std::collections::BTreeSet<(String, String)> = rpps_local::functions()
+        .into_iter()
+        .flat_map(|(_, routes)| routes.iter())
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let rows: std::collections::BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(rows.len(), MATRIX.len(), "a route has two rows");
+    assert_eq!(
+        declared, rows,
+        "the matrix must have exactly one row per route of the functions' ROUTES"
+    );
+
+    let app = spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts");
+    let store = app.store();
+    let finess = |code: &str| rpps_domain::Finess::parse(code).unwrap();
+
+    // Applicant A's request at A, validated: the request, professional and site of the rows.
+    let (applicant_a, request) = aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, FINESS_A).await;
+    let manager_a = sign_in_as_manager(&app, rpps_devidp::PSC_MANAGER_A).await;
+    let (status, validated) = manager_a
+        .post(
+            &format!("/api/manager/registrations/{request}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    let rpps = validated["rpps"].as_str().unwrap().to_owned();
+    // An employer's draft at A, for the one route that acts on those only (deleting it): the
+    // refused actors must leave it in place, the first allowed one deletes it.
+    let (status, draft) = manager_a
+        .post(
+            "/api/manager/registrations",
+            json!({ "establishment": FINESS_A, "family_name": "Témoin", "given_names": "Bob",
+                    "birth_date": "1980-02-03", "birth_commune": "75115" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let employer_draft = draft["id"].as_str().unwrap().to_owned();
+    // Applicant B, with a request of her own at B.
+    let (applicant_b, _) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER, FINESS_B).await;
+    let professional = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=professionnel",
+        rpps_devidp::PSC_PRO_ECPS,
+    )
+    .await;
+    let manager_a_b = sign_in_as_manager(&app, rpps_devidp::PSC_MANAGER_A_B).await;
+    // The manager of B only: the professional, designated for B, in the managers' space.
+    let pro_id = rpps_devidp::psc_identity(rpps_devidp::PSC_PRO_ECPS)
+        .unwrap()
+        .national_id;
+    store
+        .designate_manager(&finess(FINESS_B), pro_id, None, "operator:matrix")
+        .await
+        .unwrap();
+    let manager_b = sign_in_as_manager(&app, rpps_devidp::PSC_PRO_ECPS).await;
+    // The card holder who is nobody's manager: the sign-in is refused, no session.
+    let card = rpps_devidp::psc_identity(rpps_devidp::PSC_CARTE_NON_GESTIONNAIRE)
+        .unwrap()
+        .national_id;
+    let http = crate::support::client();
+    let start = http
+        .get(app.url("/api/auth/psc/login?profil=gestionnaire"))
+        .send()
+        .await
+        .unwrap();
+    let login = crate::support::login_cookie(&start);
+    let authorize = start.headers()["location"].to_str().unwrap().to_owned();
+    let back = http
+        .get(format!(
+            "{authorize}&login_hint={}",
+            rpps_devidp::PSC_CARTE_NON_GESTIONNAIRE
+        ))
+        .send()
+        .await
+        .unwrap();
+    let refused = http
+        .get(back.headers()["location"].to_str().unwrap())
+        .header("cookie", &login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.headers()["location"],
+        "/api/auth/problem?reason=not_authorised"
+    );
+    assert!(crate::support::set_cookie(refused.headers(), "__Host-rpps_session").is_none());
+    // What that browser has: the login's binding, no session.
+    let no_manager = Browser {
+        app: &app,
+        cookie: login,
+        csrf: String::new(),
+    };
+    // The revoked manager: the same card holder, designated for A, signed in, then revoked (and
+    // a minute passed).
+    store
+        .designate_manager(&finess(FINESS_A), card, None, "operator:matrix")
+        .await
+        .unwrap();
+    let revoked = sign_in_as_manager(&app, rpps_devidp::PSC_CARTE_NON_GESTIONNAIRE).await;
+    store
+        .revoke_manager(&finess(FINESS_A), card, "operator:matrix")
+        .await
+        .unwrap();
+    rpps_session::rights::forget(&store, card);
+    let anonymous = Browser {
+        app: &app,
+        cookie: String::new(),
+        csrf: String::new(),
+    };
+    let actors: [&Browser; 9] = [
+        &anonymous,
+        &applicant_a,
+        &applicant_b,
+        &professional,
+        &manager_a,
+        &manager_a_b,
+        &manager_b,
+        &no_manager,
+        &revoked,
+    ];
+
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    let mut last = None;
+    for (method, template, expected) in MATRIX {
+        let id = if (*method, *template) == ("DELETE", "/api/manager/registrations/{id}") {
+            &employer_draft
+        } else {
+            &request
+        };
+        let path = template
+            .replace("{id}", id)
+            .replace("{rpps}", &rpps)
+            .replace("{finess}", FINESS_A);
+        for (column, actor) in actors.iter().enumerate() {
+            let expect = expected[column];
+            // The register before a refused call: what the previous refused call left, read
+            // again only after an allowed one.
+            let before = match (expect, last.take()) {
+                (Ok, _) => None,
+                (_, Some(read)) => Some(read),
+                (_, None) => Some(register(&app).await),
+            };
+            let (status, answer) = actor
+                .send(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &path,
+                    body(method, template),
+                )
+                .await;
+            cells += 1;
+            let fine = match expect {
+                Ok => {
+                    !status.is_server_error()
+                        && ![
+                            StatusCode::UNAUTHORIZED,
+                            StatusCode::FORBIDDEN,
+                            StatusCode::NOT_FOUND,
+                        ]
+                        .contains(&status)
+                }
+                NoSession => status == StatusCode::UNAUTHORIZED,
+                Refused => status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            };
+            if !fine {
+                wrong.push(format!(
+                    "{method} {template} as {}: expected {expect:?}, got {status} {answer}",
+                    ACTORS[column]
+                ));
+            }
+            if let Some(before) = before {
+                let after = register(&app).await;
+                last = Some(after.clone());
+                if before != after {
+                    let changed: Vec<String> = after
+                        .iter()
+                        .filter(|item| !before.contains(item))
+                        .chain(before.iter().filter(|item| !after.contains(item)))
+                        .map(|item| format!("{} {} {item:?}", item["PK"], item["SK"]))
+                        .collect();
+                    wrong.push(format!(
+                        "{method} {template} as {}: refused ({status}) but the register changed: {changed:?}",
+                        ACTORS[column]
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(cells, MATRIX.len() * ACTORS.len());
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
