@@ -225,8 +225,8 @@ async fn sign_in_as_manager<'a>(app: &'a TestApp, identity: &str) -> Browser<'a>
 async fn every_route_of_every_actor() {
     // Every route of every function has its row, and only those.
     let declared: std::collections::BTreeSet<(String, String)> = rpps_local::functions()
-        .into_iter()
-        .flat_map(|(_, routes)| routes.iter())
+        .into_values()
+        .flat_map(|routes| routes.iter())
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
     let rows: std::collections::BTreeSet<(String, String)> = MATRIX
