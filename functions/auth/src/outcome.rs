@@ -77,7 +77,6 @@ fn session(
         csrf_token: rpps_session::random_token(),
         created_at: now,
         absolute_expiry: now + rpps_session::ABSOLUTE_TIMEOUT,
-        refreshed_at: now,
     }))
 }
 

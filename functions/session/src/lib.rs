@@ -69,8 +69,6 @@ pub struct SessionData {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub absolute_expiry: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub refreshed_at: OffsetDateTime,
 }
 
 /// What FranceConnect certified of an applicant at sign-in: the civil status (parsed by the
@@ -172,7 +170,7 @@ pub async fn load(
         return Ok(None);
     };
     let hash = id_hash(&id);
-    let Some((mut data, _expiry)) = store
+    let Some((data, expiry)) = store
         .session::<SessionData>(&hash, now)
         .await
         .map_err(unavailable)?
@@ -182,10 +180,14 @@ pub async fn load(
     if now >= data.absolute_expiry {
         return Ok(None);
     }
-    if now - data.refreshed_at >= SLIDE_EVERY {
-        data.refreshed_at = now;
+    // The idle expiry moves on when it would move by five minutes or more (one write per five
+    // minutes of use), never past the absolute expiry. Only the expiry is written: the
+    // functions other than sign-in may update that attribute and nothing else (IAM), so none
+    // of them can write a session's content.
+    let slid = data.expiry_from(now);
+    if slid - expiry >= SLIDE_EVERY {
         let live = store
-            .refresh_session(&hash, &data, data.expiry_from(now), now)
+            .refresh_session(&hash, slid, now)
             .await
             .map_err(unavailable)?;
         if !live {

@@ -7,7 +7,8 @@ use rpps_session::{COOKIE_NAME, SessionData, create, destroy, id_hash, load, ran
 use rpps_store::testing::fresh_store;
 use time::{Duration, OffsetDateTime};
 
-/// An applicant's session last slid forward `idle` ago: the next request slides it again.
+/// An applicant's session created `idle` ago (its idle expiry `idle` nearer than a fresh one's):
+/// the next request slides it.
 fn session_data(now: OffsetDateTime, idle: Duration) -> SessionData {
     SessionData {
         role: Role::Applicant,
@@ -21,7 +22,6 @@ fn session_data(now: OffsetDateTime, idle: Duration) -> SessionData {
         csrf_token: random_token(),
         created_at: now - idle,
         absolute_expiry: now + Duration::hours(11),
-        refreshed_at: now - idle,
     }
 }
 
@@ -43,14 +43,14 @@ async fn a_refresh_after_the_sign_out_does_not_bring_the_session_back() {
     let hash = id_hash(&id);
     // A request in flight has read the session; the sign-out happens; the request then slides
     // the idle expiry. Step by step, the order a race produces.
-    let (read, _) = store
+    let (_read, _) = store
         .session::<SessionData>(&hash, now)
         .await
         .unwrap()
         .unwrap();
     destroy(&store, &cookie(&id)).await.unwrap();
     let live = store
-        .refresh_session(&hash, &read, now + Duration::minutes(30), now)
+        .refresh_session(&hash, now + Duration::minutes(30), now)
         .await
         .unwrap();
     assert!(!live, "the refresh must fail once signed out");
@@ -67,20 +67,27 @@ async fn a_refresh_after_the_sign_out_does_not_bring_the_session_back() {
     let other = create(&store, &session_data(now, Duration::minutes(10)))
         .await
         .unwrap();
+    let (_, expiry) = store
+        .session::<SessionData>(&id_hash(&other), now)
+        .await
+        .unwrap()
+        .unwrap();
     let (loaded_id, loaded) = load(&store, &cookie(&other), now).await.unwrap().unwrap();
+    assert_eq!(loaded_id, other);
+    let (_, slid) = store
+        .session::<SessionData>(&id_hash(&other), now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        (loaded_id.as_str(), loaded.refreshed_at),
-        (other.as_str(), now)
+        (slid - expiry).whole_minutes(),
+        10,
+        "slid to 30 minutes from now"
     );
     let later = now + Duration::hours(1);
     assert!(
         !store
-            .refresh_session(
-                &id_hash(&other),
-                &loaded,
-                later + Duration::minutes(30),
-                later
-            )
+            .refresh_session(&id_hash(&other), later + Duration::minutes(30), later)
             .await
             .unwrap()
     );

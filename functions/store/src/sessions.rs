@@ -138,35 +138,39 @@ impl Store {
         .await
     }
 
-    /// Rewrites a live session (its idle expiry slid forward), only if it still exists and has
+    /// Slides a live session's idle expiry to `expires_at` (that attribute only: the functions
+    /// other than sign-in may update nothing else), only if the session still exists and has
     /// not expired at `now`: `false` when it was ended meanwhile (a sign-out, which must win
     /// over a request in flight that read the session before it) or expired. An unconditional
     /// write would bring an ended session back.
-    pub async fn refresh_session<T: Serialize>(
+    pub async fn refresh_session(
         &self,
         id_hash: &str,
-        session: &T,
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let condition = (
-            "attribute_exists(PK) AND expires_at > :now",
-            HashMap::from([(
-                ":now".to_owned(),
-                AttributeValue::N(now.unix_timestamp().to_string()),
-            )]),
-        );
-        match self
-            .put_short_lived(
-                keys::session(id_hash),
-                session,
-                expires_at,
-                Some(condition),
-                "PutItem(session refresh)",
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.tables.sessions)
+            .set_key(Some(pk_key(keys::session(id_hash))))
+            .update_expression("SET #expires = :expires")
+            .condition_expression("attribute_exists(#pk) AND #expires > :now")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#expires", "expires_at")
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N(expires_at.unix_timestamp().to_string()),
             )
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(now.unix_timestamp().to_string()),
+            )
+            .send()
             .await
-        {
-            Ok(()) => Ok(true),
+            .map_err(|e| StoreError::from_sdk("UpdateItem(session expiry)", e));
+        match out {
+            Ok(_) => Ok(true),
             Err(StoreError::Conflict { .. }) => Ok(false),
             Err(e) => Err(e),
         }

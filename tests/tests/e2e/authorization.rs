@@ -217,6 +217,36 @@ async fn register(app: &TestApp) -> Vec<BTreeMap<String, String>> {
     items
 }
 
+/// One cell's call, owned (it runs on its own task beside the row's other refused calls): the
+/// request a signed-in page makes (session cookie, our `Origin`, the CSRF token).
+struct Call {
+    column: usize,
+    method: Method,
+    url: String,
+    cookie: String,
+    csrf: String,
+    origin: String,
+    body: Option<Value>,
+}
+
+async fn execute(call: Call) -> (usize, StatusCode, Value) {
+    let mut request = crate::support::client()
+        .request(call.method, call.url)
+        .header(reqwest::header::COOKIE, call.cookie)
+        .header(reqwest::header::ORIGIN, call.origin)
+        .header("x-csrf-token", call.csrf);
+    if let Some(body) = call.body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (
+        call.column,
+        status,
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
 async fn sign_in_as_manager<'a>(app: &'a TestApp, identity: &str) -> Browser<'a> {
     Browser::sign_in(app, "/api/auth/psc/login?profil=gestionnaire", identity).await
 }
@@ -354,7 +384,6 @@ async fn every_route_of_every_actor() {
 
     let mut wrong = Vec::new();
     let mut cells = 0;
-    let mut last = None;
     for (method, template, expected) in MATRIX {
         let id = if (*method, *template) == ("DELETE", "/api/manager/registrations/{id}") {
             &employer_draft
@@ -365,22 +394,43 @@ async fn every_route_of_every_actor() {
             .replace("{id}", id)
             .replace("{rpps}", &rpps)
             .replace("{finess}", FINESS_A);
-        for (column, actor) in actors.iter().enumerate() {
+        let call = |column: usize| Call {
+            column,
+            method: Method::from_bytes(method.as_bytes()).unwrap(),
+            url: app.url(&path),
+            cookie: actors[column].cookie.clone(),
+            csrf: actors[column].csrf.clone(),
+            origin: app.base.clone(),
+            body: body(method, template),
+        };
+        // The refused calls of the row at once, the register read before and after them: none
+        // may change it. Then the allowed ones, in order (they may change it).
+        let (refused, allowed): (Vec<usize>, Vec<usize>) =
+            (0..ACTORS.len()).partition(|c| expected[*c] != Ok);
+        let before = register(&app).await;
+        let mut calls = tokio::task::JoinSet::new();
+        for column in &refused {
+            calls.spawn(execute(call(*column)));
+        }
+        let mut answers = calls.join_all().await;
+        let after = register(&app).await;
+        if before != after {
+            let changed: Vec<String> = after
+                .iter()
+                .filter(|item| !before.contains(item))
+                .chain(before.iter().filter(|item| !after.contains(item)))
+                .map(|item| format!("{} {} {item:?}", item["PK"], item["SK"]))
+                .collect();
+            let who: Vec<&str> = refused.iter().map(|c| ACTORS[*c]).collect();
+            wrong.push(format!(
+                "{method} {template}: refused to {who:?} but the register changed: {changed:?}"
+            ));
+        }
+        for column in allowed {
+            answers.push(execute(call(column)).await);
+        }
+        for (column, status, answer) in answers {
             let expect = expected[column];
-            // The register before a refused call: what the previous refused call left, read
-            // again only after an allowed one.
-            let before = match (expect, last.take()) {
-                (Ok, _) => None,
-                (_, Some(read)) => Some(read),
-                (_, None) => Some(register(&app).await),
-            };
-            let (status, answer) = actor
-                .send(
-                    Method::from_bytes(method.as_bytes()).unwrap(),
-                    &path,
-                    body(method, template),
-                )
-                .await;
             cells += 1;
             let fine = match expect {
                 Ok => {
@@ -400,22 +450,6 @@ async fn every_route_of_every_actor() {
                     "{method} {template} as {}: expected {expect:?}, got {status} {answer}",
                     ACTORS[column]
                 ));
-            }
-            if let Some(before) = before {
-                let after = register(&app).await;
-                last = Some(after.clone());
-                if before != after {
-                    let changed: Vec<String> = after
-                        .iter()
-                        .filter(|item| !before.contains(item))
-                        .chain(before.iter().filter(|item| !after.contains(item)))
-                        .map(|item| format!("{} {} {item:?}", item["PK"], item["SK"]))
-                        .collect();
-                    wrong.push(format!(
-                        "{method} {template} as {}: refused ({status}) but the register changed: {changed:?}",
-                        ACTORS[column]
-                    ));
-                }
             }
         }
     }

@@ -1104,3 +1104,87 @@ fn the_registry_table_is_recoverable_and_kept() {
     assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
     assert!(!p["DeletionProtectionEnabled"].is_null());
 }
+
+/// Issue 15: only the sign-in function writes what a session holds (create, end); the others
+/// read sessions and slide their idle expiry with an `UpdateItem` limited to the key and
+/// `expires_at` (`dynamodb:Attributes`), so a compromised function cannot mint a session nor
+/// change one's role. And no statement grants a session write without that condition.
+#[test]
+fn only_the_sign_in_function_writes_sessions() {
+    let doc = template();
+    let on_sessions = |r: &Yaml| get_att(r).is_some_and(|(id, _)| id == "SessionsTable");
+    let writes = [
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    ];
+    let mut readers = 0;
+    for (owner, statement) in allow_statements(&doc) {
+        let resources: Vec<&Yaml> = one_or_many(&statement["Resource"])
+            .into_iter()
+            .flat_map(branches)
+            .collect();
+        if !resources.iter().any(|r| on_sessions(r)) {
+            continue;
+        }
+        let actions: Vec<&str> = one_or_many(&statement["Action"])
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        if actions.iter().any(|a| writes.contains(a)) {
+            assert_eq!(
+                owner, "AuthFunction",
+                "{owner} writes sessions: {actions:?}"
+            );
+        }
+        if actions.contains(&"dynamodb:GetItem") {
+            readers += 1;
+        }
+        if actions.contains(&"dynamodb:UpdateItem") {
+            assert_eq!(
+                actions,
+                ["dynamodb:UpdateItem"],
+                "{owner}: UpdateItem in its own statement"
+            );
+            let attributes: Vec<&str> = one_or_many(
+                &statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"],
+            )
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+            assert_eq!(
+                attributes,
+                ["PK", "expires_at"],
+                "{owner}: a session UpdateItem must be limited to the key and expires_at"
+            );
+            let returns: Vec<&str> = one_or_many(
+                &statement["Condition"]["StringEqualsIfExists"]["dynamodb:ReturnValues"],
+            )
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+            assert!(
+                !returns.is_empty()
+                    && !returns.contains(&"ALL_OLD")
+                    && !returns.contains(&"ALL_NEW"),
+                "{owner}: ReturnValues limited too: {returns:?}"
+            );
+        }
+    }
+    // The three functions with sessions: sign-in, registrations, staff.
+    assert_eq!(readers, 3);
+    for function in ["RegistrationsFunction", "StaffFunction"] {
+        assert!(function_allows(
+            &doc,
+            function,
+            "dynamodb:UpdateItem",
+            on_sessions
+        ));
+        assert!(!function_allows(
+            &doc,
+            function,
+            "dynamodb:PutItem",
+            on_sessions
+        ));
+    }
+}
