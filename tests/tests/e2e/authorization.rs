@@ -3,8 +3,8 @@
 //! stack. A route added without its row fails [`every_route_of_every_actor`]. The request, the
 //! professional and the site the routes name belong to applicant A and establishment A, so the
 //! rows cover cross-establishment attempts on every manager route (manager of B) and
-//! cross-applicant attempts on every applicant route (applicant B). After each refused call the
-//! register is read back whole: nothing may have changed.
+//! cross-applicant attempts on every applicant route (applicant B). A row's refused calls run at
+//! once, the register read back whole before and after them: nothing may have changed.
 //!
 //! The fixtures make allowed calls harmless to the rows after them: the request is already
 //! validated (validating it again answers the same number; rejecting, withdrawing, submitting
