@@ -438,11 +438,10 @@ async fn a_new_sign_in_gets_a_new_session_id_and_ends_the_old_one() {
     assert_eq!(session(&app, &second.cookie()).await["role"], "manager");
 }
 
-#[tokio::test]
-async fn logout_needs_our_origin_and_the_csrf_token_then_ends_the_session() {
-    let app = app().await;
+/// An aide signed in with FranceConnect: her session cookie and CSRF token.
+async fn signed_in_aide(app: &TestApp) -> (String, String) {
     let ended = sign_in(
-        &app,
+        app,
         "/api/auth/franceconnect/login",
         rpps_devidp::FC_AIDE_SANS_RPPS,
         None,
@@ -450,10 +449,17 @@ async fn logout_needs_our_origin_and_the_csrf_token_then_ends_the_session() {
     )
     .await;
     let cookie = ended.cookie();
-    let token = session(&app, &cookie).await["csrf_token"]
+    let token = session(app, &cookie).await["csrf_token"]
         .as_str()
         .unwrap()
         .to_owned();
+    (cookie, token)
+}
+
+#[tokio::test]
+async fn logout_needs_our_origin_and_the_csrf_token_then_ends_the_session() {
+    let app = app().await;
+    let (cookie, token) = signed_in_aide(&app).await;
     let http = client();
     let post = |origin: Option<&str>, token: Option<&str>| {
         let mut request = http
@@ -665,19 +671,7 @@ async fn a_callback_started_in_another_browser_signs_nobody_in() {
 #[tokio::test]
 async fn the_logout_return_is_checked_against_the_browser_that_signed_out() {
     let app = app().await;
-    let ended = sign_in(
-        &app,
-        "/api/auth/franceconnect/login",
-        rpps_devidp::FC_AIDE_SANS_RPPS,
-        None,
-        None,
-    )
-    .await;
-    let cookie = ended.cookie();
-    let token = session(&app, &cookie).await["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, token) = signed_in_aide(&app).await;
     let http = client();
     let out = http
         .post(app.url("/api/auth/logout"))
