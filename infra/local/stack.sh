@@ -58,11 +58,12 @@ setup_deploy_tools() {
   printf '%s' "$wanted" >"$stamp"
 }
 
-# The SAM template passes both linters (offline, about 3 s).
+# The SAM template passes both linters (offline, about 3 s); the WAF's template (us-east-1) too.
 lint_template() {
   setup_deploy_tools
-  log "cfn-lint and sam validate --lint (infra/template.yaml)"
+  log "cfn-lint and sam validate --lint (infra/template.yaml, infra/waf.yaml)"
   "$DEPLOY_VENV/bin/cfn-lint" -- infra/template.yaml
+  "$DEPLOY_VENV/bin/cfn-lint" --regions us-east-1 -- infra/waf.yaml
   "$DEPLOY_VENV/bin/sam" validate --lint --template infra/template.yaml --region eu-west-3
 }
 

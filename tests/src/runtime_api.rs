@@ -95,12 +95,21 @@ async fn error(State(api): State<RuntimeApi>, body: String) -> &'static str {
 
 /// An API Gateway HTTP API (payload v2) event for `GET path?query`.
 pub fn http_event(path: &str, query: &str) -> String {
+    http_event_with_headers(path, query, &[])
+}
+
+/// [`http_event`] with more request headers (lower-case names), as CloudFront adds them.
+pub fn http_event_with_headers(path: &str, query: &str, extra: &[(&str, &str)]) -> String {
+    let mut headers = serde_json::json!({ "host": "api.example.org", "user-agent": "bench" });
+    for (name, value) in extra {
+        headers[*name] = serde_json::Value::from(*value);
+    }
     serde_json::json!({
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": { "host": "api.example.org", "user-agent": "bench" },
+        "headers": headers,
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "bench",

@@ -5,6 +5,7 @@
 pub mod body;
 pub mod error;
 pub mod lambda;
+pub mod origin;
 pub mod params;
 pub mod query;
 pub mod routes;

@@ -22,7 +22,7 @@ pub enum DeliveryClaim {
 }
 
 fn key(consumer: &str, event_id: &str) -> String {
-    format!("DELIVERY#{consumer}#{event_id}")
+    keys::delivery(consumer, event_id)
 }
 
 impl Store {

@@ -151,3 +151,9 @@ pub fn outbox(event_id: &str) -> String {
     format!("OUTBOX#{event_id}")
 }
 pub const OUTBOX_SK: &str = "EVENT";
+
+/// A consumer's delivery record of one outbox event (`DELIVERY#<consumer>#<event id>`): what the
+/// mailer claims, completes or releases.
+pub fn delivery(consumer: &str, event_id: &str) -> String {
+    format!("DELIVERY#{consumer}#{event_id}")
+}

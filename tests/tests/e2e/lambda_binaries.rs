@@ -3,7 +3,9 @@
 //! clients, the Lambda runtime loop) started against a stand-in of the Lambda Runtime API
 //! (`rpps_e2e::runtime_api`), with moto's tables, SES identity and secrets, answers a first
 //! invocation as expected. The routes themselves are tested in process elsewhere; this holds the
-//! entry points that only the deployed functions run.
+//! entry points that only the deployed functions run — among them the refusal of a request that
+//! did not come through CloudFront (`rpps_api::origin`): each HTTP function gets a second
+//! invocation without the origin-verify header, which must be a 403 `origin.direct`.
 //!
 //! The binaries are those of the sources under test: the test runs `cargo build --workspace
 //! --all-targets` first (cargo test builds only the binaries of packages with integration tests
@@ -16,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rpps_e2e::runtime_api::{Answer, Launch, http_event, invoke_once};
+use rpps_e2e::runtime_api::{Answer, Launch, http_event_with_headers, invoke_once};
 use rpps_e2e::{aws_endpoint, fresh_options};
 use rpps_store::Store;
 use serde_json::Value;
@@ -30,10 +32,20 @@ fn binaries_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The origin-verify value the functions are started with, and that CloudFront would add.
+const ORIGIN_VERIFY: &str = "lambda-binaries-test-origin-verify-0123456789abcdef";
+
+/// An API Gateway event as it comes through CloudFront (with the origin-verify header).
+fn http_event(path: &str, query: &str) -> String {
+    http_event_with_headers(path, query, &[(rpps_api::origin::HEADER, ORIGIN_VERIFY)])
+}
+
 /// What a first invocation must get.
 enum Expected {
     /// An API Gateway response with this status code.
     Status(u16),
+    /// A 403 whose error code is this.
+    Refused(&'static str),
     /// The health report of a database that answers and of a sending identity moto leaves
     /// unverified (503: the function does not accept unverified identities deployed).
     DatabaseUpEmailUnverified,
@@ -129,6 +141,7 @@ async fn every_function_binary_answers_its_first_invocation() {
         ("RPPS_PSC_ISSUER", "http://127.0.0.1:9/psc"),
         ("RPPS_PSC_CLIENT_ID", "lambda-binaries-test"),
         ("RPPS_PSC_CLIENT_SECRET_ID", psc_secret.as_str()),
+        (rpps_api::origin::ENV, ORIGIN_VERIFY),
         ("RUST_LOG", "warn"),
     ];
 
@@ -144,13 +157,24 @@ async fn every_function_binary_answers_its_first_invocation() {
             clear_env: true,
             capture_logs: true,
         };
-        match invoke_once(&path, event, launch).await {
-            Ok(answer) => {
-                if let Err(problem) = check(&answer, &expected) {
-                    failures.push(format!("{binary}: {problem}\n{}", answer.logs));
+        let mut invocations = vec![(event, expected)];
+        // Issue 15: a request that went around CloudFront (no origin-verify header) is refused
+        // by the deployed entry point before any handler.
+        if !rpps_local::functions()[binary].is_empty() {
+            invocations.push((
+                http_event_with_headers("/api/health", "", &[]),
+                Expected::Refused("origin.direct"),
+            ));
+        }
+        for (event, expected) in invocations {
+            match invoke_once(&path, event, launch).await {
+                Ok(answer) => {
+                    if let Err(problem) = check(&answer, &expected) {
+                        failures.push(format!("{binary}: {problem}\n{}", answer.logs));
+                    }
                 }
+                Err(e) => failures.push(format!("{binary}: {e:#}")),
             }
-            Err(e) => failures.push(format!("{binary}: {e:#}")),
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -164,6 +188,13 @@ fn check(answer: &Answer, expected: &Expected) -> Result<(), String> {
         .map_err(|e| format!("an answer that is not JSON ({e}): {}", answer.body))?;
     let ok = match expected {
         Expected::Status(status) => body["statusCode"] == *status,
+        Expected::Refused(code) => {
+            let error: Value = body["body"]
+                .as_str()
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or_default();
+            body["statusCode"] == 403 && error["error"]["code"] == *code
+        }
         Expected::NoFailedRecord => body["batchItemFailures"] == Value::Array(Vec::new()),
         Expected::Report => body.is_object(),
         Expected::DatabaseUpEmailUnverified => {

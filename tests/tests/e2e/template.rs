@@ -940,8 +940,11 @@ fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa
         .find(|b| b["PathPattern"].as_str() == Some("/api/*"))
         .expect("a /api/* behaviour");
     let api_origin = origin(&api["TargetOriginId"]);
+    // Its execute-api endpoint, or its own domain (only_cloudfront_reaches_the_api).
     assert!(
-        text_of(&api_origin["DomainName"]).is_some_and(|d| d.contains("${HttpApi}")),
+        branches(&api_origin["DomainName"])
+            .into_iter()
+            .any(|d| text_of(d).is_some_and(|d| d.contains("${HttpApi}"))),
         "/api/* goes to the HttpApi"
     );
     assert_eq!(
@@ -1186,5 +1189,396 @@ fn only_the_sign_in_function_writes_sessions() {
             "dynamodb:PutItem",
             on_sessions
         ));
+    }
+}
+
+/// The `{{resolve:secretsmanager:${Secret}:SecretString:key}}` references in a `!Sub` text, as
+/// (secret logical id, JSON key).
+fn secret_references(text: &str) -> Vec<(String, String)> {
+    text.split("{{resolve:secretsmanager:${")
+        .skip(1)
+        .filter_map(|rest| {
+            let (secret, rest) = rest.split_once('}')?;
+            let key = rest.strip_prefix(":SecretString:")?.split_once("}}")?.0;
+            Some((secret.to_owned(), key.to_owned()))
+        })
+        .collect()
+}
+
+/// Issue 15, "the execute-api endpoint is reachable directly, around CloudFront and its
+/// headers": CloudFront sends a secret header that the functions require (rpps_api::origin,
+/// whose unit test shows the refusal), from a generated secret whose placeholder the functions
+/// ignore; with an API domain the execute-api endpoint is off and CloudFront goes through it; a
+/// rotation reaches both sides.
+#[test]
+fn only_cloudfront_reaches_the_api() {
+    let doc = template();
+    let api = &doc["Resources"]["HttpApi"]["Properties"];
+    let disable = intrinsic(&api["DisableExecuteApiEndpoint"], "If")
+        .and_then(Yaml::as_sequence)
+        .expect("DisableExecuteApiEndpoint: !If [HasApiDomain, true, false]");
+    assert_eq!(disable[0].as_str(), Some("HasApiDomain"));
+    assert_eq!(disable[1].as_bool(), Some(true));
+    let domain = &doc["Resources"]["ApiDomain"];
+    assert_eq!(domain["Condition"].as_str(), Some("HasApiDomain"));
+    assert_eq!(
+        domain["Properties"]["DomainNameConfigurations"][0]["EndpointType"].as_str(),
+        Some("REGIONAL")
+    );
+    let mapping = &doc["Resources"]["ApiDomainMapping"]["Properties"];
+    assert!(is_ref_to(&mapping["ApiId"], "HttpApi"));
+    assert!(is_ref_to(&mapping["DomainName"], "ApiDomain"));
+
+    let distribution = &doc["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    let origin = distribution["Origins"]
+        .as_sequence()
+        .expect("Origins")
+        .iter()
+        .find(|o| o["Id"].as_str() == Some("api"))
+        .expect("the api origin");
+    let domains = intrinsic(&origin["DomainName"], "If")
+        .and_then(Yaml::as_sequence)
+        .expect("the api origin's DomainName: !If [HasApiDomain, ...]");
+    assert_eq!(domains[0].as_str(), Some("HasApiDomain"));
+    assert!(is_ref_to(&domains[1], "ApiDomainName"));
+    let header = origin["OriginCustomHeaders"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|h| h["HeaderName"].as_str() == Some(rpps_api::origin::HEADER))
+        .unwrap_or_else(|| panic!("the api origin adds {}", rpps_api::origin::HEADER));
+    let sent = secret_references(text_of(&header["HeaderValue"]).expect("a !Sub"));
+    assert_eq!(
+        sent,
+        [("OriginVerifySecret".to_owned(), "current".to_owned())]
+    );
+
+    let env = &doc["Globals"]["Function"]["Environment"]["Variables"];
+    let accepted = secret_references(
+        text_of(&env[rpps_api::origin::ENV]).expect("the functions' accepted values"),
+    );
+    assert_eq!(
+        accepted,
+        [
+            ("OriginVerifySecret".to_owned(), "current".to_owned()),
+            ("OriginVerifySecret".to_owned(), "previous".to_owned())
+        ]
+    );
+
+    // The generated value is long enough; the first deployment's `previous` is a placeholder
+    // the functions never accept.
+    let generate = &doc["Resources"]["OriginVerifySecret"]["Properties"]["GenerateSecretString"];
+    assert_eq!(generate["GenerateStringKey"].as_str(), Some("current"));
+    let length = generate["PasswordLength"].as_u64().expect("PasswordLength");
+    assert!(length as usize >= rpps_api::origin::MIN_LEN);
+    let placeholder: Json = serde_json::from_str(
+        generate["SecretStringTemplate"]
+            .as_str()
+            .expect("SecretStringTemplate"),
+    )
+    .expect("JSON");
+    let previous = placeholder["previous"].as_str().expect("previous");
+    assert!(rpps_api::origin::OriginVerify::parse(previous).is_none());
+
+    // A rotation: OriginVerifyRotation changes a property of the functions and of the
+    // distribution, so both read the secret again.
+    assert!(is_ref_to(
+        &env["RPPS_ORIGIN_VERIFY_ROTATION"],
+        "OriginVerifyRotation"
+    ));
+    assert!(
+        text_of(&distribution["Comment"]).is_some_and(|c| c.contains("${OriginVerifyRotation}"))
+    );
+
+    // Every HTTP function starts through rpps_api::lambda::run, which installs the check.
+    for (binary, routes) in declared_routes() {
+        if routes.is_empty() {
+            continue;
+        }
+        let krate = binary.trim_start_matches("rpps-");
+        let main =
+            std::fs::read_to_string(workspace_dir().join(format!("functions/{krate}/src/main.rs")))
+                .unwrap_or_else(|e| panic!("functions/{krate}/src/main.rs: {e}"));
+        assert!(
+            main.contains("rpps_api::lambda::run("),
+            "{binary}'s main must serve its router with rpps_api::lambda::run (the origin check)"
+        );
+    }
+}
+
+fn waf_template() -> Yaml {
+    let path = workspace_dir().join("infra/waf.yaml");
+    let text = std::fs::read_to_string(&path).expect("infra/waf.yaml is readable");
+    serde_yaml_ng::from_str(&text).expect("infra/waf.yaml is YAML")
+}
+
+/// The URI prefix a rate rule's scope-down statement matches, and whether it also excludes the
+/// reading methods.
+fn rate_rule_scope(statement: &Yaml) -> (Option<String>, bool) {
+    let scope = &statement["RateBasedStatement"]["ScopeDownStatement"];
+    let prefix = |s: &Yaml| {
+        let m = &s["ByteMatchStatement"];
+        (m["PositionalConstraint"].as_str() == Some("STARTS_WITH")
+            && !m["FieldToMatch"]["UriPath"].is_null())
+        .then(|| m["SearchString"].as_str().map(str::to_owned))
+        .flatten()
+    };
+    if let Some(p) = prefix(scope) {
+        return (Some(p), false);
+    }
+    let parts = one_or_many(&scope["AndStatement"]["Statements"]);
+    let uri = parts.iter().find_map(|s| prefix(s));
+    let writes_only = parts.iter().any(|s| {
+        let r = &s["NotStatement"]["Statement"]["RegexMatchStatement"];
+        !r["FieldToMatch"]["Method"].is_null()
+            && r["RegexString"]
+                .as_str()
+                .is_some_and(|re| ["GET", "HEAD", "OPTIONS"].iter().all(|m| re.contains(m)))
+    });
+    (uri, writes_only)
+}
+
+/// Issue 15, "the HTTP API's throttling is one bucket for everyone": the distribution is behind
+/// a web ACL (required in prod) with per-IP rate limits on sign-in and on writes, answering a
+/// 429 in French in the API's error envelope, and AWS's managed rules.
+#[test]
+fn the_distribution_is_behind_a_web_acl_with_per_ip_limits() {
+    let doc = template();
+    let distribution = &doc["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    let acl = intrinsic(&distribution["WebACLId"], "If")
+        .and_then(Yaml::as_sequence)
+        .expect("WebACLId: !If [HasWebAcl, !Ref WebAclArn, !Ref AWS::NoValue]");
+    assert!(is_ref_to(&acl[1], "WebAclArn"));
+    let rule = &doc["Rules"]["ProductionHasAWebAcl"];
+    let condition = intrinsic(&rule["RuleCondition"], "Equals")
+        .and_then(Yaml::as_sequence)
+        .expect("RuleCondition: !Equals [!Ref Environment, prod]");
+    assert!(is_ref_to(&condition[0], "Environment") && condition[1].as_str() == Some("prod"));
+    let assert_text = format!("{:?}", rule["Assertions"]);
+    assert!(assert_text.contains("WebAclArn"), "{assert_text}");
+
+    let waf = waf_template();
+    let acls = resources_of_type(&waf, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1);
+    let p = &acls[0].1["Properties"];
+    assert_eq!(p["Scope"].as_str(), Some("CLOUDFRONT"));
+    let rules = p["Rules"].as_sequence().expect("Rules");
+    let mut sign_in = false;
+    let mut writes = false;
+    for rule in rules {
+        let statement = &rule["Statement"];
+        if statement["RateBasedStatement"].is_null() {
+            continue;
+        }
+        assert_eq!(
+            statement["RateBasedStatement"]["AggregateKeyType"].as_str(),
+            Some("IP")
+        );
+        let response = &rule["Action"]["Block"]["CustomResponse"];
+        assert_eq!(response["ResponseCode"].as_u64(), Some(429));
+        let body_key = response["CustomResponseBodyKey"].as_str().expect("a body");
+        let body = &p["CustomResponseBodies"][body_key];
+        let content = body["Content"].as_str().expect("Content");
+        assert!(content.contains("Trop de"), "a French message: {content}");
+        match rate_rule_scope(statement) {
+            (Some(prefix), false) if prefix == "/api/auth/" => {
+                sign_in = true;
+                assert_eq!(body["ContentType"].as_str(), Some("TEXT_HTML"));
+            }
+            (Some(prefix), true) if prefix == "/api/" => {
+                writes = true;
+                assert_eq!(body["ContentType"].as_str(), Some("APPLICATION_JSON"));
+                let envelope: rpps_contract::error::ErrorEnvelope =
+                    serde_json::from_str(content).expect("the API's error envelope");
+                assert_eq!(envelope.error.code, "rate.limited");
+            }
+            other => panic!("a rate rule of unexpected scope: {other:?}"),
+        }
+    }
+    assert!(sign_in, "a per-IP rate rule on /api/auth/");
+    assert!(writes, "a per-IP rate rule on writes under /api/");
+    let managed: Vec<&str> = rules
+        .iter()
+        .filter_map(|r| r["Statement"]["ManagedRuleGroupStatement"]["Name"].as_str())
+        .collect();
+    assert!(
+        managed.contains(&"AWSManagedRulesCommonRuleSet"),
+        "{managed:?}"
+    );
+    assert!(!waf["Outputs"]["WebAclArn"].is_null());
+}
+
+/// Issue 15, "reserved concurrency per function so one flooded route cannot starve
+/// validation": every function has its reservation, and together they leave the account's
+/// default quota (1,000) its required 100 unreserved; the parameter's description says the sum.
+#[test]
+fn every_function_has_its_own_reserved_concurrency() {
+    let doc = template();
+    let mut total = 0;
+    let mut registrations = 0;
+    for (id, function) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        let reserved = intrinsic(
+            &function["Properties"]["ReservedConcurrentExecutions"],
+            "If",
+        )
+        .and_then(Yaml::as_sequence)
+        .unwrap_or_else(|| {
+            panic!(
+                "{id}: ReservedConcurrentExecutions: !If [ReservesConcurrency, n, \
+                     !Ref AWS::NoValue]"
+            )
+        });
+        assert_eq!(reserved[0].as_str(), Some("ReservesConcurrency"), "{id}");
+        let n = reserved[1]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{id}: a number"));
+        assert!(n >= 1, "{id}");
+        total += n;
+        if id == "RegistrationsFunction" {
+            registrations = n;
+        }
+    }
+    assert!(total + 100 <= 1000, "{total} reserved");
+    assert!(
+        registrations >= 100,
+        "validation keeps room: {registrations}"
+    );
+    let description = doc["Parameters"]["ReserveConcurrency"]["Description"]
+        .as_str()
+        .expect("a description");
+    assert!(
+        description.contains(&format!("({total} in all"))
+            && description.contains(&format!("{} or more", total + 100)),
+        "the description gives the sum ({total}): {description}"
+    );
+}
+
+/// `*` as StringLike's wildcard.
+fn like(pattern: &str, value: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == value,
+        Some((head, tail)) => value.strip_prefix(head).is_some_and(|rest| {
+            rest.char_indices()
+                .map(|(i, _)| i)
+                .chain([rest.len()])
+                .any(|i| like(tail, &rest[i..]))
+        }),
+    }
+}
+
+/// Issue 15, "every function may write any key of the registry table": the functions that touch
+/// few partitions of the table are held to them with `dynamodb:LeadingKeys` (the public ones
+/// entirely, the stream consumers for their writes), and the patterns cover the keys the store
+/// builds for what they do.
+#[test]
+fn functions_that_touch_few_partitions_are_held_to_them() {
+    use rpps_store::keys;
+    let doc = template();
+    let on_table =
+        |r: &Yaml| get_att(r).is_some_and(|(id, attr)| id == "RegistryTable" && attr == "Arn");
+    let expected: &[(&str, &str, Vec<String>)] = &[
+        (
+            "ReferentialsFunction",
+            "dynamodb:GetItem",
+            vec![keys::establishment("750712184")],
+        ),
+        (
+            "DirectoryFunction",
+            "dynamodb:GetItem",
+            vec![keys::directory("10000000008")],
+        ),
+        (
+            "AuthFunction",
+            "dynamodb:GetItem",
+            vec![
+                keys::franceconnect_subject("sub"),
+                keys::civil_identity("hash"),
+            ],
+        ),
+        (
+            "AuthFunction",
+            "dynamodb:PutItem",
+            vec![keys::audit_subject("manager:810000000001")],
+        ),
+        (
+            "MailerFunction",
+            "dynamodb:PutItem",
+            vec![keys::delivery("mailer", "event")],
+        ),
+        (
+            "MailerFunction",
+            "dynamodb:UpdateItem",
+            // The delivery completed; the request's "number sent" step.
+            vec![keys::delivery("mailer", "event"), keys::registration("id")],
+        ),
+        (
+            "MailerFunction",
+            "dynamodb:DeleteItem",
+            vec![keys::delivery("mailer", "event")],
+        ),
+        (
+            "PublisherFunction",
+            "dynamodb:PutItem",
+            vec![keys::directory("10000000008")],
+        ),
+        (
+            "PublisherFunction",
+            "dynamodb:DeleteItem",
+            vec![keys::directory("10000000008")],
+        ),
+        (
+            "PublisherFunction",
+            "dynamodb:UpdateItem",
+            vec![keys::registration("id")],
+        ),
+    ];
+    // What none of them may touch: sessions, the RPPS counter, a professional's file.
+    let outside = [
+        keys::session("hash"),
+        keys::rpps_counter().0.to_owned(),
+        keys::professional("10000000008"),
+    ];
+    for (function, action, needed) in expected {
+        let mut granted = 0;
+        for (owner, statement) in allow_statements(&doc) {
+            let grants = owner == *function
+                && one_or_many(&statement["Action"])
+                    .iter()
+                    .any(|a| a.as_str() == Some(action))
+                && one_or_many(&statement["Resource"])
+                    .into_iter()
+                    .flat_map(branches)
+                    .any(on_table);
+            if !grants {
+                continue;
+            }
+            granted += 1;
+            let patterns: Vec<&str> = one_or_many(
+                &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"],
+            )
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+            assert!(
+                !patterns.is_empty(),
+                "{function}: {action} on the table without dynamodb:LeadingKeys"
+            );
+            for key in needed {
+                assert!(
+                    patterns.iter().any(|p| like(p, key)),
+                    "{function}: {action} of {key} is refused by {patterns:?}"
+                );
+            }
+            for key in &outside {
+                assert!(
+                    !patterns.iter().any(|p| like(p, key)),
+                    "{function}: {action} of {key} is allowed by {patterns:?}"
+                );
+            }
+        }
+        assert_eq!(
+            granted, 1,
+            "{function}: one statement grants {action} on the table"
+        );
     }
 }
