@@ -176,10 +176,23 @@ cmd_test() {
   # features).
   log "cargo build (every target, the Lambda binaries included)"
   cargo build --workspace --all-targets
+  setup_certified_provider
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests --built
   run_frontend_wasm_tests
+}
+
+# The independent OpenID provider the sign-in tests also run against (npm oidc-provider, run by
+# Node: tests/oidc-provider/server.mjs, tests/tests/e2e/certified_provider.rs); the lock file
+# pins it. About 4 s, once.
+setup_certified_provider() {
+  if [ -f tests/oidc-provider/node_modules/.package-lock.json ] &&
+    [ tests/oidc-provider/node_modules/.package-lock.json -nt tests/oidc-provider/package-lock.json ]; then
+    return 0
+  fi
+  log "npm ci (oidc-provider, the certified provider of the sign-in tests) in tests/oidc-provider"
+  (cd tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 # The web app's browser-only code linted, and its tests that need a JavaScript engine

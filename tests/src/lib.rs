@@ -92,18 +92,36 @@ pub fn fresh_options(aws_endpoint: String) -> LocalOptions {
         seed: true,
         // Set by `spawn_app` once the port is known.
         public_origin: String::new(),
+        franceconnect: None,
+        psc: None,
     }
 }
 
 /// Starts the application in this process, as `make run` does, and returns its address.
-pub async fn spawn_app(mut options: LocalOptions) -> anyhow::Result<TestApp> {
+pub async fn spawn_app(options: LocalOptions) -> anyhow::Result<TestApp> {
+    let (listener, _) = listen().await?;
+    spawn_app_on(listener, options).await
+}
+
+/// A free port of 127.0.0.1 for an application, and the origin it will have there (for a
+/// provider that must know its callbacks before it starts).
+pub async fn listen() -> anyhow::Result<(tokio::net::TcpListener, String)> {
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    Ok((listener, base))
+}
+
+/// [`spawn_app`] on a listener of [`listen`].
+pub async fn spawn_app_on(
+    listener: tokio::net::TcpListener,
+    mut options: LocalOptions,
+) -> anyhow::Result<TestApp> {
     // RUST_LOG=… shows the application's logs in a failing test's output.
     static LOGS: std::sync::Once = std::sync::Once::new();
     if std::env::var_os("RUST_LOG").is_some() {
         LOGS.call_once(rpps_runtime::logs::init_text_logs);
     }
-    let listener =
-        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let base = format!("http://{}", listener.local_addr()?);
     options.public_origin = base.clone();
     let app = rpps_local::build(&options).await?;

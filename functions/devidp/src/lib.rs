@@ -28,6 +28,7 @@ pub use identities::{
     PSC_MANAGER_A_B, PSC_PRO_ECPS, PscTestActivity, PscTestIdentity, RPPS_PRO,
     franceconnect_identities, franceconnect_identity, psc_identities, psc_identity,
 };
+pub use server::{franceconnect_userinfo_claims, psc_userinfo_claims};
 
 /// The `error` the PSC issuer's "card reader or Cryptolib CPS missing" button sends back
 /// (`rpps_identity` maps it to `Guidance::CardOrMiddlewareProblem`).

@@ -910,6 +910,34 @@ fn userinfo_subject(sub: &str, fault: Option<Fault>) -> String {
     }
 }
 
+/// The claims of a FranceConnect identity's userinfo (without `sub`, `iss`, `aud`), as another
+/// provider configured as FranceConnect is given them (the certified provider of the tests).
+pub fn franceconnect_userinfo_claims(person: &FranceConnectTestIdentity) -> Value {
+    let mut claims = json!({
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "birthdate": person.birthdate,
+        "gender": person.gender,
+        "birthplace": person.birthplace,
+        "birthcountry": person.birthcountry,
+        "email": person.email,
+    });
+    if let (Some(usage_name), Some(object)) = (person.preferred_username, claims.as_object_mut()) {
+        object.insert("preferred_username".into(), json!(usage_name));
+    }
+    claims
+}
+
+/// The claims of a Pro Santé Connect identity's userinfo (without `sub`), as another provider
+/// configured as Pro Santé Connect is given them.
+pub fn psc_userinfo_claims(person: &PscTestIdentity) -> Value {
+    let mut claims = psc_userinfo(person, None);
+    if let Some(object) = claims.as_object_mut() {
+        object.remove("sub");
+    }
+    claims
+}
+
 /// Pro Santé Connect's userinfo, in the shape of the real one (subset).
 fn psc_userinfo(person: &PscTestIdentity, fault: Option<Fault>) -> Value {
     let mut practices: Vec<(String, Vec<Value>)> = Vec::new();

@@ -29,6 +29,22 @@ pub struct LocalOptions {
     /// The origin the browser sees, e.g. `http://127.0.0.1:8080`: the development identity
     /// provider's issuers live under it, and the CSRF check compares with it.
     pub public_origin: String,
+    /// Another OpenID provider in FranceConnect's place (None: the development provider's).
+    pub franceconnect: Option<ExternalProvider>,
+    /// Another OpenID provider in Pro Santé Connect's place (None: the development provider's).
+    pub psc: Option<ExternalProvider>,
+}
+
+/// An OpenID provider the local runner signs in with instead of the development one: any
+/// provider where this service is registered with the runner's callbacks
+/// (`{origin}/api/auth/franceconnect/callback`, `{origin}/api/auth/psc/callback`, and
+/// `{origin}/api/auth/logged-out` after logout). Pro Santé Connect's discovery document is read
+/// at `{issuer}/.well-known/wallet-openid-configuration`, as the real one's.
+#[derive(Clone, Debug)]
+pub struct ExternalProvider {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
 }
 
 impl LocalOptions {
@@ -196,11 +212,14 @@ async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
 }
 
 /// The development provider and the sign-in function, wired to each other with a fresh
-/// client secret per process.
+/// client secret per process; the sign-in function uses `franceconnect` / `psc` instead when
+/// given.
 fn sign_in(
     config: &Config,
     sdk: &rpps_runtime::aws::SdkConfig,
     origin: &str,
+    franceconnect: Option<&ExternalProvider>,
+    psc: Option<&ExternalProvider>,
 ) -> anyhow::Result<(Router, Router)> {
     use rpps_auth::config::{callback_uri, post_logout_uri};
     use rpps_devidp::{DevClient, DevIdpConfig, DevIssuer};
@@ -220,16 +239,41 @@ fn sign_in(
             client("rpps-local-psc", "psc", &psc_secret),
         ],
     })?;
+    // The development provider's issuer and client, unless another provider is given.
+    let (fc_issuer, fc_id, fc_secret) = match franceconnect {
+        Some(p) => (
+            p.issuer.clone(),
+            p.client_id.clone(),
+            p.client_secret.clone(),
+        ),
+        None => (
+            DevIssuer::FranceConnect.issuer_url(origin),
+            "rpps-local-franceconnect".to_owned(),
+            fc_secret,
+        ),
+    };
+    let (psc_issuer, psc_id, psc_secret) = match psc {
+        Some(p) => (
+            p.issuer.clone(),
+            p.client_id.clone(),
+            p.client_secret.clone(),
+        ),
+        None => (
+            DevIssuer::ProSanteConnect.issuer_url(origin),
+            "rpps-local-psc".to_owned(),
+            psc_secret,
+        ),
+    };
     let franceconnect = OidcClientConfig::franceconnect(
-        DevIssuer::FranceConnect.issuer_url(origin),
-        "rpps-local-franceconnect",
+        fc_issuer,
+        fc_id,
         SecretString::from(fc_secret),
         callback_uri(origin, "franceconnect"),
         post_logout_uri(origin),
     );
     let psc = OidcClientConfig::psc(
-        DevIssuer::ProSanteConnect.issuer_url(origin),
-        "rpps-local-psc",
+        psc_issuer,
+        psc_id,
         SecretString::from(psc_secret),
         callback_uri(origin, "psc"),
         post_logout_uri(origin),
@@ -246,7 +290,13 @@ pub fn app(
     options: &LocalOptions,
 ) -> anyhow::Result<Router> {
     let frontend_dir = options.frontend_dir.as_path();
-    let (auth, devidp) = sign_in(config, sdk, &options.public_origin)?;
+    let (auth, devidp) = sign_in(
+        config,
+        sdk,
+        &options.public_origin,
+        options.franceconnect.as_ref(),
+        options.psc.as_ref(),
+    )?;
     let mut health = rpps_health::state_from_sdk(config, sdk);
     health.mailer = health.mailer.accepting_unverified_identity();
     let api = Router::new()

@@ -29,6 +29,45 @@ struct Args {
     /// Import the demo establishments at start-up.
     #[arg(long)]
     seed: bool,
+    /// Sign in with this OpenID provider in FranceConnect's place (with the client id and
+    /// secret below) instead of the development provider.
+    #[arg(long, env = "RPPS_FC_ISSUER", requires_all = ["fc_client_id", "fc_client_secret"])]
+    fc_issuer: Option<String>,
+    #[arg(long, env = "RPPS_FC_CLIENT_ID", requires = "fc_issuer")]
+    fc_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "RPPS_FC_CLIENT_SECRET",
+        requires = "fc_issuer",
+        hide_env_values = true
+    )]
+    fc_client_secret: Option<String>,
+    /// Sign in with this OpenID provider in Pro Santé Connect's place (its discovery document
+    /// at {issuer}/.well-known/wallet-openid-configuration).
+    #[arg(long, env = "RPPS_PSC_ISSUER", requires_all = ["psc_client_id", "psc_client_secret"])]
+    psc_issuer: Option<String>,
+    #[arg(long, env = "RPPS_PSC_CLIENT_ID", requires = "psc_issuer")]
+    psc_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "RPPS_PSC_CLIENT_SECRET",
+        requires = "psc_issuer",
+        hide_env_values = true
+    )]
+    psc_client_secret: Option<String>,
+}
+
+/// A provider given by its three settings (clap has checked that all three are there).
+fn external(
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Option<rpps_local::ExternalProvider> {
+    Some(rpps_local::ExternalProvider {
+        issuer: issuer?,
+        client_id: client_id?,
+        client_secret: client_secret?,
+    })
 }
 
 #[tokio::main]
@@ -45,6 +84,8 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or_else(|| rpps_local::default_frontend_dir(&workspace)),
         seed: args.seed,
         public_origin: format!("http://127.0.0.1:{}", args.port),
+        franceconnect: external(args.fc_issuer, args.fc_client_id, args.fc_client_secret),
+        psc: external(args.psc_issuer, args.psc_client_id, args.psc_client_secret),
     };
     let app = rpps_local::build(&options).await?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

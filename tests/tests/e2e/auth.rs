@@ -14,7 +14,7 @@ async fn app() -> TestApp {
         .expect("the local application starts")
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get(LOCATION)
@@ -34,17 +34,17 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
 }
 
 /// Where a sign-in ended: the landing page or the guidance page, and the cookie it set.
-struct Ended {
-    location: String,
-    set_cookie: Option<String>,
+pub(crate) struct Ended {
+    pub(crate) location: String,
+    pub(crate) set_cookie: Option<String>,
     /// The callback URL the provider sent the browser to (to replay it).
-    callback: String,
+    pub(crate) callback: String,
     /// The browser's binding cookie from the login (`name=value`).
-    login: String,
+    pub(crate) login: String,
 }
 
 impl Ended {
-    fn cookie(&self) -> String {
+    pub(crate) fn cookie(&self) -> String {
         let full = self.set_cookie.as_deref().expect("a session cookie");
         full.split(';').next().unwrap().to_owned()
     }
@@ -79,7 +79,7 @@ async fn sign_in(
 
 /// Follows a callback URL from a browser holding `cookies` (`name=value` each); `login`: the
 /// binding cookie of the sign-in it belongs to, kept in [`Ended`] for a replay.
-async fn finish(callback: &str, cookies: &[&str], login: &str) -> Ended {
+pub(crate) async fn finish(callback: &str, cookies: &[&str], login: &str) -> Ended {
     let mut request = client().get(callback);
     if !cookies.is_empty() {
         request = request.header(COOKIE, cookies.join("; "));
@@ -94,13 +94,13 @@ async fn finish(callback: &str, cookies: &[&str], login: &str) -> Ended {
     }
 }
 
-async fn page(app: &TestApp, location: &str) -> String {
+pub(crate) async fn page(app: &TestApp, location: &str) -> String {
     let response = client().get(app.url(location)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.text().await.unwrap()
 }
 
-async fn audit_actions(app: &TestApp, provider: &str) -> Vec<(String, String)> {
+pub(crate) async fn audit_actions(app: &TestApp, provider: &str) -> Vec<(String, String)> {
     app.store()
         .audit_trail(&format!("SIGNIN#{provider}"))
         .await
@@ -276,7 +276,7 @@ async fn faq_r8_a_card_holder_who_is_not_a_manager_gets_the_not_authorised_page(
 
 /// The state of a login in progress, as the provider would send it back.
 /// A sign-in started and left at the provider: its `state` and the browser's binding cookie.
-async fn pending_state(app: &TestApp, login_path: &str) -> (String, String) {
+pub(crate) async fn pending_state(app: &TestApp, login_path: &str) -> (String, String) {
     let start = client().get(app.url(login_path)).send().await.unwrap();
     let authorize = location(&start);
     let url = reqwest::Url::parse(&authorize).unwrap();
@@ -518,13 +518,12 @@ async fn without_a_cookie_the_session_is_anonymous() {
     );
 }
 
-#[tokio::test]
-async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_subject() {
-    let app = app().await;
-    // A professional recorded with this person's civil status but no FranceConnect subject
-    // (e.g. registered by their employer).
-    let person =
-        rpps_devidp::franceconnect_identity(rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER).unwrap();
+/// A professional recorded with the civil status of the FranceConnect test identity `person`
+/// but no FranceConnect subject (e.g. registered by their employer).
+pub(crate) async fn record_with_the_civil_status_of(
+    app: &TestApp,
+    person: &rpps_devidp::FranceConnectTestIdentity,
+) {
     let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
     let civil = rpps_auth::civil_status(
         person.family_name,
@@ -545,6 +544,14 @@ async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_sub
         .record_professional(&record, None, &civil.identity_key(), "operator:test")
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn faq_r12_the_match_is_also_on_the_civil_status_identity_not_only_the_subject() {
+    let app = app().await;
+    let person =
+        rpps_devidp::franceconnect_identity(rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER).unwrap();
+    record_with_the_civil_status_of(&app, person).await;
     let ended = sign_in(&app, "/api/auth/franceconnect/login", person.id, None, None).await;
     assert_eq!(ended.location, "/api/auth/problem?reason=already_rpps");
     assert!(ended.set_cookie.is_none());

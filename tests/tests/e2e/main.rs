@@ -20,6 +20,7 @@
 mod api;
 mod auth;
 mod authorization;
+mod certified_provider;
 mod directory;
 mod identity;
 mod lambda_binaries;
