@@ -44,6 +44,9 @@ const RANDOM_BYTES: usize = 32;
 struct ExtraMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 9207: the provider names itself (`iss`) in every authorization response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authorization_response_iss_parameter_supported: Option<bool>,
 }
 impl AdditionalProviderMetadata for ExtraMetadata {}
 
@@ -99,6 +102,8 @@ pub struct OidcClient {
     endpoints: Endpoints,
     auth_type: AuthType,
     pkce: bool,
+    /// The provider always sends `iss` in its authorization responses (RFC 9207).
+    iss_required: bool,
     id_token_algs: Vec<CoreJwsSigningAlgorithm>,
     userinfo_algs: Vec<CoreJwsSigningAlgorithm>,
     keys: RwLock<Keys>,
@@ -359,6 +364,7 @@ impl OidcClient {
             .code_challenge_methods_supported
             .as_ref()
             .is_some_and(|methods| methods.iter().any(|m| m == "S256"));
+        let iss_required = extra.authorization_response_iss_parameter_supported == Some(true);
         // FranceConnect documents client_secret_post, Pro Santé Connect client_secret_basic;
         // follow the discovery document when it allows only the other one.
         let supported = metadata.token_endpoint_auth_methods_supported();
@@ -397,6 +403,7 @@ impl OidcClient {
             endpoints,
             auth_type,
             pkce,
+            iss_required,
             id_token_algs,
             userinfo_algs,
             keys: RwLock::new(Keys {
@@ -409,6 +416,7 @@ impl OidcClient {
             provider = client.config.provider.code(),
             issuer = client.issuer.as_str(),
             pkce = client.pkce,
+            iss_required = client.iss_required,
             "OpenID provider discovered"
         );
         Ok(client)
@@ -523,6 +531,14 @@ impl OidcClient {
         match callback.state.as_deref() {
             Some(state) if same_secret(state, &pending.state) => {}
             _ => return Err(IdentityError::StateMismatch),
+        }
+        // RFC 9207, for error responses too: an answer from another issuer (a mix-up) is
+        // refused, and so is one without `iss` from a provider that always sends it.
+        match callback.iss.as_deref() {
+            Some(iss) if iss == self.issuer.as_str() => {}
+            Some(_) => return Err(IdentityError::IssuerMismatch),
+            None if self.iss_required => return Err(IdentityError::IssuerMismatch),
+            None => {}
         }
         if let Some(error) = callback.error.as_deref() {
             return Err(IdentityError::ProviderRefused {

@@ -17,6 +17,11 @@ pub enum IdentityError {
     /// (tampered, replayed, or another tab's).
     #[error("the callback's state does not match the login in progress")]
     StateMismatch,
+    /// The authorization response names another issuer than this client's provider, or names
+    /// none although the provider says it always does (RFC 9207: a mix-up, an answer meant for
+    /// another provider's sign-in).
+    #[error("the authorization response comes from another issuer")]
+    IssuerMismatch,
     /// The callback has neither `code` nor `error`.
     #[error("the callback carries no authorization code")]
     MissingCode,
@@ -74,6 +79,7 @@ impl IdentityError {
         match self {
             Self::ProviderRefused { .. } => "provider_refused",
             Self::StateMismatch => "state_mismatch",
+            Self::IssuerMismatch => "issuer_mismatch",
             Self::MissingCode => "missing_code",
             Self::OversizedParameter(_) => "oversized_parameter",
             Self::CodeRejected(_) => "code_rejected",
@@ -98,6 +104,7 @@ impl IdentityError {
             },
             Self::Unavailable(_) | Self::Misconfigured(_) => Guidance::ProviderUnavailable,
             Self::StateMismatch
+            | Self::IssuerMismatch
             | Self::MissingCode
             | Self::OversizedParameter(_)
             | Self::CodeRejected(_)
@@ -112,6 +119,7 @@ impl IdentityError {
         matches!(
             self,
             Self::StateMismatch
+                | Self::IssuerMismatch
                 | Self::OversizedParameter(_)
                 | Self::CodeRejected(_)
                 | Self::TokenRejected(_)
@@ -157,6 +165,7 @@ mod tests {
         let all = [
             refused("x"),
             IdentityError::StateMismatch,
+            IdentityError::IssuerMismatch,
             IdentityError::MissingCode,
             IdentityError::OversizedParameter("code"),
             IdentityError::CodeRejected("invalid_grant".into()),

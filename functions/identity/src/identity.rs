@@ -43,6 +43,8 @@ pub struct CallbackParams {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The issuer of the authorization response (RFC 9207), when the provider sends it.
+    pub iss: Option<String>,
 }
 
 impl CallbackParams {
@@ -54,6 +56,7 @@ impl CallbackParams {
             ("state", &self.state),
             ("error", &self.error),
             ("error_description", &self.error_description),
+            ("iss", &self.iss),
         ] {
             if value
                 .as_ref()

@@ -196,6 +196,20 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 /// optional `~forgery`, or `error~<code>`), follows the provider's redirects with its cookies
 /// as a browser does, and the callback once. Also returns the authorization request's URL.
 async fn sign_in(certified: &Certified, login_path: &str, hint: &str) -> (Ended, String) {
+    let (callback, login, authorize) = to_callback(certified, login_path, hint).await;
+    (
+        finish(callback.as_str(), &[&login], &login).await,
+        authorize,
+    )
+}
+
+/// The first half of [`sign_in`]: the callback URL the provider sends the browser to (not
+/// followed), the browser's binding cookie, the authorization request's URL.
+async fn to_callback(
+    certified: &Certified,
+    login_path: &str,
+    hint: &str,
+) -> (reqwest::Url, String, String) {
     let http = client();
     let start = http
         .get(certified.app.url(login_path))
@@ -242,7 +256,7 @@ async fn sign_in(certified: &Certified, login_path: &str, hint: &str) -> (Ended,
         );
         let next = url.join(&next).unwrap();
         if next.as_str().starts_with(&certified.app.base) {
-            return (finish(next.as_str(), &[&login], &login).await, authorize);
+            return (next, login, authorize);
         }
         url = next;
     }
@@ -388,8 +402,9 @@ async fn the_certified_providers_errors_land_on_the_guidance_pages() {
 }
 
 /// The certified provider's forged answers: an ID token signed with another key (same key id),
-/// re-signed for another client, or unsigned (`alg: none`); and a code already redeemed,
-/// presented again with a new sign-in's state. None signs anyone in; each refusal is audited.
+/// re-signed for another client, or unsigned (`alg: none`); an answer naming another issuer or
+/// none (RFC 9207); and a code already redeemed, presented again with a new sign-in's state.
+/// None signs anyone in; each refusal is audited.
 #[tokio::test]
 async fn forged_answers_of_the_certified_provider_are_refused() {
     let certified = certified_app().await;
@@ -416,17 +431,46 @@ async fn forged_answers_of_the_certified_provider_are_refused() {
             );
             assert!(ended.set_cookie.is_none(), "{provider} {forgery}");
         }
+        // RFC 9207: the provider names itself in its answer (`iss`); an answer naming another
+        // issuer, or none, is refused before its code is used.
+        for tamper in ["another", "none"] {
+            let (callback, binding, _) = to_callback(&certified, login, account).await;
+            assert!(
+                query_param(callback.as_str(), "iss").is_some(),
+                "{callback}"
+            );
+            let mut tampered = callback.clone();
+            let kept: Vec<(String, String)> = callback
+                .query_pairs()
+                .filter(|(k, _)| k != "iss")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            tampered.query_pairs_mut().clear().extend_pairs(&kept);
+            if tamper == "another" {
+                tampered
+                    .query_pairs_mut()
+                    .append_pair("iss", "https://fournisseur.example");
+            }
+            let ended = finish(tampered.as_str(), &[&binding], &binding).await;
+            assert_eq!(
+                ended.location, "/api/auth/problem?reason=sign_in_failed",
+                "{provider}: iss {tamper}"
+            );
+            assert!(ended.set_cookie.is_none());
+        }
         // The honest answer signs in, so the refusals above are the forgeries'.
         let (first, _) = sign_in(&certified, login, account).await;
         assert!(first.set_cookie.is_some(), "{provider}: {}", first.location);
         let code = query_param(&first.callback, "code").expect("a code");
+        let iss = query_param(&first.callback, "iss").expect("the issuer");
         let (state, binding) = pending_state(app, login).await;
-        let replay = finish(
-            &app.url(&format!("{callback}?code={code}&state={state}")),
-            &[&binding],
-            &binding,
-        )
-        .await;
+        let mut replayed = reqwest::Url::parse(&app.url(callback)).unwrap();
+        replayed
+            .query_pairs_mut()
+            .append_pair("code", &code)
+            .append_pair("state", &state)
+            .append_pair("iss", &iss);
+        let replay = finish(replayed.as_str(), &[&binding], &binding).await;
         assert_eq!(
             replay.location, "/api/auth/problem?reason=sign_in_failed",
             "{provider}: a code redeemed twice"
@@ -449,6 +493,8 @@ async fn forged_answers_of_the_certified_provider_are_refused() {
                 "token_rejected",
                 "token_rejected",
                 "token_rejected",
+                "issuer_mismatch",
+                "issuer_mismatch",
                 "code_rejected"
             ],
             "{provider}"

@@ -252,6 +252,30 @@ async fn oversized_callback_parameters_are_refused() {
         .expect("genuine callback");
 }
 
+/// RFC 9207: an authorization response naming another issuer (a mix-up: an answer meant for a
+/// sign-in at another provider) is refused before the code is used.
+#[tokio::test]
+async fn an_authorization_response_from_another_issuer_is_refused() {
+    let client = support::franceconnect().await;
+    let (pending, callback) = sign_in(&client, FC_AIDE_SANS_RPPS, None).await;
+    let params = CallbackParams {
+        iss: Some("https://fournisseur.example/".into()),
+        ..callback.clone()
+    };
+    let err = client
+        .finish(&pending, &params)
+        .await
+        .expect_err("another issuer");
+    assert!(matches!(err, IdentityError::IssuerMismatch), "{err:?}");
+    assert_eq!(err.guidance(), Guidance::SignInFailed);
+    assert!(err.is_suspicious());
+    // Nothing was consumed: the genuine callback (this provider sends no `iss`) still works.
+    client
+        .finish(&pending, &callback)
+        .await
+        .expect("genuine callback");
+}
+
 #[tokio::test]
 async fn a_callback_without_code_is_refused() {
     let client = support::franceconnect().await;

@@ -128,6 +128,7 @@ pub fn callback_params(location: &str) -> CallbackParams {
             "state" => params.state = value,
             "error" => params.error = value,
             "error_description" => params.error_description = value,
+            "iss" => params.iss = value,
             _ => {}
         }
     }
