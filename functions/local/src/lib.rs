@@ -240,41 +240,36 @@ fn sign_in(
         ],
     })?;
     // The development provider's issuer and client, unless another provider is given.
-    let (fc_issuer, fc_id, fc_secret) = match franceconnect {
-        Some(p) => (
-            p.issuer.clone(),
-            p.client_id.clone(),
-            p.client_secret.clone(),
-        ),
-        None => (
-            DevIssuer::FranceConnect.issuer_url(origin),
-            "rpps-local-franceconnect".to_owned(),
-            fc_secret,
-        ),
+    let choose = |external: Option<&ExternalProvider>, dev: DevIssuer, id: &str, secret: String| {
+        external.cloned().unwrap_or_else(|| ExternalProvider {
+            issuer: dev.issuer_url(origin),
+            client_id: id.to_owned(),
+            client_secret: secret,
+        })
     };
-    let (psc_issuer, psc_id, psc_secret) = match psc {
-        Some(p) => (
-            p.issuer.clone(),
-            p.client_id.clone(),
-            p.client_secret.clone(),
-        ),
-        None => (
-            DevIssuer::ProSanteConnect.issuer_url(origin),
-            "rpps-local-psc".to_owned(),
-            psc_secret,
-        ),
-    };
+    let fc = choose(
+        franceconnect,
+        DevIssuer::FranceConnect,
+        "rpps-local-franceconnect",
+        fc_secret,
+    );
+    let psc = choose(
+        psc,
+        DevIssuer::ProSanteConnect,
+        "rpps-local-psc",
+        psc_secret,
+    );
     let franceconnect = OidcClientConfig::franceconnect(
-        fc_issuer,
-        fc_id,
-        SecretString::from(fc_secret),
+        fc.issuer,
+        fc.client_id,
+        SecretString::from(fc.client_secret),
         callback_uri(origin, "franceconnect"),
         post_logout_uri(origin),
     );
     let psc = OidcClientConfig::psc(
-        psc_issuer,
-        psc_id,
-        SecretString::from(psc_secret),
+        psc.issuer,
+        psc.client_id,
+        SecretString::from(psc.client_secret),
         callback_uri(origin, "psc"),
         post_logout_uri(origin),
     );
