@@ -68,6 +68,22 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub base: String,
     pub options: LocalOptions,
+    /// The IAM gate the functions call AWS through: a test whose application saw a call
+    /// refused fails when the application is dropped (a denied call a function swallowed, an
+    /// email not sent because its statement is missing, fails too).
+    pub gate: rpps_local::gate::Gate,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let denials = self.gate.denials();
+        if !denials.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the IAM gate refused calls the template's policies do not allow \
+                 (infra/template.yaml): {denials:#?}"
+            );
+        }
+    }
 }
 
 impl TestApp {
@@ -124,7 +140,12 @@ pub async fn spawn_app_on(
     }
     let base = format!("http://{}", listener.local_addr()?);
     options.public_origin = base.clone();
-    let app = rpps_local::build(&options).await?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(TestApp { base, options })
+    let local = rpps_local::build(&options).await?;
+    let router = local.router;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(TestApp {
+        base,
+        options,
+        gate: local.gate,
+    })
 }

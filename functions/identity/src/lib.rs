@@ -27,7 +27,7 @@ pub use config::{
     PSC_SCOPES, Provider, STANDARD_DISCOVERY_PATH,
 };
 pub use error::{Guidance, IdentityError};
-pub use http::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, TOTAL_TIMEOUT};
+pub use http::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, TOTAL_TIMEOUT, install_tls_provider};
 pub use identity::{
     CallbackParams, FranceConnectIdentity, MAX_CALLBACK_PARAM_LEN, PendingLogin, PscActivity,
     PscIdentity, SignedInIdentity,

@@ -2,6 +2,7 @@
 //! `/api/`, the frontend build served beside them with the single-page-app fallback, and the
 //! local emulators prepared (tables from the SAM template, the SES identity, demo data).
 
+pub mod gate;
 pub mod site;
 pub mod streams;
 
@@ -115,10 +116,28 @@ async fn local_purge(
         .map_err(|e| rpps_api::ApiError::internal(&e))
 }
 
-/// Prepares the emulators and returns the whole application.
-pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
+/// The whole application and the IAM gate its functions call AWS through.
+pub struct Local {
+    pub router: Router,
+    pub gate: gate::Gate,
+}
+
+/// The SDK configuration of each function (by binary name).
+pub type SdkOf<'a> = &'a dyn Fn(&str) -> rpps_runtime::aws::SdkConfig;
+
+/// Prepares the emulators and returns the whole application: each function calls them through
+/// the IAM gate under its role of `infra/template.yaml`; the runner's own setup (tables, SES
+/// identity, demo data) and the stream follower (Lambda's part) call them directly.
+pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     let config = options.config();
     let sdk = rpps_runtime::aws::for_local_endpoint(&options.aws_endpoint);
+    let gate = gate::Gate::start(
+        &options.aws_endpoint,
+        gate::local_stack(&config),
+        config.mail_identity.clone(),
+    )
+    .await?;
+    let sdk_of = |binary: &str| gate.sdk_for(binary);
     let store = Store::from_config(&config, &sdk);
     store
         .ensure_tables()
@@ -133,7 +152,8 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
     .await
     .context("creating the SES identity on the emulator")?;
     // The stream consumers, as Lambda's event source mappings run them in AWS.
-    let mut mailer = rpps_mailer::state_from_sdk(&config, &sdk, &options.public_origin);
+    let mut mailer =
+        rpps_mailer::state_from_sdk(&config, &sdk_of("rpps-mailer"), &options.public_origin);
     mailer.mailer = mailer.mailer.accepting_unverified_identity();
     tokio::spawn(streams::follow(
         aws_sdk_dynamodb::Client::new(&sdk),
@@ -141,7 +161,10 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
         config.registry_table.clone(),
         vec![
             streams::Consumer::Mailer(mailer),
-            streams::Consumer::Publisher(rpps_publisher::state_from_sdk(&config, &sdk)),
+            streams::Consumer::Publisher(rpps_publisher::state_from_sdk(
+                &config,
+                &sdk_of("rpps-publisher"),
+            )),
         ],
     ));
     if options.seed {
@@ -160,7 +183,15 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Router> {
         );
         seed_test_identities(&store).await?;
     }
-    app(&config, &sdk, options)
+    let denials = gate.clone();
+    let router = app(&config, &sdk_of, options)?.route(
+        "/_local/iam-denials",
+        axum::routing::get(move || {
+            let denials = denials.denials();
+            async move { axum::Json(denials) }
+        }),
+    );
+    Ok(Local { router, gate })
 }
 
 /// The registry side of the development provider's test identities: managers designated for
@@ -216,7 +247,7 @@ async fn seed_test_identities(store: &Store) -> anyhow::Result<()> {
 /// given.
 fn sign_in(
     config: &Config,
-    sdk: &rpps_runtime::aws::SdkConfig,
+    sdk_of: SdkOf,
     origin: &str,
     franceconnect: Option<&ExternalProvider>,
     psc: Option<&ExternalProvider>,
@@ -273,45 +304,51 @@ fn sign_in(
         callback_uri(origin, "psc"),
         post_logout_uri(origin),
     );
-    let auth = rpps_auth::state_from_parts(config, sdk, origin.to_owned(), franceconnect, psc);
+    let auth = rpps_auth::state_from_parts(
+        config,
+        &sdk_of("rpps-auth"),
+        origin.to_owned(),
+        franceconnect,
+        psc,
+    );
     Ok((rpps_auth::router(auth), devidp))
 }
 
 /// Every function's routes, the development identity provider, the JSON 404 under `/api/`,
 /// and the static site.
-pub fn app(
-    config: &Config,
-    sdk: &rpps_runtime::aws::SdkConfig,
-    options: &LocalOptions,
-) -> anyhow::Result<Router> {
+pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Result<Router> {
     let frontend_dir = options.frontend_dir.as_path();
     let (auth, devidp) = sign_in(
         config,
-        sdk,
+        sdk_of,
         &options.public_origin,
         options.franceconnect.as_ref(),
         options.psc.as_ref(),
     )?;
-    let mut health = rpps_health::state_from_sdk(config, sdk);
+    let mut health = rpps_health::state_from_sdk(config, &sdk_of("rpps-health"));
     health.mailer = health.mailer.accepting_unverified_identity();
     let api = Router::new()
         .merge(rpps_birthplaces::router())
         .merge(rpps_referentials::router(
-            rpps_referentials::state_from_sdk(config, sdk),
+            rpps_referentials::state_from_sdk(config, &sdk_of("rpps-referentials")),
         ))
         .merge(rpps_health::router(health))
         .merge(auth)
         .merge(rpps_registrations::router(
-            rpps_registrations::state_from_sdk(config, sdk, options.public_origin.clone()),
+            rpps_registrations::state_from_sdk(
+                config,
+                &sdk_of("rpps-registrations"),
+                options.public_origin.clone(),
+            ),
         ))
         .merge(rpps_directory::router(rpps_directory::state_from_sdk(
             config,
-            sdk,
+            &sdk_of("rpps-directory"),
             options.public_origin.clone(),
         )))
         .merge(rpps_staff::router(rpps_staff::state_from_sdk(
             config,
-            sdk,
+            &sdk_of("rpps-staff"),
             options.public_origin.clone(),
         )))
         .merge(devidp)
@@ -319,7 +356,8 @@ pub fn app(
         // no such route exists in AWS).
         .route(
             "/_local/purge",
-            axum::routing::post(local_purge).with_state(rpps_purge::state_from_sdk(config, sdk)),
+            axum::routing::post(local_purge)
+                .with_state(rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"))),
         )
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))

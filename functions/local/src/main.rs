@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
         franceconnect: external(args.fc_issuer, args.fc_client_id, args.fc_client_secret),
         psc: external(args.psc_issuer, args.psc_client_id, args.psc_client_secret),
     };
-    let app = rpps_local::build(&options).await?;
+    let app = rpps_local::build(&options).await?.router;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -178,10 +178,16 @@ pub fn from_env() -> SdkConfig {
 /// A configuration pointing every client at a local emulator, with placeholder credentials.
 /// For tests and the local runner; never used in AWS.
 pub fn for_local_endpoint(endpoint: &str) -> SdkConfig {
+    for_local_endpoint_as(endpoint, "local")
+}
+
+/// [`for_local_endpoint`] signing with `access_key`: the local IAM gate (rpps-local) reads it
+/// to know which function calls.
+pub fn for_local_endpoint_as(endpoint: &str, access_key: &str) -> SdkConfig {
     base(DEFAULT_REGION.to_owned())
         .endpoint_url(endpoint)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "local",
+            access_key,
             "local",
             None,
             None,

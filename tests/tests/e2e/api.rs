@@ -174,7 +174,7 @@ async fn health_says_down_with_503_when_the_database_is_unreachable() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     options.public_origin = base.clone();
-    let app = rpps_local::app(&config, &sdk, &options).unwrap();
+    let app = rpps_local::app(&config, &|_| sdk.clone(), &options).unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let response = reqwest::get(format!("{base}/api/health")).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);

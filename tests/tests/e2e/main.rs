@@ -22,6 +22,7 @@ mod auth;
 mod authorization;
 mod certified_provider;
 mod directory;
+mod iam_gate;
 mod identity;
 mod lambda_binaries;
 mod openapi;

@@ -1466,10 +1466,11 @@ fn like(pattern: &str, value: &str) -> bool {
     }
 }
 
-/// Issue 15, "every function may write any key of the registry table": the functions that touch
-/// few partitions of the table are held to them with `dynamodb:LeadingKeys` (the public ones
-/// entirely, the stream consumers for their writes), and the patterns cover the keys the store
-/// builds for what they do.
+/// Issue 15, "every function may write any key of the registry table": every function's writes
+/// to the table are held to its partitions with `dynamodb:LeadingKeys` (the public functions'
+/// and the registrations' reads too), and the patterns cover the keys the store builds for what
+/// they do. (The IAM gate of the local runner enforces the same statements on every call of the
+/// end-to-end suite: `rpps_local::gate`.)
 #[test]
 fn functions_that_touch_few_partitions_are_held_to_them() {
     use rpps_store::keys;
@@ -1531,6 +1532,46 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
             "dynamodb:UpdateItem",
             vec![keys::registration("id")],
         ),
+        // Drafts, submissions, validations, rejections (request, audit, outbox; the
+        // professional, their claims, the identity partition's lock, the open-request claim),
+        // the RPPS counter.
+        (
+            "RegistrationsFunction",
+            "dynamodb:GetItem",
+            vec![keys::registration("id"), keys::establishment("750712184")],
+        ),
+        (
+            "RegistrationsFunction",
+            "dynamodb:PutItem",
+            vec![
+                keys::registration("id"),
+                keys::audit_subject("REQ#id"),
+                keys::outbox("event"),
+                keys::professional("10000000008"),
+                keys::franceconnect_subject("sub"),
+                keys::civil_identity("hash"),
+                keys::identity_lock("750560001#1990"),
+                keys::open_request("identity"),
+            ],
+        ),
+        (
+            "RegistrationsFunction",
+            "dynamodb:UpdateItem",
+            vec![keys::rpps_counter().0.to_owned()],
+        ),
+        (
+            "RegistrationsFunction",
+            "dynamodb:DeleteItem",
+            vec![keys::open_request("identity")],
+        ),
+        (
+            "RegistrationsFunction",
+            "dynamodb:ConditionCheckItem",
+            vec![
+                keys::franceconnect_subject("sub"),
+                keys::civil_identity("hash"),
+            ],
+        ),
         // A departure (site, audit, outbox), a contact change (profile, audit, outbox).
         (
             "StaffFunction",
@@ -1575,13 +1616,15 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
             vec![keys::open_request("identity")],
         ),
     ];
-    // What none of them may touch: sessions, the RPPS counter, the identity claims that stop a
-    // second number, a manager's designation.
+    // What none of them may touch unless listed: sessions, the RPPS counter, the identity claims
+    // that stop a second number, a manager's designation, a directory entry, a delivery record.
     let outside = [
         keys::session("hash"),
         keys::rpps_counter().0.to_owned(),
         keys::franceconnect_subject("sub"),
         keys::manager("810000000001"),
+        keys::directory("10000000008"),
+        keys::delivery("mailer", "event"),
     ];
     for (function, action, needed) in expected {
         let mut granted = 0;

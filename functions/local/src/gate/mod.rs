@@ -1,0 +1,317 @@
+//! The local IAM gate: a proxy between the local runner's functions and the emulator (moto, which
+//! enforces no IAM) that answers each call as AWS would under the function's role in
+//! `infra/template.yaml`. Every function signs its calls with an access key naming it
+//! (`local-fn-<binary>`); the gate reads what the call asks IAM for (`requests`), evaluates the
+//! function's statements (`policy`) and forwards the call, or answers `AccessDeniedException`
+//! as the service does and records the denial (`GET /_local/iam-denials`; the end-to-end tests
+//! fail on any). So the whole end-to-end suite runs under the deployed policies: a statement
+//! missing from the template fails locally, not in AWS.
+//!
+//! What it does not model: resource policies, permission boundaries and SCPs (the stack has
+//! none that limit the functions); the event source mappings' reads of the stream (the local
+//! stream follower reads it directly, as Lambda's service does with the role's managed policy).
+
+pub mod policy;
+pub mod requests;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use policy::{Authorization, LocalStack, Policies};
+
+/// The access key prefix that names the calling function.
+const CALLER_PREFIX: &str = "local-fn-";
+/// Larger than any DynamoDB (400 KB items, 4 MB transactions) or SES request.
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// One call the gate refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    pub function: String,
+    pub action: String,
+    pub resource: String,
+    pub reason: String,
+}
+
+/// The running gate (cheap to clone).
+#[derive(Clone)]
+pub struct Gate {
+    endpoint: String,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    upstream: String,
+    stack: LocalStack,
+    policies: Policies,
+    mail_identity: String,
+    client: reqwest::Client,
+    denials: Mutex<Vec<Denial>>,
+}
+
+impl Gate {
+    /// Listens on a free port of 127.0.0.1 and forwards what is allowed to `upstream`.
+    pub async fn start(
+        upstream: &str,
+        stack: LocalStack,
+        mail_identity: String,
+    ) -> anyhow::Result<Gate> {
+        let policies = Policies::from_template(policy::TEMPLATE, &stack)
+            .map_err(|e| anyhow::anyhow!("the IAM gate cannot read infra/template.yaml: {e}"))?;
+        rpps_identity::install_tls_provider();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .context("the IAM gate's HTTP client")?;
+        let inner = Arc::new(Inner {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            stack,
+            policies,
+            mail_identity,
+            client,
+            denials: Mutex::new(Vec::new()),
+        });
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let router = axum::Router::new()
+            .fallback(handle)
+            .with_state(inner.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(Gate { endpoint, inner })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The SDK configuration a function's calls go through the gate with, signed as it.
+    pub fn sdk_for(&self, binary: &str) -> rpps_runtime::aws::SdkConfig {
+        rpps_runtime::aws::for_local_endpoint_as(
+            &self.endpoint,
+            &format!("{CALLER_PREFIX}{binary}"),
+        )
+    }
+
+    /// Every call refused so far, now forgotten (a test that provokes refusals takes them).
+    pub fn take_denials(&self) -> Vec<Denial> {
+        self.inner
+            .denials
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default()
+    }
+
+    /// Every call refused so far.
+    pub fn denials(&self) -> Vec<Denial> {
+        self.inner
+            .denials
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Which service a call is for, read from its target header or path.
+enum Service {
+    DynamoDb(String),
+    SecretsManager(String),
+    Ses,
+}
+
+async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()).into_response(),
+    };
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let service = if let Some(op) = target.strip_prefix("DynamoDB_20120810.") {
+        Service::DynamoDb(op.to_owned())
+    } else if let Some(op) = target.strip_prefix("secretsmanager.") {
+        Service::SecretsManager(op.to_owned())
+    } else {
+        Service::Ses
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let json: Json = if body.is_empty() {
+        Json::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or(Json::Null)
+    };
+    let caller = caller(&parts.headers);
+    let asked = match &service {
+        Service::DynamoDb(op) => requests::dynamodb(op, &json, &gate.stack, &gate.policies.tables),
+        Service::SecretsManager(op) => requests::secrets_manager(op, &json, &gate.stack),
+        Service::Ses => requests::ses(
+            parts.method.as_str(),
+            &path,
+            &json,
+            &gate.stack,
+            &gate.mail_identity,
+        ),
+    };
+    let verdict = match (&caller, asked) {
+        (None, _) => Err(Denial {
+            function: "?".into(),
+            action: target.to_owned(),
+            resource: path.clone(),
+            reason: format!("the call is not signed by a function (access key {CALLER_PREFIX}…)"),
+        }),
+        (Some(function), Err(reason)) => Err(Denial {
+            function: function.clone(),
+            action: target.to_owned(),
+            resource: path.clone(),
+            reason,
+        }),
+        (Some(function), Ok(asked)) => check(&gate.policies, function, &asked),
+    };
+    if let Err(denial) = verdict {
+        tracing::warn!(
+            function = %denial.function,
+            action = %denial.action,
+            resource = %denial.resource,
+            reason = %denial.reason,
+            "IAM gate: access denied"
+        );
+        if let Ok(mut denials) = gate.denials.lock() {
+            denials.push(denial.clone());
+        }
+        return denied(&service, &denial);
+    }
+    forward(&gate, parts, body, &path).await
+}
+
+/// Each authorization the call needs, in order; the first refused one is the answer.
+fn check(policies: &Policies, function: &str, asked: &[Authorization]) -> Result<(), Denial> {
+    for authorization in asked {
+        policies
+            .check(function, authorization)
+            .map_err(|reason| Denial {
+                function: function.to_owned(),
+                action: authorization.action.clone(),
+                resource: authorization.resource.clone(),
+                reason,
+            })?;
+    }
+    Ok(())
+}
+
+/// The function named by the access key of the call's signature.
+fn caller(headers: &HeaderMap) -> Option<String> {
+    let authorization = headers.get("authorization")?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    let key = credential.split('/').next()?;
+    key.strip_prefix(CALLER_PREFIX).map(str::to_owned)
+}
+
+/// The service's own answer to a refused call, as the SDK expects it.
+fn denied(service: &Service, denial: &Denial) -> Response {
+    let message = format!(
+        "User: arn:aws:sts::000000000000:assumed-role/{}/local is not authorized to perform: {} \
+         on resource: {} ({})",
+        denial.function, denial.action, denial.resource, denial.reason
+    );
+    let (status, content_type, body) = match service {
+        Service::DynamoDb(_) => (
+            StatusCode::BAD_REQUEST,
+            "application/x-amz-json-1.0",
+            serde_json::json!({
+                "__type": "com.amazonaws.dynamodb.v20120810#AccessDeniedException",
+                "message": message,
+            }),
+        ),
+        Service::SecretsManager(_) => (
+            StatusCode::BAD_REQUEST,
+            "application/x-amz-json-1.1",
+            serde_json::json!({"__type": "AccessDeniedException", "message": message}),
+        ),
+        Service::Ses => (
+            StatusCode::FORBIDDEN,
+            "application/json",
+            serde_json::json!({"message": message}),
+        ),
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(content_type));
+    headers.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("AccessDeniedException"),
+    );
+    response
+}
+
+async fn forward(
+    gate: &Inner,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+    path: &str,
+) -> Response {
+    let mut request = gate
+        .client
+        .request(parts.method, format!("{}{path}", gate.upstream))
+        .body(body);
+    for (name, value) in &parts.headers {
+        if name != "host" && name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    let answer = match request.send().await {
+        Ok(answer) => answer,
+        Err(e) => {
+            return (
+                StatusCode::BAD_GATEWAY,
+                format!("the IAM gate could not reach the emulator: {e}"),
+            )
+                .into_response();
+        }
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let bytes = match answer.bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    for (name, value) in &headers {
+        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    response
+}
+
+/// The local stack's names for the template's tables and parameters.
+pub fn local_stack(config: &rpps_runtime::Config) -> LocalStack {
+    LocalStack {
+        region: rpps_runtime::aws::DEFAULT_REGION.to_owned(),
+        account: "123456789012".to_owned(),
+        tables: BTreeMap::from([
+            ("RegistryTable".to_owned(), config.registry_table.clone()),
+            ("SessionsTable".to_owned(), config.sessions_table.clone()),
+        ]),
+        parameters: BTreeMap::from([
+            ("MailFrom".to_owned(), config.mail_from.clone()),
+            ("MailIdentity".to_owned(), config.mail_identity.clone()),
+        ]),
+    }
+}
