@@ -116,6 +116,26 @@ async fn local_purge(
         .map_err(|e| rpps_api::ApiError::internal(&e))
 }
 
+/// Runs the outbox sweeper now (`POST /_local/sweep`) and answers its report; with
+/// `?minutes=N`, as a sweep N minutes from now would (an event left undone is re-driven 5
+/// minutes after it was written).
+async fn local_sweep(
+    axum::extract::State(state): axum::extract::State<rpps_purge::PurgeState>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<axum::Json<rpps_purge::sweep::SweepReport>, rpps_api::ApiError> {
+    let minutes: i64 = match params.get("minutes") {
+        None => 0,
+        Some(raw) => raw.parse().map_err(|_| {
+            rpps_api::ApiError::bad_request("sweep.minutes", "minutes=N (un nombre de minutes).")
+        })?,
+    };
+    let now = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+    rpps_purge::sweep::sweep(&state.store, now)
+        .await
+        .map(axum::Json)
+        .map_err(|e| rpps_api::ApiError::internal(&e))
+}
+
 /// The whole application and the IAM gate its functions call AWS through.
 pub struct Local {
     pub router: Router,
@@ -357,6 +377,12 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
         .route(
             "/_local/purge",
             axum::routing::post(local_purge)
+                .with_state(rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"))),
+        )
+        // The outbox sweeper's schedule, locally: on demand.
+        .route(
+            "/_local/sweep",
+            axum::routing::post(local_sweep)
                 .with_state(rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"))),
         )
         .route("/api", any(rpps_api::not_found))

@@ -1,6 +1,6 @@
 //! DynamoDB Streams, locally: the runner reads the registry table's stream on moto and hands
-//! the outbox events to the same consumer code the Lambdas run (`rpps_mailer::deliver`,
-//! `rpps_publisher::apply`), as Lambda's event source mappings do in AWS — each consumer on its
+//! the outbox events to the same consumer code the Lambdas run (`rpps_mailer::consume`,
+//! `rpps_publisher::consume`), as Lambda's event source mappings do in AWS — each consumer on its
 //! own, so one failing does not hold the other back.
 
 use std::collections::HashMap;
@@ -32,11 +32,11 @@ impl Consumer {
     async fn deliver(&self, event: &OutboxEvent) -> Result<(), String> {
         let now = time::OffsetDateTime::now_utc();
         match self {
-            Consumer::Mailer(state) => rpps_mailer::deliver(state, event, now)
+            Consumer::Mailer(state) => rpps_mailer::consume(state, event, now)
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            Consumer::Publisher(state) => rpps_publisher::apply(state, event, now)
+            Consumer::Publisher(state) => rpps_publisher::consume(state, event, now)
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
@@ -44,8 +44,13 @@ impl Consumer {
     }
 }
 
+/// Retries of a failed record before it is given up, as the template's event source mappings
+/// (`MaximumRetryAttempts: 5`): then only the outbox sweeper delivers it again, as in AWS.
+pub const MAX_RETRIES: u32 = 5;
+
 /// Follows the stream of `table` for ever (until the process ends), delivering each outbox
-/// event to every consumer; a failed delivery is retried on the next pass, as Lambda retries.
+/// event to every consumer; a failed delivery is retried on the next passes, up to
+/// [`MAX_RETRIES`] times, as Lambda retries.
 pub async fn follow(
     dynamodb: aws_sdk_dynamodb::Client,
     streams: aws_sdk_dynamodbstreams::Client,
@@ -53,7 +58,7 @@ pub async fn follow(
     consumers: Vec<Consumer>,
 ) {
     let mut last_read: HashMap<String, String> = HashMap::new();
-    let mut pending: Vec<(usize, OutboxEvent)> = Vec::new();
+    let mut pending: Vec<(usize, OutboxEvent, u32)> = Vec::new();
     loop {
         if let Err(e) = poll_once(
             &dynamodb,
@@ -77,15 +82,20 @@ async fn poll_once(
     streams: &aws_sdk_dynamodbstreams::Client,
     table: &str,
     last_read: &mut HashMap<String, String>,
-    pending: &mut Vec<(usize, OutboxEvent)>,
+    pending: &mut Vec<(usize, OutboxEvent, u32)>,
     consumers: &[Consumer],
 ) -> anyhow::Result<()> {
     // Events whose delivery failed before: again, first.
     let retry = std::mem::take(pending);
-    for (index, event) in retry {
+    for (index, event, retries) in retry {
+        let consumer = consumers[index].name();
         if let Err(e) = consumers[index].deliver(&event).await {
-            tracing::warn!(error = %e, event = %event.id, consumer = consumers[index].name(), "not delivered yet; will retry");
-            pending.push((index, event));
+            if retries + 1 >= MAX_RETRIES {
+                tracing::error!(error = %e, event = %event.id, consumer, "retries spent: given up (in AWS, its coordinates go to the dead-letter queue); the outbox sweeper will deliver it again");
+            } else {
+                tracing::warn!(error = %e, event = %event.id, consumer, "not delivered yet; will retry");
+                pending.push((index, event, retries + 1));
+            }
         }
     }
     let described = dynamodb.describe_table().table_name(table).send().await?;
@@ -147,7 +157,7 @@ async fn poll_once(
             for (index, consumer) in consumers.iter().enumerate() {
                 if let Err(e) = consumer.deliver(&event).await {
                     tracing::warn!(error = %e, event = %event.id, consumer = consumer.name(), "not delivered yet; will retry");
-                    pending.push((index, event.clone()));
+                    pending.push((index, event.clone(), 0));
                 }
             }
         }

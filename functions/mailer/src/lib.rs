@@ -366,6 +366,18 @@ pub async fn deliver(
     }
 }
 
+/// [`deliver`], then the event recorded handled in the outbox (issue 18: until then, the sweeper
+/// re-drives it).
+pub async fn consume(
+    state: &MailerState,
+    event: &OutboxEvent,
+    now: OffsetDateTime,
+) -> Result<Outcome, MailerError> {
+    let outcome = deliver(state, event, now).await?;
+    state.store.outbox_done(&event.id, CONSUMER, now).await?;
+    Ok(outcome)
+}
+
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
 /// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
@@ -373,7 +385,7 @@ pub async fn handle_batch(state: &MailerState, batch: &Value) -> Value {
         // Boxed: the stream consumer's future nests the whole event handling (store calls, SDK
         // futures); unboxed, its layout overflows the compiler's query depth on a clean build.
         Box::pin(async move {
-            deliver(state, &event, OffsetDateTime::now_utc())
+            consume(state, &event, OffsetDateTime::now_utc())
                 .await
                 .map(drop)
         })
@@ -406,6 +418,11 @@ pub fn state_from_sdk(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_consumer_is_one_the_outbox_waits_for() {
+        assert!(rpps_store::outbox::CONSUMERS.contains(&super::CONSUMER));
+    }
+
     use super::*;
 
     /// The civil status of the number email's tests.

@@ -186,14 +186,29 @@ pub async fn apply(
     Ok(Outcome::Published(numbers))
 }
 
+/// The consumer's name in the outbox's pending sets (`rpps_store::outbox::CONSUMERS`).
+pub const CONSUMER: &str = "publisher";
+
+/// [`apply`], then the event recorded handled in the outbox (issue 18: until then, the sweeper
+/// re-drives it).
+pub async fn consume(
+    state: &PublisherState,
+    event: &OutboxEvent,
+    now: OffsetDateTime,
+) -> Result<Outcome, PublishError> {
+    let outcome = apply(state, event, now).await?;
+    state.store.outbox_done(&event.id, CONSUMER, now).await?;
+    Ok(outcome)
+}
+
 /// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
 /// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
 pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
-    rpps_store::outbox::handle_stream_batch(batch, "publisher", |event| {
+    rpps_store::outbox::handle_stream_batch(batch, CONSUMER, |event| {
         // Boxed: the stream consumer's future nests the whole event handling (store calls, SDK
         // futures); unboxed, its layout overflows the compiler's query depth on a clean build.
         Box::pin(async move {
-            apply(state, &event, OffsetDateTime::now_utc())
+            consume(state, &event, OffsetDateTime::now_utc())
                 .await
                 .map(drop)
         })
@@ -218,6 +233,11 @@ pub fn state_from_sdk(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_consumer_is_one_the_outbox_waits_for() {
+        assert!(rpps_store::outbox::CONSUMERS.contains(&super::CONSUMER));
+    }
+
     use super::*;
     use rpps_domain::PracticeSite;
     use rpps_store::{ProfessionalProfile, ProfessionalRecord, SiteRecord};

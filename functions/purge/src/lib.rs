@@ -9,6 +9,8 @@
 //! unsent for 30 days is closed as expired (its claim on the person released), and a week
 //! before, whoever started it is told (a `registration.draft_expiring` event for the mailer).
 
+pub mod sweep;
+
 use rpps_contract::events::{DraftExpiring, Event, RegistrationClosed};
 use rpps_domain::{Actor, EXPIRY_NOTICE};
 use rpps_store::{PurgeReport, RegistrationStoreError, Store, StoreError};

@@ -605,3 +605,91 @@ async fn directory_cursors_page_through_every_entry_once_and_crafted_ones_are_re
         );
     }
 }
+
+/// Issue 18: an outbox event stays in the undone index until every consumer has recorded it
+/// handled; the sweeper's re-drive is a copy with the same id, counted, once per count read.
+#[tokio::test]
+async fn an_outbox_event_stays_undone_until_every_consumer_is_done() {
+    use rpps_contract::events::{Event, RegistrationRejected};
+    use rpps_store::outbox::{CONSUMERS, new_event, uuid_v7_instant};
+    use time::OffsetDateTime;
+
+    let store = fresh_store().await;
+    let now = OffsetDateTime::now_utc();
+    let event = new_event(
+        "REQ#r1",
+        now,
+        Event::RegistrationRejected(RegistrationRejected {
+            request_id: "r1".into(),
+            reason: "Motif".into(),
+        }),
+    );
+    store.write_event(&event).await.unwrap();
+    let written = uuid_v7_instant(&event.id).unwrap();
+    assert!((written - now).abs() < time::Duration::seconds(1));
+
+    // Not yet old enough for a sweep at `now`; undone for one a minute later.
+    assert!(
+        store
+            .undone_events(now - time::Duration::minutes(5), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = now + time::Duration::minutes(1);
+    let undone = store.undone_events(later, 10).await.unwrap();
+    assert_eq!(undone.len(), 1);
+    let mut pending = undone[0].pending.clone();
+    pending.sort();
+    assert_eq!(pending, CONSUMERS.map(str::to_owned).to_vec());
+
+    // Re-driven once per count read: a second sweeper with the same read does nothing.
+    assert!(store.redrive(&undone[0], now, later).await.unwrap());
+    assert!(!store.redrive(&undone[0], now, later).await.unwrap());
+    let copy = store
+        .client()
+        .get_item()
+        .table_name(&store.tables().registry)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("OUTBOX#{}#R1", event.id)),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("EVENT".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the re-driven copy");
+    assert_eq!(copy["id"].as_s().unwrap(), &event.id);
+    assert!(!copy.contains_key("GSI1PK") && !copy.contains_key("pending"));
+    let counted = store.undone_events(later, 10).await.unwrap();
+    assert_eq!(counted[0].redriven, 1);
+    assert_eq!(
+        counted[0].next_redrive_at.map(|t| t.unix_timestamp()),
+        Some(later.unix_timestamp())
+    );
+
+    // One consumer done (twice: idempotent): still undone for the other.
+    store.outbox_done(&event.id, "mailer", now).await.unwrap();
+    store.outbox_done(&event.id, "mailer", now).await.unwrap();
+    let undone = store.undone_events(later, 10).await.unwrap();
+    assert_eq!(undone[0].pending, vec!["publisher".to_owned()]);
+    // The last one: out of the index, with its expiry; done again changes nothing.
+    store
+        .outbox_done(&event.id, "publisher", now)
+        .await
+        .unwrap();
+    store
+        .outbox_done(&event.id, "publisher", now)
+        .await
+        .unwrap();
+    assert!(store.undone_events(later, 10).await.unwrap().is_empty());
+    // An event the outbox does not hold (expired, or of before): nothing to do, no error.
+    store
+        .outbox_done("0190-unknown", "mailer", now)
+        .await
+        .unwrap();
+}

@@ -22,6 +22,7 @@ mod auth;
 mod authorization;
 mod certified_provider;
 mod directory;
+mod faults;
 mod iam_gate;
 mod identity;
 mod lambda_binaries;

@@ -135,27 +135,19 @@ impl Browser<'_> {
     }
 }
 
-/// The emails moto's SES received whose JSON contains `needle` (an address, a link…; moto keeps
-/// the HTML part), waiting up to 20 s for at least `count` of them: the mailer runs on the
-/// stream, asynchronously.
+/// The emails SES (moto) accepted from this application's functions whose request JSON
+/// contains `needle` (an address, a link…), waiting up to 20 s for at least `count` of them:
+/// the mailer runs on the stream, asynchronously. Read from the application's gate, which
+/// records each SendEmail moto answered with success (moto's own `/moto-api/data.json` dumps
+/// every model of every test's tables: seconds per read once the suite has run a while).
 pub async fn emails_to(app: &TestApp, needle: &str, count: usize) -> Vec<Value> {
     for _ in 0..100 {
-        let data: Value = reqwest::get(format!("{}/moto-api/data.json", app.options.aws_endpoint))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let found: Vec<Value> = data["ses"]["Message"]
-            .as_array()
-            .map(|messages| {
-                messages
-                    .iter()
-                    .filter(|m| m.to_string().contains(needle))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let found: Vec<Value> = app
+            .gate
+            .sent_emails()
+            .into_iter()
+            .filter(|m| m.to_string().contains(needle))
+            .collect();
         if found.len() >= count {
             return found;
         }

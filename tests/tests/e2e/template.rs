@@ -1509,8 +1509,12 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
         (
             "MailerFunction",
             "dynamodb:UpdateItem",
-            // The delivery completed; the request's "number sent" step.
-            vec![keys::delivery("mailer", "event"), keys::registration("id")],
+            // The delivery completed; the request's "number sent" step; the event handled.
+            vec![
+                keys::delivery("mailer", "event"),
+                keys::registration("id"),
+                keys::outbox("event"),
+            ],
         ),
         (
             "MailerFunction",
@@ -1530,7 +1534,7 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
         (
             "PublisherFunction",
             "dynamodb:UpdateItem",
-            vec![keys::registration("id")],
+            vec![keys::registration("id"), keys::outbox("event")],
         ),
         // Drafts, submissions, validations, rejections (request, audit, outbox; the
         // professional, their claims, the identity partition's lock, the open-request claim),
@@ -1593,7 +1597,7 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
         (
             "PurgeFunction",
             "dynamodb:GetItem",
-            vec![keys::registration("id")],
+            vec![keys::registration("id"), keys::outbox("event")],
         ),
         (
             "PurgeFunction",
@@ -1608,7 +1612,7 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
         (
             "PurgeFunction",
             "dynamodb:UpdateItem",
-            vec![keys::registration("id")],
+            vec![keys::registration("id"), keys::outbox("event")],
         ),
         (
             "PurgeFunction",

@@ -7,6 +7,11 @@
 //! fail on any). So the whole end-to-end suite runs under the deployed policies: a statement
 //! missing from the template fails locally, not in AWS.
 //!
+//! It also injects faults (issue 18): a [`Fault`] on an action (`ses:SendEmail`,
+//! `dynamodb:TransactWriteItems`'s items' `dynamodb:PutItem`…) refuses such calls with the
+//! service's error (a throttle, a 5xx), delays them, or forwards them and replaces the answer
+//! (a write that happened but whose answer was lost), a given number of times or until cleared.
+//!
 //! What it does not model: resource policies, permission boundaries and SCPs (the stack has
 //! none that limit the functions); the event source mappings' reads of the stream (the local
 //! stream follower reads it directly, as Lambda's service does with the role's managed policy).
@@ -42,6 +47,45 @@ pub struct Denial {
     pub reason: String,
 }
 
+/// A fault injected into the calls of one action.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// The IAM action a call asks for (`ses:SendEmail`, `dynamodb:PutItem`…; a transaction
+    /// matches when one of its items does).
+    pub action: String,
+    /// Only the calls of this function (binary name), else every function's.
+    pub function: Option<String>,
+    pub kind: FaultKind,
+    /// How many calls it hits; None: until [`Gate::clear_faults`].
+    pub times: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub enum FaultKind {
+    /// Not forwarded: the service's error answer (`status`, error `code`: a 429/400 throttle,
+    /// a 500/503…).
+    Refuse { status: u16, code: String },
+    /// Forwarded after this delay.
+    Delay(std::time::Duration),
+    /// Forwarded (the write happens), then the answer replaced by this error: the answer lost.
+    LoseAnswer { status: u16, code: String },
+}
+
+impl Fault {
+    /// Every call of `action` refused with `status` and `code` until cleared.
+    pub fn refuse(action: &str, status: u16, code: &str) -> Fault {
+        Fault {
+            action: action.to_owned(),
+            function: None,
+            kind: FaultKind::Refuse {
+                status,
+                code: code.to_owned(),
+            },
+            times: None,
+        }
+    }
+}
+
 /// The running gate (cheap to clone).
 #[derive(Clone)]
 pub struct Gate {
@@ -56,6 +100,11 @@ struct Inner {
     mail_identity: String,
     client: reqwest::Client,
     denials: Mutex<Vec<Denial>>,
+    faults: Mutex<Vec<Fault>>,
+    /// The emails SES accepted (the SendEmail request bodies), oldest first.
+    sent: Mutex<Vec<Json>>,
+    /// Calls each fault hit, by action.
+    faulted: Mutex<BTreeMap<String, usize>>,
 }
 
 impl Gate {
@@ -79,6 +128,9 @@ impl Gate {
             mail_identity,
             client,
             denials: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+            faulted: Mutex::new(BTreeMap::new()),
         });
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
@@ -100,6 +152,39 @@ impl Gate {
             &self.endpoint,
             &format!("{CALLER_PREFIX}{binary}"),
         )
+    }
+
+    /// Injects `fault` into the next matching calls.
+    pub fn inject(&self, fault: Fault) {
+        if let Ok(mut faults) = self.inner.faults.lock() {
+            faults.push(fault);
+        }
+    }
+
+    /// The emails SES accepted from this application's functions (each SendEmail request's
+    /// JSON), oldest first: what the tests read instead of the emulator's whole state.
+    pub fn sent_emails(&self) -> Vec<Json> {
+        self.inner
+            .sent
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every fault lifted.
+    pub fn clear_faults(&self) {
+        if let Ok(mut faults) = self.inner.faults.lock() {
+            faults.clear();
+        }
+    }
+
+    /// How many calls of `action` a fault has hit so far.
+    pub fn faulted(&self, action: &str) -> usize {
+        self.inner
+            .faulted
+            .lock()
+            .map(|f| f.get(action).copied().unwrap_or(0))
+            .unwrap_or(0)
     }
 
     /// Every call refused so far, now forgotten (a test that provokes refusals takes them).
@@ -168,6 +253,10 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             &gate.mail_identity,
         ),
     };
+    let actions: Vec<String> = asked
+        .as_ref()
+        .map(|a| a.iter().map(|a| a.action.clone()).collect())
+        .unwrap_or_default();
     let verdict = match (&caller, asked) {
         (None, _) => Err(Denial {
             function: "?".into(),
@@ -196,7 +285,85 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         }
         return denied(&service, &denial);
     }
-    forward(&gate, parts, body, &path).await
+    match fault_for(&gate, caller.as_deref(), &actions) {
+        None => {
+            let sends = actions.iter().any(|a| a == "ses:SendEmail");
+            let response = forward(&gate, parts, body, &path).await;
+            if sends
+                && response.status().is_success()
+                && let Ok(mut sent) = gate.sent.lock()
+            {
+                sent.push(json);
+            }
+            response
+        }
+        Some((action, FaultKind::Refuse { status, code })) => {
+            tracing::info!(%action, status, %code, "IAM gate: fault injected (refused)");
+            failure(&service, status, &code)
+        }
+        Some((action, FaultKind::Delay(delay))) => {
+            tracing::info!(%action, ?delay, "IAM gate: fault injected (delayed)");
+            tokio::time::sleep(delay).await;
+            forward(&gate, parts, body, &path).await
+        }
+        Some((action, FaultKind::LoseAnswer { status, code })) => {
+            let _ = forward(&gate, parts, body, &path).await;
+            tracing::info!(%action, status, %code, "IAM gate: fault injected (answer lost)");
+            failure(&service, status, &code)
+        }
+    }
+}
+
+/// The first fault matching one of the call's actions, counted (and used up when limited).
+fn fault_for(
+    gate: &Inner,
+    function: Option<&str>,
+    actions: &[String],
+) -> Option<(String, FaultKind)> {
+    let mut faults = gate.faults.lock().ok()?;
+    let index = faults.iter().position(|f| {
+        actions.contains(&f.action)
+            && f.function
+                .as_deref()
+                .is_none_or(|only| Some(only) == function)
+            && f.times != Some(0)
+    })?;
+    let fault = &mut faults[index];
+    if let Some(times) = fault.times.as_mut() {
+        *times -= 1;
+    }
+    let hit = (fault.action.clone(), fault.kind.clone());
+    if let Ok(mut faulted) = gate.faulted.lock() {
+        *faulted.entry(hit.0.clone()).or_default() += 1;
+    }
+    Some(hit)
+}
+
+/// The service's error answer `code` with `status`.
+fn failure(service: &Service, status: u16, code: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = format!("injected by the local gate: {code}");
+    let (content_type, body) = match service {
+        Service::DynamoDb(_) => (
+            "application/x-amz-json-1.0",
+            serde_json::json!({
+                "__type": format!("com.amazonaws.dynamodb.v20120810#{code}"),
+                "message": message,
+            }),
+        ),
+        Service::SecretsManager(_) => (
+            "application/x-amz-json-1.1",
+            serde_json::json!({"__type": code, "message": message}),
+        ),
+        Service::Ses => ("application/json", serde_json::json!({"message": message})),
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(content_type));
+    if let Ok(code) = HeaderValue::from_str(code) {
+        headers.insert("x-amzn-errortype", code);
+    }
+    response
 }
 
 /// Each authorization the call needs, in order; the first refused one is the answer.
