@@ -110,6 +110,7 @@ pub fn fresh_options(aws_endpoint: String) -> LocalOptions {
         public_origin: String::new(),
         franceconnect: None,
         psc: None,
+        mailer_lease: None,
     }
 }
 

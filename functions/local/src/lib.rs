@@ -34,6 +34,9 @@ pub struct LocalOptions {
     pub franceconnect: Option<ExternalProvider>,
     /// Another OpenID provider in Pro Santé Connect's place (None: the development provider's).
     pub psc: Option<ExternalProvider>,
+    /// The mailer's delivery lease (None: `rpps_mailer::LEASE`); tests that stop a delivery
+    /// half-way shorten it rather than wait.
+    pub mailer_lease: Option<time::Duration>,
 }
 
 /// An OpenID provider the local runner signs in with instead of the development one: any
@@ -175,6 +178,9 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     let mut mailer =
         rpps_mailer::state_from_sdk(&config, &sdk_of("rpps-mailer"), &options.public_origin);
     mailer.mailer = mailer.mailer.accepting_unverified_identity();
+    if let Some(lease) = options.mailer_lease {
+        mailer.lease = lease;
+    }
     tokio::spawn(streams::follow(
         aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_dynamodbstreams::Client::new(&sdk),

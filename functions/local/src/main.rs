@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         public_origin: format!("http://127.0.0.1:{}", args.port),
         franceconnect: external(args.fc_issuer, args.fc_client_id, args.fc_client_secret),
         psc: external(args.psc_issuer, args.psc_client_id, args.psc_client_secret),
+        mailer_lease: None,
     };
     let app = rpps_local::build(&options).await?.router;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

@@ -16,6 +16,47 @@ pub enum MailError {
     },
     #[error("the sending identity {identity} is not verified for sending")]
     NotVerified { identity: String },
+    /// The request may have reached SES (a timeout, a connection cut after it went out): the
+    /// email may have been sent. Not to be sent again blindly.
+    #[error("the email service's answer was lost ({operation}): {message}")]
+    OutcomeUnknown {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+/// A failed send: `Unavailable` when SES did not take the email (it answered an error, or no
+/// connection was made, or the request could not be built), `OutcomeUnknown` otherwise.
+fn send_failed<E, R>(err: SdkError<E, R>) -> MailError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let never_left = match &err {
+        SdkError::ServiceError(_) | SdkError::ConstructionFailure(_) => true,
+        SdkError::DispatchFailure(failure) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+            let mut connect = false;
+            while let Some(e) = source {
+                if e.downcast_ref::<hyper_util::client::legacy::Error>()
+                    .is_some_and(hyper_util::client::legacy::Error::is_connect)
+                {
+                    connect = true;
+                }
+                source = e.source();
+            }
+            connect || failure.is_user()
+        }
+        _ => false,
+    };
+    if never_left {
+        unavailable("SendEmail", err)
+    } else {
+        MailError::OutcomeUnknown {
+            operation: "SendEmail",
+            message: DisplayErrorContext(&err).to_string(),
+        }
+    }
 }
 
 fn unavailable<E, R>(operation: &'static str, err: SdkError<E, R>) -> MailError
@@ -120,7 +161,7 @@ impl Mailer {
             )
             .send()
             .await
-            .map_err(|e| unavailable("SendEmail", e))?;
+            .map_err(send_failed)?;
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 
@@ -129,7 +170,7 @@ impl Mailer {
     pub async fn ensure_identity(&self) -> Result<(), MailError> {
         match self.ping().await {
             Ok(()) | Err(MailError::NotVerified { .. }) => return Ok(()),
-            Err(MailError::Unavailable { .. }) => {}
+            Err(MailError::Unavailable { .. } | MailError::OutcomeUnknown { .. }) => {}
         }
         self.client
             .create_email_identity()

@@ -34,7 +34,9 @@ const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 pub const CONSUMER: &str = "mailer";
-const LEASE: Duration = Duration::minutes(5);
+/// How long an attempt holds an event's delivery: far above one SES call, well under the
+/// sweeper's first re-drive (5 minutes after the event).
+pub const LEASE: Duration = Duration::minutes(2);
 
 #[derive(Clone)]
 pub struct MailerState {
@@ -42,13 +44,21 @@ pub struct MailerState {
     pub mailer: Mailer,
     /// The site's origin (`https://…`, no trailing slash), for the links in the emails.
     pub public_origin: String,
+    /// [`LEASE`] (shorter in tests that stop a delivery half-way).
+    pub lease: Duration,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Sent { to: Vec<String>, message_id: String },
+    Sent {
+        to: Vec<String>,
+        message_id: String,
+    },
     AlreadySent,
     NothingToSend,
+    /// An earlier attempt handed the email to SES and lost the answer: it may have been sent,
+    /// so it is not sent again (`mail.outcome_unknown`, alarmed).
+    OutcomeUnknown,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -333,13 +343,31 @@ pub async fn deliver(
     };
     match state
         .store
-        .claim_delivery(CONSUMER, &event.id, now, LEASE)
+        .claim_delivery(CONSUMER, &event.id, now, state.lease)
         .await?
     {
         DeliveryClaim::Done => return Ok(Outcome::AlreadySent),
         DeliveryClaim::InProgress => return Err(MailerError::InProgress),
+        DeliveryClaim::OutcomeUnknown => {
+            tracing::error!(
+                event = "mail.outcome_unknown",
+                id = %event.id,
+                kind = event.event.kind(),
+                "an earlier attempt handed this email to SES and lost the answer: not sent again; check SES's sending events"
+            );
+            state
+                .store
+                .settle_unknown_delivery(CONSUMER, &event.id)
+                .await?;
+            return Ok(Outcome::OutcomeUnknown);
+        }
         DeliveryClaim::Acquired => {}
     }
+    // From here, a lost lease means the email may be out (issue 18: never sent twice).
+    state
+        .store
+        .mark_sending(CONSUMER, &event.id, now, state.lease)
+        .await?;
     match state.mailer.send(&to, &content).await {
         Ok(message_id) => {
             state.store.complete_delivery(CONSUMER, &event.id).await?;
@@ -357,7 +385,11 @@ pub async fn deliver(
             tracing::info!(event = %event.id, kind = event.event.kind(), "email sent");
             Ok(Outcome::Sent { to, message_id })
         }
+        // The answer was lost: the delivery stays `sending` until its lease runs out, then the
+        // next attempt settles it as unknown instead of sending again.
+        Err(e @ rpps_mail::MailError::OutcomeUnknown { .. }) => Err(e.into()),
         Err(e) => {
+            // SES did not take it: give the lease back for the next attempt.
             if let Err(release) = state.store.release_delivery(CONSUMER, &event.id).await {
                 tracing::warn!(error = %release, "delivery lease not released");
             }
@@ -408,11 +440,18 @@ pub fn state_from_sdk(
     MailerState {
         public_origin: public_origin.trim_end_matches('/').to_owned(),
         store: Store::from_config(config, sdk),
+        // No SDK retry of SendEmail: a retried request whose first answer was lost would send
+        // the email twice. Retries go through the delivery marker instead.
         mailer: Mailer::new(
-            aws_sdk_sesv2::Client::new(sdk),
+            aws_sdk_sesv2::Client::from_conf(
+                aws_sdk_sesv2::config::Builder::from(sdk)
+                    .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
             config.mail_from.clone(),
             config.mail_identity.clone(),
         ),
+        lease: LEASE,
     }
 }
 

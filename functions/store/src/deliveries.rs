@@ -1,7 +1,10 @@
 //! At-most-once side effects for event consumers (an email per event): a delivery marker
 //! `DELIVERY#<consumer>#<event id>` / `DELIVERY` taken with a lease before acting and marked done
 //! after. A duplicate delivery finds it done (skipped) or in progress (retried later); a consumer
-//! that died mid-way loses its lease after `lease` and the next attempt acts again.
+//! that died mid-way loses its lease after `lease` and the next attempt acts again — unless it
+//! had said it was `sending` (issue 18): the effect may have happened (SES took the email, the
+//! answer was lost), so the next attempt is told [`DeliveryClaim::OutcomeUnknown`] and does not
+//! act again.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::{Duration, OffsetDateTime};
@@ -19,6 +22,8 @@ pub enum DeliveryClaim {
     Done,
     /// Someone else is doing it right now: retry later.
     InProgress,
+    /// An earlier attempt was sending when it stopped (lease run out): it may have been done.
+    OutcomeUnknown,
 }
 
 fn key(consumer: &str, event_id: &str) -> String {
@@ -74,16 +79,20 @@ impl Store {
                         .send()
                         .await
                         .map_err(|e| StoreError::from_sdk("GetItem(delivery)", e))?;
-                    let done = out
-                        .item
-                        .as_ref()
+                    let item = out.item.as_ref();
+                    let state = item
                         .and_then(|i| i.get("state"))
                         .and_then(|s| s.as_s().ok())
-                        .is_some_and(|s| s == "done");
-                    Ok(if done {
-                        DeliveryClaim::Done
-                    } else {
-                        DeliveryClaim::InProgress
+                        .map(String::as_str);
+                    let expired = item
+                        .and_then(|i| i.get("lease_until"))
+                        .and_then(|l| l.as_n().ok())
+                        .and_then(|l| l.parse::<i64>().ok())
+                        .is_some_and(|until| until < now.unix_timestamp());
+                    Ok(match state {
+                        Some("done") => DeliveryClaim::Done,
+                        Some("sending") if expired => DeliveryClaim::OutcomeUnknown,
+                        _ => DeliveryClaim::InProgress,
                     })
                 }
                 other => Err(other),
@@ -110,16 +119,75 @@ impl Store {
         Ok(())
     }
 
-    /// Gives the lease back after a failed attempt, so a retry need not wait for it.
+    /// Says the effect is about to happen (the email handed to SES): from here a lost lease
+    /// means the outcome is unknown. Only on the lease this attempt holds.
+    pub async fn mark_sending(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
+            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .update_expression("SET #state = :sending, lease_until = :until")
+            .condition_expression("#state = :in_progress")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
+            .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .expression_attribute_values(
+                ":until",
+                AttributeValue::N((now + lease).unix_timestamp().to_string()),
+            )
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery sending)", e))?;
+        Ok(())
+    }
+
+    /// Records an unknown outcome as final: not acted on again (the consumer says so in its
+    /// logs, for a person to check).
+    pub async fn settle_unknown_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
+            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .update_expression("SET #state = :done, outcome = :unknown REMOVE lease_until")
+            .condition_expression("#state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .expression_attribute_values(":unknown", AttributeValue::S("unknown".into()))
+            .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery unknown)", e))
+            .map(|_| ())
+            .or_else(|e| match e {
+                StoreError::Conflict { .. } => Ok(()),
+                other => Err(other),
+            })
+    }
+
+    /// Gives the lease back after a failed attempt that did not act (SES refused the email),
+    /// so a retry need not wait for it.
     pub async fn release_delivery(&self, consumer: &str, event_id: &str) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
             .key(keys::SK, AttributeValue::S("DELIVERY".into()))
-            .condition_expression("#state = :in_progress")
+            .condition_expression("#state IN (:in_progress, :sending)")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("DeleteItem(delivery)", e))

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
-use rpps_local::gate::Fault;
+use rpps_local::gate::{Fault, FaultKind};
 use serde_json::{Value, json};
 
 use crate::support::{Browser, aide_email, aide_submits, emails_to};
@@ -20,8 +20,9 @@ async fn sweep(app: &TestApp, minutes: i64) -> Value {
     response.json().await.unwrap()
 }
 
-/// An aide's request submitted and validated by the manager of establishment A; its number.
-async fn validated(app: &TestApp) -> String {
+/// An aide's request submitted and validated by the manager of establishment A; its id and
+/// number.
+async fn validated(app: &TestApp) -> (String, String) {
     let (_aide, id) =
         aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
     let manager = Browser::sign_in(
@@ -37,7 +38,33 @@ async fn validated(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{validated}");
-    validated["rpps"].as_str().unwrap().to_owned()
+    (id, validated["rpps"].as_str().unwrap().to_owned())
+}
+
+/// Sweeps until no event is left undone, each sweep as an hour after the one before (past any
+/// backoff); the last report.
+async fn sweep_until_done(app: &TestApp) -> Value {
+    let mut report = Value::Null;
+    for hour in 1..=100 {
+        report = sweep(app, 60 * hour).await;
+        if report["undone"] == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    report
+}
+
+/// Waits until the stream follower has spent its retries on `calls` refused sends.
+async fn until_refused(app: &TestApp, calls: usize) {
+    for _ in 0..300 {
+        if app.gate.faulted("ses:SendEmail") >= calls {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.gate.faulted("ses:SendEmail") >= calls);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 }
 
 /// SES refuses every email for longer than the stream retries (10 minutes, here as long as it
@@ -52,7 +79,7 @@ async fn ses_refusing_for_ten_minutes_then_back_every_email_is_sent_exactly_once
         400,
         "SendingPausedException",
     ));
-    let rpps = validated(&app).await;
+    let (_, rpps) = validated(&app).await;
 
     // The submission's and the validation's emails are refused: each one tried by the first
     // delivery and its 5 retries, then given up by the stream.
@@ -107,5 +134,90 @@ async fn ses_refusing_for_ten_minutes_then_back_every_email_is_sent_exactly_once
     }
     assert_eq!(done["undone"], 0, "{done}");
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
+}
+
+/// The mailer stopped (killed, timed out) after reserving the number email and before sending
+/// it: its reservation blocks every retry of the stream until its lease runs out, and the stream
+/// gives up; the sweeper then delivers it, once.
+#[tokio::test]
+async fn the_mailer_killed_after_reserving_the_email_is_sent_once_by_the_sweeper() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    app.gate.inject(Fault::refuse(
+        "ses:SendEmail",
+        400,
+        "SendingPausedException",
+    ));
+    let (id, rpps) = validated(&app).await;
+    until_refused(&app, 2 * 6).await;
+    // What the killed run left: the number email's delivery reserved 10 minutes ago, never
+    // sent, never released.
+    let store = app.store();
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
+    let allocated = store
+        .undone_events(later, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "rpps.allocated")
+        .expect("the number email's event is undone");
+    let claimed = store
+        .claim_delivery(
+            rpps_mailer::CONSUMER,
+            &allocated.id,
+            time::OffsetDateTime::now_utc() - time::Duration::minutes(10),
+            rpps_mailer::LEASE,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed, rpps_store::DeliveryClaim::Acquired);
+    app.gate.clear_faults();
+
+    let late = sweep(&app, 10).await;
+    assert!(late["redriven"].as_u64().unwrap() >= 2, "{late}");
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].to_string().contains(&rpps));
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
+    assert_eq!(
+        emails_to(&app, &format!("/gestion/demandes/{id}"), 1)
+            .await
+            .len(),
+        1,
+        "the managers' email, once"
+    );
+}
+
+/// SES took the email but its answer was lost (the connection cut after the request went out,
+/// as a timeout or a crash after sending would): neither the SDK nor the stream nor the sweeper
+/// sends it again; the delivery is settled as unknown (`mail.outcome_unknown`, alarmed).
+#[tokio::test]
+async fn an_email_whose_answer_was_lost_is_never_sent_twice() {
+    let mut options = fresh_options(aws_endpoint());
+    options.mailer_lease = Some(time::Duration::seconds(1));
+    let app = spawn_app(options).await.unwrap();
+    app.gate.inject(Fault {
+        action: "ses:SendEmail".into(),
+        function: Some("rpps-mailer".into()),
+        kind: FaultKind::LoseAnswer,
+        times: Some(1),
+    });
+    // The first email is the managers' (the submission), the second the aide's number.
+    let (id, rpps) = validated(&app).await;
+    until_refused(&app, 1).await;
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert!(emails[0].to_string().contains(&rpps));
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let to_managers = emails_to(&app, &format!("/gestion/demandes/{id}"), 1).await;
+    assert_eq!(
+        to_managers.len(),
+        1,
+        "taken by SES once, never again: {to_managers:?}"
+    );
     assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
 }

@@ -67,8 +67,9 @@ pub enum FaultKind {
     Refuse { status: u16, code: String },
     /// Forwarded after this delay.
     Delay(std::time::Duration),
-    /// Forwarded (the write happens), then the answer replaced by this error: the answer lost.
-    LoseAnswer { status: u16, code: String },
+    /// Forwarded (the call takes effect), then the connection cut before the answer's body:
+    /// the caller cannot know whether it happened (a timeout, a reset after sending).
+    LoseAnswer,
 }
 
 impl Fault {
@@ -306,10 +307,23 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             tokio::time::sleep(delay).await;
             forward(&gate, parts, body, &path).await
         }
-        Some((action, FaultKind::LoseAnswer { status, code })) => {
-            let _ = forward(&gate, parts, body, &path).await;
-            tracing::info!(%action, status, %code, "IAM gate: fault injected (answer lost)");
-            failure(&service, status, &code)
+        Some((action, FaultKind::LoseAnswer)) => {
+            let sends = actions.iter().any(|a| a == "ses:SendEmail");
+            let response = forward(&gate, parts, body, &path).await;
+            if sends
+                && response.status().is_success()
+                && let Ok(mut sent) = gate.sent.lock()
+            {
+                sent.push(json);
+            }
+            tracing::info!(%action, "IAM gate: fault injected (answer lost)");
+            // The status line goes out, then the body fails: hyper closes the connection.
+            let cut = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("cut by the local gate"))
+            });
+            let mut lost = Response::new(Body::from_stream(cut));
+            *lost.status_mut() = response.status();
+            lost
         }
     }
 }
