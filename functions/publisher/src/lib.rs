@@ -138,36 +138,61 @@ pub fn entry_of(
 
 /// Rebuilds the directory entry of one professional. `false` when the registry has no such
 /// professional (nothing written).
+///
+/// Two rebuilds of one entry may run at once (events of one professional on different shards,
+/// a stream redelivery beside a sweeper's re-drive): the entry is read first, then the
+/// registry, and written only if the entry is still the version read, so a rebuild from an
+/// older reading of the registry never overwrites a newer one; the loser rebuilds again.
 pub async fn publish(
     store: &Store,
     rpps: &RppsNumber,
     now: OffsetDateTime,
 ) -> Result<bool, PublishError> {
-    let Some(file) = store.professional_file(rpps).await? else {
-        tracing::warn!(rpps = %rpps, "no professional with this number: nothing published");
-        return Ok(false);
-    };
-    let mut establishments = BTreeMap::new();
-    for site in &file.sites {
-        let finess: &Finess = site.site.establishment();
-        if establishments.contains_key(finess.as_str()) {
-            continue;
+    const ATTEMPTS: usize = 4;
+    for attempt in 1..=ATTEMPTS {
+        let previous = store.directory_entry_for_rebuild(rpps).await?;
+        let Some(file) = store.professional_file(rpps).await? else {
+            tracing::warn!(rpps = %rpps, "no professional with this number: nothing published");
+            return Ok(false);
+        };
+        let mut establishments = BTreeMap::new();
+        for site in &file.sites {
+            let finess: &Finess = site.site.establishment();
+            if establishments.contains_key(finess.as_str()) {
+                continue;
+            }
+            if let Some(e) = store.establishment(finess).await? {
+                establishments.insert(finess.as_str().to_owned(), e);
+            }
         }
-        if let Some(e) = store.establishment(finess).await? {
-            establishments.insert(finess.as_str().to_owned(), e);
+        let entry = entry_of(
+            &file,
+            &establishments,
+            previous.as_ref().map(|(entry, _)| entry),
+            now,
+        );
+        match store
+            .replace_directory_entry(&entry, previous.as_ref().map(|(_, version)| *version))
+            .await
+        {
+            Ok(()) => {}
+            Err(rpps_store::StoreError::Conflict { .. }) if attempt < ATTEMPTS => {
+                tracing::info!(rpps = %rpps, attempt, "directory entry rebuilt meanwhile: rebuilding again");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
         }
+        if previous.is_none()
+            && let Some(request_id) = &file.profile.request_id
+        {
+            store
+                .record_milestone(request_id, Milestone::Published, entry.published_at)
+                .await?;
+        }
+        return Ok(true);
     }
-    let previous = store.directory_entry(rpps).await?;
-    let entry = entry_of(&file, &establishments, previous.as_ref(), now);
-    store.write_directory_entry(&entry).await?;
-    if previous.is_none()
-        && let Some(request_id) = &file.profile.request_id
-    {
-        store
-            .record_milestone(request_id, Milestone::Published, entry.published_at)
-            .await?;
-    }
-    Ok(true)
+    // Not reached: the last attempt returns its conflict as an error.
+    Ok(false)
 }
 
 /// Applies one outbox event to the directory.

@@ -157,6 +157,9 @@ fn to_item(
     .map_err(|e| StoreError::corrupt(&pk, e))
 }
 
+/// The entry item's version, moved on by every rebuild (issue 18).
+const ENTRY_VERSION: &str = "entry_version";
+
 fn entry_of(item: &HashMap<String, AttributeValue>) -> Result<DirectoryEntry, StoreError> {
     let raw = item
         .get("entry")
@@ -266,9 +269,57 @@ impl Store {
         out.item.as_ref().map(entry_of).transpose()
     }
 
-    /// Writes the entry and its search items, removing the items of sites no longer published
-    /// (one `Query` of what exists, one transaction).
+    /// The entry of an RPPS number and its version (consistent read), for a rebuild that must
+    /// not overwrite a newer one: read this before the registry, then
+    /// [`Store::replace_directory_entry`] with the version read.
+    pub async fn directory_entry_for_rebuild(
+        &self,
+        rpps: &RppsNumber,
+    ) -> Result<Option<(DirectoryEntry, u64)>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(keys::directory(rpps.as_str())))
+            .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem(directory entry)", e))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let version = item
+            .get(ENTRY_VERSION)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        Ok(Some((entry_of(&item)?, version)))
+    }
+
+    /// Writes the entry and its search items whatever is there (tests, first loads).
     pub async fn write_directory_entry(&self, entry: &DirectoryEntry) -> Result<(), StoreError> {
+        self.write_entry(entry, None).await
+    }
+
+    /// Writes the entry if the one there is still the version `read` (None: if there is none):
+    /// a rebuild from an older reading of the registry never overwrites a newer one (issue 18);
+    /// otherwise `Conflict`, and the caller rebuilds from a fresh reading.
+    pub async fn replace_directory_entry(
+        &self,
+        entry: &DirectoryEntry,
+        read: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.write_entry(entry, Some(read)).await
+    }
+
+    /// The entry and its search items, removing the items of sites no longer published (one
+    /// `Query` of what exists, one transaction); `expect`: the entry's version read, if any.
+    async fn write_entry(
+        &self,
+        entry: &DirectoryEntry,
+        expect: Option<Option<u64>>,
+    ) -> Result<(), StoreError> {
         let table = &self.tables.registry;
         let pk = keys::directory(entry.rpps.as_str());
         let existing = self
@@ -348,13 +399,28 @@ impl Store {
                 );
             }
         }
-        for (_, item) in wanted {
+        for (sk, mut item) in wanted {
+            let mut put = Put::builder().table_name(table);
+            if sk == keys::DIRECTORY_SK {
+                let next = expect.flatten().map_or(1, |read| read + 1);
+                item.insert(ENTRY_VERSION.into(), AttributeValue::N(next.to_string()));
+                put = match expect {
+                    None => put,
+                    Some(None) => put.condition_expression("attribute_not_exists(PK)"),
+                    Some(Some(read)) => put
+                        .condition_expression(if read == 0 {
+                            "attribute_not_exists(#version) OR #version = :read"
+                        } else {
+                            "#version = :read"
+                        })
+                        .expression_attribute_names("#version", ENTRY_VERSION)
+                        .expression_attribute_values(":read", AttributeValue::N(read.to_string())),
+                };
+            }
             items.push(
                 TransactWriteItem::builder()
                     .put(
-                        Put::builder()
-                            .table_name(table)
-                            .set_item(Some(item))
+                        put.set_item(Some(item))
                             .build()
                             .map_err(|e| StoreError::corrupt("Put", e))?,
                     )

@@ -693,3 +693,65 @@ async fn an_outbox_event_stays_undone_until_every_consumer_is_done() {
         .await
         .unwrap();
 }
+
+/// Issue 18: two rebuilds of one directory entry from different readings of the registry: the
+/// one that read the entry before the other wrote it is refused, so the older never overwrites
+/// the newer.
+#[tokio::test]
+async fn an_older_rebuild_never_overwrites_a_newer_directory_entry() {
+    use rpps_store::DirectoryEntry;
+    let store = fresh_store().await;
+    let rpps = RppsNumber::from_sequence(700).unwrap();
+    let at = time::OffsetDateTime::now_utc();
+    let entry = |family: &str| DirectoryEntry {
+        rpps: rpps.clone(),
+        family_name: family.into(),
+        given_names: "Marie".into(),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: Vec::new(),
+        ecps_activable_from: None,
+        published_at: at,
+        updated_at: at,
+    };
+    // Both rebuilds read "no entry"; the first writes, the second is refused.
+    assert!(
+        store
+            .directory_entry_for_rebuild(&rpps)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .replace_directory_entry(&entry("Older"), None)
+        .await
+        .unwrap();
+    let refused = store.replace_directory_entry(&entry("Stale"), None).await;
+    assert!(
+        matches!(refused, Err(rpps_store::StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    // Two rebuilds read version 1; the newer writes first, the older is refused.
+    let (_, read) = store
+        .directory_entry_for_rebuild(&rpps)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, 1);
+    store
+        .replace_directory_entry(&entry("Newer"), Some(read))
+        .await
+        .unwrap();
+    let refused = store
+        .replace_directory_entry(&entry("Older"), Some(read))
+        .await;
+    assert!(
+        matches!(refused, Err(rpps_store::StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    let (kept, version) = store
+        .directory_entry_for_rebuild(&rpps)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((kept.family_name.as_str(), version), ("Newer", 2));
+}

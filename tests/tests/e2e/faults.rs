@@ -221,3 +221,121 @@ async fn an_email_whose_answer_was_lost_is_never_sent_twice() {
     );
     assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
 }
+
+/// DynamoDB throttles the directory publisher's writes for longer than the stream retries: the
+/// professional is numbered and emailed meanwhile, and once DynamoDB is back the sweeper
+/// publishes the entry.
+#[tokio::test]
+async fn dynamodb_throttling_the_publisher_then_back_the_entry_is_published() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    app.gate.inject(Fault {
+        action: "dynamodb:PutItem".into(),
+        function: Some("rpps-publisher".into()),
+        kind: FaultKind::Refuse {
+            status: 400,
+            code: "ThrottlingException".into(),
+        },
+        times: None,
+    });
+    let (_, rpps) = validated(&app).await;
+    let number = rpps_domain::RppsNumber::parse(&rpps).unwrap();
+    // The first delivery and its 5 retries, each tried twice by the SDK (a throttle is retried).
+    for _ in 0..300 {
+        if app.gate.faulted("dynamodb:PutItem") >= 12 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.gate.faulted("dynamodb:PutItem") >= 12);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        app.store()
+            .directory_entry(&number)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
+
+    app.gate.clear_faults();
+    let late = sweep(&app, 10).await;
+    assert!(late["redriven"].as_u64().unwrap() >= 1, "{late}");
+    let mut entry = None;
+    for _ in 0..100 {
+        entry = app.store().directory_entry(&number).await.unwrap();
+        if entry.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let entry = entry.expect("published after the sweep");
+    assert_eq!(entry.active_sites().count(), 1);
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
+}
+
+/// A stream batch delivered twice and out of order (the number after the site change, each
+/// twice): the publisher's answer reports no failure and the entry is the one the register
+/// gives, whatever the order.
+#[tokio::test]
+async fn a_batch_delivered_twice_and_out_of_order_leaves_the_registers_entry() {
+    use rpps_contract::events::{Event, PracticeSiteChanged, RppsAllocated};
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let (id, rpps) = validated(&app).await;
+    let number = rpps_domain::RppsNumber::parse(&rpps).unwrap();
+    let mut published = None;
+    for _ in 0..100 {
+        published = app.store().directory_entry(&number).await.unwrap();
+        if published.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let published = published.expect("published by the stream");
+    let now = time::OffsetDateTime::now_utc();
+    let events = [
+        rpps_store::new_event(
+            format!("PRO#{rpps}"),
+            now,
+            Event::PracticeSiteChanged(PracticeSiteChanged {
+                rpps: rpps.clone(),
+                finess: rpps_devidp::FINESS_A.into(),
+            }),
+        ),
+        rpps_store::new_event(
+            format!("REQ#{id}"),
+            now,
+            Event::RppsAllocated(RppsAllocated {
+                request_id: id.clone(),
+                rpps: rpps.clone(),
+                validated_at: rpps_domain::paris::rfc3339(now),
+            }),
+        ),
+    ];
+    let record = |sequence: usize, event: &rpps_contract::events::OutboxEvent| {
+        let tagged = serde_json::to_value(&event.event).unwrap();
+        json!({ "eventName": "INSERT", "dynamodb": { "SequenceNumber": sequence.to_string(), "NewImage": {
+            "PK": { "S": format!("OUTBOX#{}", event.id) }, "SK": { "S": "EVENT" },
+            "id": { "S": event.id }, "kind": { "S": event.event.kind() },
+            "subject": { "S": event.subject }, "at": { "S": event.at },
+            "payload": { "S": tagged["payload"].to_string() } } } })
+    };
+    let batch = json!({ "Records": [
+        record(1, &events[1]), record(2, &events[0]), record(3, &events[1]), record(4, &events[0]),
+    ]});
+    // As the Lambda runs it, under its role (through the gate).
+    let state =
+        rpps_publisher::state_from_sdk(&app.options.config(), &app.gate.sdk_for("rpps-publisher"));
+    let answer = rpps_publisher::handle_batch(&state, &batch).await;
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
+    let rebuilt = app.store().directory_entry(&number).await.unwrap().unwrap();
+    assert_eq!(
+        (rebuilt.family_name, rebuilt.sites, rebuilt.published_at),
+        (
+            published.family_name,
+            published.sites,
+            published.published_at
+        )
+    );
+}
