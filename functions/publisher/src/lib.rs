@@ -226,10 +226,15 @@ pub async fn consume(
     Ok(outcome)
 }
 
-/// Handles a stream batch; returns the response Lambda expects with `ReportBatchItemFailures`.
+/// Handles a stream batch before the invocation's `deadline`; returns the response Lambda
+/// expects with `ReportBatchItemFailures`.
 /// An event this version cannot read is a failure: retried, then kept by the dead-letter queue.
-pub async fn handle_batch(state: &PublisherState, batch: &Value) -> Value {
-    rpps_store::outbox::handle_stream_batch(batch, CONSUMER, |event| {
+pub async fn handle_batch(
+    state: &PublisherState,
+    batch: &Value,
+    deadline: Option<std::time::SystemTime>,
+) -> Value {
+    rpps_store::outbox::handle_stream_batch(batch, CONSUMER, deadline, |event| {
         // Boxed: the stream consumer's future nests the whole event handling (store calls, SDK
         // futures); unboxed, its layout overflows the compiler's query depth on a clean build.
         Box::pin(async move {

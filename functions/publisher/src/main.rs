@@ -6,7 +6,12 @@ fn main() -> Result<(), Error> {
         let state = rpps_publisher::state_from_env()?;
         let state = &state;
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-            Ok::<_, Error>(rpps_publisher::handle_batch(state, &event.payload).await)
+            // The invocation's deadline: records not started in time come back in the next one.
+            let deadline =
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+            Ok::<_, Error>(
+                rpps_publisher::handle_batch(state, &event.payload, Some(deadline)).await,
+            )
         }))
         .await
     })

@@ -359,12 +359,24 @@ pub fn stream_records(batch: &Value) -> Vec<(String, StreamRecord)> {
         .collect()
 }
 
+/// A record is started only with this much of the invocation's time left: more than one
+/// event's calls at their SDK time limits (issue 18). What is left of the batch is reported
+/// failed and comes back in the next invocation.
+pub const RECORD_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Handles a stream batch for a consumer, in order: each event goes to `handle`; at the first
 /// failure — `handle`'s error, or an event this version cannot read — the record and those after
 /// it (ordering within a shard) are reported, so that the stream retries them and, in the end,
-/// the dead-letter queue keeps them. Returns the answer Lambda expects with
-/// `ReportBatchItemFailures`.
-pub async fn handle_stream_batch<F, Fut, E>(batch: &Value, consumer: &str, mut handle: F) -> Value
+/// the dead-letter queue keeps them (and the outbox sweeper delivers them again). With a
+/// `deadline` (the invocation's), a record is not started with less than [`RECORD_BUDGET`]
+/// left: it and those after it are reported, never cut by the timeout half-way. Returns the
+/// answer Lambda expects with `ReportBatchItemFailures`.
+pub async fn handle_stream_batch<F, Fut, E>(
+    batch: &Value,
+    consumer: &str,
+    deadline: Option<std::time::SystemTime>,
+    mut handle: F,
+) -> Value
 where
     F: FnMut(OutboxEvent) -> Fut,
     Fut: std::future::Future<Output = Result<(), E>>,
@@ -372,6 +384,15 @@ where
 {
     let mut failures = Vec::new();
     for (sequence, record) in stream_records(batch) {
+        let time_left = deadline.map(|d| {
+            d.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default()
+        });
+        if time_left.is_some_and(|left| left < RECORD_BUDGET) {
+            tracing::warn!(consumer, record = %sequence, "too little time left for this record: it and the rest of the batch come back in the next invocation");
+            failures.push(serde_json::json!({ "itemIdentifier": sequence }));
+            break;
+        }
         let failed = match record {
             StreamRecord::NotAnEvent => continue,
             StreamRecord::Unreadable { id, error } => {
@@ -438,6 +459,39 @@ pub fn event_of_image<'a>(text: impl Fn(&str) -> Option<&'a str>) -> StreamRecor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_record_is_not_started_without_its_time_budget() {
+        let image = |id: &str| {
+            serde_json::json!({ "eventName": "INSERT", "dynamodb": { "SequenceNumber": id, "NewImage": {
+                "PK": { "S": format!("OUTBOX#{id}") }, "id": { "S": id }, "kind": { "S": "registration.rejected" },
+                "subject": { "S": "REQ#r1" }, "at": { "S": "2026-07-15T11:15:00+02:00" },
+                "payload": { "S": r#"{"reason":"Motif","request_id":"r1"}"# } } } })
+        };
+        let batch = serde_json::json!({ "Records": [image("1"), image("2"), image("3")] });
+        let mut handled = Vec::new();
+        let now = std::time::SystemTime::now();
+        // Plenty of time: all three.
+        let answer = handle_stream_batch(&batch, "test", Some(now + RECORD_BUDGET * 3), |e| {
+            handled.push(e.id);
+            async { Ok::<(), String>(()) }
+        })
+        .await;
+        assert_eq!(answer, serde_json::json!({ "batchItemFailures": [] }));
+        assert_eq!(handled, ["1", "2", "3"]);
+        // Less than a record's budget left: none started, the batch reported from its first.
+        let mut started = 0;
+        let answer = handle_stream_batch(&batch, "test", Some(now + RECORD_BUDGET / 2), |_| {
+            started += 1;
+            async { Ok::<(), String>(()) }
+        })
+        .await;
+        assert_eq!(started, 0);
+        assert_eq!(
+            answer,
+            serde_json::json!({ "batchItemFailures": [{ "itemIdentifier": "1" }] })
+        );
+    }
     use rpps_contract::events::RegistrationRejected;
     use time::macros::datetime;
 

@@ -327,7 +327,7 @@ async fn a_batch_delivered_twice_and_out_of_order_leaves_the_registers_entry() {
     // As the Lambda runs it, under its role (through the gate).
     let state =
         rpps_publisher::state_from_sdk(&app.options.config(), &app.gate.sdk_for("rpps-publisher"));
-    let answer = rpps_publisher::handle_batch(&state, &batch).await;
+    let answer = rpps_publisher::handle_batch(&state, &batch, None).await;
     assert_eq!(answer, json!({ "batchItemFailures": [] }));
     let rebuilt = app.store().directory_entry(&number).await.unwrap().unwrap();
     assert_eq!(
@@ -338,4 +338,58 @@ async fn a_batch_delivered_twice_and_out_of_order_leaves_the_registers_entry() {
             published.published_at
         )
     );
+}
+
+/// The validation's transaction commits but its answer is lost (the connection cut: the SDK
+/// sends it again, and the second try finds the request already validated): the manager gets
+/// the number, the register holds one professional, one validation, one number email.
+#[tokio::test]
+async fn a_validation_whose_answer_was_lost_is_recorded_once() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let (_aide, id) =
+        aide_submits(&app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    app.gate.inject(Fault {
+        action: "dynamodb:TransactWriteItems".into(),
+        function: Some("rpps-registrations".into()),
+        kind: FaultKind::LoseAnswer,
+        times: Some(1),
+    });
+    let (status, validated) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(app.gate.faulted("dynamodb:TransactWriteItems"), 1);
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    let rpps = validated["rpps"].as_str().unwrap().to_owned();
+    let stored = app.store().registration(&id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.request.status().rpps().map(|r| r.to_string()),
+        Some(rpps.clone()),
+        "the number answered is the one recorded"
+    );
+    let audit = app
+        .store()
+        .audit_trail(&rpps_store::keys::registration(&id))
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "registration.validate")
+            .count(),
+        1
+    );
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
 }

@@ -51,7 +51,8 @@ pub struct Denial {
 #[derive(Clone, Debug)]
 pub struct Fault {
     /// The IAM action a call asks for (`ses:SendEmail`, `dynamodb:PutItem`…; a transaction
-    /// matches when one of its items does).
+    /// matches when one of its items does), or a DynamoDB operation
+    /// (`dynamodb:TransactWriteItems`).
     pub action: String,
     /// Only the calls of this function (binary name), else every function's.
     pub function: Option<String>,
@@ -254,10 +255,15 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             &gate.mail_identity,
         ),
     };
-    let actions: Vec<String> = asked
+    // What a fault may name: each authorization's action, and the operation itself
+    // (`dynamodb:TransactWriteItems`, which IAM does not know).
+    let mut actions: Vec<String> = asked
         .as_ref()
         .map(|a| a.iter().map(|a| a.action.clone()).collect())
         .unwrap_or_default();
+    if let Service::DynamoDb(op) = &service {
+        actions.push(format!("dynamodb:{op}"));
+    }
     let verdict = match (&caller, asked) {
         (None, _) => Err(Denial {
             function: "?".into(),
