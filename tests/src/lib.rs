@@ -2,6 +2,7 @@
 //! site) on a free port of 127.0.0.1, against moto server, with tables of its own.
 
 pub mod bench;
+pub mod people;
 pub mod roundtrips;
 pub mod runtime_api;
 

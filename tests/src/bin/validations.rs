@@ -45,22 +45,21 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use rpps_contract::events::{Event, RegistrationRejected, RegistrationSubmitted};
 use rpps_domain::{
-    Actor, Attestation, BirthDate, BirthPlace, CivilStatus, Contact, DraftUpdate, EligibilityBasis,
-    Email, Finess, PersonName, RegistrationRequest, RegistrationStatus, RejectionReason, Role,
-    RppsNumber, SequenceRange, TransitionError, Validation,
+    Actor, Finess, RegistrationRequest, RegistrationStatus, RejectionReason, Role, RppsNumber,
+    Validation,
 };
 use rpps_e2e::bench::{self, moto_endpoint, no_time_limit, percentile};
+use rpps_e2e::people::{
+    FINESS, MANAGER_ID, Person, civil, draft_fields, manager, submitted, validate_as_the_handler,
+};
 use rpps_e2e::roundtrips::{RoundTrips, Tally, print_tally};
 use rpps_registrations::identity;
-use rpps_registrations::validation::{self, ValidateError};
+use rpps_registrations::validation::ValidateError;
 use rpps_store::schema::TableSpec;
-use rpps_store::{Store, StoredRegistration, Tables, keys, new_event};
+use rpps_store::{Store, Tables, keys, new_event};
 use time::macros::date;
 use time::{Date, OffsetDateTime};
 use tokio::sync::{Barrier, Semaphore};
-
-const FINESS: &str = "750012346";
-const MANAGER_ID: &str = "3750012346/42";
 
 // ---------------------------------------------------------------------------------------------
 // At most `n` calls on the wire at once. moto 5.2.5 serves each call on a thread of its own and
@@ -281,86 +280,8 @@ impl Drop for Relay {
 // ---------------------------------------------------------------------------------------------
 // The people, the manager, the requests.
 
-fn civil(family: &str, born: Date) -> anyhow::Result<CivilStatus> {
-    Ok(CivilStatus {
-        family_name: PersonName::parse(family)?,
-        given_names: PersonName::parse("Élodie")?,
-        birth_date: BirthDate::parse(&born.to_string(), date!(2026 - 11 - 26))?,
-        birth_place: BirthPlace::from_franceconnect("69383", "99100")?,
-    })
-}
-
 /// The applicant of the round trips and the one rejected beside her: born on the same day.
 const BORN: Date = date!(1990 - 05 - 17);
-
-/// One of the bench's people: a request id, a FranceConnect subject, a civil status.
-struct Person {
-    id: String,
-    sub: String,
-    family: String,
-    born: Date,
-}
-
-impl Person {
-    /// The `i`-th of many different people: a name and a birth date of their own (29 days
-    /// apart from 1950 on, about 13 a year). With one name a letter apart and the same birth
-    /// date and place, two of them would be one probable person (FAQ-R12) and the bench's
-    /// validations would rightly be refused.
-    fn nth(prefix: &str, i: usize) -> Self {
-        Person {
-            id: format!("{prefix}-{i:04}"),
-            sub: format!("{prefix}-sub-{i:04}"),
-            family: family_name(i),
-            born: date!(1950 - 01 - 01) + time::Duration::days(29 * i as i64),
-        }
-    }
-}
-
-/// A family name per index, letters only (names refuse digits): 0 → `Banc-Aaa`, 1 → `Banc-Aab`…
-fn family_name(i: usize) -> String {
-    let mut letters = [b'a'; 3];
-    let mut n = i;
-    for slot in letters.iter_mut().rev() {
-        *slot = b'a' + (n % 26) as u8;
-        n /= 26;
-    }
-    let tail: String = letters.iter().map(|&b| char::from(b)).collect();
-    let mut chars = tail.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|c| c.to_ascii_uppercase())
-        .into_iter()
-        .chain(chars)
-        .collect();
-    format!("Banc-{capitalised}")
-}
-
-fn manager() -> anyhow::Result<Actor> {
-    Ok(Actor::new(
-        MANAGER_ID,
-        Role::Manager {
-            establishments: vec![Finess::parse(FINESS)?],
-        },
-    ))
-}
-
-fn attestation(manager: &Actor, at: OffsetDateTime) -> Attestation {
-    Attestation::new(manager, EligibilityBasis::Certification, true, at)
-}
-
-fn draft_fields(establishment: bool) -> anyhow::Result<DraftUpdate> {
-    Ok(DraftUpdate {
-        contact: Some(Contact {
-            email: Email::parse("elodie@example.org")?,
-            mobile: None,
-        }),
-        establishment: establishment.then(|| Finess::parse(FINESS)).transpose()?,
-        start_date: establishment.then_some(date!(2026 - 09 - 01)),
-        eligibility: establishment.then_some(EligibilityBasis::Certification),
-        accuracy_confirmed: Some(true),
-        ..DraftUpdate::default()
-    })
-}
 
 /// The applicant of the round trips, as FranceConnect would sign her in.
 fn fc_identity() -> rpps_identity::FranceConnectIdentity {
@@ -377,31 +298,6 @@ fn fc_identity() -> rpps_identity::FranceConnectIdentity {
         id_token: "bench".to_owned(),
         acr: "eidas1".to_owned(),
     }
-}
-
-/// A submitted self-service request, as the functions would have written it.
-async fn submitted(store: &Store, person: &Person) -> anyhow::Result<StoredRegistration> {
-    let Person {
-        id,
-        sub,
-        family,
-        born,
-    } = person;
-    let sub = sub.as_str();
-    let now = OffsetDateTime::now_utc();
-    let actor = Actor::new(sub, Role::Applicant);
-    let draft = RegistrationRequest::new_self_service(id, &actor, civil(family, *born)?, now)?;
-    let key = identity::key(draft.civil_status());
-    let stored = store.create_registration(&draft, sub, &key).await?;
-    let mut request = stored.request.clone();
-    request.update_draft(&actor, draft_fields(true)?, now)?;
-    let saved = store
-        .save_registration(&stored, &request, sub, "registration.update", None)
-        .await?;
-    request.submit(&actor, now)?;
-    Ok(store
-        .save_registration(&saved, &request, sub, "registration.submit", None)
-        .await?)
 }
 
 /// Requests per batch of the preparation: the scratch table never holds more than their items.
@@ -863,27 +759,6 @@ struct Outcome {
 /// What `POST /api/manager/registrations/{id}/validate` asks of the store: the visibility read
 /// (`read_visible`: 404, 403), then the validation of that read (the counter and the
 /// transaction; a new read only if the transaction is cancelled).
-async fn validate_as_the_handler(
-    store: &Store,
-    id: &str,
-    manager: &Actor,
-    at: OffsetDateTime,
-) -> Result<Validation, ValidateError> {
-    let read = store
-        .registration(id)
-        .await?
-        .ok_or(ValidateError::NotFound)?;
-    if !read.request.is_visible_to(manager) {
-        return Err(TransitionError::NotYourEstablishment.into());
-    }
-    let ask = validation::Ask {
-        attestation: attestation(manager, at),
-        not_the_same_person: false,
-        at,
-    };
-    validation::validate(store, SequenceRange::FULL, read, manager, ask).await
-}
-
 /// Runs `ids` validations at once: one task each, released together. Wall time and outcomes.
 async fn validate_all(store: &Store, ids: Vec<String>) -> anyhow::Result<(Duration, Vec<Outcome>)> {
     let manager = manager()?;

@@ -103,8 +103,8 @@ struct Inner {
     client: reqwest::Client,
     denials: Mutex<Vec<Denial>>,
     faults: Mutex<Vec<Fault>>,
-    /// The emails SES accepted (the SendEmail request bodies), oldest first.
-    sent: Mutex<Vec<Json>>,
+    /// The emails SES accepted (when, and the SendEmail request body), oldest first.
+    sent: Mutex<Vec<(std::time::SystemTime, Json)>>,
     /// Calls each fault hit, by action.
     faulted: Mutex<BTreeMap<String, usize>>,
 }
@@ -166,6 +166,11 @@ impl Gate {
     /// The emails SES accepted from this application's functions (each SendEmail request's
     /// JSON), oldest first: what the tests read instead of the emulator's whole state.
     pub fn sent_emails(&self) -> Vec<Json> {
+        self.sent_emails_at().into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// [`Gate::sent_emails`] with the instant SES's acceptance came back.
+    pub fn sent_emails_at(&self) -> Vec<(std::time::SystemTime, Json)> {
         self.inner
             .sent
             .lock()
@@ -300,7 +305,7 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
                 && response.status().is_success()
                 && let Ok(mut sent) = gate.sent.lock()
             {
-                sent.push(json);
+                sent.push((std::time::SystemTime::now(), json));
             }
             response
         }
@@ -320,7 +325,7 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
                 && response.status().is_success()
                 && let Ok(mut sent) = gate.sent.lock()
             {
-                sent.push(json);
+                sent.push((std::time::SystemTime::now(), json));
             }
             tracing::info!(%action, "IAM gate: fault injected (answer lost)");
             // The status line goes out, then the body fails: hyper closes the connection.
