@@ -11,13 +11,13 @@
 //! it refuses so is tried again, up to 5 times, and counted; so `C` stays 1 by default (the
 //! stream follower's writes already run beside the validations).
 //!
-//! AWS_ENDPOINT_URL=http://127.0.0.1:5599 cargo run --release -p rpps-e2e --bin latency_bench -- [N] [C]
+//! AWS_ENDPOINT_URL=http://127.0.0.1:5599 cargo run --release -p rpps-e2e --bin latency_bench -- [N] [C] [PAUSE_MS]
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail, ensure};
-use rpps_e2e::bench::{moto_endpoint, percentile};
+use rpps_e2e::bench::{moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::people::{Person, manager, submitted, validate_as_the_handler};
 use rpps_local::LocalOptions;
 use rpps_store::Store;
@@ -51,6 +51,9 @@ fn line(name: &str, mut latencies: Vec<Duration>) {
 async fn main() -> anyhow::Result<()> {
     let n = arg(1, 200)?;
     let concurrency = arg(2, 1)?.max(1);
+    // A pause between validations (ms): 0 for back to back, else a pace the consumers keep up
+    // with (what a manager's clicks are).
+    let pause = Duration::from_millis(arg(3, 0)? as u64);
     let endpoint = moto_endpoint()?;
     let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let options = LocalOptions {
@@ -65,9 +68,14 @@ async fn main() -> anyhow::Result<()> {
         mailer_lease: None,
     };
     let started = Instant::now();
+    // The bench's own calls without the functions' time limits (moto copies the whole table
+    // in each transaction: slower as it fills); the functions keep theirs.
     let store = Store::from_config(
         &options.config(),
-        &rpps_runtime::aws::for_local_endpoint(&endpoint),
+        &rpps_runtime::aws::for_local_endpoint(&endpoint)
+            .to_builder()
+            .timeout_config(no_time_limit())
+            .build(),
     );
     // The requests first, nothing else writing beside them (moto's transactions).
     store.ensure_tables().await?;
@@ -114,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
             retried += tries - 1;
             validated.insert(id, (rpps, at));
         }
+        tokio::time::sleep(pause).await;
     }
     let validation_wall = validating.elapsed();
 
