@@ -352,6 +352,8 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
         options.psc.as_ref(),
     )?;
     let mut health = rpps_health::state_from_sdk(config, &sdk_of("rpps-health"));
+    // The scheduled function's two schedules (the daily run, the outbox sweep): one state.
+    let scheduled = rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"));
     health.mailer = health.mailer.accepting_unverified_identity();
     let api = Router::new()
         .merge(rpps_birthplaces::router())
@@ -382,14 +384,12 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
         // no such route exists in AWS).
         .route(
             "/_local/purge",
-            axum::routing::post(local_purge)
-                .with_state(rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"))),
+            axum::routing::post(local_purge).with_state(scheduled.clone()),
         )
         // The outbox sweeper's schedule, locally: on demand.
         .route(
             "/_local/sweep",
-            axum::routing::post(local_sweep)
-                .with_state(rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"))),
+            axum::routing::post(local_sweep).with_state(scheduled),
         )
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))

@@ -257,16 +257,30 @@ impl Store {
         &self,
         rpps: &RppsNumber,
     ) -> Result<Option<DirectoryEntry>, StoreError> {
+        self.entry_item(rpps, false)
+            .await?
+            .as_ref()
+            .map(entry_of)
+            .transpose()
+    }
+
+    /// The entry's item (one `GetItem`, `consistent` or not).
+    async fn entry_item(
+        &self,
+        rpps: &RppsNumber,
+        consistent: bool,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(keys::directory(rpps.as_str())))
             .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("GetItem(directory entry)", e))?;
-        out.item.as_ref().map(entry_of).transpose()
+        Ok(out.item)
     }
 
     /// The entry of an RPPS number and its version (consistent read), for a rebuild that must
@@ -276,17 +290,7 @@ impl Store {
         &self,
         rpps: &RppsNumber,
     ) -> Result<Option<(DirectoryEntry, u64)>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.registry)
-            .key(keys::PK, AttributeValue::S(keys::directory(rpps.as_str())))
-            .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem(directory entry)", e))?;
-        let Some(item) = out.item else {
+        let Some(item) = self.entry_item(rpps, true).await? else {
             return Ok(None);
         };
         let version = item

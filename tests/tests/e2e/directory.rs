@@ -3,7 +3,7 @@
 //! PDF card downloads → the manager records a departure → the scheduled purge removes the site →
 //! the page says the card is no longer valid, and the manager gets the purge's summary.
 
-use crate::support::{Browser, aide_submits, emails_to, eventually, local_purge};
+use crate::support::{Browser, allocated, emails_to, eventually, local_purge};
 use reqwest::StatusCode;
 use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use serde_json::{Value, json};
@@ -18,26 +18,6 @@ async fn public_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
     let response = reqwest::get(app.url(path)).await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// An aide of establishment A validated by its manager: (manager, RPPS number, request id).
-async fn allocated(app: &TestApp) -> (Browser<'_>, Browser<'_>, String, String) {
-    let (aide, id) = aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
-    let manager = Browser::sign_in(
-        app,
-        "/api/auth/psc/login?profil=gestionnaire",
-        rpps_devidp::PSC_MANAGER_A,
-    )
-    .await;
-    let (status, validated) = manager
-        .post(
-            &format!("/api/manager/registrations/{id}/validate"),
-            json!({ "basis": "certification", "conditions_checked": true }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{validated}");
-    let rpps = validated["rpps"].as_str().unwrap().to_owned();
-    (aide, manager, rpps, id)
 }
 
 #[tokio::test]

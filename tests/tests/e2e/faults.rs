@@ -7,7 +7,7 @@ use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use rpps_local::gate::{Fault, FaultKind};
 use serde_json::{Value, json};
 
-use crate::support::{Browser, aide_email, aide_submits, emails_to};
+use crate::support::{Browser, aide_email, aide_submits, allocated, emails_to};
 
 /// The sweeper, as its schedule runs it `minutes` from now.
 async fn sweep(app: &TestApp, minutes: i64) -> Value {
@@ -23,22 +23,8 @@ async fn sweep(app: &TestApp, minutes: i64) -> Value {
 /// An aide's request submitted and validated by the manager of establishment A; its id and
 /// number.
 async fn validated(app: &TestApp) -> (String, String) {
-    let (_aide, id) =
-        aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
-    let manager = Browser::sign_in(
-        app,
-        "/api/auth/psc/login?profil=gestionnaire",
-        rpps_devidp::PSC_MANAGER_A,
-    )
-    .await;
-    let (status, validated) = manager
-        .post(
-            &format!("/api/manager/registrations/{id}/validate"),
-            json!({ "basis": "certification", "conditions_checked": true }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{validated}");
-    (id, validated["rpps"].as_str().unwrap().to_owned())
+    let (_, _, rpps, id) = allocated(app).await;
+    (id, rpps)
 }
 
 /// Sweeps until no event is left undone, each sweep as an hour after the one before (past any

@@ -211,3 +211,23 @@ pub async fn aide_submits<'a>(
     assert_eq!(sent["status"]["state"], "submitted");
     (aide, id)
 }
+
+/// An aide of establishment A validated by its manager: (aide, manager, RPPS number, request id).
+pub async fn allocated(app: &TestApp) -> (Browser<'_>, Browser<'_>, String, String) {
+    let (aide, id) = aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+    let manager = Browser::sign_in(
+        app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        rpps_devidp::PSC_MANAGER_A,
+    )
+    .await;
+    let (status, validated) = manager
+        .post(
+            &format!("/api/manager/registrations/{id}/validate"),
+            json!({ "basis": "certification", "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{validated}");
+    let rpps = validated["rpps"].as_str().unwrap().to_owned();
+    (aide, manager, rpps, id)
+}

@@ -298,17 +298,7 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         return denied(&service, &denial);
     }
     match fault_for(&gate, caller.as_deref(), &actions) {
-        None => {
-            let sends = actions.iter().any(|a| a == "ses:SendEmail");
-            let response = forward(&gate, parts, body, &path).await;
-            if sends
-                && response.status().is_success()
-                && let Ok(mut sent) = gate.sent.lock()
-            {
-                sent.push((std::time::SystemTime::now(), json));
-            }
-            response
-        }
+        None => forward_recording(&gate, parts, body, &path, &actions, json).await,
         Some((action, FaultKind::Refuse { status, code })) => {
             tracing::info!(%action, status, %code, "IAM gate: fault injected (refused)");
             failure(&service, status, &code)
@@ -316,17 +306,10 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         Some((action, FaultKind::Delay(delay))) => {
             tracing::info!(%action, ?delay, "IAM gate: fault injected (delayed)");
             tokio::time::sleep(delay).await;
-            forward(&gate, parts, body, &path).await
+            forward_recording(&gate, parts, body, &path, &actions, json).await
         }
         Some((action, FaultKind::LoseAnswer)) => {
-            let sends = actions.iter().any(|a| a == "ses:SendEmail");
-            let response = forward(&gate, parts, body, &path).await;
-            if sends
-                && response.status().is_success()
-                && let Ok(mut sent) = gate.sent.lock()
-            {
-                sent.push((std::time::SystemTime::now(), json));
-            }
+            let response = forward_recording(&gate, parts, body, &path, &actions, json).await;
             tracing::info!(%action, "IAM gate: fault injected (answer lost)");
             // The status line goes out, then the body fails: hyper closes the connection.
             let cut = futures_util::stream::once(async {
@@ -337,6 +320,25 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             lost
         }
     }
+}
+
+/// [`forward`], and an email SES accepted recorded with the instant of its acceptance.
+async fn forward_recording(
+    gate: &Inner,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+    path: &str,
+    actions: &[String],
+    json: Json,
+) -> Response {
+    let response = forward(gate, parts, body, path).await;
+    if response.status().is_success()
+        && actions.iter().any(|a| a == "ses:SendEmail")
+        && let Ok(mut sent) = gate.sent.lock()
+    {
+        sent.push((std::time::SystemTime::now(), json));
+    }
+    response
 }
 
 /// The first fault matching one of the call's actions, counted (and used up when limited).
