@@ -16,7 +16,8 @@ use rpps_contract::places::{
 use rpps_contract::registration::{
     BirthPlaceView, CivilStatusView, ClosureReason, ContactView, EligibilityBasis,
     IdentityMatchView, MatchReasonView, MatchVerdict, MatchedRecord, Origin, Profession,
-    RegistrationList, RegistrationView, StatusView, TimelineStep, TraitComparison, ValidationView,
+    RegistrationList, RegistrationView, StatusView, TimelineStep, TraitComparison,
+    UndeliveredReason, ValidationView,
 };
 use rpps_contract::session::{LogoutView, RoleCode, SessionView};
 use rpps_contract::staff::{
@@ -39,6 +40,11 @@ read_codes!(EligibilityBasis {
     "certification" => EligibilityBasis::Certification,
     "professional_experience" => EligibilityBasis::ProfessionalExperience,
 });
+read_codes!(UndeliveredReason {
+    "refused" => UndeliveredReason::Refused,
+    "bounced" => UndeliveredReason::Bounced,
+});
+
 read_codes!(ClosureReason {
     "withdrawn" => ClosureReason::Withdrawn,
     "deleted" => ClosureReason::Deleted,
@@ -99,6 +105,11 @@ impl FromJson for TimelineStep {
                 rpps: v.get("rpps")?,
             },
             "number_sent" => TimelineStep::NumberSent { at: at()? },
+            "number_delayed" => TimelineStep::NumberDelayed { at: at()? },
+            "number_undelivered" => TimelineStep::NumberUndelivered {
+                at: at()?,
+                reason: v.get("reason")?,
+            },
             "published" => TimelineStep::Published { at: at()? },
             "ecps_activable" => TimelineStep::EcpsActivable {
                 from: v.get("from")?,
@@ -478,6 +489,7 @@ mod tests {
         every!(Profession: AideADomicileQualifiee);
         every!(EligibilityBasis: Certification, ProfessionalExperience);
         every!(ClosureReason: Withdrawn, Deleted, Expired);
+        every!(UndeliveredReason: Refused, Bounced);
         every!(MatchVerdict: Same, Probable);
         every!(RoleCode: Anonymous, Applicant, Professional, Manager, Scheduler, Operator);
         every!(CommuneKind: Commune, ArrondissementMunicipal, CommuneDeleguee, CommuneAssociee);
@@ -529,6 +541,15 @@ mod tests {
                 rpps: rpps(),
             },
             TimelineStep::NumberSent { at: at() },
+            TimelineStep::NumberDelayed { at: at() },
+            TimelineStep::NumberUndelivered {
+                at: at(),
+                reason: UndeliveredReason::Bounced,
+            },
+            TimelineStep::NumberUndelivered {
+                at: at(),
+                reason: UndeliveredReason::Refused,
+            },
             TimelineStep::Published { at: at() },
             TimelineStep::EcpsActivable { from: at() },
             TimelineStep::Rejected {
@@ -545,6 +566,8 @@ mod tests {
                 | TimelineStep::Submitted { .. }
                 | TimelineStep::Validated { .. }
                 | TimelineStep::NumberSent { .. }
+                | TimelineStep::NumberDelayed { .. }
+                | TimelineStep::NumberUndelivered { .. }
                 | TimelineStep::Published { .. }
                 | TimelineStep::EcpsActivable { .. }
                 | TimelineStep::Rejected { .. }

@@ -445,7 +445,8 @@ try {
     await own.fill("#family_name", "NDiayes");
     await own.getByRole("button", { name: "Continuer" }).click();
     await own.getByRole("heading", { name: /2\. Coordonnées/ }).waitFor();
-    await own.fill("#email", "cousine.ndiayes@example.org");
+    // SES's mailbox simulator address that bounces (played by the local gate): the next step.
+    await own.fill("#email", "bounce@simulator.amazonses.com");
     await own.fill("#start_date", "2026-11-02");
     await own.locator("#eligibilite-certification").check();
     await own.getByRole("button", { name: "Envoyer la demande" }).click();
@@ -468,6 +469,23 @@ try {
     assert.match(second, /^1\d{10}$/);
     assert.notEqual(second, rpps);
     await snap(own, "gestion-correspondance-validee");
+  });
+
+  await step("her number email bounced: the manager reads « e-mail non remis » on the request (issue 18)", async () => {
+    const notice = own.locator("#email-non-remis");
+    for (let i = 0; i < 20 && !(await notice.isVisible()); i += 1) {
+      await own.reload();
+      await own.getByRole("heading", { name: "Suivi" }).waitFor();
+      if (await notice.isVisible()) break;
+      await own.waitForTimeout(500);
+    }
+    await notice.getByText("E-mail du numéro RPPS non remis").waitFor();
+    await notice.getByText(/Vérifiez l'adresse avec elle/).waitFor();
+    await own.getByText("Numéro RPPS envoyé par e-mail").waitFor();
+    const width = await own.evaluate(() => document.scrollingElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide`);
+    await notice.scrollIntoViewIfNeeded();
+    await snap(own, "gestion-email-non-remis");
   });
 
   await step("an aide whose employer registered her follows that request (FAQ-R1)", async () => {

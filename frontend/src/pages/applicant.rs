@@ -456,23 +456,42 @@ pub fn RequestStatus(request: RegistrationView, on_refresh: EventHandler<()>) ->
                     "Faire une nouvelle demande"
                 }
             }
-            ol { class: "chronologie",
-                for item in request.timeline {
-                    li {
-                        match item {
-                            TimelineStep::Created { at } => rsx! { strong { "Demande commencée" } " le {french_datetime(&at)}" },
-                            TimelineStep::Submitted { at } => rsx! { strong { "Demande envoyée à l'établissement" } " le {french_datetime(&at)}" },
-                            TimelineStep::Validated { at, .. } => rsx! { strong { "Demande validée, numéro RPPS attribué" } " le {french_datetime(&at)}" },
-                            TimelineStep::EcpsActivable { from } => rsx! { strong { "e-CPS activable" } " à partir du {french_datetime(&from)}, dans l'application e-CPS" },
-                            TimelineStep::NumberSent { at } => rsx! { strong { "Numéro RPPS envoyé par e-mail" } " le {french_datetime(&at)}" },
-                            TimelineStep::Published { at } => rsx! { strong { "Publié dans l'annuaire public" } " le {french_datetime(&at)}" },
-                            TimelineStep::Rejected { at, reason } => rsx! { strong { "Demande refusée" } " le {french_datetime(&at)}. Motif : {reason}" },
-                            TimelineStep::Closed { at, reason } => rsx! { strong { "Demande close" } " le {french_datetime(&at)} : {reason.label()}" },
+            Chronologie { timeline: request.timeline.clone(), for_manager: false }
+            button { r#type: "button", class: "bouton secondaire", onclick: move |_| on_refresh.call(()), "Actualiser" }
+        }
+    }
+}
+
+/// A request's timeline, oldest step first; an email that will not arrive stands out, with
+/// what to do (issue 18: « e-mail non remis »), worded for the person or for their managers.
+#[component]
+pub fn Chronologie(timeline: Vec<TimelineStep>, for_manager: bool) -> Element {
+    rsx! {
+        ol { class: "chronologie",
+            for item in timeline {
+                match item {
+                    TimelineStep::Created { at } => rsx! { li { strong { "Demande commencée" } " le {french_datetime(&at)}" } },
+                    TimelineStep::Submitted { at } => rsx! { li { strong { "Demande envoyée à l'établissement" } " le {french_datetime(&at)}" } },
+                    TimelineStep::Validated { at, .. } => rsx! { li { strong { "Demande validée, numéro RPPS attribué" } " le {french_datetime(&at)}" } },
+                    TimelineStep::EcpsActivable { from } => rsx! { li { strong { "e-CPS activable" } " à partir du {french_datetime(&from)}, dans l'application e-CPS" } },
+                    TimelineStep::NumberDelayed { at } => rsx! { li { class: "retard",
+                        strong { "Envoi de l'e-mail du numéro RPPS retardé" }
+                        " le {french_datetime(&at)} : le service d'envoi ne répond pas, un nouvel essai est fait automatiquement."
+                    } },
+                    TimelineStep::NumberSent { at } => rsx! { li { strong { "Numéro RPPS envoyé par e-mail" } " le {french_datetime(&at)}" } },
+                    TimelineStep::NumberUndelivered { at, reason } => rsx! { li { class: "non-remis", id: "email-non-remis", role: "alert",
+                        strong { "E-mail du numéro RPPS non remis" }
+                        if for_manager {
+                            " le {french_datetime(&at)} : {reason.label()}."
+                        } else {
+                            " le {french_datetime(&at)} : votre numéro RPPS reste valable et s'affiche sur cette page. Vérifiez votre adresse e-mail auprès de votre établissement."
                         }
-                    }
+                    } },
+                    TimelineStep::Published { at } => rsx! { li { strong { "Publié dans l'annuaire public" } " le {french_datetime(&at)}" } },
+                    TimelineStep::Rejected { at, reason } => rsx! { li { strong { "Demande refusée" } " le {french_datetime(&at)}. Motif : {reason}" } },
+                    TimelineStep::Closed { at, reason } => rsx! { li { strong { "Demande close" } " le {french_datetime(&at)} : {reason.label()}" } },
                 }
             }
-            button { r#type: "button", class: "bouton secondaire", onclick: move |_| on_refresh.call(()), "Actualiser" }
         }
     }
 }

@@ -310,7 +310,11 @@ pub fn GestionDemande(id: String) -> Element {
                         }
                     } else {
                         match &r.status {
-                            StatusView::Validated { rpps } => rsx! { p { "Demande validée : numéro RPPS " strong { "{rpps}" } "." } },
+                            StatusView::Validated { rpps } => rsx! {
+                                p { "Demande validée : numéro RPPS " strong { "{rpps}" } "." }
+                                h2 { "Suivi" }
+                                crate::pages::applicant::Chronologie { timeline: r.timeline.clone(), for_manager: true }
+                            },
                             StatusView::Rejected { reason } => rsx! { p { "Demande refusée. Motif : {reason}" } },
                             StatusView::Closed { reason } => rsx! { p { "Demande close : {reason.label()}." } },
                             StatusView::Draft | StatusView::Submitted => rsx! {

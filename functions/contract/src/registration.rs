@@ -168,6 +168,46 @@ impl ClosureReason {
     }
 }
 
+/// Why the number email will not reach the professional (issue 18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndeliveredReason {
+    /// The email service refused the message.
+    Refused,
+    /// The recipient's mail server refused it (unknown address, full mailbox), or the address
+    /// is blocked after an earlier refusal.
+    Bounced,
+}
+
+impl UndeliveredReason {
+    pub const ALL: [UndeliveredReason; 2] =
+        [UndeliveredReason::Refused, UndeliveredReason::Bounced];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            UndeliveredReason::Refused => "refused",
+            UndeliveredReason::Bounced => "bounced",
+        }
+    }
+
+    /// From its code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What a manager reads, and what to do.
+    pub fn label(self) -> &'static str {
+        match self {
+            UndeliveredReason::Refused => {
+                "le service d'envoi a refusé le message. Communiquez le numéro RPPS à la personne vous-même"
+            }
+            UndeliveredReason::Bounced => {
+                "l'adresse e-mail de la personne a refusé le message (adresse inexistante ou boîte pleine). Vérifiez l'adresse avec elle et communiquez-lui le numéro RPPS vous-même"
+            }
+        }
+    }
+}
+
 impl StatusView {
     pub fn code(&self) -> &'static str {
         match self {
@@ -208,6 +248,16 @@ pub enum TimelineStep {
     /// The email carrying the number was accepted for delivery (FAQ-R3).
     NumberSent {
         at: Instant,
+    },
+    /// The number email not taken by the email service half an hour after the validation:
+    /// tried again automatically (issue 18).
+    NumberDelayed {
+        at: Instant,
+    },
+    /// The number email will not arrive (« e-mail non remis », issue 18).
+    NumberUndelivered {
+        at: Instant,
+        reason: UndeliveredReason,
     },
     /// The professional appeared in the public directory (FAQ-R4).
     Published {
@@ -416,7 +466,7 @@ mod flat {
 
     use serde::Deserialize;
 
-    use super::{BirthPlaceView, ClosureReason, StatusView, TimelineStep};
+    use super::{BirthPlaceView, ClosureReason, StatusView, TimelineStep, UndeliveredReason};
     use crate::Instant;
 
     /// A field the variant needs and the object lacks.
@@ -512,6 +562,8 @@ mod flat {
         Submitted,
         Validated,
         NumberSent,
+        NumberDelayed,
+        NumberUndelivered,
         Published,
         EcpsActivable,
         Rejected,
@@ -546,6 +598,14 @@ mod flat {
                     rpps: given(rpps, "rpps")?,
                 },
                 StepKind::NumberSent => TimelineStep::NumberSent { at: at()? },
+                StepKind::NumberDelayed => TimelineStep::NumberDelayed { at: at()? },
+                StepKind::NumberUndelivered => TimelineStep::NumberUndelivered {
+                    at: at()?,
+                    reason: reason
+                        .as_deref()
+                        .and_then(UndeliveredReason::from_code)
+                        .ok_or(Missing("reason"))?,
+                },
                 StepKind::Published => TimelineStep::Published { at: at()? },
                 StepKind::EcpsActivable => TimelineStep::EcpsActivable {
                     from: given(from, "from")?,
@@ -604,6 +664,15 @@ mod tests {
                 rpps: "10000000421".into(),
             },
             TimelineStep::NumberSent { at: at() },
+            TimelineStep::NumberDelayed { at: at() },
+            TimelineStep::NumberUndelivered {
+                at: at(),
+                reason: UndeliveredReason::Bounced,
+            },
+            TimelineStep::NumberUndelivered {
+                at: at(),
+                reason: UndeliveredReason::Refused,
+            },
             TimelineStep::Published { at: at() },
             TimelineStep::EcpsActivable { from: at() },
             TimelineStep::Rejected {

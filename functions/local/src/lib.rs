@@ -181,6 +181,18 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     if let Some(lease) = options.mailer_lease {
         mailer.lease = lease;
     }
+    // SES's bounce events (the gate plays the mailbox simulator), as the EventBridge rule
+    // hands them to the mailer in AWS.
+    if let Some(mut events) = gate.ses_events() {
+        let mailer = mailer.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let Err(e) = rpps_mailer::handle_ses_event(&mailer, &event).await {
+                    tracing::warn!(error = %e, "SES event not handled");
+                }
+            }
+        });
+    }
     tokio::spawn(streams::follow(
         aws_sdk_dynamodb::Client::new(&sdk),
         aws_sdk_dynamodbstreams::Client::new(&sdk),

@@ -16,6 +16,12 @@ pub enum MailError {
     },
     #[error("the sending identity {identity} is not verified for sending")]
     NotVerified { identity: String },
+    /// SES refused this message for good (`MessageRejected`): sending it again would not help.
+    #[error("the email service refused the message ({operation}): {message}")]
+    Rejected {
+        operation: &'static str,
+        message: String,
+    },
     /// The request may have reached SES (a timeout, a connection cut after it went out): the
     /// email may have been sent. Not to be sent again blindly.
     #[error("the email service's answer was lost ({operation}): {message}")]
@@ -118,12 +124,28 @@ impl Mailer {
         }
     }
 
-    /// Sends one email to `to`; returns SES's message id.
+    /// Sends one email to `to`, tagged with `tags` (name, value: letters, digits, `_`, `-`;
+    /// SES hands them back in the events of that email: bounces, rejections); returns SES's
+    /// message id.
     pub async fn send(
         &self,
         to: &[String],
         content: &templates::Content,
+        tags: &[(&str, &str)],
     ) -> Result<String, MailError> {
+        let tags = tags
+            .iter()
+            .map(|(name, value)| {
+                aws_sdk_sesv2::types::MessageTag::builder()
+                    .name(*name)
+                    .value(*value)
+                    .build()
+                    .map_err(|e| MailError::Unavailable {
+                        operation: "SendEmail",
+                        message: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let part = |data: &str| {
             SesContent::builder()
                 .data(data)
@@ -159,9 +181,16 @@ impl Mailer {
                     .ok()
                     .filter(|name| !name.is_empty()),
             )
+            .set_email_tags(Some(tags).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(send_failed)?;
+            .map_err(|e| match e.as_service_error() {
+                Some(refused) if refused.is_message_rejected() => MailError::Rejected {
+                    operation: "SendEmail",
+                    message: DisplayErrorContext(&e).to_string(),
+                },
+                _ => send_failed(e),
+            })?;
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 
@@ -170,7 +199,11 @@ impl Mailer {
     pub async fn ensure_identity(&self) -> Result<(), MailError> {
         match self.ping().await {
             Ok(()) | Err(MailError::NotVerified { .. }) => return Ok(()),
-            Err(MailError::Unavailable { .. } | MailError::OutcomeUnknown { .. }) => {}
+            Err(
+                MailError::Unavailable { .. }
+                | MailError::Rejected { .. }
+                | MailError::OutcomeUnknown { .. },
+            ) => {}
         }
         self.client
             .create_email_identity()

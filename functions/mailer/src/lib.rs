@@ -26,7 +26,7 @@ use rpps_domain::{
     CivilStatus, Finess, Origin, RegistrationRequest, RppsNumber, ecps_activable_from, french,
 };
 use rpps_mail::{Mailer, templates};
-use rpps_store::{DeliveryClaim, Milestone, Store};
+use rpps_store::{DeliveryClaim, Milestone, Store, Undelivered};
 use serde_json::Value;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -37,6 +37,15 @@ pub const CONSUMER: &str = "mailer";
 /// How long an attempt holds an event's delivery: far above one SES call, well under the
 /// sweeper's first re-drive (5 minutes after the event).
 pub const LEASE: Duration = Duration::minutes(2);
+/// A number email still not taken by SES this long after its validation is shown on the
+/// request as delayed (the sweeper keeps retrying it).
+pub const DELAY_SHOWN_AFTER: Duration = Duration::minutes(30);
+
+/// The tags of each email (SES hands them back in its bounce and rejection events): the
+/// outbox event, its kind, and for a number email its request.
+pub const TAG_EVENT: &str = "event";
+pub const TAG_KIND: &str = "kind";
+pub const TAG_REQUEST: &str = "request";
 
 #[derive(Clone)]
 pub struct MailerState {
@@ -59,6 +68,9 @@ pub enum Outcome {
     /// An earlier attempt handed the email to SES and lost the answer: it may have been sent,
     /// so it is not sent again (`mail.outcome_unknown`, alarmed).
     OutcomeUnknown,
+    /// SES refused the message for good: not tried again, shown on the request for a number
+    /// email (« e-mail non remis »), `mail.undeliverable` (alarmed).
+    Refused,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -341,7 +353,7 @@ pub async fn deliver(
     let Some((to, content)) = compose(state, event).await? else {
         return Ok(Outcome::NothingToSend);
     };
-    match state
+    let lease = match state
         .store
         .claim_delivery(CONSUMER, &event.id, now, state.lease)
         .await?
@@ -361,16 +373,25 @@ pub async fn deliver(
                 .await?;
             return Ok(Outcome::OutcomeUnknown);
         }
-        DeliveryClaim::Acquired => {}
-    }
+        DeliveryClaim::Acquired(lease) => lease,
+    };
     // From here, a lost lease means the email may be out (issue 18: never sent twice).
     state
         .store
-        .mark_sending(CONSUMER, &event.id, now, state.lease)
+        .mark_sending(CONSUMER, &event.id, now, state.lease, &lease)
         .await?;
-    match state.mailer.send(&to, &content).await {
+    // SES tag values: letters, digits, `_`, `-` (the kind's dots become `_`).
+    let kind = event.event.kind().replace('.', "_");
+    let mut tags = vec![(TAG_EVENT, event.id.as_str()), (TAG_KIND, kind.as_str())];
+    if let Some(request_id) = number_sent_for(event) {
+        tags.push((TAG_REQUEST, request_id));
+    }
+    match state.mailer.send(&to, &content, &tags).await {
         Ok(message_id) => {
-            state.store.complete_delivery(CONSUMER, &event.id).await?;
+            state
+                .store
+                .complete_delivery(CONSUMER, &event.id, &lease)
+                .await?;
             if let Some(request_id) = number_sent_for(event) {
                 // The timeline's "number sent" step; the email itself is out, so a failure
                 // here is only logged (the step is informative, the email is what matters).
@@ -388,14 +409,102 @@ pub async fn deliver(
         // The answer was lost: the delivery stays `sending` until its lease runs out, then the
         // next attempt settles it as unknown instead of sending again.
         Err(e @ rpps_mail::MailError::OutcomeUnknown { .. }) => Err(e.into()),
+        // Refused for good: recorded so, shown on the request, alarmed; never retried.
+        Err(rpps_mail::MailError::Rejected { message, .. }) => {
+            tracing::error!(
+                event = "mail.undeliverable",
+                id = %event.id,
+                kind = event.event.kind(),
+                reason = "refused",
+                error = %message,
+                "SES refused this email for good: not sent again"
+            );
+            state
+                .store
+                .refuse_delivery(CONSUMER, &event.id, &lease)
+                .await?;
+            if let Some(request_id) = number_sent_for(event) {
+                state
+                    .store
+                    .record_milestone(
+                        request_id,
+                        Milestone::NumberUndelivered(Undelivered::Refused),
+                        now,
+                    )
+                    .await?;
+            }
+            Ok(Outcome::Refused)
+        }
         Err(e) => {
             // SES did not take it: give the lease back for the next attempt.
-            if let Err(release) = state.store.release_delivery(CONSUMER, &event.id).await {
+            if let Err(release) = state
+                .store
+                .release_delivery(CONSUMER, &event.id, &lease)
+                .await
+            {
                 tracing::warn!(error = %release, "delivery lease not released");
+            }
+            // A number email held up this long is shown on the request (retried meanwhile).
+            if let Some(request_id) = number_sent_for(event)
+                && instant(&event.at).is_ok_and(|at| now - at >= DELAY_SHOWN_AFTER)
+                && let Err(step) = state
+                    .store
+                    .record_milestone(request_id, Milestone::NumberDelayed, now)
+                    .await
+            {
+                tracing::warn!(error = %step, request = %request_id, "number-delayed step not recorded");
             }
             Err(e.into())
         }
     }
+}
+
+/// What SES reports, through EventBridge, of an email it took (its configuration set's event
+/// destination): a bounce (the recipient's server refused it, or the address is on the
+/// suppression list) or a rejection. For a number email, the request shows « e-mail non
+/// remis »; every such event is logged `mail.undeliverable` (alarmed). Other events and other
+/// sources are ignored. An event of a request that no longer exists is logged and dropped.
+pub async fn handle_ses_event(state: &MailerState, event: &Value) -> Result<(), MailerError> {
+    let detail = &event["detail"];
+    let reason = match detail["eventType"].as_str() {
+        Some("Bounce") => Undelivered::Bounced,
+        Some("Reject") => Undelivered::Refused,
+        _ => return Ok(()),
+    };
+    if event["source"].as_str() != Some("aws.ses") {
+        return Ok(());
+    }
+    let tag = |name: &str| {
+        detail["mail"]["tags"][name]
+            .as_array()
+            .and_then(|values| values.first())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let at = event["time"]
+        .as_str()
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    tracing::error!(
+        event = "mail.undeliverable",
+        id = tag(TAG_EVENT).as_deref().unwrap_or("-"),
+        kind = tag(TAG_KIND).as_deref().unwrap_or("-"),
+        reason = match reason {
+            Undelivered::Bounced => "bounced",
+            Undelivered::Refused => "refused",
+        },
+        bounce = detail["bounce"]["bounceType"].as_str().unwrap_or("-"),
+        "an email SES took did not reach its recipient"
+    );
+    if let Some(request_id) = tag(TAG_REQUEST)
+        && !state
+            .store
+            .record_milestone(&request_id, Milestone::NumberUndelivered(reason), at)
+            .await?
+    {
+        tracing::warn!(request = %request_id, "undelivered email of an unknown request");
+    }
+    Ok(())
 }
 
 /// [`deliver`], then the event recorded handled in the outbox (issue 18: until then, the sweeper

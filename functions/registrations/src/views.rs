@@ -49,8 +49,26 @@ fn timeline(stored: &StoredRegistration) -> Vec<wire::TimelineStep> {
                 at: rfc3339(*at),
                 rpps: rpps.to_string(),
             });
+            // A delay comes before the sending it held up; a refusal or a bounce after it.
+            if let Some(delayed) = stored.milestones.number_delayed_at {
+                steps.push(Step::NumberDelayed {
+                    at: rfc3339(delayed),
+                });
+            }
             if let Some(sent) = stored.milestones.number_sent_at {
                 steps.push(Step::NumberSent { at: rfc3339(sent) });
+            }
+            if let (Some(at), Some(reason)) = (
+                stored.milestones.number_undelivered_at,
+                stored.milestones.number_undelivered_reason,
+            ) {
+                steps.push(Step::NumberUndelivered {
+                    at: rfc3339(at),
+                    reason: match reason {
+                        rpps_store::Undelivered::Refused => wire::UndeliveredReason::Refused,
+                        rpps_store::Undelivered::Bounced => wire::UndeliveredReason::Bounced,
+                    },
+                });
             }
             if let Some(published) = stored.milestones.published_at {
                 steps.push(Step::Published {

@@ -14,16 +14,24 @@ use crate::{Store, StoreError, keys};
 /// Markers are kept a month, far longer than any redelivery.
 const RETENTION: Duration = Duration::days(30);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeliveryClaim {
-    /// Go ahead, then call `complete_delivery`.
-    Acquired,
+    /// Go ahead, then call `complete_delivery` with this lease.
+    Acquired(DeliveryLease),
     /// Already done: skip.
     Done,
     /// Someone else is doing it right now: retry later.
     InProgress,
     /// An earlier attempt was sending when it stopped (lease run out): it may have been done.
     OutcomeUnknown,
+}
+
+/// The claim one attempt holds: every later write of that attempt is conditional on it, so an
+/// attempt that stalled past its lease and was taken over cannot mark, complete or release the
+/// claim of the attempt that took over (two senders of one email).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryLease {
+    owner: String,
 }
 
 fn key(consumer: &str, event_id: &str) -> String {
@@ -39,6 +47,7 @@ impl Store {
         lease: Duration,
     ) -> Result<DeliveryClaim, StoreError> {
         let pk = key(consumer, event_id);
+        let owner = uuid::Uuid::new_v4().to_string();
         let result = self
             .client
             .put_item()
@@ -46,6 +55,7 @@ impl Store {
             .item(keys::PK, AttributeValue::S(pk.clone()))
             .item(keys::SK, AttributeValue::S("DELIVERY".into()))
             .item("state", AttributeValue::S("in_progress".into()))
+            .item("owner", AttributeValue::S(owner.clone()))
             .item(
                 "lease_until",
                 AttributeValue::N((now + lease).unix_timestamp().to_string()),
@@ -66,7 +76,7 @@ impl Store {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(DeliveryClaim::Acquired),
+            Ok(_) => Ok(DeliveryClaim::Acquired(DeliveryLease { owner })),
             Err(e) => match StoreError::from_sdk("PutItem(delivery)", e) {
                 StoreError::Conflict { .. } => {
                     let out = self
@@ -100,10 +110,13 @@ impl Store {
         }
     }
 
+    /// Records the effect done, on the lease this attempt holds. Lost meanwhile (a later
+    /// attempt found it `sending` past its lease and settled it): already final, nothing to do.
     pub async fn complete_delivery(
         &self,
         consumer: &str,
         event_id: &str,
+        lease: &DeliveryLease,
     ) -> Result<(), StoreError> {
         self.client
             .update_item()
@@ -111,12 +124,49 @@ impl Store {
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
             .key(keys::SK, AttributeValue::S("DELIVERY".into()))
             .update_expression("SET #state = :done REMOVE lease_until")
+            .condition_expression("#owner = :owner")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()))
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery)", e))?;
-        Ok(())
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery)", e))
+            .map(|_| ())
+            .or_else(|e| match e {
+                StoreError::Conflict { .. } => Ok(()),
+                other => Err(other),
+            })
+    }
+
+    /// Records the effect refused for good (SES refused the message): not tried again, on the
+    /// lease this attempt holds.
+    pub async fn refuse_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        lease: &DeliveryLease,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
+            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
+            .update_expression("SET #state = :done, outcome = :refused REMOVE lease_until")
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":done", AttributeValue::S("done".into()))
+            .expression_attribute_values(":refused", AttributeValue::S("refused".into()))
+            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery refused)", e))
+            .map(|_| ())
+            .or_else(|e| match e {
+                StoreError::Conflict { .. } => Ok(()),
+                other => Err(other),
+            })
     }
 
     /// Says the effect is about to happen (the email handed to SES): from here a lost lease
@@ -127,6 +177,7 @@ impl Store {
         event_id: &str,
         now: OffsetDateTime,
         lease: Duration,
+        held: &DeliveryLease,
     ) -> Result<(), StoreError> {
         self.client
             .update_item()
@@ -134,8 +185,10 @@ impl Store {
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
             .key(keys::SK, AttributeValue::S("DELIVERY".into()))
             .update_expression("SET #state = :sending, lease_until = :until")
-            .condition_expression("#state = :in_progress")
+            .condition_expression("#state = :in_progress AND #owner = :owner")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", AttributeValue::S(held.owner.clone()))
             .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
             .expression_attribute_values(
@@ -177,15 +230,22 @@ impl Store {
     }
 
     /// Gives the lease back after a failed attempt that did not act (SES refused the email),
-    /// so a retry need not wait for it.
-    pub async fn release_delivery(&self, consumer: &str, event_id: &str) -> Result<(), StoreError> {
+    /// so a retry need not wait for it. Only the lease this attempt still holds.
+    pub async fn release_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        lease: &DeliveryLease,
+    ) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
             .key(keys::SK, AttributeValue::S("DELIVERY".into()))
-            .condition_expression("#state IN (:in_progress, :sending)")
+            .condition_expression("#state IN (:in_progress, :sending) AND #owner = :owner")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()))
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
             .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .send()

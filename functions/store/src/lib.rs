@@ -25,7 +25,7 @@ use aws_sdk_dynamodb::Client;
 
 pub use audit::AuditEntry;
 pub use counter::AllocationError;
-pub use deliveries::DeliveryClaim;
+pub use deliveries::{DeliveryClaim, DeliveryLease};
 pub use directory::{
     DirectoryEntry, DirectoryError, DirectoryPage, DirectorySearch, DirectorySite,
 };
@@ -36,6 +36,7 @@ pub use outbox::{StreamRecord, new_event, stream_records};
 pub use professionals::{ProfessionalError, ProfessionalRecord};
 pub use registrations::{
     IdentityCandidates, Milestone, Milestones, RegistrationStoreError, StoredRegistration,
+    Undelivered,
 };
 pub use sites::{
     ProfessionalFile, ProfessionalProfile, PurgeReport, PurgedSite, SiteRecord, SiteStoreError,

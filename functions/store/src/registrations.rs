@@ -71,6 +71,25 @@ pub struct Milestones {
         skip_serializing_if = "Option::is_none"
     )]
     pub published_at: Option<OffsetDateTime>,
+    /// The number email still not taken by SES half an hour after the validation (the mailer,
+    /// issue 18): retried automatically, shown meanwhile.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_delayed_at: Option<OffsetDateTime>,
+    /// The number email will not reach the professional (issue 18): refused by SES, or bounced
+    /// by the recipient's server; shown to the managers (« e-mail non remis »).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_undelivered_at: Option<OffsetDateTime>,
+    /// Why, with `number_undelivered_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_undelivered_reason: Option<Undelivered>,
     /// A draft's applicant was told it expires in a week (issue 14), once.
     #[serde(
         default,
@@ -80,10 +99,32 @@ pub struct Milestones {
     pub expiry_notice_at: Option<OffsetDateTime>,
 }
 
+/// Why an email will not reach its recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Undelivered {
+    /// SES refused the message itself (`MessageRejected`): sending it again would not help.
+    Refused,
+    /// SES took it, the recipient's server did not (a bounce, or an address on the suppression
+    /// list after an earlier bounce).
+    Bounced,
+}
+
+impl Undelivered {
+    fn as_str(self) -> &'static str {
+        match self {
+            Undelivered::Refused => "refused",
+            Undelivered::Bounced => "bounced",
+        }
+    }
+}
+
 /// One of [`Milestones`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Milestone {
     NumberSent,
+    NumberDelayed,
+    NumberUndelivered(Undelivered),
     Published,
     ExpiryNotice,
 }
@@ -92,6 +133,8 @@ impl Milestone {
     fn attribute(self) -> &'static str {
         match self {
             Milestone::NumberSent => "number_sent_at",
+            Milestone::NumberDelayed => "number_delayed_at",
+            Milestone::NumberUndelivered(_) => "number_undelivered_at",
             Milestone::Published => "published_at",
             Milestone::ExpiryNotice => "expiry_notice_at",
         }
@@ -501,7 +544,7 @@ impl Store {
         milestone: Milestone,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let result = self
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.registry)
@@ -513,9 +556,17 @@ impl Store {
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#m", milestone.attribute())
             .expression_attribute_values(":at", AttributeValue::S(rfc3339(at)))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .send()
-            .await;
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        if let Milestone::NumberUndelivered(reason) = milestone {
+            // The first reason stays with the first instant.
+            update = update
+                .update_expression(
+                    "SET #m = if_not_exists(#m, :at), #r = if_not_exists(#r, :reason), version = version + :one",
+                )
+                .expression_attribute_names("#r", "number_undelivered_reason")
+                .expression_attribute_values(":reason", AttributeValue::S(reason.as_str().into()));
+        }
+        let result = update.send().await;
         match result {
             Ok(_) => Ok(true),
             Err(e) => match StoreError::from_sdk("UpdateItem(registration milestone)", e) {

@@ -755,3 +755,42 @@ async fn an_older_rebuild_never_overwrites_a_newer_directory_entry() {
         .unwrap();
     assert_eq!((kept.family_name.as_str(), version), ("Newer", 2));
 }
+
+/// Issue 18: an attempt that stalled past its lease and was taken over must not undo the
+/// claim of the attempt that took over (its late release would let a third attempt send the
+/// email again beside the second).
+#[tokio::test]
+async fn a_delivery_taken_over_after_its_lease_is_not_released_by_the_stalled_attempt() {
+    let store = fresh_store().await;
+    let lease = time::Duration::minutes(2);
+    let t0 = time::OffsetDateTime::now_utc() - time::Duration::minutes(10);
+    let first = store
+        .claim_delivery("mailer", "event-1", t0, lease)
+        .await
+        .unwrap();
+    let rpps_store::DeliveryClaim::Acquired(stalled) = first else {
+        panic!("{first:?}")
+    };
+    // Three minutes on, the first attempt's lease has run out: a second one takes over.
+    let later = t0 + time::Duration::minutes(3);
+    let second = store
+        .claim_delivery("mailer", "event-1", later, lease)
+        .await
+        .unwrap();
+    assert!(matches!(second, rpps_store::DeliveryClaim::Acquired(_)));
+    // The first attempt wakes up, fails and gives back what it thinks is its lease.
+    store
+        .release_delivery("mailer", "event-1", &stalled)
+        .await
+        .unwrap();
+    store
+        .mark_sending("mailer", "event-1", later, lease, &stalled)
+        .await
+        .expect_err("no longer its lease");
+    // The second attempt still holds it: a third one is told to wait.
+    let third = store
+        .claim_delivery("mailer", "event-1", later, lease)
+        .await
+        .unwrap();
+    assert_eq!(third, rpps_store::DeliveryClaim::InProgress);
+}

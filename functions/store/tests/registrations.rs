@@ -6,7 +6,7 @@ use rpps_domain::{Finess, RegistrationRequest, RejectionReason, RppsNumber};
 use rpps_store::testing::{
     CANDIDATE_KEY, FINESS_A, MANAGER_ID, applicant, civil, fresh_store, manager, submitted,
 };
-use rpps_store::{Milestone, RegistrationStoreError, Store, StoredRegistration};
+use rpps_store::{Milestone, RegistrationStoreError, Store, StoredRegistration, Undelivered};
 use time::OffsetDateTime;
 use time::macros::date;
 
@@ -159,6 +159,43 @@ async fn timeline_milestones_are_recorded_once_and_never_lost_to_a_stale_write()
             .unwrap()
     );
     assert!(store.registration("req-unknown").await.unwrap().is_none());
+}
+
+/// Issue 18: an email that will not arrive is recorded with its reason, the first one kept
+/// (a bounce reported after a refusal does not rewrite it).
+#[tokio::test]
+async fn an_undelivered_number_email_is_recorded_with_its_first_reason() {
+    let store = fresh_store().await;
+    submitted(&store, "req-u", "sub-u", "Moreau").await;
+    let first = OffsetDateTime::now_utc();
+    for (reason, at) in [
+        (Undelivered::Bounced, first),
+        (Undelivered::Refused, first + time::Duration::minutes(1)),
+    ] {
+        assert!(
+            store
+                .record_milestone("req-u", Milestone::NumberUndelivered(reason), at)
+                .await
+                .unwrap()
+        );
+    }
+    store
+        .record_milestone("req-u", Milestone::NumberDelayed, first)
+        .await
+        .unwrap();
+    let read = store.registration("req-u").await.unwrap().unwrap();
+    assert_eq!(
+        read.milestones.number_undelivered_reason,
+        Some(Undelivered::Bounced)
+    );
+    assert_eq!(
+        read.milestones
+            .number_undelivered_at
+            .map(|t| t.unix_timestamp()),
+        Some(first.unix_timestamp())
+    );
+    assert!(read.milestones.number_delayed_at.is_some());
+    assert_eq!(read.milestones.number_sent_at, None);
 }
 
 #[tokio::test]

@@ -12,6 +12,9 @@
 //! stream follower's writes already run beside the validations).
 //!
 //! AWS_ENDPOINT_URL=http://127.0.0.1:5599 cargo run --release -p rpps-e2e --bin latency_bench -- [N] [C] [PAUSE_MS]
+//!
+//! With `LATENCY_RAW=<file>`, each validation's latencies (ms to the email, ms to the entry) are
+//! appended to the file; `tests/latency_series.sh` pools runs on fresh emulators that way.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -176,6 +179,20 @@ async fn main() -> anyhow::Result<()> {
         let at_system = SystemTime::from(*at);
         to_email.push(sent[0].duration_since(at_system).unwrap_or_default());
         to_directory.push((published[id] - *at).try_into().unwrap_or(Duration::ZERO));
+    }
+    // Each validation's two latencies (ms) appended to `LATENCY_RAW`, if set: several runs on
+    // fresh emulators pooled into one distribution (moto cannot hold 1,000 validations in one
+    // process: it keeps a copy of the table per transaction).
+    if let Ok(path) = std::env::var("LATENCY_RAW") {
+        use std::io::Write;
+        let mut out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {path}"))?;
+        for (email, directory) in to_email.iter().zip(&to_directory) {
+            writeln!(out, "{},{}", email.as_millis(), directory.as_millis())?;
+        }
     }
     println!(
         "{n} validations, {concurrency} at a time, in {:.1} s ({:.0} ms each on average)",

@@ -7,7 +7,9 @@ use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
 use rpps_local::gate::{Fault, FaultKind};
 use serde_json::{Value, json};
 
-use crate::support::{Browser, aide_email, aide_submits, allocated, emails_to};
+use crate::support::{
+    Browser, aide_email, aide_submits, allocated, allocated_with_email, emails_to, eventually,
+};
 
 /// The sweeper, as its schedule runs it `minutes` from now.
 async fn sweep(app: &TestApp, minutes: i64) -> Value {
@@ -156,7 +158,7 @@ async fn the_mailer_killed_after_reserving_the_email_is_sent_once_by_the_sweeper
         )
         .await
         .unwrap();
-    assert_eq!(claimed, rpps_store::DeliveryClaim::Acquired);
+    assert!(matches!(claimed, rpps_store::DeliveryClaim::Acquired(_)));
     app.gate.clear_faults();
 
     let late = sweep(&app, 10).await;
@@ -378,4 +380,180 @@ async fn a_validation_whose_answer_was_lost_is_recorded_once() {
     let done = sweep_until_done(&app).await;
     assert_eq!(done["undone"], 0, "{done}");
     assert_eq!(emails_to(&app, &aide_email(&app), 1).await.len(), 1);
+}
+
+/// The timeline step `step` of request `id` as its manager reads it, once it is there.
+async fn manager_step(manager: &Browser<'_>, id: &str, step: &str) -> Option<Value> {
+    eventually(|| async {
+        let (status, view) = manager
+            .get(&format!("/api/manager/registrations/{id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        view["timeline"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["step"] == step).cloned())
+    })
+    .await
+}
+
+/// The email SES refuses for good (`MessageRejected`): not tried again, neither by the stream
+/// nor by the sweeper; the manager reads « e-mail non remis » (refused) on the request, with the
+/// number; the directory entry is published all the same.
+#[tokio::test]
+async fn an_email_ses_refuses_for_good_is_not_retried_and_shown_to_the_manager() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    app.gate
+        .inject(Fault::refuse("ses:SendEmail", 400, "MessageRejected"));
+    let (_, manager, rpps, id) = allocated(&app).await;
+    let step = manager_step(&manager, &id, "number_undelivered")
+        .await
+        .expect("the manager sees the email not delivered");
+    assert_eq!(step["reason"], "refused", "{step}");
+    // Each email (the managers', the number) tried once, never again.
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    assert_eq!(done["redriven"], 0, "{done}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(app.gate.faulted("ses:SendEmail"), 2);
+    app.gate.clear_faults();
+    sweep(&app, 240).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(app.gate.sent_emails().is_empty());
+    let (_, view) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(view["status"]["rpps"], rpps.as_str(), "{view}");
+    assert!(
+        !view["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "number_sent"),
+        "{view}"
+    );
+    assert!(
+        app.store()
+            .directory_entry(&rpps_domain::RppsNumber::parse(&rpps).unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// SES takes the number email and the recipient's server bounces it (SES's mailbox simulator
+/// address, whose bounce event the local gate publishes as SES does through EventBridge): the
+/// manager reads « e-mail non remis » (bounced) after « envoyé »; the email is not sent again.
+#[tokio::test]
+async fn a_bounced_number_email_is_shown_to_the_manager_as_not_delivered() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let (aide, manager, _, id) =
+        allocated_with_email(&app, rpps_local::gate::BOUNCE_SIMULATOR).await;
+    let step = manager_step(&manager, &id, "number_undelivered")
+        .await
+        .expect("the manager sees the bounce");
+    assert_eq!(step["reason"], "bounced", "{step}");
+    let (_, view) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    let steps: Vec<&str> = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["step"].as_str())
+        .collect();
+    let sent = steps.iter().position(|s| *s == "number_sent").unwrap();
+    let bounced = steps
+        .iter()
+        .position(|s| *s == "number_undelivered")
+        .unwrap();
+    assert!(sent < bounced, "{steps:?}");
+    // The aide reads it too, on their own request.
+    let (_, own) = aide.get("/api/registrations/mine").await;
+    assert!(own.to_string().contains("number_undelivered"), "{own}");
+    // Sent once; the bounce is not a reason to send again.
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    assert_eq!(
+        emails_to(&app, rpps_local::gate::BOUNCE_SIMULATOR, 1)
+            .await
+            .len(),
+        1
+    );
+}
+
+/// SES unavailable for longer than half an hour after the validation: the attempt then shows
+/// the number email as delayed on the request; back, the sweeper sends it, and the timeline
+/// reads delayed, then sent (the mailer's clock is the attempt's: here 40 minutes on).
+#[tokio::test]
+async fn a_number_email_held_up_for_half_an_hour_shows_delayed_then_sent() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    app.gate.inject(Fault::refuse(
+        "ses:SendEmail",
+        400,
+        "SendingPausedException",
+    ));
+    let (_, manager, rpps, id) = allocated(&app).await;
+    until_refused(&app, 2 * 6).await;
+    let (_, view) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert!(
+        !view.to_string().contains("number_delayed"),
+        "not yet half an hour: {view}"
+    );
+    // An attempt 40 minutes on, SES still refusing.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(40);
+    let store = app.store();
+    let allocated = store
+        .undone_events(later, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "rpps.allocated")
+        .expect("the number email's event is undone");
+    let config = app.options.config();
+    let mut mailer = rpps_mailer::state_from_sdk(
+        &config,
+        &app.gate.sdk_for("rpps-mailer"),
+        &app.options.public_origin,
+    );
+    mailer.mailer = mailer.mailer.accepting_unverified_identity();
+    let written = rpps_domain::paris::rfc3339(allocated.written_at);
+    let event = rpps_contract::events::OutboxEvent {
+        id: allocated.id.clone(),
+        subject: format!("REQ#{id}"),
+        at: written.clone(),
+        event: rpps_contract::events::Event::RppsAllocated(rpps_contract::events::RppsAllocated {
+            request_id: id.clone(),
+            rpps: rpps.clone(),
+            validated_at: written,
+        }),
+    };
+    rpps_mailer::consume(&mailer, &event, later)
+        .await
+        .expect_err("SES still refuses");
+    let delayed = manager_step(&manager, &id, "number_delayed")
+        .await
+        .expect("the manager sees the delay");
+    assert!(delayed["at"].is_string());
+    // SES back: the sweeper sends it, once.
+    app.gate.clear_faults();
+    let done = sweep_until_done(&app).await;
+    assert_eq!(done["undone"], 0, "{done}");
+    let emails = emails_to(&app, &aide_email(&app), 1).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].to_string().contains(&rpps));
+    let (_, view) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    let steps: Vec<&str> = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["step"].as_str())
+        .collect();
+    let delayed = steps.iter().position(|s| *s == "number_delayed").unwrap();
+    let sent = steps.iter().position(|s| *s == "number_sent").unwrap();
+    assert!(delayed < sent, "{steps:?}");
+    assert!(!steps.contains(&"number_undelivered"), "{steps:?}");
 }

@@ -182,6 +182,16 @@ pub async fn aide_submits<'a>(
     identity: &str,
     establishment: &str,
 ) -> (Browser<'a>, String) {
+    aide_submits_with_email(app, identity, establishment, &aide_email(app)).await
+}
+
+/// [`aide_submits`] with the aide's email address `email`.
+pub async fn aide_submits_with_email<'a>(
+    app: &'a TestApp,
+    identity: &str,
+    establishment: &str,
+    email: &str,
+) -> (Browser<'a>, String) {
     let aide = Browser::sign_in(app, "/api/auth/franceconnect/login", identity).await;
     let (status, draft) = aide.post("/api/registrations", json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
@@ -191,7 +201,7 @@ pub async fn aide_submits<'a>(
     let (status, saved) = aide
         .patch(
             &format!("/api/registrations/{id}"),
-            json!({ "email": aide_email(app), "mobile": "06 12 34 56 78", "establishment": establishment,
+            json!({ "email": email, "mobile": "06 12 34 56 78", "establishment": establishment,
                     "start_date": "2026-09-01", "eligibility": "certification" }),
         )
         .await;
@@ -214,7 +224,21 @@ pub async fn aide_submits<'a>(
 
 /// An aide of establishment A validated by its manager: (aide, manager, RPPS number, request id).
 pub async fn allocated(app: &TestApp) -> (Browser<'_>, Browser<'_>, String, String) {
-    let (aide, id) = aide_submits(app, rpps_devidp::FC_AIDE_SANS_RPPS, rpps_devidp::FINESS_A).await;
+    allocated_with_email(app, &aide_email(app)).await
+}
+
+/// [`allocated`], the aide's email address being `email`.
+pub async fn allocated_with_email<'a>(
+    app: &'a TestApp,
+    email: &str,
+) -> (Browser<'a>, Browser<'a>, String, String) {
+    let (aide, id) = aide_submits_with_email(
+        app,
+        rpps_devidp::FC_AIDE_SANS_RPPS,
+        rpps_devidp::FINESS_A,
+        email,
+    )
+    .await;
     let manager = Browser::sign_in(
         app,
         "/api/auth/psc/login?profil=gestionnaire",

@@ -892,6 +892,58 @@ fn schedules_run_on_paris_time_with_retries_and_a_dead_letter_queue() {
     }
 }
 
+/// Issue 18, « e-mail non remis »: the configuration set every email names publishes its bounces
+/// and rejections to the default event bus (the only one SES publishes to), and a rule on that
+/// configuration set's events invokes the mailer, whose crate handles them.
+#[test]
+fn ses_bounces_and_rejections_reach_the_mailer() {
+    let doc = template();
+    let destinations = resources_of_type(&doc, "AWS::SES::ConfigurationSetEventDestination");
+    let (_, destination) = destinations
+        .iter()
+        .find(|(_, d)| {
+            ref_name(&d["Properties"]["ConfigurationSetName"]) == Some("MailConfigurationSet")
+        })
+        .expect("an event destination on MailConfigurationSet");
+    let published = &destination["Properties"]["EventDestination"];
+    assert_eq!(published["Enabled"].as_bool(), Some(true));
+    let types: Vec<&str> = one_or_many(&published["MatchingEventTypes"])
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(
+        types.contains(&"bounce") && types.contains(&"reject"),
+        "{types:?}"
+    );
+    assert!(
+        text_of(&published["EventBridgeDestination"]["EventBusArn"])
+            .is_some_and(|arn| arn.ends_with(":event-bus/default")),
+        "the default bus"
+    );
+    let mailer = &resources(&doc)["MailerFunction"];
+    let rule = &mailer["Properties"]["Events"]["SesEvents"];
+    assert_eq!(rule["Type"].as_str(), Some("EventBridgeRule"));
+    let pattern = &rule["Properties"]["Pattern"];
+    assert_eq!(one_or_many(&pattern["source"])[0].as_str(), Some("aws.ses"));
+    let kinds: Vec<&str> = one_or_many(&pattern["detail-type"])
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(kinds, ["Email Bounced", "Email Rejected"]);
+    let only_ours = one_or_many(&pattern["detail"]["mail"]["tags"]["ses:configuration-set"]);
+    assert_eq!(only_ours.len(), 1);
+    assert_eq!(ref_name(only_ours[0]), Some("MailConfigurationSet"));
+    assert!(!rule["Properties"]["RetryPolicy"].is_null(), "RetryPolicy");
+    let main = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/mailer/src/main.rs"),
+    )
+    .unwrap();
+    assert!(
+        main.contains("handle_ses_event"),
+        "the mailer's handler reads them"
+    );
+}
+
 #[test]
 fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa_fallback() {
     let doc = template();

@@ -12,6 +12,11 @@
 //! service's error (a throttle, a 5xx), delays them, or forwards them and replaces the answer
 //! (a write that happened but whose answer was lost), a given number of times or until cleared.
 //!
+//! And it plays SES's mailbox simulator for bounces: an email SES accepts for
+//! `bounce@simulator.amazonses.com` is followed by the bounce event SES would publish through
+//! EventBridge (`Email Bounced`, with the email's tags), handed to the runner
+//! ([`Gate::ses_events`]), which gives it to the mailer as the EventBridge rule does in AWS.
+//!
 //! What it does not model: resource policies, permission boundaries and SCPs (the stack has
 //! none that limit the functions); the event source mappings' reads of the stream (the local
 //! stream follower reads it directly, as Lambda's service does with the role's managed policy).
@@ -107,6 +112,55 @@ struct Inner {
     sent: Mutex<Vec<(std::time::SystemTime, Json)>>,
     /// Calls each fault hit, by action.
     faulted: Mutex<BTreeMap<String, usize>>,
+    /// SES's events (bounces of the simulator's address), to the runner.
+    ses_events: tokio::sync::mpsc::UnboundedSender<Json>,
+    ses_events_out: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Json>>>,
+}
+
+/// SES's mailbox simulator address that bounces (the same in AWS).
+pub const BOUNCE_SIMULATOR: &str = "bounce@simulator.amazonses.com";
+
+/// The bounce event SES publishes to EventBridge for an accepted `SendEmail` request (its JSON)
+/// to the simulator's bouncing address, if it was one.
+fn simulated_bounce(request: &Json, region: &str) -> Option<Json> {
+    let to: Vec<&str> = request["Destination"]["ToAddresses"]
+        .as_array()?
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    if !to.iter().any(|a| a.eq_ignore_ascii_case(BOUNCE_SIMULATOR)) {
+        return None;
+    }
+    let mut tags = serde_json::Map::new();
+    for tag in request["EmailTags"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(value)) = (tag["Name"].as_str(), tag["Value"].as_str()) {
+            tags.insert(name.to_owned(), serde_json::json!([value]));
+        }
+    }
+    let now = rpps_domain::paris::rfc3339(time::OffsetDateTime::now_utc());
+    Some(serde_json::json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": "Email Bounced",
+        "source": "aws.ses",
+        "time": now,
+        "region": region,
+        "resources": [],
+        "detail": {
+            "eventType": "Bounce",
+            "bounce": {
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": BOUNCE_SIMULATOR}],
+                "timestamp": now,
+            },
+            "mail": {
+                "timestamp": now,
+                "destination": to,
+                "tags": tags,
+            },
+        },
+    }))
 }
 
 impl Gate {
@@ -123,6 +177,7 @@ impl Gate {
             .no_proxy()
             .build()
             .context("the IAM gate's HTTP client")?;
+        let (ses_events, ses_events_out) = tokio::sync::mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             upstream: upstream.trim_end_matches('/').to_owned(),
             stack,
@@ -133,6 +188,8 @@ impl Gate {
             faults: Mutex::new(Vec::new()),
             sent: Mutex::new(Vec::new()),
             faulted: Mutex::new(BTreeMap::new()),
+            ses_events,
+            ses_events_out: Mutex::new(Some(ses_events_out)),
         });
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
@@ -176,6 +233,12 @@ impl Gate {
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
+    }
+
+    /// The events SES publishes (the simulator's bounces), once: for the runner to give to
+    /// the mailer.
+    pub fn ses_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Json>> {
+        self.inner.ses_events_out.lock().ok()?.take()
     }
 
     /// Every fault lifted.
@@ -332,11 +395,13 @@ async fn forward_recording(
     json: Json,
 ) -> Response {
     let response = forward(gate, parts, body, path).await;
-    if response.status().is_success()
-        && actions.iter().any(|a| a == "ses:SendEmail")
-        && let Ok(mut sent) = gate.sent.lock()
-    {
-        sent.push((std::time::SystemTime::now(), json));
+    if response.status().is_success() && actions.iter().any(|a| a == "ses:SendEmail") {
+        if let Some(bounce) = simulated_bounce(&json, &gate.stack.region) {
+            let _ = gate.ses_events.send(bounce);
+        }
+        if let Ok(mut sent) = gate.sent.lock() {
+            sent.push((std::time::SystemTime::now(), json));
+        }
     }
     response
 }

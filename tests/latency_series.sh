@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Issue 18, item 4: validation → number email and → directory entry over RUNS × N validations,
+# each run of N on a fresh moto (one moto process cannot hold 1,000: it keeps a copy of the
+# table per transaction and grows past the machine's memory), pooled into one distribution.
+#   tests/latency_series.sh [RUNS=10] [N=100] [PAUSE_MS=1000]
+# Needs the release build of the bench (cargo build --release -p rpps-e2e --bin latency_bench)
+# and moto in .venv/moto (make setup). Prints the pooled p50/p99/max.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10}; n=${2:-100}; pause=${3:-1000}
+raw=$(mktemp); port=5698
+moto=${MOTO:-.venv/moto/bin/moto_server}
+bench=${CARGO_TARGET_DIR:-target}/release/latency_bench
+for run in $(seq 1 "$runs"); do
+  "$moto" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  echo "run $run/$runs"
+  AWS_ENDPOINT_URL="http://127.0.0.1:$port" LATENCY_RAW="$raw" "$bench" "$n" 1 "$pause" | grep -v '^|'
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+python3 - "$raw" <<'PY'
+import sys
+rows = [tuple(int(x) for x in line.split(",")) for line in open(sys.argv[1]) if line.strip()]
+import math
+def pct(values, p):  # nearest rank, as rpps_e2e::bench::percentile
+    values = sorted(values)
+    rank = math.ceil(p / 100 * len(values))
+    return values[min(max(rank, 1), len(values)) - 1]
+for name, i in (("the number email accepted by SES", 0), ("the directory entry rebuilt", 1)):
+    v = [r[i] for r in rows]
+    print(f"| {name} | {len(v)} | {pct(v, 50)} ms | {pct(v, 99)} ms | {max(v)} ms |")
+PY
+rm -f "$raw"
