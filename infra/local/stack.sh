@@ -43,6 +43,22 @@ setup() {
   fi
 }
 
+# The independent FHIR validator of the end-to-end tests (issue 16, tests/fhir/validate.py):
+# PyPI fhir.resources (its R4B models) in a virtualenv of its own; the tests find its Python in
+# RPPS_FHIR_PYTHON.
+FHIR_VALIDATOR="fhir.resources==8.3.0"
+FHIR_VENV="$ROOT/.venv/fhir"
+setup_fhir_validator() {
+  local stamp="$FHIR_VENV/rpps-installed.txt"
+  if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$FHIR_VALIDATOR" ] && [ -x "$FHIR_VENV/bin/python" ]; }; then
+    log "installing $FHIR_VALIDATOR into .venv/fhir (the FHIR validator of the tests)"
+    [ -x "$FHIR_VENV/bin/pip" ] || python3 -m venv "$FHIR_VENV"
+    "$FHIR_VENV/bin/pip" install --quiet --disable-pip-version-check "$FHIR_VALIDATOR"
+    printf '%s' "$FHIR_VALIDATOR" >"$stamp"
+  fi
+  export RPPS_FHIR_PYTHON="$FHIR_VENV/bin/python"
+}
+
 # Installs DEPLOY_TOOLS into .venv/deploy unless that exact set is already there (a stamp file:
 # the second run costs nothing).
 setup_deploy_tools() {
@@ -177,6 +193,7 @@ cmd_test() {
   log "cargo build (every target, the Lambda binaries included)"
   cargo build --workspace --all-targets
   setup_certified_provider
+  setup_fhir_validator
   log "cargo test (unit, property, store over moto, HTTP end to end, Lambda binaries)"
   cargo test --workspace
   run_browser_tests --built

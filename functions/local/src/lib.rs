@@ -76,6 +76,7 @@ pub fn functions()
         ("rpps-auth", rpps_auth::ROUTES),
         ("rpps-registrations", rpps_registrations::ROUTES),
         ("rpps-directory", rpps_directory::ROUTES),
+        ("rpps-fhir", rpps_fhir::ROUTES),
         ("rpps-staff", rpps_staff::ROUTES),
         // DynamoDB stream consumers.
         ("rpps-mailer", &[][..]),
@@ -385,6 +386,11 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
             config,
             &sdk_of("rpps-directory"),
             options.public_origin.clone(),
+        )))
+        .merge(rpps_fhir::router(rpps_fhir::state_from_sdk(
+            config,
+            &sdk_of("rpps-fhir"),
+            &options.public_origin,
         )))
         .merge(rpps_staff::router(rpps_staff::state_from_sdk(
             config,

@@ -264,6 +264,71 @@ impl Store {
             .transpose()
     }
 
+    /// The entries of up to 100 RPPS numbers, in no particular order, those that exist (one
+    /// `BatchGetItem`, and another for any keys DynamoDB left unprocessed).
+    pub async fn directory_entries(
+        &self,
+        numbers: &[RppsNumber],
+    ) -> Result<Vec<DirectoryEntry>, StoreError> {
+        let mut keys: Vec<HashMap<String, AttributeValue>> = Vec::new();
+        for rpps in numbers {
+            let key = HashMap::from([
+                (
+                    keys::PK.to_owned(),
+                    AttributeValue::S(keys::directory(rpps.as_str())),
+                ),
+                (
+                    keys::SK.to_owned(),
+                    AttributeValue::S(keys::DIRECTORY_SK.into()),
+                ),
+            ]);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        let mut entries = Vec::new();
+        let mut attempts = 0;
+        while !keys.is_empty() {
+            attempts += 1;
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut keys)))
+                .build()
+                .map_err(|e| StoreError::corrupt("BatchGetItem(directory)", e))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.tables.registry, request)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("BatchGetItem(directory)", e))?;
+            if let Some(items) = out
+                .responses
+                .as_ref()
+                .and_then(|r| r.get(&self.tables.registry))
+            {
+                for item in items {
+                    entries.push(entry_of(item)?);
+                }
+            }
+            if let Some(left) = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.tables.registry))
+            {
+                if attempts >= 5 {
+                    let message = "keys still unprocessed after 5 attempts (throttled)";
+                    return Err(StoreError::Unavailable {
+                        operation: "BatchGetItem(directory)",
+                        message: message.to_owned(),
+                        source: message.into(),
+                    });
+                }
+                keys = left.keys;
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempts)).await;
+            }
+        }
+        Ok(entries)
+    }
+
     /// The entry's item (one `GetItem`, `consistent` or not).
     async fn entry_item(
         &self,

@@ -87,6 +87,7 @@ fn first_invocation(binary: &str) -> (String, Expected) {
         "rpps-registrations" => http("/api/registrations/mine", "", 401),
         "rpps-directory" => http("/api/directory/not-a-number", "", 400),
         "rpps-staff" => http("/api/manager/staff", "", 401),
+        "rpps-fhir" => http("/fhir/metadata", "", 200),
         // A DynamoDB stream batch with no record.
         "rpps-mailer" | "rpps-publisher" => {
             (r#"{"Records":[]}"#.to_owned(), Expected::NoFailedRecord)

@@ -23,6 +23,7 @@ mod authorization;
 mod certified_provider;
 mod directory;
 mod faults;
+mod fhir;
 mod iam_gate;
 mod identity;
 mod lambda_binaries;

@@ -389,7 +389,19 @@ fn the_document_is_openapi_3_1_and_every_reference_resolves() {
                     method.to_ascii_lowercase()
                 ),
             );
-            if status.starts_with('4') || (status.starts_with('5') && path != "/api/health") {
+            if path.starts_with("/fhir/") {
+                // FHIR's errors are OperationOutcome resources (issue 16).
+                if !status.starts_with('2') {
+                    assert!(
+                        response_at.starts_with("/components/responses/Fhir")
+                            && response["content"]["application/fhir+json"]["schema"]["properties"]
+                                ["resourceType"]["const"]
+                                == "OperationOutcome",
+                        "{at} {status}: FHIR errors are OperationOutcome resources"
+                    );
+                }
+            } else if status.starts_with('4') || (status.starts_with('5') && path != "/api/health")
+            {
                 assert_eq!(
                     response["content"]["application/json"]["schema"]["$ref"],
                     "#/components/schemas/Error",
@@ -589,7 +601,7 @@ impl Checker {
                         content.keys().collect::<Vec<_>>()
                     );
                 };
-                if media == "application/json" {
+                if media == "application/json" || media == "application/fhir+json" {
                     json = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                         panic!(
                             "{what}: not JSON ({e}): {}",
@@ -983,6 +995,28 @@ async fn real_responses_match_the_document() {
         .get(None, &format!("/api/directory/{rpps}/card.pdf"))
         .await;
     assert_eq!(card.status, StatusCode::OK);
+    // The same directory for machines (issue 16): FHIR, and its OperationOutcome errors.
+    let capabilities = c.get(None, "/fhir/metadata").await;
+    assert_eq!(capabilities.json["resourceType"], "CapabilityStatement");
+    let bundle = c
+        .get(
+            None,
+            &format!("/fhir/Practitioner?identifier=https://rpps.esante.gouv.fr%7C{rpps}"),
+        )
+        .await;
+    assert_eq!(bundle.json["total"], 1, "{}", bundle.json);
+    let read = c.get(None, &format!("/fhir/Practitioner/{rpps}")).await;
+    assert_eq!(read.json["id"], rpps.as_str());
+    for (path, status) in [
+        ("/fhir/Practitioner?given=Awa", StatusCode::BAD_REQUEST),
+        ("/fhir/Practitioner/12345678901", StatusCode::NOT_FOUND),
+        ("/fhir/Patient", StatusCode::NOT_FOUND),
+        ("/fhir/metadata?mode=full", StatusCode::BAD_REQUEST),
+    ] {
+        let refused = c.get(None, path).await;
+        assert_eq!(refused.status, status, "{path}: {}", refused.json);
+        assert_eq!(refused.json["resourceType"], "OperationOutcome");
+    }
     let staff = c.get(Some(&manager), "/api/manager/staff").await;
     assert_eq!(staff.status, StatusCode::OK, "{}", staff.json);
     assert_eq!(

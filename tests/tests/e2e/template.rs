@@ -104,7 +104,11 @@ fn template_functions() -> Vec<TemplateFunction> {
                 let path = props["Path"]
                     .as_str()
                     .unwrap_or_else(|| panic!("{at}: no Path"));
-                assert!(path.starts_with("/api/"), "{at}: {path} is not under /api/");
+                // CloudFront sends these two to the API (cloudfront_sends_…_to_the_http_api).
+                assert!(
+                    path.starts_with("/api/") || path.starts_with("/fhir/"),
+                    "{at}: {path} is under neither /api/ nor /fhir/"
+                );
                 routes.push((method.to_ascii_uppercase(), path.to_owned()));
             }
         }
@@ -301,7 +305,13 @@ fn route_literals(dir: &Path, found: &mut BTreeSet<String>) {
                 let rest = source[at + ".route(".len()..].trim_start();
                 if let Some(literal) = rest.strip_prefix('"') {
                     let end = literal.find('"').expect("a closed string literal");
-                    found.insert(literal[..end].to_owned());
+                    // axum's wildcard `{*rest}` is API Gateway's greedy `{rest+}`.
+                    let path = literal[..end].to_owned();
+                    let path = match path.split_once("{*") {
+                        Some((head, tail)) => format!("{head}{{{}+}}", tail.trim_end_matches('}')),
+                        None => path,
+                    };
+                    found.insert(path);
                 }
             }
         }
@@ -1021,6 +1031,27 @@ fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa
         one_or_many(&api["FunctionAssociations"]).is_empty(),
         "/api/* must not get the SPA fallback"
     );
+
+    // The FHIR API (issue 16): the same origin, never cached, read-only, no SPA fallback.
+    let fhir = one_or_many(&config["CacheBehaviors"])
+        .into_iter()
+        .find(|b| b["PathPattern"].as_str() == Some("/fhir/*"))
+        .expect("a /fhir/* behaviour");
+    assert_eq!(
+        fhir["TargetOriginId"], api["TargetOriginId"],
+        "/fhir/* goes to the HttpApi"
+    );
+    assert_eq!(fhir["CachePolicyId"].as_str(), Some(CACHING_DISABLED));
+    assert_eq!(
+        fhir["OriginRequestPolicyId"].as_str(),
+        Some(ALL_VIEWER_EXCEPT_HOST_HEADER)
+    );
+    let methods: BTreeSet<&str> = one_or_many(&fhir["AllowedMethods"])
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(methods, BTreeSet::from(["GET", "HEAD", "OPTIONS"]));
+    assert!(one_or_many(&fhir["FunctionAssociations"]).is_empty());
 
     let policies = resources_of_type(&doc, "AWS::CloudFront::ResponseHeadersPolicy");
     assert_eq!(policies.len(), 1);

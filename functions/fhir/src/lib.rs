@@ -1,0 +1,375 @@
+//! The public directory for machines (issue 16): a read-only FHIR R4 (4.0.1) API under `/fhir`,
+//! on the same origin as the site, public (no sign-in, no key), JSON only
+//! (`application/fhir+json`), open to every origin for `GET` (no credentials).
+//!
+//! What it serves is exactly what `GET /fhir/metadata` lists (its `CapabilityStatement`, built
+//! from the same tables as the parser): every other parameter, modifier or resource type is a
+//! 400 or 404 `OperationOutcome`, never silently ignored. Resources are built from the public
+//! directory projection only (`resources`): this function reads no session and no private item.
+//!
+//! This first slice serves `Practitioner` (read; search by `_id`, `identifier`, `family`,
+//! with `_count`, `_total` and an opaque cursor). `PractitionerRole`, `Organization`,
+//! `_lastUpdated` deltas and the other name searches follow (docs/FHIR.md says what is served).
+
+pub mod resources;
+pub mod search;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rpps_store::{DirectoryError, DirectorySearch, Store, StoreError};
+use serde_json::{Value, json};
+
+use resources::{CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, practitioner};
+use search::{Criterion, PractitionerSearch, SearchError};
+
+/// Every route this function serves (checked against `router` and `infra/template.yaml`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/fhir/metadata"),
+    ("GET", "/fhir/Practitioner"),
+    ("GET", "/fhir/Practitioner/{id}"),
+    ("GET", "/fhir/{rest+}"),
+];
+
+#[derive(Clone)]
+pub struct FhirState {
+    pub store: Store,
+    /// `https://…/fhir`: the base of `fullUrl` and of the Bundle's links.
+    pub base: String,
+}
+
+/// A FHIR answer: the resource as `application/fhir+json`, open to every origin.
+fn fhir(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    // The directory changes as professionals are validated and leave: caches ask again.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// An error as an `OperationOutcome` with its status.
+#[derive(Debug)]
+pub struct FhirError {
+    status: StatusCode,
+    code: IssueCode,
+    message: String,
+}
+
+impl FhirError {
+    fn new(status: StatusCode, code: IssueCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn from_store(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "registry unavailable");
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                IssueCode::Transient,
+                "L'annuaire est momentanément indisponible : réessayez dans quelques instants.",
+            )
+        } else {
+            tracing::error!(error = %e, "unexpected error");
+            Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                IssueCode::Exception,
+                "Une erreur inattendue s'est produite.",
+            )
+        }
+    }
+}
+
+impl From<SearchError> for FhirError {
+    fn from(e: SearchError) -> Self {
+        let code = match e {
+            SearchError::Unsupported(_) => IssueCode::NotSupported,
+            SearchError::Invalid(_) => IssueCode::Invalid,
+        };
+        Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let mut response = fhir(self.status, &operation_outcome(self.code, &self.message));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// `GET /fhir/metadata`: what this server does, and nothing more.
+pub fn capability_statement(base: &str) -> Value {
+    let search_params: Vec<Value> = search::PRACTITIONER_PARAMS
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "definition": p.definition,
+                "type": p.kind,
+                "documentation": p.documentation,
+            })
+        })
+        .collect();
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-12-05",
+        "publisher": "RPPS+",
+        "kind": "instance",
+        "software": {"name": "rpps-fhir"},
+        "implementation": {
+            "description": "Annuaire public RPPS+ (lecture seule)",
+            "url": base,
+        },
+        "fhirVersion": FHIR_VERSION,
+        "format": ["application/fhir+json", "json"],
+        "rest": [{
+            "mode": "server",
+            "documentation": "Lecture seule, publique : aucune authentification. Tout paramètre non listé ici est refusé (400 OperationOutcome).",
+            "resource": [{
+                "type": "Practitioner",
+                "profile": resources::PROFILE_AS_DP_PRACTITIONER,
+                "supportedProfile": [resources::PROFILE_FR_CORE_PRACTITIONER],
+                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "versioning": "no-version",
+                "readHistory": false,
+                "searchParam": search_params,
+            }],
+        }],
+    })
+}
+
+async fn metadata(State(state): State<FhirState>, RawQuery(query): RawQuery) -> Response {
+    match search::format_only(query.as_deref()) {
+        Ok(()) => fhir(StatusCode::OK, &capability_statement(&state.base)),
+        Err(e) => FhirError::from(e).into_response(),
+    }
+}
+
+async fn read_practitioner(
+    State(state): State<FhirState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    search::format_only(query.as_deref())?;
+    let not_found = || {
+        FhirError::new(
+            StatusCode::NOT_FOUND,
+            IssueCode::NotFound,
+            format!(
+                "Aucun professionnel de l'annuaire n'a l'identifiant « {id} » (l'identifiant est le numéro RPPS)."
+            ),
+        )
+    };
+    let Ok(rpps) = rpps_domain::RppsNumber::parse(&id) else {
+        return Err(not_found());
+    };
+    let entry = state
+        .store
+        .directory_entry(&rpps)
+        .await
+        .map_err(FhirError::from_store)?
+        .ok_or_else(not_found)?;
+    Ok(fhir(StatusCode::OK, &practitioner(&entry)))
+}
+
+async fn search_practitioners(
+    State(state): State<FhirState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    let search = PractitionerSearch::parse(query.as_deref())?;
+    let (mut entries, next) = match &search.criterion {
+        Criterion::Numbers(numbers) => {
+            let mut entries = state
+                .store
+                .directory_entries(numbers)
+                .await
+                .map_err(FhirError::from_store)?;
+            entries.sort_by(|a, b| a.rpps.as_str().cmp(b.rpps.as_str()));
+            (entries, None)
+        }
+        Criterion::Family(folded) => {
+            let page = state
+                .store
+                .search_directory(
+                    &DirectorySearch::Name(folded.clone()),
+                    search.count,
+                    search.cursor.as_deref(),
+                )
+                .await
+                .map_err(|e| match e {
+                    DirectoryError::BadCursor => FhirError::new(
+                        StatusCode::BAD_REQUEST,
+                        IssueCode::Invalid,
+                        "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+                    ),
+                    DirectoryError::Store(e) => FhirError::from_store(e),
+                })?;
+            (page.results, page.next)
+        }
+    };
+    entries.retain(|entry| search.matches(entry));
+    let total = match (&search.criterion, search.total) {
+        (_, search::Total::None) => None,
+        (Criterion::Numbers(_), _) => Some(entries.len()),
+        // The whole result on this first page.
+        (Criterion::Family(_), _) if next.is_none() && search.cursor.is_none() => {
+            Some(entries.len())
+        }
+        (Criterion::Family(_), _) => None,
+    };
+    let resources: Vec<Value> = entries.iter().map(practitioner).collect();
+    let self_link = format!(
+        "{}/Practitioner?{}",
+        state.base,
+        search.canonical_query(None)
+    );
+    let next_link = next.map(|cursor| {
+        format!(
+            "{}/Practitioner?{}",
+            state.base,
+            search.canonical_query(Some(&cursor))
+        )
+    });
+    Ok(fhir(
+        StatusCode::OK,
+        &resources::searchset(
+            &state.base,
+            resources,
+            total,
+            &self_link,
+            next_link.as_deref(),
+        ),
+    ))
+}
+
+/// Any other path under `/fhir`: a resource type or an operation this server does not have.
+async fn unknown(Path(rest): Path<String>) -> FhirError {
+    let kind = rest.split('/').next().unwrap_or_default();
+    FhirError::new(
+        StatusCode::NOT_FOUND,
+        IssueCode::NotSupported,
+        format!(
+            "« {kind} » n'est pas servi par cette API : voir /fhir/metadata pour ce qu'elle sert."
+        ),
+    )
+}
+
+/// The function's routes (the fallback is added by the Lambda entry or the local runner).
+pub fn router(state: FhirState) -> Router {
+    Router::new()
+        .route("/fhir/metadata", get(metadata))
+        .route("/fhir/Practitioner", get(search_practitioners))
+        .route("/fhir/Practitioner/{id}", get(read_practitioner))
+        .route("/fhir/{*rest}", get(unknown))
+        .with_state(state)
+}
+
+/// Builds the state once, from the environment (used by the Lambda `main`).
+pub fn state_from_env() -> anyhow::Result<FhirState> {
+    let config = rpps_runtime::Config::from_env()?;
+    let public_origin = config.public_origin()?;
+    let sdk = rpps_runtime::aws::from_env();
+    Ok(state_from_sdk(&config, &sdk, &public_origin))
+}
+
+pub fn state_from_sdk(
+    config: &rpps_runtime::Config,
+    sdk: &rpps_runtime::aws::SdkConfig,
+    public_origin: &str,
+) -> FhirState {
+    FhirState {
+        store: Store::from_config(config, sdk),
+        base: format!("{}/fhir", public_origin.trim_end_matches('/')),
+    }
+}
+
+/// The query's parameters, each with every value it was given.
+pub(crate) fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .map(|q| {
+            q.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (decode(k), decode(v))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `application/x-www-form-urlencoded` decoding (`+` is a space, `%XX` a byte); invalid UTF-8
+/// becomes U+FFFD, which the parser refuses.
+fn decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode_as_forms_do() {
+        assert_eq!(
+            pairs(Some("family=L%C3%A9a+Dupont&_count=2&&x")),
+            vec![
+                ("family".into(), "Léa Dupont".into()),
+                ("_count".into(), "2".into()),
+                ("x".into(), String::new()),
+            ]
+        );
+        assert_eq!(decode("a%2"), "a%2");
+        assert_eq!(decode("%zz"), "%zz");
+        assert!(decode("%ff").contains('\u{fffd}'));
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    #[tokio::test]
+    async fn the_router_serves_every_entry_of_routes() {
+        let config = rpps_api::routes::test_config();
+        let sdk = rpps_api::routes::unreachable_sdk();
+        let state = super::state_from_sdk(&config, &sdk, "http://127.0.0.1:1");
+        let unserved = rpps_api::routes::unserved(super::router(state), super::ROUTES).await;
+        assert!(unserved.is_empty(), "{unserved:#?}");
+    }
+}

@@ -1,0 +1,6 @@
+fn main() -> Result<(), lambda_http::Error> {
+    rpps_runtime::start(async {
+        let state = rpps_fhir::state_from_env()?;
+        rpps_api::lambda::run(rpps_fhir::router(state)).await
+    })
+}

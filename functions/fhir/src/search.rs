@@ -1,0 +1,534 @@
+//! The search parameters this server understands, read strictly: a parameter, modifier or value
+//! it does not support is a 400 `OperationOutcome` (FHIR's strict handling), never ignored.
+//! [`PRACTITIONER_PARAMS`] is what the `CapabilityStatement` lists, so the two cannot drift.
+
+use rpps_domain::RppsNumber;
+use rpps_store::DirectoryEntry;
+
+use crate::resources::{SYSTEM_IDNPS, SYSTEM_RPPS};
+
+pub const DEFAULT_COUNT: i32 = 50;
+pub const MAX_COUNT: i32 = 200;
+/// At most this many `_id` / `identifier` values in one search (one `BatchGetItem`).
+pub const MAX_VALUES: usize = 100;
+const MIN_FAMILY_CHARS: usize = 2;
+const MAX_FAMILY_CHARS: usize = 60;
+/// The opaque cursor of the `next` links.
+pub const CURSOR: &str = "_cursor";
+
+/// A search parameter as the `CapabilityStatement` lists it.
+pub struct ParamDoc {
+    pub name: &'static str,
+    pub definition: &'static str,
+    pub kind: &'static str,
+    pub documentation: &'static str,
+}
+
+pub const PRACTITIONER_PARAMS: &[ParamDoc] = &[
+    ParamDoc {
+        name: "_id",
+        definition: "http://hl7.org/fhir/SearchParameter/Resource-id",
+        kind: "token",
+        documentation: "Le numéro RPPS ; plusieurs séparés par des virgules (OU), 100 au plus.",
+    },
+    ParamDoc {
+        name: "identifier",
+        definition: "http://hl7.org/fhir/SearchParameter/Practitioner-identifier",
+        kind: "token",
+        documentation: "https://rpps.esante.gouv.fr|<RPPS> ou urn:oid:1.2.250.1.71.4.2.1|8<RPPS> (idNatPs), ou la valeur seule ; plusieurs séparés par des virgules (OU), 100 au plus.",
+    },
+    ParamDoc {
+        name: "family",
+        definition: "http://hl7.org/fhir/SearchParameter/individual-family",
+        kind: "string",
+        documentation: "Début du nom de famille, sans tenir compte des accents ni de la casse (2 caractères au moins) ; :exact pour le nom exact. Seules les personnes en exercice sont trouvées par le nom.",
+    },
+];
+
+/// Parameters of FHIR's Practitioner search or of every search that this server does not
+/// support (yet): named as such in the refusal.
+const FHIR_KNOWN: &[&str] = &[
+    "_lastUpdated",
+    "_tag",
+    "_profile",
+    "_security",
+    "_text",
+    "_content",
+    "_list",
+    "_has",
+    "_type",
+    "_query",
+    "_filter",
+    "_sort",
+    "_elements",
+    "_summary",
+    "_include",
+    "_revinclude",
+    "_contained",
+    "_containedType",
+    "active",
+    "address",
+    "address-city",
+    "address-country",
+    "address-postalcode",
+    "address-state",
+    "address-use",
+    "communication",
+    "email",
+    "gender",
+    "given",
+    "name",
+    "phone",
+    "phonetic",
+    "telecom",
+    "qualification-code",
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SearchError {
+    /// A parameter or modifier FHIR defines that this server does not serve.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Something FHIR does not define, or a value that cannot be read.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn unsupported(message: impl Into<String>) -> SearchError {
+    SearchError::Unsupported(message.into())
+}
+
+fn invalid(message: impl Into<String>) -> SearchError {
+    SearchError::Invalid(message.into())
+}
+
+/// `_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    /// Not asked: given when known without more reads.
+    Default,
+    None,
+    Accurate,
+}
+
+/// How the matches are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Criterion {
+    /// These RPPS numbers (from `_id` and `identifier`, intersected): one batch read.
+    Numbers(Vec<RppsNumber>),
+    /// The folded start of the family name: the name index, page by page.
+    Family(String),
+}
+
+/// A Practitioner search, read and checked before any read of the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PractitionerSearch {
+    pub criterion: Criterion,
+    /// `family` as given and whether `:exact`.
+    family: Option<(String, bool)>,
+    ids: Option<Vec<String>>,
+    identifiers: Option<Vec<String>>,
+    pub count: i32,
+    pub total: Total,
+    pub cursor: Option<String>,
+}
+
+/// Reads `_format` (JSON only); every other parameter is refused. For read and metadata.
+pub fn format_only(query: Option<&str>) -> Result<(), SearchError> {
+    for (key, value) in crate::pairs(query) {
+        if key == "_format" {
+            check_format(&value)?;
+        } else {
+            return Err(invalid(format!(
+                "Paramètre « {key} » inconnu ici : seul _format est accepté."
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_format(value: &str) -> Result<(), SearchError> {
+    match value {
+        "json" | "application/json" | "application/fhir+json" => Ok(()),
+        _ => Err(unsupported(format!(
+            "Format « {value} » non servi : cette API répond en JSON (application/fhir+json) seulement."
+        ))),
+    }
+}
+
+fn no_bad_chars(name: &str, value: &str) -> Result<(), SearchError> {
+    if value
+        .chars()
+        .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+    {
+        return Err(invalid(format!(
+            "La valeur de « {name} » contient des caractères invalides."
+        )));
+    }
+    Ok(())
+}
+
+/// The comma-separated values of a token parameter (`\,` is a comma inside a value).
+fn values(name: &str, raw: &str) -> Result<Vec<String>, SearchError> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next) => current.push(next),
+                None => current.push('\\'),
+            },
+            ',' => out.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    out.push(current);
+    out.retain(|v| !v.is_empty());
+    if out.is_empty() {
+        return Err(invalid(format!("« {name} » est vide.")));
+    }
+    if out.len() > MAX_VALUES {
+        return Err(invalid(format!(
+            "« {name} » : {MAX_VALUES} valeurs au plus par recherche."
+        )));
+    }
+    Ok(out)
+}
+
+/// The RPPS number an `identifier` token names, if it names one of ours.
+fn identifier_number(token: &str) -> Option<RppsNumber> {
+    let (system, value) = match token.split_once('|') {
+        Some((system, value)) => (Some(system), value),
+        None => (None, token),
+    };
+    let rpps = match system {
+        Some(SYSTEM_RPPS) => value,
+        Some(SYSTEM_IDNPS) => value.strip_prefix('8')?,
+        // `|value`: an identifier without a system; ours all have one.
+        Some(_) => return None,
+        None if value.len() == 12 => value.strip_prefix('8')?,
+        None => value,
+    };
+    RppsNumber::parse(rpps).ok()
+}
+
+fn one(name: &str, seen: &mut Vec<String>) -> Result<(), SearchError> {
+    if seen.iter().any(|s| s == name) {
+        return Err(unsupported(format!(
+            "« {name} » répété n'est pas pris en charge : donnez-le une fois (plusieurs valeurs séparées par des virgules pour _id et identifier)."
+        )));
+    }
+    seen.push(name.to_owned());
+    Ok(())
+}
+
+impl PractitionerSearch {
+    pub fn parse(query: Option<&str>) -> Result<Self, SearchError> {
+        let mut seen = Vec::new();
+        let mut family = None;
+        let mut ids = None;
+        let mut identifiers = None;
+        let mut count = DEFAULT_COUNT;
+        let mut total = Total::Default;
+        let mut cursor = None;
+        for (key, value) in crate::pairs(query) {
+            let (name, modifier) = match key.split_once(':') {
+                Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
+                None => (key.clone(), None),
+            };
+            no_bad_chars(&name, &value)?;
+            one(&name, &mut seen)?;
+            let no_modifier = || match &modifier {
+                Some(m) => Err(unsupported(format!(
+                    "Le modificateur « :{m} » n'est pas pris en charge pour « {name} »."
+                ))),
+                None => Ok(()),
+            };
+            match name.as_str() {
+                "_id" => {
+                    no_modifier()?;
+                    ids = Some(values(&name, &value)?);
+                }
+                "identifier" => {
+                    no_modifier()?;
+                    identifiers = Some(values(&name, &value)?);
+                }
+                "family" => {
+                    let exact = match modifier.as_deref() {
+                        None => false,
+                        Some("exact") => true,
+                        Some(m) => {
+                            return Err(unsupported(format!(
+                                "Le modificateur « :{m} » n'est pas pris en charge pour « family » (seulement :exact)."
+                            )));
+                        }
+                    };
+                    let value = value.trim().to_owned();
+                    let chars = rpps_domain::fold(&value).chars().count();
+                    if chars < MIN_FAMILY_CHARS {
+                        return Err(invalid(format!(
+                            "« family » : {MIN_FAMILY_CHARS} lettres au moins."
+                        )));
+                    }
+                    if chars > MAX_FAMILY_CHARS {
+                        return Err(invalid(format!(
+                            "« family » : {MAX_FAMILY_CHARS} caractères au plus."
+                        )));
+                    }
+                    family = Some((value, exact));
+                }
+                "_count" => {
+                    no_modifier()?;
+                    count = match value.parse::<i32>() {
+                        Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
+                        _ => {
+                            return Err(invalid(format!(
+                                "« _count » doit être un nombre entre 1 et {MAX_COUNT}."
+                            )));
+                        }
+                    };
+                }
+                "_total" => {
+                    no_modifier()?;
+                    total = match value.as_str() {
+                        "none" => Total::None,
+                        "accurate" | "estimate" => Total::Accurate,
+                        other => {
+                            return Err(invalid(format!(
+                                "« _total » vaut none, estimate ou accurate, pas « {other} »."
+                            )));
+                        }
+                    };
+                }
+                "_format" => {
+                    no_modifier()?;
+                    check_format(&value)?;
+                }
+                CURSOR => {
+                    no_modifier()?;
+                    cursor = Some(value);
+                }
+                other if FHIR_KNOWN.contains(&other) => {
+                    return Err(unsupported(format!(
+                        "Le paramètre « {other} » n'est pas (encore) pris en charge par cette API : voir /fhir/metadata."
+                    )));
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "Paramètre « {other} » inconnu pour Practitioner : voir /fhir/metadata."
+                    )));
+                }
+            }
+        }
+        let numbers = match (&ids, &identifiers) {
+            (None, None) => None,
+            (ids, identifiers) => {
+                let from_ids: Option<Vec<RppsNumber>> = ids.as_ref().map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| RppsNumber::parse(id).ok())
+                        .collect()
+                });
+                let from_identifiers: Option<Vec<RppsNumber>> = identifiers
+                    .as_ref()
+                    .map(|tokens| tokens.iter().filter_map(|t| identifier_number(t)).collect());
+                Some(match (from_ids, from_identifiers) {
+                    (Some(a), Some(b)) => a.into_iter().filter(|n| b.contains(n)).collect(),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => Vec::new(),
+                })
+            }
+        };
+        let criterion = match (numbers, &family) {
+            (Some(numbers), _) => Criterion::Numbers(numbers),
+            (None, Some((value, _))) => Criterion::Family(rpps_domain::fold(value)),
+            (None, None) => {
+                return Err(unsupported(
+                    "Une recherche sans critère (la liste complète) n'est pas encore servie : cherchez par _id, identifier ou family.",
+                ));
+            }
+        };
+        if cursor.is_some() && !matches!(criterion, Criterion::Family(_)) {
+            return Err(invalid(
+                "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+            ));
+        }
+        Ok(Self {
+            criterion,
+            family,
+            ids,
+            identifiers,
+            count,
+            total,
+            cursor,
+        })
+    }
+
+    /// Whether an entry read for the criterion meets every other parameter.
+    pub fn matches(&self, entry: &DirectoryEntry) -> bool {
+        match &self.family {
+            None => true,
+            Some((value, true)) => entry.family_name == *value,
+            Some((value, false)) => {
+                rpps_domain::fold(&entry.family_name).starts_with(&rpps_domain::fold(value))
+            }
+        }
+    }
+
+    /// The search as a query string in a fixed order (the Bundle's `self` link), with `cursor`
+    /// for its `next` link.
+    pub fn canonical_query(&self, cursor: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(ids) = &self.ids {
+            parts.push(format!("_id={}", encode_values(ids)));
+        }
+        if let Some(identifiers) = &self.identifiers {
+            parts.push(format!("identifier={}", encode_values(identifiers)));
+        }
+        if let Some((value, exact)) = &self.family {
+            let name = if *exact { "family:exact" } else { "family" };
+            parts.push(format!("{name}={}", encode(value)));
+        }
+        parts.push(format!("_count={}", self.count));
+        match self.total {
+            Total::Default => {}
+            Total::None => parts.push("_total=none".into()),
+            Total::Accurate => parts.push("_total=accurate".into()),
+        }
+        if let Some(cursor) = cursor.or(self.cursor.as_deref()) {
+            parts.push(format!("{CURSOR}={}", encode(cursor)));
+        }
+        parts.join("&")
+    }
+}
+
+fn encode_values(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| encode(&v.replace('\\', "\\\\").replace(',', "\\,")))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Percent-encodes all but RFC 3986's unreserved characters.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> Result<PractitionerSearch, SearchError> {
+        PractitionerSearch::parse(Some(q))
+    }
+
+    fn numbers(q: &str) -> Vec<String> {
+        match parse(q).unwrap().criterion {
+            Criterion::Numbers(n) => n.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn identifiers_are_read_in_both_national_systems_or_bare() {
+        assert_eq!(
+            numbers("identifier=https://rpps.esante.gouv.fr|10000000025"),
+            ["10000000025"]
+        );
+        assert_eq!(
+            numbers("identifier=urn:oid:1.2.250.1.71.4.2.1%7C810000000025,10001045367"),
+            ["10000000025", "10001045367"]
+        );
+        assert_eq!(numbers("identifier=810000000025"), ["10000000025"]);
+        // Another system, no system, a wrong key: nothing of ours, an empty result.
+        assert!(numbers("identifier=http://other|10000000025").is_empty());
+        assert!(numbers("identifier=|10000000025").is_empty());
+        assert!(numbers("identifier=10000000026").is_empty());
+        // _id and identifier together: both must hold.
+        assert_eq!(
+            numbers("_id=10000000025,10001045367&identifier=10001045367"),
+            ["10001045367"]
+        );
+    }
+
+    #[test]
+    fn what_is_not_served_is_refused_never_ignored() {
+        let refused = |q: &str| parse(q).unwrap_err();
+        assert!(matches!(refused("given=Léa"), SearchError::Unsupported(m) if m.contains("given")));
+        assert!(matches!(
+            refused("_lastUpdated=ge2026-01-01"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(
+            matches!(refused("family:contains=dup"), SearchError::Unsupported(m) if m.contains(":contains"))
+        );
+        assert!(matches!(
+            refused("identifier:of-type=x"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(refused("nom=dupont"), SearchError::Invalid(m) if m.contains("inconnu")));
+        assert!(matches!(
+            refused("family=dupont&_count=201"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("family=dupont&_count=0"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(refused("family=d"), SearchError::Invalid(_)));
+        assert!(matches!(
+            refused("family=dupont&family=durand"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("family=dupont&_format=xml"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("_id=10000000025&_cursor=abc"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(refused(""), SearchError::Unsupported(_)));
+        let many = (0..101)
+            .map(|_| "10000000025")
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(matches!(
+            refused(&format!("_id={many}")),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("family=du%00pont"),
+            SearchError::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn family_is_a_folded_prefix_and_the_links_say_the_search_again() {
+        let search = parse("family=L%C3%A9FEV&_count=10&_total=accurate").unwrap();
+        assert_eq!(search.criterion, Criterion::Family("lefev".into()));
+        assert_eq!(search.total, Total::Accurate);
+        assert_eq!(
+            search.canonical_query(Some("abc=")),
+            "family=L%C3%A9FEV&_count=10&_total=accurate&_cursor=abc%3D"
+        );
+        let again = parse(&search.canonical_query(Some("abc="))).unwrap();
+        assert_eq!(again.cursor.as_deref(), Some("abc="));
+        assert_eq!(again.criterion, search.criterion);
+        let exact = parse("family:exact=Lefèvre").unwrap();
+        assert_eq!(
+            exact.canonical_query(None),
+            "family:exact=Lef%C3%A8vre&_count=50"
+        );
+    }
+}

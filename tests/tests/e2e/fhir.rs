@@ -1,0 +1,253 @@
+//! Issue 16: the directory for machines, a read-only FHIR R4 API under `/fhir`, over the local
+//! stack. Every resource and Bundle it serves here is also checked by an implementation this
+//! project did not write: PyPI `fhir.resources` (R4B models), through `tests/fhir/validate.py`
+//! in the virtualenv `make test` prepares (`RPPS_FHIR_PYTHON`).
+
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE};
+use rpps_domain::{Finess, RppsNumber};
+use rpps_e2e::{TestApp, aws_endpoint, fresh_options, spawn_app};
+use rpps_store::{DirectoryEntry, DirectorySite};
+use serde_json::Value;
+
+use crate::support::allocated;
+
+/// One answer of the FHIR API.
+struct Answer {
+    status: StatusCode,
+    json: Value,
+}
+
+/// What the API served in a test, for the independent validator.
+#[derive(Default)]
+struct Served(Vec<Value>);
+
+impl Served {
+    async fn get(&mut self, app: &TestApp, path: &str) -> Answer {
+        let response = reqwest::Client::new()
+            .get(app.url(path))
+            .header("Accept", "application/fhir+json")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some("application/fhir+json; charset=utf-8"),
+            "{path}"
+        );
+        assert_eq!(
+            headers
+                .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+                .and_then(|v| v.to_str().ok()),
+            Some("*"),
+            "{path}: open to every origin"
+        );
+        let json: Value = response.json().await.unwrap();
+        self.0.push(json.clone());
+        Answer { status, json }
+    }
+
+    /// Every resource served so far, through `fhir.resources`.
+    fn validate(&self) {
+        let python = std::env::var("RPPS_FHIR_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/fhir/bin/python")
+            });
+        assert!(
+            python.exists(),
+            "{}: the FHIR validator's Python is missing; `make test` installs it (infra/local/stack.sh setup_fhir_validator)",
+            python.display()
+        );
+        let file = std::env::temp_dir().join(format!("rpps-fhir-{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(&file, serde_json::to_vec(&self.0).unwrap()).unwrap();
+        let out = std::process::Command::new(&python)
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fhir/validate.py"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "fhir.resources refused what the API served:\n{report}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            report.contains(&format!("{} resources, 0 invalid", self.0.len())),
+            "{report}"
+        );
+    }
+}
+
+/// A directory entry written as the publisher writes one, for paging and departures.
+fn entry(seq: u64, family: &str, given: &str, active: bool) -> DirectoryEntry {
+    let at = time::OffsetDateTime::now_utc();
+    DirectoryEntry {
+        rpps: RppsNumber::from_sequence(9_000_000 + seq).unwrap(),
+        family_name: family.into(),
+        given_names: given.into(),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: vec![DirectorySite {
+            finess: Finess::parse(rpps_devidp::FINESS_A).unwrap(),
+            establishment_name: "Aide à domicile".into(),
+            commune_code: "75115".into(),
+            commune_name: "Paris 15e Arrondissement".into(),
+            departement: "75".into(),
+            started_on: time::macros::date!(2026 - 09 - 01),
+            ended_on: (!active).then_some(time::macros::date!(2026 - 11 - 30)),
+            active,
+        }],
+        ecps_activable_from: None,
+        published_at: at,
+        updated_at: at,
+    }
+}
+
+/// Done when (issue 16): a professional validated through the API is found in `/fhir` by RPPS
+/// within a minute, with a valid Bundle.
+#[tokio::test]
+async fn a_validated_professional_is_found_by_rpps_in_a_valid_bundle() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let mut served = Served::default();
+    let (_, _, rpps, _) = allocated(&app).await;
+    let validated = std::time::Instant::now();
+    let search = format!("/fhir/Practitioner?identifier=https://rpps.esante.gouv.fr%7C{rpps}");
+    let mut found = None;
+    while validated.elapsed() < std::time::Duration::from_secs(60) {
+        let answer = served.get(&app, &search).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+        if answer.json["total"] == 1 {
+            found = Some(answer.json);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let bundle = found.expect("found within a minute");
+    assert_eq!(bundle["type"], "searchset");
+    let practitioner = &bundle["entry"][0]["resource"];
+    assert_eq!(practitioner["id"], rpps.as_str());
+    assert_eq!(practitioner["active"], true);
+    assert_eq!(
+        bundle["entry"][0]["fullUrl"],
+        format!("{}/fhir/Practitioner/{rpps}", app.options.public_origin)
+    );
+    assert!(
+        practitioner["identifier"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |i| i["system"] == "urn:oid:1.2.250.1.71.4.2.1" && i["value"] == format!("8{rpps}")
+            ),
+        "{practitioner}"
+    );
+    // The same by idNatPs, bare, by _id, and read.
+    for path in [
+        format!("/fhir/Practitioner?identifier=urn:oid:1.2.250.1.71.4.2.1%7C8{rpps}"),
+        format!("/fhir/Practitioner?identifier=8{rpps}"),
+        format!("/fhir/Practitioner?_id={rpps}&family=n%27di"),
+    ] {
+        let answer = served.get(&app, &path).await;
+        assert_eq!(answer.json["total"], 1, "{path}: {}", answer.json);
+    }
+    let read = served
+        .get(&app, &format!("/fhir/Practitioner/{rpps}"))
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(&read.json, practitioner);
+    // Private data never: the civil status's birth date is not there.
+    assert!(!read.json.to_string().contains("1985"), "{}", read.json);
+    let capabilities = served.get(&app, "/fhir/metadata").await;
+    assert_eq!(capabilities.json["fhirVersion"], "4.0.1");
+    served.validate();
+}
+
+/// The family search pages with an opaque cursor: every entry once, `next` until the end; a
+/// professional who left is served as identifiers and `active: false` only.
+#[tokio::test]
+async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let store = app.store();
+    let mut expected = Vec::new();
+    for (i, given) in ["Anne", "Bea", "Chloé", "Dora", "Emma"].iter().enumerate() {
+        let e = entry(i as u64, "Fhirpage", given, true);
+        store.write_directory_entry(&e).await.unwrap();
+        expected.push(e.rpps.to_string());
+    }
+    let left = entry(9, "Fhirpage", "Zoé", false);
+    store.write_directory_entry(&left).await.unwrap();
+    let mut served = Served::default();
+    let mut seen = Vec::new();
+    let mut next = Some("/fhir/Practitioner?family=FHIRPAGE&_count=2".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        pages += 1;
+        assert!(pages <= 4, "too many pages");
+        let answer = served.get(&app, &path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.json);
+        for entry in answer.json["entry"].as_array().unwrap() {
+            seen.push(entry["resource"]["id"].as_str().unwrap().to_owned());
+        }
+        next = answer.json["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+            .map(|l| {
+                l["url"]
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix(&app.options.public_origin)
+                    .unwrap()
+                    .to_owned()
+            });
+    }
+    seen.sort();
+    assert_eq!(seen, expected, "every practising professional once");
+    // One page, total given; :exact is the name as written.
+    let all = served
+        .get(&app, "/fhir/Practitioner?family:exact=Fhirpage")
+        .await;
+    assert_eq!(all.json["total"], 5, "{}", all.json);
+    let none = served
+        .get(&app, "/fhir/Practitioner?family:exact=FHIRPAGE")
+        .await;
+    assert_eq!(none.json["total"], 0, "{}", none.json);
+    // The one who left.
+    let gone = served
+        .get(&app, &format!("/fhir/Practitioner/{}", left.rpps))
+        .await;
+    assert_eq!(gone.json["active"], false);
+    assert!(gone.json.get("name").is_none(), "{}", gone.json);
+    // Errors are OperationOutcome resources, never a silently ignored parameter.
+    for (path, status) in [
+        (
+            "/fhir/Practitioner?family=fhirpage&given=Anne",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/fhir/Practitioner?family:contains=page",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/fhir/Practitioner?family=fhirpage&_count=500",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/fhir/Practitioner?family=fhirpage&_cursor=bm90LWEtY3Vyc29y",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/fhir/Practitioner/19999999999", StatusCode::NOT_FOUND),
+        ("/fhir/Organization", StatusCode::NOT_FOUND),
+    ] {
+        let answer = served.get(&app, path).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.json);
+        assert_eq!(answer.json["resourceType"], "OperationOutcome", "{path}");
+    }
+    served.validate();
+}
