@@ -157,7 +157,9 @@ trap 'exit 130' INT TERM
 
 start_moto() { # port
   log "starting moto server on 127.0.0.1:$1"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$1" >"$STATE/moto.log" 2>&1 &
+  # moto's server with per-item rollback of its DynamoDB transactions instead of a copy of the
+  # whole table (tests/moto/server.py says why; functions/store/tests/over_moto.rs checks it).
+  "$VENV/bin/python" "$ROOT/tests/moto/server.py" -H 127.0.0.1 -p "$1" >"$STATE/moto.log" 2>&1 &
   PIDS+=($!)
   wait_for_port "$1" moto "$!"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$1"

@@ -794,3 +794,176 @@ async fn a_delivery_taken_over_after_its_lease_is_not_released_by_the_stalled_at
         .unwrap();
     assert_eq!(third, rpps_store::DeliveryClaim::InProgress);
 }
+
+/// The emulator as `make test` runs it (`tests/moto/server.py`: moto with per-item transaction
+/// rollback instead of a copy of the whole table): a cancelled transaction leaves every item as
+/// it was, creates nothing, and adds no stream record; a committed one adds one per item.
+#[tokio::test]
+async fn a_cancelled_transaction_leaves_no_item_and_no_stream_record() {
+    use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+    let store = fresh_store().await;
+    let client = store.client();
+    let table = store.tables().registry.clone();
+    let key = |pk: &str| {
+        [
+            ("PK".to_owned(), AttributeValue::S(pk.to_owned())),
+            ("SK".to_owned(), AttributeValue::S("X".to_owned())),
+        ]
+    };
+    let get = |pk: &'static str| {
+        let (client, table) = (client.clone(), table.clone());
+        async move {
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(pk).into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(
+            key("TX#A")
+                .into_iter()
+                .chain([("n".to_owned(), AttributeValue::N("1".into()))])
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let streams = aws_sdk_dynamodbstreams::Client::new(&rpps_runtime::aws::for_local_endpoint(
+        &rpps_store::testing::endpoint(),
+    ));
+    let stream_records = || {
+        let (client, streams, table) = (client.clone(), streams.clone(), table.clone());
+        async move {
+            let arn = client
+                .describe_table()
+                .table_name(table)
+                .send()
+                .await
+                .unwrap()
+                .table
+                .unwrap()
+                .latest_stream_arn
+                .unwrap();
+            let shard = streams
+                .describe_stream()
+                .stream_arn(&arn)
+                .send()
+                .await
+                .unwrap()
+                .stream_description
+                .unwrap()
+                .shards
+                .unwrap()[0]
+                .shard_id
+                .clone()
+                .unwrap();
+            let iterator = streams
+                .get_shard_iterator()
+                .stream_arn(&arn)
+                .shard_id(shard)
+                .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .unwrap()
+                .shard_iterator
+                .unwrap();
+            streams
+                .get_records()
+                .shard_iterator(iterator)
+                .limit(1000)
+                .send()
+                .await
+                .unwrap()
+                .records
+                .unwrap_or_default()
+                .len()
+        }
+    };
+    let before = stream_records().await;
+    let transaction = || {
+        client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&table)
+                            .set_item(Some(key("TX#B").into()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&table)
+                            .set_key(Some(key("TX#A").into()))
+                            .update_expression("SET n = :two")
+                            .expression_attribute_values(":two", AttributeValue::N("2".into()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&table)
+                            .set_key(Some(key("TX#C").into()))
+                            .condition_expression("attribute_exists(PK)")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    // The check (TX#C exists) fails after the put and the update were applied: both undone.
+    let cancelled = transaction().await.unwrap_err();
+    assert_eq!(
+        cancelled.as_service_error().and_then(|e| e.meta().code()),
+        Some("TransactionCanceledException"),
+        "{cancelled:?}"
+    );
+    assert!(get("TX#B").await.is_none(), "the put is undone");
+    assert_eq!(
+        get("TX#A").await.unwrap()["n"],
+        AttributeValue::N("1".into()),
+        "the update is undone"
+    );
+    assert_eq!(
+        stream_records().await,
+        before,
+        "no stream record of a cancelled transaction"
+    );
+    // The same transaction, its check holding: both applied, their two records.
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(key("TX#C").into()))
+        .send()
+        .await
+        .unwrap();
+    transaction().await.unwrap();
+    assert!(get("TX#B").await.is_some());
+    assert_eq!(
+        get("TX#A").await.unwrap()["n"],
+        AttributeValue::N("2".into())
+    );
+    assert_eq!(
+        stream_records().await,
+        before + 3,
+        "C's put, then B's and A's"
+    );
+}

@@ -88,6 +88,11 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/directory", ALL),
     ("GET", "/api/directory/{rpps}", ALL),
     ("GET", "/api/directory/{rpps}/card.pdf", ALL),
+    // The FHIR API (issue 16): public, the same to everyone.
+    ("GET", "/fhir/metadata", ALL),
+    ("GET", "/fhir/Practitioner", ALL),
+    ("GET", "/fhir/Practitioner/{id}", ALL),
+    ("GET", "/fhir/{rest+}", ALL),
     ("GET", "/api/health", ALL),
     ("GET", "/api/openapi.json", ALL),
     ("GET", "/api/establishments", ALL),
@@ -397,7 +402,15 @@ async fn every_route_of_every_actor() {
         } else {
             &request
         };
+        // A Practitioner's id is its RPPS number; the FHIR wildcard's own 404 (to everyone) is
+        // tests/tests/e2e/fhir.rs's: here it stands for a path it covers, the metadata.
+        let id = if template.starts_with("/fhir/") {
+            &rpps
+        } else {
+            id
+        };
         let path = template
+            .replace("{rest+}", "metadata")
             .replace("{id}", id)
             .replace("{rpps}", &rpps)
             .replace("{finess}", FINESS_A);

@@ -112,6 +112,8 @@ struct Inner {
     sent: Mutex<Vec<(std::time::SystemTime, Json)>>,
     /// Calls each fault hit, by action.
     faulted: Mutex<BTreeMap<String, usize>>,
+    /// Every call, by calling function and operation (`dynamodb:Query`, `ses:SendEmail`…).
+    calls: Mutex<BTreeMap<(String, String), usize>>,
     /// SES's events (bounces of the simulator's address), to the runner.
     ses_events: tokio::sync::mpsc::UnboundedSender<Json>,
     ses_events_out: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Json>>>,
@@ -188,6 +190,7 @@ impl Gate {
             faults: Mutex::new(Vec::new()),
             sent: Mutex::new(Vec::new()),
             faulted: Mutex::new(BTreeMap::new()),
+            calls: Mutex::new(BTreeMap::new()),
             ses_events,
             ses_events_out: Mutex::new(Some(ses_events_out)),
         });
@@ -239,6 +242,22 @@ impl Gate {
     /// the mailer.
     pub fn ses_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Json>> {
         self.inner.ses_events_out.lock().ok()?.take()
+    }
+
+    /// The calls `function` (its binary, `rpps-fhir`) made so far, by operation: what the
+    /// benchmarks count per request.
+    pub fn calls(&self, function: &str) -> BTreeMap<String, usize> {
+        self.inner
+            .calls
+            .lock()
+            .map(|calls| {
+                calls
+                    .iter()
+                    .filter(|((f, _), _)| f == function)
+                    .map(|((_, op), n)| (op.clone(), *n))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every fault lifted.
@@ -312,6 +331,14 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         serde_json::from_slice(&body).unwrap_or(Json::Null)
     };
     let caller = caller(&parts.headers);
+    if let (Some(function), Ok(mut calls)) = (&caller, gate.calls.lock()) {
+        let operation = match &service {
+            Service::DynamoDb(op) => format!("dynamodb:{op}"),
+            Service::SecretsManager(op) => format!("secretsmanager:{op}"),
+            Service::Ses => format!("ses:{} {}", parts.method, parts.uri.path()),
+        };
+        *calls.entry((function.clone(), operation)).or_default() += 1;
+    }
     let asked = match &service {
         Service::DynamoDb(op) => requests::dynamodb(op, &json, &gate.stack, &gate.policies.tables),
         Service::SecretsManager(op) => requests::secrets_manager(op, &json, &gate.stack),

@@ -1,0 +1,181 @@
+//! Issue 16, item 4: the FHIR API over the local stack. `N` directory entries (default 1,000)
+//! are written through the store as the publisher writes them; then the local runner is built as
+//! `make run` builds it (the FHIR function behind the IAM gate, on moto) and `M` requests of each
+//! kind (default 200) go to its router in process: a Practitioner read, a search by identifier,
+//! a search by 10 identifiers, a first page and a later page of a family search (`_count=50`).
+//! Per kind: p50 / p99 of the answer's time, and the DynamoDB calls per request the gate counted
+//! (target: one per page). Figures in docs/PERFORMANCE.md.
+//!
+//! AWS_ENDPOINT_URL=http://127.0.0.1:5599 cargo run --release -p rpps-e2e --bin fhir_bench -- [N] [M]
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use rpps_domain::{Finess, RppsNumber};
+use rpps_e2e::bench::{moto_endpoint, no_time_limit, percentile};
+use rpps_local::LocalOptions;
+use rpps_store::{DirectoryEntry, DirectorySite, Store};
+use tower::ServiceExt;
+
+/// The path of a request kind's `i`-th request.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
+fn arg(n: usize, default: usize) -> anyhow::Result<usize> {
+    std::env::args()
+        .nth(n)
+        .map(|a| a.parse())
+        .transpose()
+        .context("N and M are numbers")
+        .map(|v| v.unwrap_or(default))
+}
+
+fn entry(i: usize) -> anyhow::Result<DirectoryEntry> {
+    let at = time::OffsetDateTime::now_utc();
+    Ok(DirectoryEntry {
+        rpps: RppsNumber::from_sequence(8_000_000 + i as u64)?,
+        family_name: rpps_e2e::people::family_name(i),
+        given_names: "Camille".into(),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: vec![DirectorySite {
+            finess: Finess::parse("750012346")?,
+            establishment_name: "Aide à domicile Paris 15".into(),
+            commune_code: "75115".into(),
+            commune_name: "Paris 15e Arrondissement".into(),
+            departement: "75".into(),
+            started_on: time::macros::date!(2026 - 09 - 01),
+            ended_on: None,
+            active: true,
+        }],
+        ecps_activable_from: None,
+        published_at: at,
+        updated_at: at,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = arg(1, 1000)?.max(60);
+    let m = arg(2, 200)?.max(1);
+    let endpoint = moto_endpoint()?;
+    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let options = LocalOptions {
+        aws_endpoint: endpoint.clone(),
+        table_prefix: format!("fhir{}", uuid::Uuid::new_v4().simple()),
+        mail_from: "no-reply@rpps-plus.localhost".into(),
+        frontend_dir: workspace.join("frontend/placeholder"),
+        seed: false,
+        public_origin: "http://127.0.0.1:8080".into(),
+        franceconnect: None,
+        psc: None,
+        mailer_lease: None,
+    };
+    let store = Store::from_config(
+        &options.config(),
+        &rpps_runtime::aws::for_local_endpoint(&endpoint)
+            .to_builder()
+            .timeout_config(no_time_limit())
+            .build(),
+    );
+    store.ensure_tables().await?;
+    let prepared = Instant::now();
+    let mut numbers = Vec::with_capacity(n);
+    for i in 0..n {
+        let e = entry(i)?;
+        numbers.push(e.rpps.to_string());
+        store.write_directory_entry(&e).await?;
+    }
+    println!(
+        "{n} directory entries written in {:.1} s",
+        prepared.elapsed().as_secs_f64()
+    );
+    let local = rpps_local::build(&options).await?;
+    // The later page: the cursor of the first.
+    let first = get(&local.router, "/fhir/Practitioner?family=banc&_count=50").await?;
+    let next = first["link"]
+        .as_array()
+        .and_then(|links| links.iter().find(|l| l["relation"] == "next"))
+        .and_then(|l| l["url"].as_str())
+        .and_then(|u| u.strip_prefix(&options.public_origin))
+        .context("a next link")?
+        .to_owned();
+    let kinds: Vec<(&str, PathOf)> = vec![
+        (
+            "read `Practitioner/{rpps}`",
+            Box::new(|i| format!("/fhir/Practitioner/{}", numbers[i % n])),
+        ),
+        (
+            "search `identifier=…|{rpps}`",
+            Box::new(|i| {
+                format!(
+                    "/fhir/Practitioner?identifier=https://rpps.esante.gouv.fr%7C{}",
+                    numbers[i % n]
+                )
+            }),
+        ),
+        (
+            "search 10 identifiers (`_id=a,b,…`)",
+            Box::new(|i| {
+                let ids: Vec<&str> = (0..10)
+                    .map(|k| numbers[(i * 10 + k) % n].as_str())
+                    .collect();
+                format!("/fhir/Practitioner?_id={}", ids.join(","))
+            }),
+        ),
+        (
+            "search `family=banc&_count=50`, first page",
+            Box::new(|_| "/fhir/Practitioner?family=banc&_count=50".to_owned()),
+        ),
+        (
+            "the same, second page (`_cursor`)",
+            Box::new(move |_| next.clone()),
+        ),
+    ];
+    println!("| request | n | p50 | p99 | DynamoDB calls per request |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, path) in &kinds {
+        let before: usize = local.gate.calls("rpps-fhir").values().sum();
+        let mut times = Vec::with_capacity(m);
+        for i in 0..m {
+            let started = Instant::now();
+            get(&local.router, &path(i)).await?;
+            times.push(started.elapsed());
+        }
+        let after: usize = local.gate.calls("rpps-fhir").values().sum();
+        times.sort();
+        println!(
+            "| {name} | {m} | {} | {} | {:.2} |",
+            ms(percentile(&times, 50.0)),
+            ms(percentile(&times, 99.0)),
+            (after - before) as f64 / m as f64
+        );
+    }
+    println!("calls by operation: {:?}", local.gate.calls("rpps-fhir"));
+    ensure!(
+        local.gate.denials().is_empty(),
+        "{:?}",
+        local.gate.denials()
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// One GET through the runner's router; the JSON answer, which must be a 200.
+async fn get(router: &axum::Router, path: &str) -> anyhow::Result<serde_json::Value> {
+    let response = router
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty())?)
+        .await?;
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await?;
+    ensure!(
+        status == StatusCode::OK,
+        "{path}: {status} {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    Ok(serde_json::from_slice(&bytes)?)
+}
