@@ -274,15 +274,132 @@ pub(crate) enum TransactError {
     Store(StoreError),
 }
 
+/// The `ClientRequestToken` of a transaction, derived from what it writes (issue 18): SHA-256 of
+/// its items in a canonical form (maps sorted by key), the first 18 bytes in hex (DynamoDB takes
+/// 36 characters at most). The same transaction sent again — by the SDK's retries, or by a
+/// caller resending it after a lost answer — carries the same token, so DynamoDB answers a
+/// committed one with success instead of running it again (within 10 minutes); a different
+/// transaction always carries a different token, so DynamoDB's `IdempotentParameterMismatch`
+/// (one token, other parameters) cannot happen.
+pub(crate) fn transaction_token(items: &[TransactWriteItem]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+
+    fn value(out: &mut String, v: &AttributeValue) {
+        match v {
+            AttributeValue::M(map) => {
+                out.push_str("M{");
+                map_of(out, map);
+                out.push('}');
+            }
+            AttributeValue::L(list) => {
+                out.push_str("L[");
+                for item in list {
+                    value(out, item);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            AttributeValue::Ss(set) | AttributeValue::Ns(set) => {
+                let mut sorted = set.clone();
+                sorted.sort();
+                let _ = write!(out, "{}{sorted:?}", if v.is_ss() { "SS" } else { "NS" });
+            }
+            other => {
+                let _ = write!(out, "{other:?}");
+            }
+        }
+    }
+    fn map_of(out: &mut String, map: &HashMap<String, AttributeValue>) {
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        for k in keys {
+            let _ = write!(out, "{k:?}=");
+            value(out, &map[k]);
+            out.push(';');
+        }
+    }
+    fn names(out: &mut String, map: Option<&HashMap<String, String>>) {
+        let mut pairs: Vec<_> = map.into_iter().flatten().collect();
+        pairs.sort();
+        let _ = write!(out, "{pairs:?}");
+    }
+    let mut text = String::new();
+    for item in items {
+        if let Some(put) = item.put() {
+            let _ = write!(
+                text,
+                "P|{}|{:?}|",
+                put.table_name(),
+                put.condition_expression()
+            );
+            map_of(&mut text, put.item());
+            names(&mut text, put.expression_attribute_names());
+            if let Some(values) = put.expression_attribute_values() {
+                map_of(&mut text, values);
+            }
+        }
+        if let Some(update) = item.update() {
+            let _ = write!(
+                text,
+                "U|{}|{}|{:?}|",
+                update.table_name(),
+                update.update_expression(),
+                update.condition_expression()
+            );
+            map_of(&mut text, update.key());
+            names(&mut text, update.expression_attribute_names());
+            if let Some(values) = update.expression_attribute_values() {
+                map_of(&mut text, values);
+            }
+        }
+        if let Some(delete) = item.delete() {
+            let _ = write!(
+                text,
+                "D|{}|{:?}|",
+                delete.table_name(),
+                delete.condition_expression()
+            );
+            map_of(&mut text, delete.key());
+            names(&mut text, delete.expression_attribute_names());
+            if let Some(values) = delete.expression_attribute_values() {
+                map_of(&mut text, values);
+            }
+        }
+        if let Some(check) = item.condition_check() {
+            let _ = write!(
+                text,
+                "C|{}|{}|",
+                check.table_name(),
+                check.condition_expression()
+            );
+            map_of(&mut text, check.key());
+            names(&mut text, check.expression_attribute_names());
+            if let Some(values) = check.expression_attribute_values() {
+                map_of(&mut text, values);
+            }
+        }
+        text.push('\n');
+    }
+    Sha256::digest(text.as_bytes())[..18]
+        .iter()
+        .fold(String::with_capacity(36), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
 impl Store {
     pub(crate) async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
         operation: &'static str,
     ) -> Result<(), TransactError> {
+        let token = transaction_token(&items);
         match self
             .client
             .transact_write_items()
+            .client_request_token(token)
             .set_transact_items(Some(items))
             .send()
             .await
@@ -307,5 +424,49 @@ impl Store {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(pairs: &[(&str, &str)]) -> TransactWriteItem {
+        let mut item = HashMap::new();
+        for (k, v) in pairs {
+            item.insert((*k).to_owned(), AttributeValue::S((*v).to_owned()));
+        }
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name("t")
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(PK)")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn the_token_is_the_transactions_content_whatever_the_order_of_its_maps() {
+        let many: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("a{i}"), format!("v{i}")))
+            .collect();
+        let forward: Vec<(&str, &str)> =
+            many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let backward: Vec<(&str, &str)> = forward.iter().rev().copied().collect();
+        let token = transaction_token(&[put(&forward)]);
+        assert_eq!(token.len(), 36);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(token, transaction_token(&[put(&backward)]));
+        // Another value, another item, another order of items: another token.
+        let mut changed = forward.clone();
+        changed[0].1 = "other";
+        assert_ne!(token, transaction_token(&[put(&changed)]));
+        let two = [put(&forward), put(&[("PK", "x")])];
+        let swapped = [put(&[("PK", "x")]), put(&forward)];
+        assert_ne!(transaction_token(&two), transaction_token(&swapped));
+        assert_ne!(token, transaction_token(&two));
     }
 }

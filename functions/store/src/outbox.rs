@@ -309,11 +309,15 @@ impl crate::Store {
             .set_item(Some(copy))
             .build()
             .map_err(|e| StoreError::corrupt("Put(outbox copy)", e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().update(count).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
         let written = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
+            .client_request_token(crate::managers::transaction_token(&items))
+            .set_transact_items(Some(items))
             .send()
             .await;
         match written {
