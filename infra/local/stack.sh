@@ -173,7 +173,7 @@ cmd_run() {
   log "building the local runner"
   cargo build -p rpps-local
   log "RPPS+ on http://127.0.0.1:$port (Ctrl-C stops everything)"
-  PORT="$port" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/rpps-local" --seed &
+  PORT="$port" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/rpps-local" --seed --demo-register &
   PIDS+=($!)
   wait "$!"
 }

@@ -2,6 +2,7 @@
 //! `/api/`, the frontend build served beside them with the single-page-app fallback, and the
 //! local emulators prepared (tables from the SAM template, the SES identity, demo data).
 
+pub mod demo;
 pub mod gate;
 pub mod site;
 pub mod streams;

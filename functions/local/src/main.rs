@@ -29,6 +29,10 @@ struct Args {
     /// Import the demo establishments at start-up.
     #[arg(long)]
     seed: bool,
+    /// Also create the demo register (a few hundred fictitious professionals, some departed:
+    /// `rpps_local::demo`), in the background once the server listens; idempotent.
+    #[arg(long, requires = "seed")]
+    demo_register: bool,
     /// Sign in with this OpenID provider in FranceConnect's place (with the client id and
     /// secret below) instead of the development provider.
     #[arg(long, env = "RPPS_FC_ISSUER", requires_all = ["fc_client_id", "fc_client_secret"])]
@@ -89,6 +93,38 @@ async fn main() -> anyhow::Result<()> {
         mailer_lease: None,
     };
     let app = rpps_local::build(&options).await?.router;
+    if args.demo_register {
+        let config = options.config();
+        let store = rpps_store::Store::from_config(
+            &config,
+            &rpps_runtime::aws::for_local_endpoint(&options.aws_endpoint),
+        );
+        tokio::spawn(async move {
+            let establishments = match rpps_referentials::finess_extract::parse(
+                rpps_referentials::DEMO_ESTABLISHMENTS.as_bytes(),
+            ) {
+                Ok(extract) => extract
+                    .establishments
+                    .into_iter()
+                    .map(|e| e.finess)
+                    .collect::<Vec<_>>(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "demo register: the demo establishments");
+                    return;
+                }
+            };
+            if let Err(e) = rpps_local::demo::seed_register(
+                &store,
+                &establishments,
+                rpps_domain::SequenceRange::FULL,
+                rpps_local::demo::PEOPLE,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "demo register not complete (made again at the next start)");
+            }
+        });
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
