@@ -3,7 +3,7 @@
 # each run of N on a fresh moto (tests/moto/server.py, as make test runs it), pooled into one
 # distribution.
 #   tests/latency_series.sh [RUNS=10] [N=100] [PAUSE_MS=1000]
-# Needs the release build of the bench (cargo build --release -p rpps-e2e --bin latency_bench)
+# Needs the release build of the bench (cargo build --release -p rpps-e2e --bin latency_bench),
 # and moto in .venv/moto (make setup). Prints the pooled p50/p99/max.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,16 +19,5 @@ for run in $(seq 1 "$runs"); do
   AWS_ENDPOINT_URL="http://127.0.0.1:$port" LATENCY_RAW="$raw" "$bench" "$n" 1 "$pause" | grep -v '^|'
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
-python3 - "$raw" <<'PY'
-import sys
-rows = [tuple(int(x) for x in line.split(",")) for line in open(sys.argv[1]) if line.strip()]
-import math
-def pct(values, p):  # nearest rank, as rpps_e2e::bench::percentile
-    values = sorted(values)
-    rank = math.ceil(p / 100 * len(values))
-    return values[min(max(rank, 1), len(values)) - 1]
-for name, i in (("the number email accepted by SES", 0), ("the directory entry rebuilt", 1)):
-    v = [r[i] for r in rows]
-    print(f"| {name} | {len(v)} | {pct(v, 50)} ms | {pct(v, 99)} ms | {max(v)} ms |")
-PY
+"$bench" pool "$raw"
 rm -f "$raw"

@@ -64,6 +64,33 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The `n`th command-line argument as a number, `default` when absent.
+pub fn arg(n: usize, default: usize) -> anyhow::Result<usize> {
+    std::env::args()
+        .nth(n)
+        .map(|a| a.parse())
+        .transpose()
+        .with_context(|| format!("argument {n} is a number"))
+        .map(|v| v.unwrap_or(default))
+}
+
+/// The local runner's options of a benchmark on `endpoint`: tables of its own (`prefix` and a
+/// uuid), the placeholder page, the development sign-in, the demo establishments if `seed`.
+pub fn local_options(endpoint: &str, prefix: &str, seed: bool) -> rpps_local::LocalOptions {
+    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    rpps_local::LocalOptions {
+        aws_endpoint: endpoint.to_owned(),
+        table_prefix: format!("{prefix}{}", uuid::Uuid::new_v4().simple()),
+        mail_from: "no-reply@rpps-plus.localhost".into(),
+        frontend_dir: workspace.join("frontend/placeholder"),
+        seed,
+        public_origin: "http://127.0.0.1:8080".into(),
+        franceconnect: None,
+        psc: None,
+        mailer_lease: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -299,47 +299,18 @@ pub fn state_from_sdk(
     }
 }
 
-/// The query's parameters, each with every value it was given.
-pub(crate) fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .map(|q| {
-            q.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(k), decode(v))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `application/x-www-form-urlencoded` decoding (`+` is a space, `%XX` a byte); invalid UTF-8
-/// becomes U+FFFD, which the parser refuses.
-fn decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// The query's parameters in order, each with every value it was given (form decoding, as
+/// axum's `Query` does for the other functions; invalid UTF-8 decodes to U+FFFD, which the
+/// parser refuses).
+pub(crate) fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, search::SearchError> {
+    let malformed =
+        || search::SearchError::Invalid("La requête est mal formée (encodage invalide).".into());
+    let uri: axum::http::Uri = format!("/?{}", query.unwrap_or_default())
+        .parse()
+        .map_err(|_| malformed())?;
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|_| malformed())
 }
 
 #[cfg(test)]
@@ -349,16 +320,17 @@ mod tests {
     #[test]
     fn query_strings_decode_as_forms_do() {
         assert_eq!(
-            pairs(Some("family=L%C3%A9a+Dupont&_count=2&&x")),
+            pairs(Some("family=L%C3%A9a+Dupont&_count=2&&x")).unwrap(),
             vec![
                 ("family".into(), "Léa Dupont".into()),
                 ("_count".into(), "2".into()),
                 ("x".into(), String::new()),
             ]
         );
-        assert_eq!(decode("a%2"), "a%2");
-        assert_eq!(decode("%zz"), "%zz");
-        assert!(decode("%ff").contains('\u{fffd}'));
+        let value = |q: &str| pairs(Some(q)).unwrap()[0].1.clone();
+        assert_eq!(value("v=a%2"), "a%2");
+        assert_eq!(value("v=%zz"), "%zz");
+        assert!(value("v=%ff").contains('\u{fffd}'));
     }
 }
 

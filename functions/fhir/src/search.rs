@@ -135,7 +135,7 @@ pub struct PractitionerSearch {
 
 /// Reads `_format` (JSON only); every other parameter is refused. For read and metadata.
 pub fn format_only(query: Option<&str>) -> Result<(), SearchError> {
-    for (key, value) in crate::pairs(query) {
+    for (key, value) in crate::pairs(query)? {
         if key == "_format" {
             check_format(&value)?;
         } else {
@@ -232,7 +232,7 @@ impl PractitionerSearch {
         let mut count = DEFAULT_COUNT;
         let mut total = Total::Default;
         let mut cursor = None;
-        for (key, value) in crate::pairs(query) {
+        for (key, value) in crate::pairs(query)? {
             let (name, modifier) = match key.split_once(':') {
                 Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
                 None => (key.clone(), None),
@@ -410,18 +410,9 @@ fn encode_values(values: &[String]) -> String {
         .join(",")
 }
 
-/// Percent-encodes all but RFC 3986's unreserved characters.
+/// A query-string value, form-encoded.
 fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -34,6 +34,15 @@ pub struct DeliveryLease {
     owner: String,
 }
 
+/// A write conditional on the delivery's state or owner that found it changed: another attempt
+/// already made it final, nothing left to do.
+fn conflict_is_final<T>(result: Result<T, StoreError>) -> Result<(), StoreError> {
+    match result {
+        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
 fn key(consumer: &str, event_id: &str) -> String {
     keys::delivery(consumer, event_id)
 }
@@ -118,25 +127,7 @@ impl Store {
         event_id: &str,
         lease: &DeliveryLease,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.tables.registry)
-            .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
-            .key(keys::SK, AttributeValue::S("DELIVERY".into()))
-            .update_expression("SET #state = :done REMOVE lease_until")
-            .condition_expression("#owner = :owner")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":done", AttributeValue::S("done".into()))
-            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery)", e))
-            .map(|_| ())
-            .or_else(|e| match e {
-                StoreError::Conflict { .. } => Ok(()),
-                other => Err(other),
-            })
+        self.finish_delivery(consumer, event_id, lease, None).await
     }
 
     /// Records the effect refused for good (SES refused the message): not tried again, on the
@@ -147,26 +138,43 @@ impl Store {
         event_id: &str,
         lease: &DeliveryLease,
     ) -> Result<(), StoreError> {
-        self.client
+        self.finish_delivery(consumer, event_id, lease, Some("refused"))
+            .await
+    }
+
+    /// The delivery `done` (with its `outcome`, if any) on the lease this attempt holds.
+    async fn finish_delivery(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        lease: &DeliveryLease,
+        outcome: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut update = self
+            .client
             .update_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
             .key(keys::SK, AttributeValue::S("DELIVERY".into()))
-            .update_expression("SET #state = :done, outcome = :refused REMOVE lease_until")
+            .update_expression(match outcome {
+                None => "SET #state = :done REMOVE lease_until",
+                Some(_) => "SET #state = :done, outcome = :outcome REMOVE lease_until",
+            })
             .condition_expression("#owner = :owner")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
-            .expression_attribute_values(":refused", AttributeValue::S("refused".into()))
-            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery refused)", e))
-            .map(|_| ())
-            .or_else(|e| match e {
-                StoreError::Conflict { .. } => Ok(()),
-                other => Err(other),
-            })
+            .expression_attribute_values(":owner", AttributeValue::S(lease.owner.clone()));
+        if let Some(outcome) = outcome {
+            update =
+                update.expression_attribute_values(":outcome", AttributeValue::S(outcome.into()));
+        }
+        conflict_is_final(
+            update
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("UpdateItem(delivery)", e)),
+        )
     }
 
     /// Says the effect is about to happen (the email handed to SES): from here a lost lease
@@ -208,7 +216,8 @@ impl Store {
         consumer: &str,
         event_id: &str,
     ) -> Result<(), StoreError> {
-        self.client
+        let settled = self
+            .client
             .update_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
@@ -221,12 +230,8 @@ impl Store {
             .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery unknown)", e))
-            .map(|_| ())
-            .or_else(|e| match e {
-                StoreError::Conflict { .. } => Ok(()),
-                other => Err(other),
-            })
+            .map_err(|e| StoreError::from_sdk("UpdateItem(delivery unknown)", e));
+        conflict_is_final(settled)
     }
 
     /// Gives the lease back after a failed attempt that did not act (SES refused the email),
@@ -237,7 +242,8 @@ impl Store {
         event_id: &str,
         lease: &DeliveryLease,
     ) -> Result<(), StoreError> {
-        self.client
+        let released = self
+            .client
             .delete_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, AttributeValue::S(key(consumer, event_id)))
@@ -250,11 +256,7 @@ impl Store {
             .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("DeleteItem(delivery)", e))
-            .map(|_| ())
-            .or_else(|e| match e {
-                StoreError::Conflict { .. } => Ok(()),
-                other => Err(other),
-            })
+            .map_err(|e| StoreError::from_sdk("DeleteItem(delivery)", e));
+        conflict_is_final(released)
     }
 }

@@ -326,56 +326,63 @@ pub(crate) fn transaction_token(items: &[TransactWriteItem]) -> String {
     }
     let mut text = String::new();
     for item in items {
-        if let Some(put) = item.put() {
-            let _ = write!(
-                text,
-                "P|{}|{:?}|",
-                put.table_name(),
-                put.condition_expression()
-            );
-            map_of(&mut text, put.item());
-            names(&mut text, put.expression_attribute_names());
-            if let Some(values) = put.expression_attribute_values() {
-                map_of(&mut text, values);
-            }
-        }
-        if let Some(update) = item.update() {
-            let _ = write!(
-                text,
-                "U|{}|{}|{:?}|",
-                update.table_name(),
-                update.update_expression(),
-                update.condition_expression()
-            );
-            map_of(&mut text, update.key());
-            names(&mut text, update.expression_attribute_names());
-            if let Some(values) = update.expression_attribute_values() {
-                map_of(&mut text, values);
-            }
-        }
-        if let Some(delete) = item.delete() {
-            let _ = write!(
-                text,
-                "D|{}|{:?}|",
-                delete.table_name(),
-                delete.condition_expression()
-            );
-            map_of(&mut text, delete.key());
-            names(&mut text, delete.expression_attribute_names());
-            if let Some(values) = delete.expression_attribute_values() {
-                map_of(&mut text, values);
-            }
-        }
-        if let Some(check) = item.condition_check() {
-            let _ = write!(
-                text,
-                "C|{}|{}|",
-                check.table_name(),
-                check.condition_expression()
-            );
-            map_of(&mut text, check.key());
-            names(&mut text, check.expression_attribute_names());
-            if let Some(values) = check.expression_attribute_values() {
+        // Each operation: its kind, table, expressions, key (or item), names and values.
+        type Parts<'a> = (
+            &'a str,
+            &'a str,
+            [Option<&'a str>; 2],
+            &'a HashMap<String, AttributeValue>,
+            Option<&'a HashMap<String, String>>,
+            Option<&'a HashMap<String, AttributeValue>>,
+        );
+        let parts: Option<Parts> = if let Some(p) = item.put() {
+            let e = p.expression_attribute_names();
+            Some((
+                "P",
+                p.table_name(),
+                [p.condition_expression(), None],
+                p.item(),
+                e,
+                p.expression_attribute_values(),
+            ))
+        } else if let Some(u) = item.update() {
+            let exprs = [Some(u.update_expression()), u.condition_expression()];
+            Some((
+                "U",
+                u.table_name(),
+                exprs,
+                u.key(),
+                u.expression_attribute_names(),
+                u.expression_attribute_values(),
+            ))
+        } else if let Some(d) = item.delete() {
+            let e = d.expression_attribute_names();
+            Some((
+                "D",
+                d.table_name(),
+                [d.condition_expression(), None],
+                d.key(),
+                e,
+                d.expression_attribute_values(),
+            ))
+        } else {
+            item.condition_check().map(|c| {
+                let exprs = [Some(c.condition_expression()), None];
+                (
+                    "C",
+                    c.table_name(),
+                    exprs,
+                    c.key(),
+                    c.expression_attribute_names(),
+                    c.expression_attribute_values(),
+                )
+            })
+        };
+        if let Some((kind, table, exprs, key, expression_names, values)) = parts {
+            let _ = write!(text, "{kind}|{table}|{exprs:?}|");
+            map_of(&mut text, key);
+            names(&mut text, expression_names);
+            if let Some(values) = values {
                 map_of(&mut text, values);
             }
         }

@@ -14,22 +14,12 @@ use anyhow::{Context, ensure};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rpps_domain::{Finess, RppsNumber};
-use rpps_e2e::bench::{moto_endpoint, no_time_limit, percentile};
-use rpps_local::LocalOptions;
+use rpps_e2e::bench::{arg, local_options, moto_endpoint, no_time_limit, percentile};
 use rpps_store::{DirectoryEntry, DirectorySite, Store};
 use tower::ServiceExt;
 
 /// The path of a request kind's `i`-th request.
 type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
-
-fn arg(n: usize, default: usize) -> anyhow::Result<usize> {
-    std::env::args()
-        .nth(n)
-        .map(|a| a.parse())
-        .transpose()
-        .context("N and M are numbers")
-        .map(|v| v.unwrap_or(default))
-}
 
 fn entry(i: usize) -> anyhow::Result<DirectoryEntry> {
     let at = time::OffsetDateTime::now_utc();
@@ -59,18 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let n = arg(1, 1000)?.max(60);
     let m = arg(2, 200)?.max(1);
     let endpoint = moto_endpoint()?;
-    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let options = LocalOptions {
-        aws_endpoint: endpoint.clone(),
-        table_prefix: format!("fhir{}", uuid::Uuid::new_v4().simple()),
-        mail_from: "no-reply@rpps-plus.localhost".into(),
-        frontend_dir: workspace.join("frontend/placeholder"),
-        seed: false,
-        public_origin: "http://127.0.0.1:8080".into(),
-        franceconnect: None,
-        psc: None,
-        mailer_lease: None,
-    };
+    let options = local_options(&endpoint, "fhir", false);
     let store = Store::from_config(
         &options.config(),
         &rpps_runtime::aws::for_local_endpoint(&endpoint)

@@ -14,26 +14,17 @@
 //! AWS_ENDPOINT_URL=http://127.0.0.1:5599 cargo run --release -p rpps-e2e --bin latency_bench -- [N] [C] [PAUSE_MS]
 //!
 //! With `LATENCY_RAW=<file>`, each validation's latencies (ms to the email, ms to the entry) are
-//! appended to the file; `tests/latency_series.sh` pools runs on fresh emulators that way.
+//! appended to the file; `latency_bench pool <file>` prints the pooled p50/p99/max
+//! (`tests/latency_series.sh` pools runs on fresh emulators that way).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail, ensure};
-use rpps_e2e::bench::{moto_endpoint, no_time_limit, percentile};
+use rpps_e2e::bench::{arg, local_options, moto_endpoint, no_time_limit, percentile};
 use rpps_e2e::people::{Person, manager, submitted, validate_as_the_handler};
-use rpps_local::LocalOptions;
 use rpps_store::Store;
 use time::OffsetDateTime;
-
-fn arg(n: usize, default: usize) -> anyhow::Result<usize> {
-    std::env::args()
-        .nth(n)
-        .map(|a| a.parse())
-        .transpose()
-        .context("N and C are numbers")
-        .map(|v| v.unwrap_or(default))
-}
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
@@ -52,24 +43,27 @@ fn line(name: &str, mut latencies: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `pool FILE`: the distribution of every run appended to FILE (tests/latency_series.sh).
+    if std::env::args().nth(1).as_deref() == Some("pool") {
+        let file = std::env::args().nth(2).context("pool FILE")?;
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        let (mut to_email, mut to_directory) = (Vec::new(), Vec::new());
+        for row in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (email, directory) = row.split_once(',').context("ms,ms")?;
+            to_email.push(Duration::from_millis(email.trim().parse()?));
+            to_directory.push(Duration::from_millis(directory.trim().parse()?));
+        }
+        line("the number email accepted by SES", to_email);
+        line("the directory entry rebuilt", to_directory);
+        return Ok(());
+    }
     let n = arg(1, 200)?;
     let concurrency = arg(2, 1)?.max(1);
     // A pause between validations (ms): 0 for back to back, else a pace the consumers keep up
     // with (what a manager's clicks are).
     let pause = Duration::from_millis(arg(3, 0)? as u64);
     let endpoint = moto_endpoint()?;
-    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let options = LocalOptions {
-        aws_endpoint: endpoint.clone(),
-        table_prefix: format!("lat{}", uuid::Uuid::new_v4().simple()),
-        mail_from: "no-reply@rpps-plus.localhost".into(),
-        frontend_dir: workspace.join("frontend/placeholder"),
-        seed: true,
-        public_origin: "http://127.0.0.1:8080".into(),
-        franceconnect: None,
-        psc: None,
-        mailer_lease: None,
-    };
+    let options = local_options(&endpoint, "lat", true);
     let started = Instant::now();
     // The bench's own calls without the functions' time limits (moto copies the whole table
     // in each transaction: slower as it fills); the functions keep theirs.

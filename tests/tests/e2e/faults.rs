@@ -396,6 +396,20 @@ async fn manager_step(manager: &Browser<'_>, id: &str, step: &str) -> Option<Val
     .await
 }
 
+/// The steps of request `id`'s timeline as its manager reads it, in order.
+async fn timeline(manager: &Browser<'_>, id: &str) -> Vec<String> {
+    let (status, view) = manager
+        .get(&format!("/api/manager/registrations/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["step"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// The email SES refuses for good (`MessageRejected`): not tried again, neither by the stream
 /// nor by the sweeper; the manager reads « e-mail non remis » (refused) on the request, with the
 /// number; the directory entry is published all the same.
@@ -452,19 +466,11 @@ async fn a_bounced_number_email_is_shown_to_the_manager_as_not_delivered() {
         .await
         .expect("the manager sees the bounce");
     assert_eq!(step["reason"], "bounced", "{step}");
-    let (_, view) = manager
-        .get(&format!("/api/manager/registrations/{id}"))
-        .await;
-    let steps: Vec<&str> = view["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["step"].as_str())
-        .collect();
-    let sent = steps.iter().position(|s| *s == "number_sent").unwrap();
+    let steps = timeline(&manager, &id).await;
+    let sent = steps.iter().position(|s| s == "number_sent").unwrap();
     let bounced = steps
         .iter()
-        .position(|s| *s == "number_undelivered")
+        .position(|s| s == "number_undelivered")
         .unwrap();
     assert!(sent < bounced, "{steps:?}");
     // The aide reads it too, on their own request.
@@ -543,17 +549,12 @@ async fn a_number_email_held_up_for_half_an_hour_shows_delayed_then_sent() {
     let emails = emails_to(&app, &aide_email(&app), 1).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     assert!(emails[0].to_string().contains(&rpps));
-    let (_, view) = manager
-        .get(&format!("/api/manager/registrations/{id}"))
-        .await;
-    let steps: Vec<&str> = view["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["step"].as_str())
-        .collect();
-    let delayed = steps.iter().position(|s| *s == "number_delayed").unwrap();
-    let sent = steps.iter().position(|s| *s == "number_sent").unwrap();
+    let steps = timeline(&manager, &id).await;
+    let delayed = steps.iter().position(|s| s == "number_delayed").unwrap();
+    let sent = steps.iter().position(|s| s == "number_sent").unwrap();
     assert!(delayed < sent, "{steps:?}");
-    assert!(!steps.contains(&"number_undelivered"), "{steps:?}");
+    assert!(
+        !steps.iter().any(|s| s == "number_undelivered"),
+        "{steps:?}"
+    );
 }
