@@ -77,6 +77,16 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         segments: i32,
     },
+    /// Rebuilds every directory entry written before the listings existed (issue 16: the FHIR
+    /// listings and `_lastUpdated`, the daily files), as the publisher does on an event. Once,
+    /// after deploying them; running it again finds nothing to do. Audited.
+    IndexDirectory {
+        /// Count what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = 4)]
+        segments: i32,
+    },
 }
 
 fn finess(raw: &str) -> anyhow::Result<Finess> {
@@ -198,6 +208,38 @@ async fn main() -> anyhow::Result<()> {
                     .iter()
                     .filter(|p| p.matched.verdict == rpps_domain::Verdict::Probable)
                     .count()
+            );
+        }
+        Command::IndexDirectory { dry_run, segments } => {
+            let numbers = store.unlisted_directory_entries(segments).await?;
+            let mut rebuilt = 0usize;
+            if !dry_run {
+                let now = time::OffsetDateTime::now_utc();
+                for rpps in &numbers {
+                    if rpps_publisher::publish(&store, rpps, now).await? {
+                        rebuilt += 1;
+                    }
+                }
+                let summary = serde_json::json!({ "read": numbers.len(), "rebuilt": rebuilt });
+                store
+                    .record_audit(
+                        &rpps_store::AuditEntry::new(
+                            "REGISTRY#directory-index",
+                            format!("operator:{}", args.operator),
+                            "directory.index",
+                        )
+                        .with_after(&summary),
+                    )
+                    .await?;
+            }
+            println!(
+                "{} entries outside the listings, {rebuilt} rebuilt{}",
+                numbers.len(),
+                if dry_run {
+                    " — dry run, nothing written"
+                } else {
+                    ""
+                }
             );
         }
         Command::IndexIdentities { dry_run, segments } => {

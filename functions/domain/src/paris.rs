@@ -31,6 +31,14 @@ pub fn date_in_paris(at: OffsetDateTime) -> Date {
     at.to_offset(paris_offset(at)).date()
 }
 
+/// The instant a Paris day starts (its midnight, +01:00 or +02:00): summer time changes at
+/// 01:00 UTC, never at midnight, so the offset of either guess is the day's.
+pub fn paris_day_start(day: Date) -> OffsetDateTime {
+    let winter = PrimitiveDateTime::new(day, Time::MIDNIGHT)
+        .assume_offset(UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC));
+    PrimitiveDateTime::new(day, Time::MIDNIGHT).assume_offset(paris_offset(winter))
+}
+
 /// `at` as RFC 3339 text with the offset of Paris at that instant
 /// (`2026-07-15T11:15:00+02:00`): the same instant as its UTC form, whose local part is what a
 /// person in France reads. Every instant the API answers is written so (`rpps_contract::Instant`).
@@ -73,6 +81,38 @@ mod tests {
             rfc3339(datetime!(2026-10-25 01:00 UTC)),
             "2026-10-25T02:00:00+01:00"
         );
+    }
+
+    #[test]
+    fn a_paris_day_starts_at_its_own_midnight() {
+        assert_eq!(
+            paris_day_start(date!(2026 - 01 - 15)),
+            datetime!(2026-01-14 23:00 UTC)
+        );
+        assert_eq!(
+            paris_day_start(date!(2026 - 07 - 14)),
+            datetime!(2026-07-13 22:00 UTC)
+        );
+        // The days summer time starts and ends: midnight is still on the day's old offset.
+        assert_eq!(
+            paris_day_start(date!(2026 - 03 - 29)),
+            datetime!(2026-03-28 23:00 UTC)
+        );
+        assert_eq!(
+            paris_day_start(date!(2026 - 10 - 25)),
+            datetime!(2026-10-24 22:00 UTC)
+        );
+        for day in [
+            date!(2026 - 03 - 29),
+            date!(2026 - 10 - 25),
+            date!(2026 - 12 - 05),
+        ] {
+            assert_eq!(date_in_paris(paris_day_start(day)), day);
+            assert_eq!(
+                date_in_paris(paris_day_start(day) - time::Duration::seconds(1)),
+                day.previous_day().unwrap()
+            );
+        }
     }
 
     #[test]

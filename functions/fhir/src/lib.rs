@@ -7,9 +7,11 @@
 //! 400 or 404 `OperationOutcome`, never silently ignored. Resources are built from the public
 //! directory projection only (`resources`): this function reads no session and no private item.
 //!
-//! This first slice serves `Practitioner` (read; search by `_id`, `identifier`, `family`,
-//! with `_count`, `_total` and an opaque cursor). `PractitionerRole`, `Organization`,
-//! `_lastUpdated` deltas and the other name searches follow (docs/FHIR.md says what is served).
+//! It serves `Practitioner`: read; search by `_id`, `identifier`, `family`, `active` and
+//! `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
+//! criterion (the whole directory), with `_count`, `_total` and an opaque cursor valid 24 hours
+//! that yields each entry once while the directory changes (`rpps_store::listing`).
+//! `PractitionerRole`, `Organization` and the other name searches follow (docs/FHIR.md).
 
 pub mod resources;
 pub mod search;
@@ -19,7 +21,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rpps_store::{DirectoryError, DirectorySearch, Store, StoreError};
+use rpps_store::{DirectoryError, DirectorySearch, ListingError, Store, StoreError};
 use serde_json::{Value, json};
 
 use resources::{CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, practitioner};
@@ -143,6 +145,7 @@ pub fn capability_statement(base: &str) -> Value {
             "documentation": "Lecture seule, publique : aucune authentification. Tout paramètre non listé ici est refusé (400 OperationOutcome).",
             "resource": [{
                 "type": "Practitioner",
+                "documentation": search::LISTING_DOC,
                 "profile": resources::PROFILE_AS_DP_PRACTITIONER,
                 "supportedProfile": [resources::PROFILE_FR_CORE_PRACTITIONER],
                 "interaction": [{"code": "read"}, {"code": "search-type"}],
@@ -222,16 +225,43 @@ async fn search_practitioners(
                 })?;
             (page.results, page.next)
         }
+        Criterion::Listing(listing) => {
+            let page = state
+                .store
+                .list_directory(
+                    listing,
+                    search.count,
+                    search.cursor.as_deref(),
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(|e| match e {
+                    ListingError::BadCursor => FhirError::new(
+                        StatusCode::BAD_REQUEST,
+                        IssueCode::Invalid,
+                        "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+                    ),
+                    ListingError::Expired => FhirError::new(
+                        StatusCode::BAD_REQUEST,
+                        IssueCode::Invalid,
+                        "Ce lien de page a plus de 24 heures : relancez la recherche.",
+                    ),
+                    ListingError::Store(e) => FhirError::from_store(e),
+                })?;
+            (page.results, page.next)
+        }
     };
     entries.retain(|entry| search.matches(entry));
     let total = match (&search.criterion, search.total) {
         (_, search::Total::None) => None,
         (Criterion::Numbers(_), _) => Some(entries.len()),
         // The whole result on this first page.
-        (Criterion::Family(_), _) if next.is_none() && search.cursor.is_none() => {
+        (Criterion::Family(_) | Criterion::Listing(_), _)
+            if next.is_none() && search.cursor.is_none() =>
+        {
             Some(entries.len())
         }
-        (Criterion::Family(_), _) => None,
+        (Criterion::Family(_) | Criterion::Listing(_), _) => None,
     };
     let resources: Vec<Value> = entries.iter().map(practitioner).collect();
     let self_link = format!(

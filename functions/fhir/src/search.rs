@@ -3,7 +3,8 @@
 //! [`PRACTITIONER_PARAMS`] is what the `CapabilityStatement` lists, so the two cannot drift.
 
 use rpps_domain::RppsNumber;
-use rpps_store::DirectoryEntry;
+use rpps_store::{DirectoryEntry, Listing, ListingOrder};
+use time::{Date, Duration, Month, OffsetDateTime};
 
 use crate::resources::{SYSTEM_IDNPS, SYSTEM_RPPS};
 
@@ -43,12 +44,26 @@ pub const PRACTITIONER_PARAMS: &[ParamDoc] = &[
         kind: "string",
         documentation: "Début du nom de famille, sans tenir compte des accents ni de la casse (2 caractères au moins) ; :exact pour le nom exact. Seules les personnes en exercice sont trouvées par le nom.",
     },
+    ParamDoc {
+        name: "active",
+        definition: "http://hl7.org/fhir/SearchParameter/Practitioner-active",
+        kind: "token",
+        documentation: "true : les personnes en exercice (au moins un lieu d'exercice publié) ; false : celles qui ne le sont plus (identifiants seuls).",
+    },
+    ParamDoc {
+        name: "_lastUpdated",
+        definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+        kind: "date",
+        documentation: "Préfixes eq (par défaut), gt, ge, lt, le ; date (AAAA, AAAA-MM, AAAA-MM-JJ, jour de Paris) ou instant avec fuseau ; deux fois au plus (un intervalle). Sans limite dans le passé : les personnes parties y figurent avec active=false. Sans autre critère, les résultats sont dans l'ordre de mise à jour.",
+    },
 ];
+
+/// What a search without `_id`, `identifier` or `family` lists.
+pub const LISTING_DOC: &str = "Sans critère : tout l'annuaire, par numéro RPPS (chaque professionnel une fois, même si l'annuaire change pendant la lecture ; lien de page valable 24 h).";
 
 /// Parameters of FHIR's Practitioner search or of every search that this server does not
 /// support (yet): named as such in the refusal.
 const FHIR_KNOWN: &[&str] = &[
-    "_lastUpdated",
     "_tag",
     "_profile",
     "_security",
@@ -66,7 +81,6 @@ const FHIR_KNOWN: &[&str] = &[
     "_revinclude",
     "_contained",
     "_containedType",
-    "active",
     "address",
     "address-city",
     "address-country",
@@ -118,6 +132,22 @@ pub enum Criterion {
     Numbers(Vec<RppsNumber>),
     /// The folded start of the family name: the name index, page by page.
     Family(String),
+    /// No `_id`, `identifier` or `family`: a listing of the whole directory (by update when
+    /// `_lastUpdated` is given, else by number), page by page.
+    Listing(Listing),
+}
+
+/// The instants a `_lastUpdated` search keeps: at or after `since`, before `before`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpdatedRange {
+    pub since: Option<OffsetDateTime>,
+    pub before: Option<OffsetDateTime>,
+}
+
+impl UpdatedRange {
+    fn contains(&self, at: OffsetDateTime) -> bool {
+        self.since.is_none_or(|since| at >= since) && self.before.is_none_or(|before| at < before)
+    }
 }
 
 /// A Practitioner search, read and checked before any read of the registry.
@@ -128,6 +158,11 @@ pub struct PractitionerSearch {
     family: Option<(String, bool)>,
     ids: Option<Vec<String>>,
     identifiers: Option<Vec<String>>,
+    /// `active` as given.
+    active: Option<bool>,
+    /// Every `_lastUpdated` as given, and their intersection.
+    updated: Vec<String>,
+    updated_range: Option<UpdatedRange>,
     pub count: i32,
     pub total: Total,
     pub cursor: Option<String>,
@@ -213,7 +248,108 @@ fn identifier_number(token: &str) -> Option<RppsNumber> {
     RppsNumber::parse(rpps).ok()
 }
 
+/// A `_lastUpdated` value: its prefix and the instants `[start, end)` its precision covers (a
+/// date without a time is a day, month or year in Paris).
+fn updated_bounds(value: &str) -> Result<UpdatedRange, SearchError> {
+    let bad = || {
+        invalid(format!(
+            "« _lastUpdated » : « {value} » n'est pas une date (AAAA-MM-JJ) ou un instant avec fuseau (AAAA-MM-JJThh:mm:ssZ), précédé de eq, gt, ge, lt ou le."
+        ))
+    };
+    let (prefix, text) = match value.get(..2) {
+        Some(p) if p.bytes().all(|b| b.is_ascii_lowercase()) => (p, &value[2..]),
+        _ => ("eq", value),
+    };
+    if !matches!(prefix, "eq" | "gt" | "ge" | "lt" | "le") {
+        return Err(unsupported(format!(
+            "« _lastUpdated » : le préfixe « {prefix} » n'est pas pris en charge (eq, gt, ge, lt, le)."
+        )));
+    }
+    let day = |y: i32, m: u8, d: u8| {
+        Month::try_from(m)
+            .ok()
+            .and_then(|m| Date::from_calendar_date(y, m, d).ok())
+    };
+    fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse().ok())
+            .flatten()
+    }
+    let paris = rpps_domain::paris::paris_day_start;
+    let (start, end) = match text.len() {
+        4 => {
+            let y: i32 = number(text).ok_or_else(bad)?;
+            let first = day(y, 1, 1).ok_or_else(bad)?;
+            let next = day(y + 1, 1, 1).ok_or_else(bad)?;
+            (paris(first), paris(next))
+        }
+        7 if text.as_bytes()[4] == b'-' => {
+            let y: i32 = number(&text[..4]).ok_or_else(bad)?;
+            let m: u8 = number(&text[5..]).ok_or_else(bad)?;
+            let first = day(y, m, 1).ok_or_else(bad)?;
+            let next = if m == 12 {
+                day(y + 1, 1, 1)
+            } else {
+                day(y, m + 1, 1)
+            }
+            .ok_or_else(bad)?;
+            (paris(first), paris(next))
+        }
+        10 => {
+            let date = Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| bad())?;
+            (paris(date), paris(date.next_day().ok_or_else(bad)?))
+        }
+        _ => {
+            let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| bad())?;
+            // The precision given: the second, or the fraction's last digit.
+            let digits = text.split_once('.').map_or(0, |(_, rest)| {
+                rest.bytes().take_while(u8::is_ascii_digit).count()
+            });
+            let step = 10i64.pow(9 - u32::try_from(digits.min(9)).unwrap_or(9));
+            (at, at + Duration::nanoseconds(step))
+        }
+    };
+    Ok(match prefix {
+        "gt" => UpdatedRange {
+            since: Some(end),
+            before: None,
+        },
+        "ge" => UpdatedRange {
+            since: Some(start),
+            before: None,
+        },
+        "lt" => UpdatedRange {
+            since: None,
+            before: Some(start),
+        },
+        "le" => UpdatedRange {
+            since: None,
+            before: Some(end),
+        },
+        _ => UpdatedRange {
+            since: Some(start),
+            before: Some(end),
+        },
+    })
+}
+
 fn one(name: &str, seen: &mut Vec<String>) -> Result<(), SearchError> {
+    if name == "_lastUpdated" {
+        // Twice makes an interval (`ge…&lt…`); a third adds nothing.
+        if seen.iter().filter(|s| *s == name).count() >= 2 {
+            return Err(unsupported(
+                "« _lastUpdated » : deux fois au plus (le début et la fin d'un intervalle).",
+            ));
+        }
+        seen.push(name.to_owned());
+        return Ok(());
+    }
     if seen.iter().any(|s| s == name) {
         return Err(unsupported(format!(
             "« {name} » répété n'est pas pris en charge : donnez-le une fois (plusieurs valeurs séparées par des virgules pour _id et identifier)."
@@ -229,6 +365,9 @@ impl PractitionerSearch {
         let mut family = None;
         let mut ids = None;
         let mut identifiers = None;
+        let mut active = None;
+        let mut updated = Vec::new();
+        let mut updated_range: Option<UpdatedRange> = None;
         let mut count = DEFAULT_COUNT;
         let mut total = Total::Default;
         let mut cursor = None;
@@ -277,6 +416,31 @@ impl PractitionerSearch {
                         )));
                     }
                     family = Some((value, exact));
+                }
+                "active" => {
+                    no_modifier()?;
+                    active = Some(match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        other => {
+                            return Err(invalid(format!(
+                                "« active » vaut true ou false, pas « {other} »."
+                            )));
+                        }
+                    });
+                }
+                "_lastUpdated" => {
+                    no_modifier()?;
+                    let bounds = updated_bounds(&value)?;
+                    let range = updated_range.unwrap_or_default();
+                    updated_range = Some(UpdatedRange {
+                        since: range.since.max(bounds.since),
+                        before: match (range.before, bounds.before) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        },
+                    });
+                    updated.push(value);
                 }
                 "_count" => {
                     no_modifier()?;
@@ -342,13 +506,18 @@ impl PractitionerSearch {
         let criterion = match (numbers, &family) {
             (Some(numbers), _) => Criterion::Numbers(numbers),
             (None, Some((value, _))) => Criterion::Family(rpps_domain::fold(value)),
-            (None, None) => {
-                return Err(unsupported(
-                    "Une recherche sans critère (la liste complète) n'est pas encore servie : cherchez par _id, identifier ou family.",
-                ));
-            }
+            (None, None) => Criterion::Listing(Listing {
+                order: match updated_range {
+                    Some(range) => ListingOrder::ByUpdate {
+                        since: range.since,
+                        before: range.before,
+                    },
+                    None => ListingOrder::ByNumber,
+                },
+                active,
+            }),
         };
-        if cursor.is_some() && !matches!(criterion, Criterion::Family(_)) {
+        if cursor.is_some() && matches!(criterion, Criterion::Numbers(_)) {
             return Err(invalid(
                 "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
             ));
@@ -358,6 +527,9 @@ impl PractitionerSearch {
             family,
             ids,
             identifiers,
+            active,
+            updated,
+            updated_range,
             count,
             total,
             cursor,
@@ -366,6 +538,18 @@ impl PractitionerSearch {
 
     /// Whether an entry read for the criterion meets every other parameter.
     pub fn matches(&self, entry: &DirectoryEntry) -> bool {
+        if self
+            .active
+            .is_some_and(|active| active != entry.active_sites().next().is_some())
+        {
+            return false;
+        }
+        if self
+            .updated_range
+            .is_some_and(|range| !range.contains(entry.updated_at))
+        {
+            return false;
+        }
         match &self.family {
             None => true,
             Some((value, true)) => entry.family_name == *value,
@@ -388,6 +572,12 @@ impl PractitionerSearch {
         if let Some((value, exact)) = &self.family {
             let name = if *exact { "family:exact" } else { "family" };
             parts.push(format!("{name}={}", encode(value)));
+        }
+        if let Some(active) = self.active {
+            parts.push(format!("active={active}"));
+        }
+        for value in &self.updated {
+            parts.push(format!("_lastUpdated={}", encode(value)));
         }
         parts.push(format!("_count={}", self.count));
         match self.total {
@@ -457,7 +647,24 @@ mod tests {
         let refused = |q: &str| parse(q).unwrap_err();
         assert!(matches!(refused("given=Léa"), SearchError::Unsupported(m) if m.contains("given")));
         assert!(matches!(
-            refused("_lastUpdated=ge2026-01-01"),
+            refused("_lastUpdated=ne2026-01-01"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("_lastUpdated=ge2026-13-01"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("_lastUpdated=ge2026-01-01T10:00:00"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("_lastUpdated=ge2026&_lastUpdated=lt2027&_lastUpdated=le2027"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(refused("active=oui"), SearchError::Invalid(_)));
+        assert!(matches!(
+            refused("active=true&active=false"),
             SearchError::Unsupported(_)
         ));
         assert!(
@@ -489,7 +696,6 @@ mod tests {
             refused("_id=10000000025&_cursor=abc"),
             SearchError::Invalid(_)
         ));
-        assert!(matches!(refused(""), SearchError::Unsupported(_)));
         let many = (0..101)
             .map(|_| "10000000025")
             .collect::<Vec<_>>()
@@ -521,5 +727,68 @@ mod tests {
             exact.canonical_query(None),
             "family:exact=Lef%C3%A8vre&_count=50"
         );
+    }
+
+    #[test]
+    fn last_updated_reads_paris_days_and_instants_into_an_interval() {
+        use time::macros::datetime;
+        let range = |q: &str| parse(q).unwrap().updated_range.unwrap();
+        assert_eq!(
+            range("_lastUpdated=2026-07-14"),
+            UpdatedRange {
+                since: Some(datetime!(2026-07-13 22:00 UTC)),
+                before: Some(datetime!(2026-07-14 22:00 UTC)),
+            }
+        );
+        assert_eq!(
+            range("_lastUpdated=gt2026-01"),
+            UpdatedRange {
+                since: Some(datetime!(2026-01-31 23:00 UTC)),
+                before: None,
+            }
+        );
+        assert_eq!(
+            range("_lastUpdated=ge2025&_lastUpdated=lt2026-12-05T10:00:00%2B01:00"),
+            UpdatedRange {
+                since: Some(datetime!(2024-12-31 23:00 UTC)),
+                before: Some(datetime!(2026-12-05 09:00 UTC)),
+            }
+        );
+        assert_eq!(
+            range("_lastUpdated=le2026-12-05T10:00:00.5Z"),
+            UpdatedRange {
+                since: None,
+                before: Some(datetime!(2026-12-05 10:00:00.6 UTC)),
+            }
+        );
+        // Alone, a listing by update with `active` pushed down; with `family`, a filter.
+        let search = parse("_lastUpdated=ge2026-01-01&active=false").unwrap();
+        assert_eq!(
+            search.criterion,
+            Criterion::Listing(Listing {
+                order: ListingOrder::ByUpdate {
+                    since: Some(datetime!(2025-12-31 23:00 UTC)),
+                    before: None,
+                },
+                active: Some(false),
+            })
+        );
+        assert_eq!(
+            search.canonical_query(None),
+            "active=false&_lastUpdated=ge2026-01-01&_count=50"
+        );
+        assert!(matches!(
+            parse("").unwrap().criterion,
+            Criterion::Listing(Listing {
+                order: ListingOrder::ByNumber,
+                active: None
+            })
+        ));
+        assert!(matches!(
+            parse("family=dupont&_lastUpdated=ge2026")
+                .unwrap()
+                .criterion,
+            Criterion::Family(_)
+        ));
     }
 }

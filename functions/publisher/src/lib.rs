@@ -172,7 +172,10 @@ pub async fn publish(
             now,
         );
         match store
-            .replace_directory_entry(&entry, previous.as_ref().map(|(_, version)| *version))
+            .replace_directory_entry(
+                &entry,
+                previous.as_ref().map(|(entry, version)| (entry, *version)),
+            )
             .await
         {
             Ok(()) => {}

@@ -9,6 +9,9 @@
 //! département). Every search is one `Query` per page; the page's cursor is the query's
 //! `LastEvaluatedKey`, encoded.
 //!
+//! The entry item is also in the listings' indexes (GSI2 by last update, GSI3 by number) and
+//! each rebuild keeps the version it replaces for 25 hours (`crate::listing`).
+//!
 //! The projection is rebuilt whole from the registry on every event (`publish`), so applying an
 //! event twice, or out of order, gives the same entry.
 
@@ -160,7 +163,9 @@ fn to_item(
 /// The entry item's version, moved on by every rebuild (issue 18).
 const ENTRY_VERSION: &str = "entry_version";
 
-fn entry_of(item: &HashMap<String, AttributeValue>) -> Result<DirectoryEntry, StoreError> {
+pub(crate) fn entry_of(
+    item: &HashMap<String, AttributeValue>,
+) -> Result<DirectoryEntry, StoreError> {
     let raw = item
         .get("entry")
         .and_then(|v| v.as_s().ok())
@@ -374,10 +379,14 @@ impl Store {
     /// Writes the entry if the one there is still the version `read` (None: if there is none):
     /// a rebuild from an older reading of the registry never overwrites a newer one (issue 18);
     /// otherwise `Conflict`, and the caller rebuilds from a fresh reading.
+    ///
+    /// The version replaced is kept 25 hours (`DIRV#<version>`, in the updates index only, with
+    /// the instant it was superseded), so that a listing started before the change still reads
+    /// every entry exactly once, as it was when the listing started (`crate::listing`).
     pub async fn replace_directory_entry(
         &self,
         entry: &DirectoryEntry,
-        read: Option<u64>,
+        read: Option<(&DirectoryEntry, u64)>,
     ) -> Result<(), StoreError> {
         self.write_entry(entry, Some(read)).await
     }
@@ -387,7 +396,7 @@ impl Store {
     async fn write_entry(
         &self,
         entry: &DirectoryEntry,
-        expect: Option<Option<u64>>,
+        expect: Option<Option<(&DirectoryEntry, u64)>>,
     ) -> Result<(), StoreError> {
         let table = &self.tables.registry;
         let pk = keys::directory(entry.rpps.as_str());
@@ -415,14 +424,56 @@ impl Store {
         } else {
             (None, None)
         };
-        let mut wanted: Vec<(String, HashMap<String, AttributeValue>)> = vec![(
+        let mut entry_item = to_item(
+            entry,
             keys::DIRECTORY_SK.to_owned(),
-            to_item(
-                entry,
-                keys::DIRECTORY_SK.to_owned(),
-                [name_index, (None, None), (None, None)],
-            )?,
-        )];
+            [
+                name_index,
+                (
+                    Some(keys::DIRECTORY_UPDATES.to_owned()),
+                    Some(crate::listing::update_sort_key(entry)),
+                ),
+                (Some(keys::DIRECTORY_ALL.to_owned()), Some(rpps.to_owned())),
+            ],
+        )?;
+        entry_item.insert(
+            crate::listing::LISTED.into(),
+            AttributeValue::Bool(published),
+        );
+        let mut wanted: Vec<(String, HashMap<String, AttributeValue>)> =
+            vec![(keys::DIRECTORY_SK.to_owned(), entry_item)];
+        if let Some(Some((previous, version))) = expect {
+            let sk = keys::directory_version_sk(version);
+            let mut copy = to_item(
+                previous,
+                sk.clone(),
+                [
+                    (None, None),
+                    (
+                        Some(keys::DIRECTORY_UPDATES.to_owned()),
+                        Some(crate::listing::update_sort_key(previous)),
+                    ),
+                    (None, None),
+                ],
+            )?;
+            copy.insert(
+                crate::listing::LISTED.into(),
+                AttributeValue::Bool(previous.active_sites().next().is_some()),
+            );
+            copy.insert(
+                crate::listing::SUPERSEDED_AT.into(),
+                AttributeValue::S(crate::listing::instant_key(entry.updated_at)),
+            );
+            copy.insert(
+                "expires_at".into(),
+                AttributeValue::N(
+                    (entry.updated_at + crate::listing::VERSIONS_KEPT)
+                        .unix_timestamp()
+                        .to_string(),
+                ),
+            );
+            wanted.push((sk, copy));
+        }
         for site in entry.active_sites() {
             let sk = keys::directory_site_sk(site.finess.as_str());
             if wanted.iter().any(|(k, _)| *k == sk) {
@@ -453,7 +504,10 @@ impl Store {
             let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) else {
                 continue;
             };
-            if !wanted.iter().any(|(k, _)| k == sk) {
+            // Past versions expire on their own (TTL); the rest not wanted any more goes.
+            if !sk.starts_with(keys::DIRECTORY_VERSION_PREFIX)
+                && !wanted.iter().any(|(k, _)| k == sk)
+            {
                 items.push(
                     TransactWriteItem::builder()
                         .delete(
@@ -471,12 +525,12 @@ impl Store {
         for (sk, mut item) in wanted {
             let mut put = Put::builder().table_name(table);
             if sk == keys::DIRECTORY_SK {
-                let next = expect.flatten().map_or(1, |read| read + 1);
+                let next = expect.flatten().map_or(1, |(_, read)| read + 1);
                 item.insert(ENTRY_VERSION.into(), AttributeValue::N(next.to_string()));
                 put = match expect {
                     None => put,
                     Some(None) => put.condition_expression("attribute_not_exists(PK)"),
-                    Some(Some(read)) => put
+                    Some(Some((_, read))) => put
                         .condition_expression(if read == 0 {
                             "attribute_not_exists(#version) OR #version = :read"
                         } else {

@@ -134,6 +134,17 @@ pub const DIRECTORY_SK: &str = "DIR";
 pub fn directory_site_sk(finess: &str) -> String {
     format!("LOC#{finess}")
 }
+/// A past version of an entry, kept 25 hours for the listings' snapshot reads
+/// (`crate::listing`): `DIRV#<version>`, in GSI2 only.
+pub fn directory_version_sk(version: u64) -> String {
+    format!("{DIRECTORY_VERSION_PREFIX}{version:012}")
+}
+pub const DIRECTORY_VERSION_PREFIX: &str = "DIRV#";
+/// GSI2 of the entries (and of their past versions): every entry by its last update, sort key
+/// `<updated, UTC, fixed width>#<rpps>` (`_lastUpdated` deltas, the daily files' delta).
+pub const DIRECTORY_UPDATES: &str = "DIRUPD";
+/// GSI3 of the entries: every entry by RPPS number (the full listing, the daily files).
+pub const DIRECTORY_ALL: &str = "DIRALL";
 /// GSI1: directory name search, bucketed by the first two characters of the folded name.
 pub fn directory_name_bucket(folded: &str) -> String {
     format!("DIRNAME#{}", head(folded, 2))

@@ -12,6 +12,7 @@ pub mod directory;
 mod error;
 pub mod establishments;
 pub mod keys;
+pub mod listing;
 pub mod managers;
 pub mod outbox;
 pub mod professionals;
@@ -31,6 +32,7 @@ pub use directory::{
 };
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
+pub use listing::{Listing, ListingError, ListingOrder, ListingPage};
 pub use managers::{DesignationError, ManagerDesignation};
 pub use outbox::{StreamRecord, new_event, stream_records};
 pub use professionals::{ProfessionalError, ProfessionalRecord};

@@ -392,7 +392,7 @@ type Item = HashMap<String, AttributeValue>;
 
 /// Every item of a paginated read: `page(start)` sends one request from `start` and answers its
 /// items and the key the next page starts at.
-async fn all_items<F, Fut>(mut page: F) -> Result<Vec<Item>, StoreError>
+pub(crate) async fn all_items<F, Fut>(mut page: F) -> Result<Vec<Item>, StoreError>
 where
     F: FnMut(Option<Item>) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>>,

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use rpps_domain::SequenceRange;
 use rpps_domain::{Email, Finess, RppsNumber};
 use rpps_store::testing::fresh_store;
@@ -731,18 +733,18 @@ async fn an_older_rebuild_never_overwrites_a_newer_directory_entry() {
         "{refused:?}"
     );
     // Two rebuilds read version 1; the newer writes first, the older is refused.
-    let (_, read) = store
+    let (previous, read) = store
         .directory_entry_for_rebuild(&rpps)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(read, 1);
     store
-        .replace_directory_entry(&entry("Newer"), Some(read))
+        .replace_directory_entry(&entry("Newer"), Some((&previous, read)))
         .await
         .unwrap();
     let refused = store
-        .replace_directory_entry(&entry("Older"), Some(read))
+        .replace_directory_entry(&entry("Older"), Some((&previous, read)))
         .await;
     assert!(
         matches!(refused, Err(rpps_store::StoreError::Conflict { .. })),
@@ -966,4 +968,185 @@ async fn a_cancelled_transaction_leaves_no_item_and_no_stream_record() {
         before + 3,
         "C's put, then B's and A's"
     );
+}
+
+/// Issue 16: a listing's pages give every entry exactly once while the entries change between
+/// pages (by update: as they were when the listing started, thanks to the versions kept), the
+/// departed are listed with the unlisted, and `_lastUpdated` deltas find what changed.
+#[tokio::test]
+async fn listings_give_each_entry_once_while_entries_change_between_pages() {
+    use rpps_store::{DirectoryEntry, DirectorySite, Listing, ListingOrder};
+    use time::Duration;
+    use time::macros::date;
+
+    let store = fresh_store().await;
+    let now = time::OffsetDateTime::now_utc();
+    let base = now - Duration::hours(2);
+    let site = |active: bool| DirectorySite {
+        finess: Finess::parse("750012346").unwrap(),
+        establishment_name: "Service".into(),
+        commune_code: "75115".into(),
+        commune_name: "Paris 15e".into(),
+        departement: "75".into(),
+        started_on: date!(2026 - 01 - 05),
+        ended_on: (!active).then_some(date!(2026 - 06 - 30)),
+        active,
+    };
+    let entry = |i: u64, family: &str, active: bool, at: time::OffsetDateTime| DirectoryEntry {
+        rpps: RppsNumber::from_sequence(900 + i).unwrap(),
+        family_name: family.into(),
+        given_names: format!("Personne {i}"),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: vec![site(active)],
+        ecps_activable_from: None,
+        published_at: base,
+        updated_at: at,
+    };
+    // The way the publisher writes: read the version, then replace it.
+    let rebuild = async |e: DirectoryEntry| {
+        let previous = store.directory_entry_for_rebuild(&e.rpps).await.unwrap();
+        store
+            .replace_directory_entry(&e, previous.as_ref().map(|(p, v)| (p, *v)))
+            .await
+            .unwrap();
+    };
+    const N: u64 = 30;
+    for i in 0..N {
+        // One in five has left (no site in the directory any more).
+        rebuild(entry(
+            i,
+            "Avant",
+            i % 5 != 4,
+            base + Duration::seconds(i as i64),
+        ))
+        .await;
+    }
+    let all: BTreeSet<String> = (0..N)
+        .map(|i| RppsNumber::from_sequence(900 + i).unwrap().to_string())
+        .collect();
+    let by_update = Listing {
+        order: ListingOrder::ByUpdate {
+            since: Some(base),
+            before: None,
+        },
+        active: None,
+    };
+    for listing in [
+        by_update.clone(),
+        Listing {
+            order: ListingOrder::ByNumber,
+            active: None,
+        },
+    ] {
+        let first = store.list_directory(&listing, 7, None, now).await.unwrap();
+        assert_eq!(first.results.len(), 7, "{listing:?}");
+        // Between pages: every other entry changes, seen or not, some twice.
+        let later = now + Duration::minutes(1);
+        for i in (0..N).step_by(2) {
+            rebuild(entry(i, "Après", true, later)).await;
+            if i % 4 == 0 {
+                rebuild(entry(i, "Encore", true, later + Duration::seconds(1))).await;
+            }
+        }
+        let mut seen: Vec<DirectoryEntry> = first.results;
+        let mut cursor = first.next;
+        while let Some(c) = cursor {
+            let page = store
+                .list_directory(&listing, 7, Some(&c), later + Duration::seconds(5))
+                .await
+                .unwrap();
+            assert!(page.results.len() <= 7);
+            seen.extend(page.results);
+            cursor = page.next;
+        }
+        let numbers: Vec<String> = seen.iter().map(|e| e.rpps.to_string()).collect();
+        let unique: BTreeSet<String> = numbers.iter().cloned().collect();
+        assert_eq!(numbers.len(), unique.len(), "{listing:?}: an entry twice");
+        assert_eq!(unique, all, "{listing:?}: an entry missed");
+        if listing == by_update {
+            // As they were when the listing started: the versions kept were read.
+            assert!(seen.iter().all(|e| e.family_name == "Avant"), "{seen:?}");
+        }
+        // Back as they were for the next listing.
+        for i in (0..N).step_by(2) {
+            rebuild(entry(i, "Avant", i % 5 != 4, later + Duration::seconds(2))).await;
+        }
+    }
+
+    // A delta: what changed since an instant, the departed among them, as they are now.
+    let since = now + Duration::minutes(1) + Duration::seconds(2);
+    let delta = Listing {
+        order: ListingOrder::ByUpdate {
+            since: Some(since),
+            before: None,
+        },
+        active: None,
+    };
+    let page = store
+        .list_directory(&delta, 200, None, now + Duration::minutes(2))
+        .await
+        .unwrap();
+    let changed: BTreeSet<String> = page.results.iter().map(|e| e.rpps.to_string()).collect();
+    assert_eq!(changed.len(), (N / 2) as usize);
+    assert!(page.next.is_none());
+    let departed = Listing {
+        order: ListingOrder::ByUpdate {
+            since: Some(since),
+            before: None,
+        },
+        active: Some(false),
+    };
+    let page = store
+        .list_directory(&departed, 200, None, now + Duration::minutes(2))
+        .await
+        .unwrap();
+    let gone: Vec<u64> = page
+        .results
+        .iter()
+        .map(|e| e.rpps.to_string().parse::<u64>().unwrap())
+        .collect();
+    assert_eq!(gone.len(), 3, "{gone:?}");
+    assert!(
+        page.results
+            .iter()
+            .all(|e| e.active_sites().next().is_none())
+    );
+    // Before an instant: nothing of the delta.
+    let before = Listing {
+        order: ListingOrder::ByUpdate {
+            since: None,
+            before: Some(since),
+        },
+        active: None,
+    };
+    let page = store
+        .list_directory(&before, 200, None, now + Duration::minutes(2))
+        .await
+        .unwrap();
+    let old: BTreeSet<String> = page.results.iter().map(|e| e.rpps.to_string()).collect();
+    assert_eq!(old.len(), (N / 2) as usize);
+    assert!(old.is_disjoint(&changed));
+
+    // An entry written before the listings existed (no index keys): found by the operator's
+    // `rpps-admin index-directory`, and only it.
+    assert!(
+        store
+            .unlisted_directory_entries(2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let legacy = RppsNumber::from_sequence(990).unwrap();
+    let json = serde_json::to_string(&entry(90, "Ancien", true, base)).unwrap();
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .item("PK", AttributeValue::S(format!("DIR#{legacy}")))
+        .item("SK", AttributeValue::S("DIR".into()))
+        .item("entry", AttributeValue::S(json))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(store.unlisted_directory_entries(2).await.unwrap(), [legacy]);
 }

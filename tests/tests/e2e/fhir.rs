@@ -251,3 +251,158 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     }
     served.validate();
 }
+
+/// The `next` links of a search, followed to the end: every resource id served, in order.
+async fn follow(app: &TestApp, served: &mut Served, first: &str, max_pages: usize) -> Vec<Value> {
+    let mut resources = Vec::new();
+    let mut next = Some(first.to_owned());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        pages += 1;
+        assert!(pages <= max_pages, "{first}: more than {max_pages} pages");
+        let answer = served.get(app, &path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.json);
+        for entry in answer.json["entry"].as_array().into_iter().flatten() {
+            resources.push(entry["resource"].clone());
+        }
+        next = answer.json["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+            .map(|l| {
+                l["url"]
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix(&app.options.public_origin)
+                    .unwrap()
+                    .to_owned()
+            });
+    }
+    resources
+}
+
+/// Done when (issue 16): the departed show as `active=false` in a delta. A professional
+/// validated through the API leaves (departure, then the night's purge): a `_lastUpdated`
+/// delta from before the departure returns them inactive, identifiers only; the whole
+/// directory lists every entry once, page by page, by number.
+#[tokio::test]
+async fn a_departed_professional_shows_as_inactive_in_a_last_updated_delta() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let mut served = Served::default();
+    let (_, manager, rpps, _) = allocated(&app).await;
+    crate::support::eventually(|| async {
+        let store = app.store();
+        let number = RppsNumber::parse(&rpps).unwrap();
+        store.directory_entry(&number).await.unwrap()
+    })
+    .await
+    .expect("published");
+    let before_departure = time::OffsetDateTime::now_utc();
+    let since = before_departure
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let delta = format!(
+        "/fhir/Practitioner?_lastUpdated=ge{}",
+        since.replace('+', "%2B")
+    );
+
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
+    let departure = format!(
+        "/api/manager/staff/{rpps}/sites/{}/departure",
+        rpps_devidp::FINESS_A
+    );
+    let (status, left) = manager
+        .put(&departure, serde_json::json!({ "date": today.to_string() }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    let (_, report) = crate::support::local_purge(&app, Some(today.next_day().unwrap())).await;
+    assert_eq!(report["purged"][0]["rpps"], rpps.as_str(), "{report}");
+
+    let gone = crate::support::eventually(|| {
+        let delta = delta.clone();
+        let app = &app;
+        async move {
+            let answer = reqwest::get(app.url(&delta)).await.ok()?;
+            let json: Value = answer.json().await.ok()?;
+            (json["total"] == 1).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        gone.is_some(),
+        "the departure reaches the delta: {}",
+        served.get(&app, &delta).await.json
+    );
+    for path in [delta.clone(), format!("{delta}&active=false")] {
+        let answer = served.get(&app, &path).await;
+        assert_eq!(answer.json["total"], 1, "{path}: {}", answer.json);
+        let resource = &answer.json["entry"][0]["resource"];
+        assert_eq!(resource["id"], rpps.as_str());
+        assert_eq!(resource["active"], false);
+        assert!(resource.get("name").is_none(), "{resource}");
+    }
+    let practising = served.get(&app, &format!("{delta}&active=true")).await;
+    assert_eq!(practising.json["total"], 0, "{}", practising.json);
+    // Before the departure, nothing changed since: an interval that ends there is empty of it.
+    let until = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/Practitioner?_lastUpdated=lt{}&_lastUpdated=ge2020",
+                since.replace('+', "%2B")
+            ),
+        )
+        .await;
+    assert!(
+        !until.json.to_string().contains(&format!("\"{rpps}\"")),
+        "{}",
+        until.json
+    );
+
+    // The whole directory, page by page (by number): every entry once.
+    let store = app.store();
+    let mut written = vec![rpps.clone()];
+    for i in 0..5 {
+        let e = entry(100 + i, "Fhirlist", "Anne", i % 2 == 0);
+        store.write_directory_entry(&e).await.unwrap();
+        written.push(e.rpps.to_string());
+    }
+    written.sort();
+    let listed = follow(&app, &mut served, "/fhir/Practitioner?_count=2", 5).await;
+    let ids: Vec<String> = listed
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, written, "by number, each once");
+    let inactive = follow(
+        &app,
+        &mut served,
+        "/fhir/Practitioner?active=false&_count=2",
+        5,
+    )
+    .await;
+    assert_eq!(inactive.len(), 3, "the departed and the two who left");
+    assert!(inactive.iter().all(|r| r["active"] == false));
+    // A cursor only continues its own search.
+    let first = served.get(&app, "/fhir/Practitioner?_count=2").await;
+    let next = first.json["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "next")
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cursor = next.split("_cursor=").nth(1).unwrap();
+    let other = served
+        .get(
+            &app,
+            &format!("/fhir/Practitioner?_lastUpdated=ge2020&_cursor={cursor}"),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST, "{}", other.json);
+    assert_eq!(other.json["resourceType"], "OperationOutcome");
+    served.validate();
+}
