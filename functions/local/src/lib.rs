@@ -53,6 +53,18 @@ pub struct ExternalProvider {
 }
 
 impl LocalOptions {
+    /// The local stand-in of the site's bucket (`SiteBucket`), where the open-data files go:
+    /// `<prefix>-site`, as a bucket name allows.
+    pub fn site_bucket(&self) -> String {
+        let mut name: String = format!("{}-site", self.table_prefix)
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        name.truncate(63);
+        name
+    }
+
     pub fn config(&self) -> Config {
         let tables = Tables::with_prefix(&self.table_prefix);
         Config {
@@ -84,6 +96,8 @@ pub fn functions()
         ("rpps-publisher", &[][..]),
         // EventBridge Scheduler (locally: POST /_local/purge).
         ("rpps-purge", &[][..]),
+        // EventBridge Scheduler (locally: POST /_local/extract).
+        ("rpps-opendata", &[][..]),
     ])
 }
 
@@ -158,7 +172,7 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     let sdk = rpps_runtime::aws::for_local_endpoint(&options.aws_endpoint);
     let gate = gate::Gate::start(
         &options.aws_endpoint,
-        gate::local_stack(&config),
+        gate::local_stack(&config, &options.site_bucket()),
         config.mail_identity.clone(),
     )
     .await?;
@@ -176,6 +190,9 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     .ensure_identity()
     .await
     .context("creating the SES identity on the emulator")?;
+    ensure_bucket(&rpps_opendata::s3_client(&sdk), &options.site_bucket())
+        .await
+        .context("creating the site's bucket on the emulator")?;
     // The stream consumers, as Lambda's event source mappings run them in AWS.
     let mut mailer =
         rpps_mailer::state_from_sdk(&config, &sdk_of("rpps-mailer"), &options.public_origin);
@@ -232,6 +249,92 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
         }),
     );
     Ok(Local { router, gate })
+}
+
+/// The site's bucket on the emulator (in AWS the SAM template creates it).
+async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
+    if s3.head_bucket().bucket(bucket).send().await.is_ok() {
+        return Ok(());
+    }
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    rpps_runtime::aws::DEFAULT_REGION,
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    Ok(())
+}
+
+/// Runs the daily open-data extract now (`POST /_local/extract`), as EventBridge Scheduler
+/// does in AWS, and answers its manifest; `?at=<RFC 3339 instant>` runs it as of that instant
+/// (tests write several days' files in a few seconds).
+async fn local_extract(
+    axum::extract::State(state): axum::extract::State<rpps_opendata::OpendataState>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<axum::Json<rpps_opendata::Manifest>, rpps_api::ApiError> {
+    let now = match params.get("at") {
+        None => time::OffsetDateTime::now_utc(),
+        Some(raw) => {
+            time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    rpps_api::ApiError::bad_request(
+                        "extract.at",
+                        "at=AAAA-MM-JJThh:mm:ssZ (un instant avec son fuseau).",
+                    )
+                })?
+        }
+    };
+    rpps_opendata::extract(&state, now)
+        .await
+        .map(axum::Json)
+        .map_err(|e| rpps_api::ApiError::internal(&e))
+}
+
+/// The open-data files as CloudFront serves them from the site's bucket under `/donnees/`
+/// (CloudFront reads the bucket itself: not through the functions' IAM gate).
+async fn donnees(
+    axum::extract::State((s3, bucket)): axum::extract::State<(aws_sdk_s3::Client, String)>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let key = format!("{}{file}", rpps_opendata::PREFIX);
+    let missing =
+        || {
+            (
+            axum::http::StatusCode::NOT_FOUND,
+            [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Fichier introuvable : la liste des fichiers est dans /donnees/manifeste_latest.json.",
+        )
+            .into_response()
+        };
+    let Ok(out) = s3.get_object().bucket(&bucket).key(&key).send().await else {
+        return missing();
+    };
+    let content_type = out
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let cache_control = out
+        .cache_control
+        .clone()
+        .unwrap_or_else(|| "no-cache".into());
+    match out.body.collect().await {
+        Ok(bytes) => (
+            [
+                (axum::http::header::CONTENT_TYPE, content_type),
+                (axum::http::header::CACHE_CONTROL, cache_control),
+            ],
+            bytes.into_bytes(),
+        )
+            .into_response(),
+        Err(_) => missing(),
+    }
 }
 
 /// The registry side of the development provider's test identities: managers designated for
@@ -409,6 +512,25 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
         .route(
             "/_local/sweep",
             axum::routing::post(local_sweep).with_state(scheduled),
+        )
+        // The daily open-data files, locally: on demand; served under /donnees/ as CloudFront
+        // serves them from the site's bucket.
+        .route(
+            "/_local/extract",
+            axum::routing::post(local_extract).with_state(rpps_opendata::state_from_sdk(
+                config,
+                &sdk_of("rpps-opendata"),
+                &options.site_bucket(),
+            )),
+        )
+        .route(
+            "/donnees/{*file}",
+            axum::routing::get(donnees).with_state((
+                rpps_opendata::s3_client(&rpps_runtime::aws::for_local_endpoint(
+                    &options.aws_endpoint,
+                )),
+                options.site_bucket(),
+            )),
         )
         .route("/api", any(rpps_api::not_found))
         .route("/api/", any(rpps_api::not_found))

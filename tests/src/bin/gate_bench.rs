@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let gate = rpps_local::gate::Gate::start(
         &endpoint,
-        rpps_local::gate::local_stack(&config),
+        rpps_local::gate::local_stack(&config, &format!("{prefix}-site")),
         config.mail_identity.clone(),
     )
     .await?;

@@ -94,6 +94,8 @@ fn first_invocation(binary: &str) -> (String, Expected) {
         }
         // EventBridge Scheduler's event: the purge runs against the (empty) table.
         "rpps-purge" => (r#"{"source":"aws.scheduler"}"#.to_owned(), Expected::Report),
+        // The same: the open-data files of the (empty) directory, written to the bucket.
+        "rpps-opendata" => (r#"{"source":"aws.scheduler"}"#.to_owned(), Expected::Report),
         other => panic!("{other}: a function without a first invocation here; add one"),
     }
 }
@@ -115,6 +117,18 @@ async fn every_function_binary_answers_its_first_invocation() {
         .send()
         .await
         .expect("moto creates the SES identity");
+    rpps_opendata::s3_client(&sdk)
+        .create_bucket()
+        .bucket(options.site_bucket())
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest3)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("moto creates the bucket");
+    let site_bucket = options.site_bucket();
     let run = uuid::Uuid::new_v4();
     let (fc_secret, psc_secret) = (format!("{run}/franceconnect"), format!("{run}/psc"));
     for name in [&fc_secret, &psc_secret] {
@@ -135,6 +149,7 @@ async fn every_function_binary_answers_its_first_invocation() {
         ("RPPS_SESSIONS_TABLE", config.sessions_table.as_str()),
         ("RPPS_MAIL_FROM", config.mail_from.as_str()),
         ("RPPS_PUBLIC_ORIGIN", options.public_origin.as_str()),
+        ("RPPS_SITE_BUCKET", site_bucket.as_str()),
         // Issuers on a closed port: no first invocation here signs anyone in.
         ("RPPS_FC_ISSUER", "http://127.0.0.1:9/fc"),
         ("RPPS_FC_CLIENT_ID", "lambda-binaries-test"),

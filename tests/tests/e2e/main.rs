@@ -28,6 +28,7 @@ mod iam_gate;
 mod identity;
 mod lambda_binaries;
 mod openapi;
+mod opendata;
 mod registration;
 mod secrets;
 mod support;

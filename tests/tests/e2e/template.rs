@@ -730,11 +730,21 @@ fn function_policies_are_inline_and_least_privilege() {
                      secret or queue (exceptions: {STAR_RESOURCE_ACTIONS:?})"
                 );
             } else if text.ends_with("/*") || text.ends_with(":*") {
-                // The one wildcard AWS documents for a stream reader: ListStreams of the table.
+                // The one wildcard AWS documents for a stream reader: ListStreams of the table;
+                // and S3 objects of one folder of a bucket (files named by the day they are
+                // written: `${SiteBucket.Arn}/donnees/*`), never a whole bucket.
+                let stream = actions == ["dynamodb:ListStreams"] && text.ends_with("/stream/*");
+                let folder = actions.iter().all(|a| {
+                    (a.starts_with("s3:") && a.contains("Object"))
+                        || *a == "s3:AbortMultipartUpload"
+                }) && text
+                    .strip_suffix("/*")
+                    .and_then(|bucket_and_folder| bucket_and_folder.split_once(".Arn}/"))
+                    .is_some_and(|(_, folder)| !folder.is_empty() && !folder.contains('*'));
                 assert!(
-                    actions == ["dynamodb:ListStreams"] && text.ends_with("/stream/*"),
+                    stream || folder,
                     "{owner}: wildcard resource {text} for {actions:?}: name it (an index is \
-                     .../index/GSI1, not .../index/*)"
+                     .../index/GSI1, not .../index/*; S3 objects: one folder of a bucket)"
                 );
             }
         }

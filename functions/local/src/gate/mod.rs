@@ -300,6 +300,23 @@ enum Service {
     DynamoDb(String),
     SecretsManager(String),
     Ses,
+    /// Read from the signature's credential scope (`…/s3/aws4_request`): S3's REST calls
+    /// carry no target header.
+    S3,
+}
+
+/// An S3 error document, as the SDK reads one.
+fn s3_error(code: &str, message: &str) -> serde_json::Value {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    serde_json::Value::String(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>{}</Message></Error>",
+        escape(code),
+        escape(message)
+    ))
 }
 
 async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
@@ -313,10 +330,17 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let scope_s3 = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("/s3/aws4_request"));
     let service = if let Some(op) = target.strip_prefix("DynamoDB_20120810.") {
         Service::DynamoDb(op.to_owned())
     } else if let Some(op) = target.strip_prefix("secretsmanager.") {
         Service::SecretsManager(op.to_owned())
+    } else if scope_s3 {
+        Service::S3
     } else {
         Service::Ses
     };
@@ -336,6 +360,10 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             Service::DynamoDb(op) => format!("dynamodb:{op}"),
             Service::SecretsManager(op) => format!("secretsmanager:{op}"),
             Service::Ses => format!("ses:{} {}", parts.method, parts.uri.path()),
+            Service::S3 => format!(
+                "s3:{}",
+                requests::s3_operation(parts.method.as_str(), &path, &parts.headers)
+            ),
         };
         *calls.entry((function.clone(), operation)).or_default() += 1;
     }
@@ -349,6 +377,7 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
             &gate.stack,
             &gate.mail_identity,
         ),
+        Service::S3 => requests::s3(parts.method.as_str(), &path, &parts.headers),
     };
     // What a fault may name: each authorization's action, and the operation itself
     // (`dynamodb:TransactWriteItems`, which IAM does not know).
@@ -475,8 +504,13 @@ fn failure(service: &Service, status: u16, code: &str) -> Response {
             serde_json::json!({"__type": code, "message": message}),
         ),
         Service::Ses => ("application/json", serde_json::json!({"message": message})),
+        Service::S3 => ("application/xml", s3_error(code, &message)),
     };
-    let mut response = (status, body.to_string()).into_response();
+    let body = match body {
+        serde_json::Value::String(xml) => xml,
+        json => json.to_string(),
+    };
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(content_type));
     if let Ok(code) = HeaderValue::from_str(code) {
@@ -534,8 +568,17 @@ fn denied(service: &Service, denial: &Denial) -> Response {
             "application/json",
             serde_json::json!({"message": message}),
         ),
+        Service::S3 => (
+            StatusCode::FORBIDDEN,
+            "application/xml",
+            s3_error("AccessDenied", &message),
+        ),
     };
-    let mut response = (status, body.to_string()).into_response();
+    let body = match body {
+        serde_json::Value::String(xml) => xml,
+        json => json.to_string(),
+    };
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(content_type));
     headers.insert(
@@ -587,8 +630,9 @@ async fn forward(
 }
 
 /// The local stack's names for the template's tables and parameters.
-pub fn local_stack(config: &rpps_runtime::Config) -> LocalStack {
+pub fn local_stack(config: &rpps_runtime::Config, site_bucket: &str) -> LocalStack {
     LocalStack {
+        buckets: BTreeMap::from([("SiteBucket".to_owned(), site_bucket.to_owned())]),
         region: rpps_runtime::aws::DEFAULT_REGION.to_owned(),
         account: "123456789012".to_owned(),
         tables: BTreeMap::from([

@@ -47,6 +47,8 @@ pub struct LocalStack {
     pub tables: BTreeMap<String, String>,
     /// Parameter values that differ from the template's defaults.
     pub parameters: BTreeMap<String, String>,
+    /// Logical id → local bucket name (`SiteBucket` → `<prefix>-site`).
+    pub buckets: BTreeMap<String, String>,
 }
 
 impl LocalStack {
@@ -370,6 +372,8 @@ impl Resolver<'_> {
                         .ok_or_else(|| format!("the parameter {name} has no local value"))?
                 } else if let Some(table) = self.stack.tables.get(name) {
                     table.clone()
+                } else if let Some(bucket) = self.stack.buckets.get(name) {
+                    bucket.clone()
                 } else if self.doc["Resources"].get(name).is_some() {
                     // A resource the local stack does not have (a secret, a topic): its
                     // logical id stands for its physical id.
@@ -384,6 +388,9 @@ impl Resolver<'_> {
 
     fn attribute(&self, text: &str) -> Result<String, String> {
         let (id, attribute) = text.split_once('.').ok_or("GetAtt without attribute")?;
+        if let (Some(bucket), "Arn") = (self.stack.buckets.get(id), attribute) {
+            return Ok(format!("arn:aws:s3:::{bucket}"));
+        }
         match (self.stack.tables.get(id), attribute) {
             (Some(table), "Arn") => Ok(self.stack.table_arn(table)),
             (Some(table), "StreamArn") => Ok(format!("{}/stream/*", self.stack.table_arn(table))),
@@ -448,6 +455,7 @@ mod tests {
                 ("SessionsTable".into(), "t-sessions".into()),
             ]),
             parameters: BTreeMap::from([("MailFrom".into(), "no-reply@example.fr".into())]),
+            buckets: BTreeMap::new(),
         }
     }
 

@@ -9,6 +9,11 @@
 //! key); `dynamodb:Attributes` the key attributes plus the top-level attributes the request
 //! names in its item, update expression or projection; `dynamodb:ReturnValues` and
 //! `dynamodb:Select` the request's parameters.
+//!
+//! S3 (path-style REST, as the functions' clients address the emulator): the object actions on
+//! `arn:aws:s3:::<bucket>/<key>` — every upload step (create, part, complete) and a copy's
+//! destination are `s3:PutObject`, a copy's source and a read `s3:GetObject`, an abort
+//! `s3:AbortMultipartUpload`; a bucket's listing `s3:ListBucket` on the bucket.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -413,10 +418,153 @@ pub fn secrets_manager(
     }])
 }
 
+/// `%XX` decoded (S3 keys in paths and in `x-amz-copy-source`).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The S3 operation of a REST call (path-style), by its method, query and headers.
+pub fn s3_operation(method: &str, path: &str, headers: &axum::http::HeaderMap) -> &'static str {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let has = |name: &str| {
+        query
+            .split('&')
+            .any(|pair| pair == name || pair.starts_with(&format!("{name}=")))
+    };
+    let object = path.trim_start_matches('/').contains('/');
+    match (method, object) {
+        ("PUT", true) if headers.contains_key("x-amz-copy-source") => "CopyObject",
+        ("PUT", true) if has("uploadId") => "UploadPart",
+        ("PUT", true) => "PutObject",
+        ("PUT", false) => "CreateBucket",
+        ("POST", true) if has("uploads") => "CreateMultipartUpload",
+        ("POST", true) if has("uploadId") => "CompleteMultipartUpload",
+        ("DELETE", true) if has("uploadId") => "AbortMultipartUpload",
+        ("DELETE", true) => "DeleteObject",
+        ("GET" | "HEAD", true) => "GetObject",
+        ("GET" | "HEAD", false) => "ListObjects",
+        _ => "Unknown",
+    }
+}
+
+/// The authorizations of an S3 call (path-style `/<bucket>/<key>`).
+pub fn s3(
+    method: &str,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Vec<Authorization>, String> {
+    let operation = s3_operation(method, path, headers);
+    let bare = path
+        .split('?')
+        .next()
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    let (bucket, key) = bare.split_once('/').unwrap_or((bare, ""));
+    if bucket.is_empty() {
+        return Err(format!("S3 {method} {path}: no bucket"));
+    }
+    let object = format!("arn:aws:s3:::{bucket}/{}", percent_decoded(key));
+    let ask = |action: &str, resource: String| Authorization {
+        action: action.into(),
+        resource,
+        context: BTreeMap::new(),
+    };
+    Ok(match operation {
+        "CopyObject" => {
+            let source = headers
+                .get("x-amz-copy-source")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let source = source.split('?').next().unwrap_or(source);
+            vec![
+                ask(
+                    "s3:GetObject",
+                    format!(
+                        "arn:aws:s3:::{}",
+                        percent_decoded(source.trim_start_matches('/'))
+                    ),
+                ),
+                ask("s3:PutObject", object),
+            ]
+        }
+        "UploadPart" | "PutObject" | "CreateMultipartUpload" | "CompleteMultipartUpload" => {
+            vec![ask("s3:PutObject", object)]
+        }
+        "AbortMultipartUpload" => vec![ask("s3:AbortMultipartUpload", object)],
+        "DeleteObject" => vec![ask("s3:DeleteObject", object)],
+        "GetObject" => vec![ask("s3:GetObject", object)],
+        "ListObjects" => vec![ask("s3:ListBucket", format!("arn:aws:s3:::{bucket}"))],
+        "CreateBucket" => vec![ask("s3:CreateBucket", format!("arn:aws:s3:::{bucket}"))],
+        _ => {
+            return Err(format!(
+                "S3 {method} {path}: an operation the gate does not know"
+            ));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn s3_calls_ask_for_object_actions_on_their_keys() {
+        let none = axum::http::HeaderMap::new();
+        let asked = |method: &str, path: &str, headers: &axum::http::HeaderMap| {
+            s3(method, path, headers)
+                .unwrap()
+                .into_iter()
+                .map(|a| format!("{} {}", a.action, a.resource))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            asked("POST", "/b/donnees/f%C3%A9.gz?uploads", &none),
+            ["s3:PutObject arn:aws:s3:::b/donnees/fé.gz"]
+        );
+        assert_eq!(
+            asked("PUT", "/b/donnees/f.gz?partNumber=1&uploadId=x", &none),
+            ["s3:PutObject arn:aws:s3:::b/donnees/f.gz"]
+        );
+        assert_eq!(
+            asked("DELETE", "/b/donnees/f.gz?uploadId=x", &none),
+            ["s3:AbortMultipartUpload arn:aws:s3:::b/donnees/f.gz"]
+        );
+        assert_eq!(
+            asked("GET", "/b/donnees/m.json?x-id=GetObject", &none),
+            ["s3:GetObject arn:aws:s3:::b/donnees/m.json"]
+        );
+        assert_eq!(
+            asked("GET", "/b?list-type=2", &none),
+            ["s3:ListBucket arn:aws:s3:::b"]
+        );
+        let mut copy = axum::http::HeaderMap::new();
+        copy.insert("x-amz-copy-source", "b/donnees/a.gz".parse().unwrap());
+        assert_eq!(
+            asked("PUT", "/b/donnees/latest.gz?x-id=CopyObject", &copy),
+            [
+                "s3:GetObject arn:aws:s3:::b/donnees/a.gz",
+                "s3:PutObject arn:aws:s3:::b/donnees/latest.gz"
+            ]
+        );
+        assert!(s3("PATCH", "/b/k", &none).is_err());
+    }
 
     fn setup() -> (LocalStack, BTreeMap<String, TableSchema>) {
         let stack = LocalStack {
@@ -424,6 +572,7 @@ mod tests {
             account: "123456789012".into(),
             tables: BTreeMap::new(),
             parameters: BTreeMap::new(),
+            buckets: BTreeMap::new(),
         };
         let tables = BTreeMap::from([(
             "t".to_owned(),
