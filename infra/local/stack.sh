@@ -315,6 +315,10 @@ cmd_bench() {
   log "directory and purge (${DIRECTORY_PROS:-300} professionals, ${PURGE_SITES:-10000} practice sites of which ${PURGE_DEPARTED:-100} departed)"
   "$release/directory_bench" "${DIRECTORY_PROS:-300}" "${DIRECTORY_QUERIES:-200}" \
     "${PURGE_SITES:-10000}" "${PURGE_DEPARTED:-100}" "${PURGE_RUNS:-1}"
+  log "FHIR API (${FHIR_ENTRIES:-1000} entries, ${FHIR_REQUESTS:-200} requests of each kind)"
+  "$release/fhir_bench" "${FHIR_ENTRIES:-1000}" "${FHIR_REQUESTS:-200}"
+  log "open-data extract (${OPENDATA_PROS:-100000} professionals, two days)"
+  "$release/opendata_bench" "${OPENDATA_PROS:-100000}"
   log "commune search"
   cargo bench -p rpps-places --bench commune_search
 }

@@ -305,6 +305,8 @@ fn updated_bounds(value: &str) -> Result<UpdatedRange, SearchError> {
             (paris(date), paris(date.next_day().ok_or_else(bad)?))
         }
         _ => {
+            // `+01:00` unencoded in a query string arrives as ` 01:00` (form decoding).
+            let text = &text.replace(' ', "+");
             let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| bad())?;
             // The precision given: the second, or the fraction's last digit.
@@ -752,6 +754,14 @@ mod tests {
             UpdatedRange {
                 since: Some(datetime!(2024-12-31 23:00 UTC)),
                 before: Some(datetime!(2026-12-05 09:00 UTC)),
+            }
+        );
+        // Review of issue 16: an offset's `+` left unencoded decodes as a space.
+        assert_eq!(
+            range("_lastUpdated=ge2026-12-05T10:00:00+01:00"),
+            UpdatedRange {
+                since: Some(datetime!(2026-12-05 09:00 UTC)),
+                before: None,
             }
         );
         assert_eq!(

@@ -43,7 +43,7 @@ pub const LATEST: &str = "no-cache";
 pub const LICENCE_NAME: &str = "Licence Ouverte / Open Licence version 2.0";
 pub const LICENCE_URL: &str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence";
 /// Entries read per page of the listing.
-const PAGE: i32 = 500;
+const PAGE: i32 = 1000;
 
 #[derive(Clone)]
 pub struct OpendataState {
@@ -316,6 +316,11 @@ pub async fn extract(state: &OpendataState, now: OffsetDateTime) -> Result<Manif
         }
         _ => None,
     };
+    // The previous file's first line, before any upload starts (nothing to abort if it fails).
+    let head = match &mut previous_lines {
+        Some(lines) => lines.next_line().await?,
+        None => None,
+    };
     let full = GzipUpload::start(&state.s3, &state.bucket, &full_key, IMMUTABLE).await?;
     let delta = if same_layout {
         match GzipUpload::start(&state.s3, &state.bucket, &delta_key, IMMUTABLE).await {
@@ -327,10 +332,6 @@ pub async fn extract(state: &OpendataState, now: OffsetDateTime) -> Result<Manif
         }
     } else {
         None
-    };
-    let head = match &mut previous_lines {
-        Some(lines) => lines.next_line().await?,
-        None => None,
     };
     let mut writing = Writing {
         full,

@@ -136,8 +136,19 @@ impl GzipUpload {
         Ok(())
     }
 
-    /// The last part, then the upload completed: the object appears whole, or not at all.
+    /// The last part, then the upload completed: the object appears whole, or not at all (on
+    /// an error the upload is aborted).
     pub async fn finish(mut self) -> Result<WrittenFile, S3Error> {
+        match self.complete().await {
+            Ok(file) => Ok(file),
+            Err(e) => {
+                self.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn complete(&mut self) -> Result<WrittenFile, S3Error> {
         let encoder = std::mem::replace(
             &mut self.encoder,
             GzEncoder::new(Vec::new(), Compression::default()),

@@ -165,11 +165,18 @@ pub async fn publish(
                 establishments.insert(finess.as_str().to_owned(), e);
             }
         }
+        // The entry's instant, taken at each attempt (a retry after a conflict writes after
+        // the version that won) and never before the version it replaces: the listings by
+        // update (`rpps_store::listing`) see the versions in the order they were written.
+        let mut stamp = now.max(OffsetDateTime::now_utc());
+        if let Some((entry, _)) = &previous {
+            stamp = stamp.max(entry.updated_at + time::Duration::nanoseconds(1));
+        }
         let entry = entry_of(
             &file,
             &establishments,
             previous.as_ref().map(|(entry, _)| entry),
-            now,
+            stamp,
         );
         match store
             .replace_directory_entry(

@@ -256,6 +256,68 @@ fn decode_cursor(
         .collect())
 }
 
+/// An item with its sort key.
+type KeyedItem = (String, HashMap<String, AttributeValue>);
+
+/// The items of an entry: the entry (in the name index while published, and in the listings'
+/// indexes), and one copy per published site (commune and département indexes).
+fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
+    let name = entry.name_key();
+    let rpps = entry.rpps.as_str();
+    let published = entry.active_sites().next().is_some();
+    let name_index = if published {
+        (
+            Some(keys::directory_name_bucket(&name)),
+            Some(format!("{name}#{rpps}")),
+        )
+    } else {
+        (None, None)
+    };
+    let mut entry_item = to_item(
+        entry,
+        keys::DIRECTORY_SK.to_owned(),
+        [
+            name_index,
+            (
+                Some(keys::DIRECTORY_UPDATES.to_owned()),
+                Some(crate::listing::update_sort_key(entry)),
+            ),
+            (Some(keys::DIRECTORY_ALL.to_owned()), Some(rpps.to_owned())),
+        ],
+    )?;
+    entry_item.insert(
+        crate::listing::LISTED.into(),
+        AttributeValue::Bool(published),
+    );
+    let mut wanted: Vec<KeyedItem> = vec![(keys::DIRECTORY_SK.to_owned(), entry_item)];
+    for site in entry.active_sites() {
+        let sk = keys::directory_site_sk(site.finess.as_str());
+        if wanted.iter().any(|(k, _)| *k == sk) {
+            continue;
+        }
+        let sort = format!("{name}#{rpps}#{}", site.finess);
+        wanted.push((
+            sk.clone(),
+            to_item(
+                entry,
+                sk,
+                [
+                    (None, None),
+                    (
+                        Some(keys::directory_commune(&site.commune_code)),
+                        Some(sort.clone()),
+                    ),
+                    (
+                        Some(keys::directory_departement(&site.departement)),
+                        Some(sort),
+                    ),
+                ],
+            )?,
+        ));
+    }
+    Ok(wanted)
+}
+
 impl Store {
     /// The directory entry of an RPPS number (one `GetItem`).
     pub async fn directory_entry(
@@ -371,6 +433,63 @@ impl Store {
         Ok(Some((entry_of(&item)?, version)))
     }
 
+    /// Writes many new entries and their search items at once (`BatchWriteItem`, 25 items a
+    /// call): a first load of a register, the benchmarks. Nothing is read or checked: for
+    /// entries that do not exist yet (a rebuild goes through [`Store::replace_directory_entry`]).
+    pub async fn load_directory_entries(
+        &self,
+        entries: &[DirectoryEntry],
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for entry in entries {
+            for (sk, mut item) in entry_items(entry)? {
+                if sk == keys::DIRECTORY_SK {
+                    item.insert(ENTRY_VERSION.into(), AttributeValue::N("1".into()));
+                }
+                requests.push(
+                    aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .put_request(
+                            aws_sdk_dynamodb::types::PutRequest::builder()
+                                .set_item(Some(item))
+                                .build()
+                                .map_err(|e| StoreError::corrupt("PutRequest", e))?,
+                        )
+                        .build(),
+                );
+            }
+        }
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            let mut attempts = 0;
+            while !pending.is_empty() {
+                attempts += 1;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.tables.registry, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("BatchWriteItem(directory)", e))?;
+                if let Some(left) = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.tables.registry))
+                {
+                    if attempts >= 8 {
+                        let message = "items still unprocessed after 8 attempts (throttled)";
+                        return Err(StoreError::Unavailable {
+                            operation: "BatchWriteItem(directory)",
+                            message: message.to_owned(),
+                            source: message.into(),
+                        });
+                    }
+                    pending = left;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempts)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the entry and its search items whatever is there (tests, first loads).
     pub async fn write_directory_entry(&self, entry: &DirectoryEntry) -> Result<(), StoreError> {
         self.write_entry(entry, None).await
@@ -413,35 +532,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("Query(directory items)", e))?;
-        let name = entry.name_key();
-        let rpps = entry.rpps.as_str();
-        let published = entry.active_sites().next().is_some();
-        let name_index = if published {
-            (
-                Some(keys::directory_name_bucket(&name)),
-                Some(format!("{name}#{rpps}")),
-            )
-        } else {
-            (None, None)
-        };
-        let mut entry_item = to_item(
-            entry,
-            keys::DIRECTORY_SK.to_owned(),
-            [
-                name_index,
-                (
-                    Some(keys::DIRECTORY_UPDATES.to_owned()),
-                    Some(crate::listing::update_sort_key(entry)),
-                ),
-                (Some(keys::DIRECTORY_ALL.to_owned()), Some(rpps.to_owned())),
-            ],
-        )?;
-        entry_item.insert(
-            crate::listing::LISTED.into(),
-            AttributeValue::Bool(published),
-        );
-        let mut wanted: Vec<(String, HashMap<String, AttributeValue>)> =
-            vec![(keys::DIRECTORY_SK.to_owned(), entry_item)];
+        let mut wanted = entry_items(entry)?;
         if let Some(Some((previous, version))) = expect {
             let sk = keys::directory_version_sk(version);
             let mut copy = to_item(
@@ -473,31 +564,6 @@ impl Store {
                 ),
             );
             wanted.push((sk, copy));
-        }
-        for site in entry.active_sites() {
-            let sk = keys::directory_site_sk(site.finess.as_str());
-            if wanted.iter().any(|(k, _)| *k == sk) {
-                continue;
-            }
-            let sort = format!("{name}#{rpps}#{}", site.finess);
-            wanted.push((
-                sk.clone(),
-                to_item(
-                    entry,
-                    sk,
-                    [
-                        (None, None),
-                        (
-                            Some(keys::directory_commune(&site.commune_code)),
-                            Some(sort.clone()),
-                        ),
-                        (
-                            Some(keys::directory_departement(&site.departement)),
-                            Some(sort),
-                        ),
-                    ],
-                )?,
-            ));
         }
         let mut items = Vec::new();
         for item in existing.items() {

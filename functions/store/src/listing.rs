@@ -18,7 +18,14 @@
 //! the one current at `as_of`.
 //!
 //! The snapshot starts [`SNAPSHOT_MARGIN`] before the first page: a rebuild takes its
-//! `updated_at` before its write, which follows within a few calls.
+//! `updated_at` before its write, which follows within a few calls (the publisher takes it
+//! again on each attempt, never before the version it replaces).
+//!
+//! On DynamoDB the indexes are eventually consistent and a transaction reaches GSI2 item by
+//! item: a page read within the fraction of a second between an entry leaving its position and
+//! its kept version arriving there may miss that entry. The guarantee is exact over what the
+//! index shows; a delta client keeps it by starting each run a minute before the last one
+//! started (docs/FHIR.md).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -255,14 +262,24 @@ impl Store {
         };
         let as_of_key = instant_key(as_of);
         let range = listing.range(as_of);
+        // An empty range (`ge` a future day, an interval that ends before it starts, changes of
+        // the last seconds, after the snapshot): nothing to read. DynamoDB refuses a `BETWEEN`
+        // whose bounds are reversed (a `ValidationException`).
+        if range.low > range.high {
+            return Ok(ListingPage {
+                results: Vec::new(),
+                next: None,
+            });
+        }
         // The version read last, at its position in the index: a version kept since then
         // (`DIRV#…`) holds that same position and would come right after it, whatever order
         // the index gives items of one position. It is the same entry as read: skipped.
-        let read_last = start
-            .as_ref()
-            .and_then(|key| key.get(range.sort_attr))
-            .and_then(|v| v.as_s().ok())
-            .cloned();
+        let position = |key: &HashMap<String, AttributeValue>| {
+            key.get(range.sort_attr)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+        };
+        let mut read_last = start.as_ref().and_then(position);
         let mut filters = Vec::new();
         let mut names = HashMap::from([
             ("#pk".to_owned(), range.partition_attr.to_owned()),
@@ -319,7 +336,11 @@ impl Store {
             }
             next = out.last_evaluated_key;
             match &next {
-                Some(key) => start = Some(key.clone()),
+                // The next query of this page continues from here: the same skip holds.
+                Some(key) => {
+                    read_last = position(key);
+                    start = Some(key.clone());
+                }
                 None => break,
             }
         }
@@ -407,6 +428,38 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned())))
             .collect();
         encode_cursor(as_of, &key)
+    }
+
+    /// An empty range is answered without a query: DynamoDB refuses a `BETWEEN` whose bounds
+    /// are reversed (moto does not), which reached the API as a 500. Here the registry is a
+    /// closed port: any query would fail.
+    #[tokio::test]
+    async fn an_empty_range_is_an_empty_page_without_a_query() {
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&rpps_runtime::aws::for_local_endpoint(
+                "http://127.0.0.1:9",
+            )),
+            crate::Tables::with_prefix("closed"),
+        );
+        let now = datetime!(2026-12-05 12:00 UTC);
+        for (since, before) in [
+            (Some(now + Duration::days(1)), None),
+            (
+                Some(now - Duration::hours(1)),
+                Some(now - Duration::hours(2)),
+            ),
+            (Some(now - Duration::seconds(2)), None),
+        ] {
+            let listing = Listing {
+                order: ListingOrder::ByUpdate { since, before },
+                active: None,
+            };
+            let page = store.list_directory(&listing, 50, None, now).await;
+            assert!(
+                matches!(&page, Ok(p) if p.results.is_empty() && p.next.is_none()),
+                "{since:?}..{before:?}: {page:?}"
+            );
+        }
     }
 
     #[test]

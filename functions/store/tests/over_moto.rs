@@ -1127,6 +1127,28 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
     assert_eq!(old.len(), (N / 2) as usize);
     assert!(old.is_disjoint(&changed));
 
+    // Empty ranges are empty pages, never a refused query: from tomorrow, an interval that
+    // ends before it starts, changes of the last seconds (after the snapshot).
+    let later = now + Duration::minutes(2);
+    for (since, before) in [
+        (Some(later + Duration::days(1)), None),
+        (
+            Some(later - Duration::hours(1)),
+            Some(later - Duration::hours(2)),
+        ),
+        (Some(later - Duration::seconds(2)), None),
+    ] {
+        let empty = Listing {
+            order: ListingOrder::ByUpdate { since, before },
+            active: None,
+        };
+        let page = store.list_directory(&empty, 50, None, later).await;
+        assert!(
+            matches!(&page, Ok(p) if p.results.is_empty() && p.next.is_none()),
+            "{since:?}..{before:?}: {page:?}"
+        );
+    }
+
     // An entry written before the listings existed (no index keys): found by the operator's
     // `rpps-admin index-directory`, and only it.
     assert!(

@@ -2,7 +2,8 @@
 //! are written through the store as the publisher writes them; then the local runner is built as
 //! `make run` builds it (the FHIR function behind the IAM gate, on moto) and `M` requests of each
 //! kind (default 200) go to its router in process: a Practitioner read, a search by identifier,
-//! a search by 10 identifiers, a first page and a later page of a family search (`_count=50`).
+//! a search by 10 identifiers, a first page and a later page of a family search (`_count=50`), of
+//! the whole directory by number, and a first page of a `_lastUpdated` delta.
 //! Per kind: p50 / p99 of the answer's time, and the DynamoDB calls per request the gate counted
 //! (target: one per page). Figures in docs/PERFORMANCE.md.
 //!
@@ -59,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
     );
     store.ensure_tables().await?;
     let prepared = Instant::now();
+    let prepared_at = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
     let mut numbers = Vec::with_capacity(n);
     for i in 0..n {
         let e = entry(i)?;
@@ -79,6 +81,21 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|u| u.strip_prefix(&options.public_origin))
         .context("a next link")?
         .to_owned();
+    let listing_first = get(&local.router, "/fhir/Practitioner?_count=50").await?;
+    let listing_next = listing_first["link"]
+        .as_array()
+        .and_then(|links| links.iter().find(|l| l["relation"] == "next"))
+        .and_then(|l| l["url"].as_str())
+        .and_then(|u| u.strip_prefix(&options.public_origin))
+        .context("a next link of the listing")?
+        .to_owned();
+    // Every entry was written after this: the delta is the whole directory, by update.
+    let delta = format!(
+        "/fhir/Practitioner?_lastUpdated=ge{}&_count=50",
+        prepared_at
+            .format(&time::format_description::well_known::Rfc3339)?
+            .replace('+', "%2B")
+    );
     let kinds: Vec<(&str, PathOf)> = vec![
         (
             "read `Practitioner/{rpps}`",
@@ -109,6 +126,18 @@ async fn main() -> anyhow::Result<()> {
         (
             "the same, second page (`_cursor`)",
             Box::new(move |_| next.clone()),
+        ),
+        (
+            "the whole directory (`_count=50`, by number), first page",
+            Box::new(|_| "/fhir/Practitioner?_count=50".to_owned()),
+        ),
+        (
+            "the same, second page (`_cursor`)",
+            Box::new(move |_| listing_next.clone()),
+        ),
+        (
+            "delta `_lastUpdated=ge…&_count=50` (by update, snapshot), first page",
+            Box::new(move |_| delta.clone()),
         ),
     ];
     println!("| request | n | p50 | p99 | DynamoDB calls per request |");

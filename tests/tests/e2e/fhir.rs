@@ -406,3 +406,32 @@ async fn a_departed_professional_shows_as_inactive_in_a_last_updated_delta() {
     assert_eq!(other.json["resourceType"], "OperationOutcome");
     served.validate();
 }
+
+/// Review of issue 16: a rebuild stamped with an instant taken before the version it replaces
+/// (a retry after a conflict, a long purge event, the operator's `index-directory`) went back
+/// in the last-update order: a delta client past that version never saw the rebuild. Now each
+/// rebuild is stamped when it is written, after the version it replaces.
+#[tokio::test]
+async fn a_rebuild_is_stamped_after_the_version_it_replaces() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let (_, _, rpps, _) = allocated(&app).await;
+    let store = app.store();
+    let number = RppsNumber::parse(&rpps).unwrap();
+    let first =
+        crate::support::eventually(|| async { store.directory_entry(&number).await.unwrap() })
+            .await
+            .expect("published");
+    let stale = first.updated_at - time::Duration::hours(1);
+    assert!(
+        rpps_publisher::publish(&store, &number, stale)
+            .await
+            .unwrap()
+    );
+    let rebuilt = store.directory_entry(&number).await.unwrap().unwrap();
+    assert!(
+        rebuilt.updated_at > first.updated_at,
+        "{} then {}",
+        first.updated_at,
+        rebuilt.updated_at
+    );
+}

@@ -220,3 +220,82 @@ async fn seven_daily_deltas_applied_to_the_first_full_file_give_the_eighth() {
     let practitioner: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(practitioner["id"], rpps.as_str());
 }
+
+/// Review of issue 16: a run that fails while completing its uploads (S3 refusing
+/// `CompleteMultipartUpload`) leaves yesterday's files served, no upload pending (each one is
+/// aborted, else S3 keeps and bills its parts) and no file of the failed day; the next run
+/// writes the day whole.
+#[tokio::test]
+async fn a_run_failing_to_complete_its_uploads_leaves_yesterday_served_and_nothing_pending() {
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let store = app.store();
+    for i in 0..5 {
+        store
+            .write_directory_entry(&professional(
+                i,
+                &format!("Durand-{i}"),
+                vec![site(FINESS[0], true)],
+            ))
+            .await
+            .unwrap();
+    }
+    let extract = |day: u32| {
+        let url = app.url(&format!("/_local/extract?at=2026-12-{day:02}T03:00:00Z"));
+        async move { reqwest::Client::new().post(url).send().await.unwrap() }
+    };
+    let first = extract(1).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Manifest = first.json().await.unwrap();
+
+    app.gate.inject(rpps_local::gate::Fault::refuse(
+        "s3:CompleteMultipartUpload",
+        500,
+        "InternalError",
+    ));
+    let failed = extract(2).await;
+    assert!(failed.status().is_server_error(), "{}", failed.status());
+    app.gate.clear_faults();
+
+    // Straight to the emulator (not through the gate): no multipart upload left behind.
+    let sdk = rpps_runtime::aws::for_local_endpoint(&app.options.aws_endpoint);
+    let s3 = rpps_opendata::s3_client(&sdk);
+    let pending = s3
+        .list_multipart_uploads()
+        .bucket(app.options.site_bucket())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        pending.uploads().is_empty(),
+        "uploads left pending: {:?}",
+        pending
+            .uploads()
+            .iter()
+            .map(|u| u.key().unwrap_or_default())
+            .collect::<Vec<_>>()
+    );
+    let (status, latest) = get(&app, "/donnees/manifeste_latest.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let latest: Manifest = serde_json::from_slice(&latest).unwrap();
+    assert_eq!(latest, first, "yesterday's files stay the latest");
+    let (status, _) = get(
+        &app,
+        "/donnees/PS_LibreAcces_Personne_activite_20261202040000.txt.gz",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no file of the failed day");
+
+    let retried = extract(2).await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    let retried: Manifest = retried.json().await.unwrap();
+    assert_eq!(retried.previous_manifest, Some(first.manifest.clone()));
+    assert_eq!(
+        retried.delta.as_ref().and_then(|d| d.since.clone()),
+        Some(first.full.key.clone())
+    );
+    assert_eq!(
+        download(&app, &retried.full).await.len(),
+        6,
+        "header + 5 lines"
+    );
+}

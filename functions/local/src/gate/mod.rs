@@ -385,9 +385,39 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         .as_ref()
         .map(|a| a.iter().map(|a| a.action.clone()).collect())
         .unwrap_or_default();
-    if let Service::DynamoDb(op) = &service {
-        actions.push(format!("dynamodb:{op}"));
+    match &service {
+        Service::DynamoDb(op) => actions.push(format!("dynamodb:{op}")),
+        // The S3 operation too (`s3:CompleteMultipartUpload`: every upload step is s3:PutObject).
+        Service::S3 => actions.push(format!(
+            "s3:{}",
+            requests::s3_operation(parts.method.as_str(), &path, &parts.headers)
+        )),
+        _ => {}
     }
+    // S3 answers a missing key with 404 only to a caller allowed to list the bucket, with 403
+    // AccessDenied to anyone else: what moto cannot tell, the gate does (below).
+    let s3_missing_is_denied = match (&service, &caller, &asked) {
+        (Service::S3, Some(function), Ok(asked))
+            if asked.len() == 1 && asked[0].action == "s3:GetObject" =>
+        {
+            let bucket = asked[0]
+                .resource
+                .strip_prefix("arn:aws:s3:::")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default();
+            gate.policies
+                .check(
+                    function,
+                    &Authorization {
+                        action: "s3:ListBucket".into(),
+                        resource: format!("arn:aws:s3:::{bucket}"),
+                        context: BTreeMap::new(),
+                    },
+                )
+                .is_err()
+        }
+        _ => false,
+    };
     let verdict = match (&caller, asked) {
         (None, _) => Err(Denial {
             function: "?".into(),
@@ -417,7 +447,13 @@ async fn handle(State(gate): State<Arc<Inner>>, request: Request) -> Response {
         return denied(&service, &denial);
     }
     match fault_for(&gate, caller.as_deref(), &actions) {
-        None => forward_recording(&gate, parts, body, &path, &actions, json).await,
+        None => {
+            let response = forward_recording(&gate, parts, body, &path, &actions, json).await;
+            if s3_missing_is_denied && response.status() == StatusCode::NOT_FOUND {
+                return failure(&Service::S3, 403, "AccessDenied");
+            }
+            response
+        }
         Some((action, FaultKind::Refuse { status, code })) => {
             tracing::info!(%action, status, %code, "IAM gate: fault injected (refused)");
             failure(&service, status, &code)

@@ -448,6 +448,37 @@ pub fn s3_operation(method: &str, path: &str, headers: &axum::http::HeaderMap) -
             .any(|pair| pair == name || pair.starts_with(&format!("{name}=")))
     };
     let object = path.trim_start_matches('/').contains('/');
+    // Sub-resources that are other IAM actions (`?versionId` is s3:GetObjectVersion, `?tagging`
+    // s3:PutObjectTagging, `?policy` s3:PutBucketPolicy…): none is mapped, so none is allowed.
+    const OTHER_ACTIONS: &[&str] = &[
+        "versionId",
+        "tagging",
+        "acl",
+        "policy",
+        "lifecycle",
+        "versioning",
+        "versions",
+        "location",
+        "cors",
+        "website",
+        "encryption",
+        "notification",
+        "replication",
+        "retention",
+        "legal-hold",
+        "restore",
+        "select",
+        "attributes",
+        "object-lock",
+        "ownershipControls",
+        "publicAccessBlock",
+    ];
+    if OTHER_ACTIONS.iter().any(|name| has(name))
+        || (has("uploads") && !(method == "POST" && object))
+        || (has("uploadId") && method == "GET")
+    {
+        return "Unknown";
+    }
     match (method, object) {
         ("PUT", true) if headers.contains_key("x-amz-copy-source") => "CopyObject",
         ("PUT", true) if has("uploadId") => "UploadPart",
@@ -491,6 +522,11 @@ pub fn s3(
                 .get("x-amz-copy-source")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
+            if source.contains("versionId=") {
+                return Err(format!(
+                    "S3 {method} {path}: a copy of a version (s3:GetObjectVersion) the gate does not map"
+                ));
+            }
             let source = source.split('?').next().unwrap_or(source);
             vec![
                 ask(
@@ -564,6 +600,23 @@ mod tests {
             ]
         );
         assert!(s3("PATCH", "/b/k", &none).is_err());
+        // Review of issue 16: sub-resources that are other IAM actions were read as plain gets
+        // and puts (more permissive than IAM): now refused, as anything the gate cannot map.
+        for (method, path) in [
+            ("GET", "/b/k?versionId=3"),
+            ("GET", "/b/k?uploadId=x"),
+            ("PUT", "/b/k?tagging"),
+            ("GET", "/b/k?acl"),
+            ("PUT", "/b?policy"),
+            ("PUT", "/b?lifecycle"),
+            ("GET", "/b?uploads"),
+            ("GET", "/b?versions"),
+        ] {
+            assert!(s3(method, path, &none).is_err(), "{method} {path}");
+        }
+        let mut version = axum::http::HeaderMap::new();
+        version.insert("x-amz-copy-source", "b/k?versionId=3".parse().unwrap());
+        assert!(s3("PUT", "/b/latest", &version).is_err());
     }
 
     fn setup() -> (LocalStack, BTreeMap<String, TableSchema>) {
