@@ -251,8 +251,9 @@ pub async fn build(options: &LocalOptions) -> anyhow::Result<Local> {
     Ok(Local { router, gate })
 }
 
-/// The site's bucket on the emulator (in AWS the SAM template creates it).
-async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
+/// The site's bucket on the emulator (in AWS the SAM template creates it); also the benchmarks'
+/// and tests' own.
+pub async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<()> {
     if s3.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
     }

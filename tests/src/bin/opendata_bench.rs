@@ -115,14 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::from_config(&options.config(), &sdk);
     store.ensure_tables().await?;
     let s3 = rpps_opendata::s3_client(&sdk);
-    s3.create_bucket()
-        .bucket(options.site_bucket())
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest3)
-                .build(),
-        )
-        .send()
+    rpps_local::ensure_bucket(&s3, &options.site_bucket())
         .await
         .context("creating the bucket")?;
     let loaded = Instant::now();

@@ -117,15 +117,7 @@ async fn every_function_binary_answers_its_first_invocation() {
         .send()
         .await
         .expect("moto creates the SES identity");
-    rpps_opendata::s3_client(&sdk)
-        .create_bucket()
-        .bucket(options.site_bucket())
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest3)
-                .build(),
-        )
-        .send()
+    rpps_local::ensure_bucket(&rpps_opendata::s3_client(&sdk), &options.site_bucket())
         .await
         .expect("moto creates the bucket");
     let site_bucket = options.site_bucket();
