@@ -11,9 +11,13 @@
 //! `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
 //! criterion (the whole directory), with `_count`, `_total` and an opaque cursor valid 24 hours
 //! that yields each entry once while the directory changes (`rpps_store::listing`).
-//! `PractitionerRole`, `Organization` and the other name searches follow (docs/FHIR.md).
+//! `PractitionerRole`: read (`<RPPS>-<FINESS>`), search by `practitioner` and `_id` (`roles`),
+//! and with a Practitioner search by `_revinclude=PractitionerRole:practitioner` (read with the
+//! entries: no other read). `Organization`, the role search by `organization` and the other
+//! name searches follow (docs/FHIR.md).
 
 pub mod resources;
+pub mod roles;
 pub mod search;
 
 use axum::Router;
@@ -24,7 +28,10 @@ use axum::routing::get;
 use rpps_store::{DirectoryError, DirectorySearch, ListingError, Store, StoreError};
 use serde_json::{Value, json};
 
-use resources::{CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, practitioner};
+use resources::{
+    CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, practitioner, practitioner_role,
+    practitioner_roles,
+};
 use search::{Criterion, PractitionerSearch, SearchError};
 
 /// Every route this function serves (checked against `router` and `infra/template.yaml`).
@@ -32,6 +39,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/fhir/metadata"),
     ("GET", "/fhir/Practitioner"),
     ("GET", "/fhir/Practitioner/{id}"),
+    ("GET", "/fhir/PractitionerRole"),
+    ("GET", "/fhir/PractitionerRole/{id}"),
     ("GET", "/fhir/{rest+}"),
 ];
 
@@ -116,17 +125,19 @@ impl IntoResponse for FhirError {
 
 /// `GET /fhir/metadata`: what this server does, and nothing more.
 pub fn capability_statement(base: &str) -> Value {
-    let search_params: Vec<Value> = search::PRACTITIONER_PARAMS
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "definition": p.definition,
-                "type": p.kind,
-                "documentation": p.documentation,
+    let params = |table: &[search::ParamDoc]| -> Vec<Value> {
+        table
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "definition": p.definition,
+                    "type": p.kind,
+                    "documentation": p.documentation,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -151,7 +162,18 @@ pub fn capability_statement(base: &str) -> Value {
                 "interaction": [{"code": "read"}, {"code": "search-type"}],
                 "versioning": "no-version",
                 "readHistory": false,
-                "searchParam": search_params,
+                "searchRevInclude": [search::REVINCLUDE_ROLES],
+                "searchParam": params(search::PRACTITIONER_PARAMS),
+            }, {
+                "type": "PractitionerRole",
+                "documentation": "Un lieu d'exercice : l'identifiant est <numéro RPPS>-<FINESS de l'établissement>. Recherche par practitioner ou _id (par ordre d'identifiant, lien de page sans limite de durée) ; aussi par _revinclude=PractitionerRole:practitioner d'une recherche de Practitioner.",
+                "profile": resources::PROFILE_AS_DP_PRACTITIONER_ROLE,
+                "supportedProfile": [resources::PROFILE_FR_CORE_PRACTITIONER_ROLE],
+                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "versioning": "no-version",
+                "readHistory": false,
+                "searchInclude": [roles::INCLUDE_PRACTITIONER],
+                "searchParam": params(roles::ROLE_PARAMS),
             }],
         }],
     })
@@ -189,6 +211,118 @@ async fn read_practitioner(
         .map_err(FhirError::from_store)?
         .ok_or_else(not_found)?;
     Ok(fhir(StatusCode::OK, &practitioner(&entry)))
+}
+
+/// `GET /fhir/PractitionerRole/{rpps}-{finess}`: one practice site, read with its entry (one
+/// `GetItem`).
+async fn read_practitioner_role(
+    State(state): State<FhirState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    search::format_only(query.as_deref())?;
+    let not_found = || {
+        FhirError::new(
+            StatusCode::NOT_FOUND,
+            IssueCode::NotFound,
+            format!(
+                "Aucun lieu d'exercice de l'annuaire n'a l'identifiant « {id} » (l'identifiant est <numéro RPPS>-<FINESS>)."
+            ),
+        )
+    };
+    let (rpps, finess) = resources::parse_role_id(&id).ok_or_else(not_found)?;
+    let entry = state
+        .store
+        .directory_entry(&rpps)
+        .await
+        .map_err(FhirError::from_store)?
+        .ok_or_else(not_found)?;
+    let site = resources::role_sites(&entry)
+        .into_iter()
+        .find(|site| site.finess == finess)
+        .ok_or_else(not_found)?;
+    Ok(fhir(StatusCode::OK, &practitioner_role(&entry, site)))
+}
+
+/// `GET /fhir/PractitionerRole?practitioner=…|_id=…`: the sites of the professionals named,
+/// read with their entries (one `BatchGetItem`), by id, a page at a time.
+async fn search_roles(
+    State(state): State<FhirState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    let search = roles::RoleSearch::parse(query.as_deref())?;
+    let entries = state
+        .store
+        .directory_entries(&search.numbers)
+        .await
+        .map_err(FhirError::from_store)?;
+    let mut matched: Vec<(
+        String,
+        &rpps_store::DirectoryEntry,
+        &rpps_store::DirectorySite,
+    )> = Vec::new();
+    for entry in &entries {
+        let practising = entry.active_sites().next().is_some();
+        for site in resources::role_sites(entry) {
+            if search.keeps(&entry.rpps, &site.finess, site.active && practising) {
+                let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
+                matched.push((id, entry, site));
+            }
+        }
+    }
+    matched.sort_by(|a, b| a.0.cmp(&b.0));
+    let total = match search.total {
+        search::Total::None => None,
+        _ => Some(matched.len()),
+    };
+    let mut page: Vec<_> = matched
+        .into_iter()
+        .filter(|(id, _, _)| search.after.as_ref().is_none_or(|after| id > after))
+        .collect();
+    let count = usize::try_from(search.count).unwrap_or(1);
+    let next = if page.len() > count {
+        page.get(count - 1).map(|(id, _, _)| id.clone())
+    } else {
+        None
+    };
+    page.truncate(count);
+    let resources: Vec<Value> = page
+        .iter()
+        .map(|(_, entry, site)| practitioner_role(entry, site))
+        .collect();
+    let mut included: Vec<Value> = Vec::new();
+    if search.include_practitioners {
+        let mut seen: Vec<&str> = Vec::new();
+        for (_, entry, _) in &page {
+            if !seen.contains(&entry.rpps.as_str()) {
+                seen.push(entry.rpps.as_str());
+                included.push(practitioner(entry));
+            }
+        }
+    }
+    let self_link = format!(
+        "{}/PractitionerRole?{}",
+        state.base,
+        search.canonical_query(None)
+    );
+    let next_link = next.map(|after| {
+        format!(
+            "{}/PractitionerRole?{}",
+            state.base,
+            search.canonical_query(Some(&after))
+        )
+    });
+    Ok(fhir(
+        StatusCode::OK,
+        &resources::searchset(
+            &state.base,
+            resources,
+            included,
+            total,
+            &self_link,
+            next_link.as_deref(),
+        ),
+    ))
 }
 
 async fn search_practitioners(
@@ -264,6 +398,11 @@ async fn search_practitioners(
         (Criterion::Family(_) | Criterion::Listing(_), _) => None,
     };
     let resources: Vec<Value> = entries.iter().map(practitioner).collect();
+    let included: Vec<Value> = if search.roles {
+        entries.iter().flat_map(practitioner_roles).collect()
+    } else {
+        Vec::new()
+    };
     let self_link = format!(
         "{}/Practitioner?{}",
         state.base,
@@ -281,6 +420,7 @@ async fn search_practitioners(
         &resources::searchset(
             &state.base,
             resources,
+            included,
             total,
             &self_link,
             next_link.as_deref(),
@@ -306,6 +446,8 @@ pub fn router(state: FhirState) -> Router {
         .route("/fhir/metadata", get(metadata))
         .route("/fhir/Practitioner", get(search_practitioners))
         .route("/fhir/Practitioner/{id}", get(read_practitioner))
+        .route("/fhir/PractitionerRole", get(search_roles))
+        .route("/fhir/PractitionerRole/{id}", get(read_practitioner_role))
         .route("/fhir/{*rest}", get(unknown))
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 //! (../shared/domain/INTEROP.md, section 1), kept here and nowhere else.
 
 use rpps_domain::paris::rfc3339;
-use rpps_store::DirectoryEntry;
+use rpps_store::{DirectoryEntry, DirectorySite};
 use serde_json::{Value, json};
 
 pub const FHIR_VERSION: &str = "4.0.1";
@@ -21,6 +21,14 @@ pub const PROFILE_FR_CORE_PRACTITIONER: &str =
     "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-practitioner";
 pub const PROFILE_AS_DP_PRACTITIONER: &str =
     "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitioner";
+
+/// The FINESS number of an establishment (a site: type `FINEG`).
+pub const SYSTEM_FINESS: &str = "https://finess.esante.gouv.fr";
+
+pub const PROFILE_FR_CORE_PRACTITIONER_ROLE: &str =
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-practitioner-role";
+pub const PROFILE_AS_DP_PRACTITIONER_ROLE: &str =
+    "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitionerrole";
 
 /// The profession. Which code the home-care aide profession carries in the national
 /// nomenclature (TRE_G15 / TRE_R94…) is not confirmed (INTEROP.md, "NC"): until it is, our own
@@ -83,6 +91,76 @@ pub fn practitioner(entry: &DirectoryEntry) -> Value {
     resource
 }
 
+/// A practice site's id: `<RPPS number>-<FINESS>`, stable, from the two national identifiers
+/// (the `Identifiant PP` and the `Numéro FINESS site` of an open-data line).
+pub fn role_id(rpps: &str, finess: &str) -> String {
+    format!("{rpps}-{finess}")
+}
+
+/// The RPPS number and FINESS a `PractitionerRole` id names, if it is one of ours.
+pub fn parse_role_id(id: &str) -> Option<(rpps_domain::RppsNumber, rpps_domain::Finess)> {
+    let (rpps, finess) = id.split_once('-')?;
+    Some((
+        rpps_domain::RppsNumber::parse(rpps).ok()?,
+        rpps_domain::Finess::parse(finess).ok()?,
+    ))
+}
+
+/// The practice sites of an entry, one per establishment (the one in force when the same
+/// establishment has an ended and a current site), in the entry's order.
+pub fn role_sites(entry: &DirectoryEntry) -> Vec<&DirectorySite> {
+    let mut sites: Vec<&DirectorySite> = Vec::new();
+    for site in &entry.sites {
+        match sites.iter_mut().find(|s| s.finess == site.finess) {
+            Some(kept) if site.active && !kept.active => *kept = site,
+            Some(_) => {}
+            None => sites.push(site),
+        }
+    }
+    sites
+}
+
+/// One practice site as `PractitionerRole`: the professional (a reference to the
+/// `Practitioner`), the establishment (its FINESS and name; `Organization` is not served yet,
+/// so a logical reference) and the period. A site that ended, or any site of a professional
+/// who no longer practises, is served as the reference serves what left: id, the reference to
+/// the professional and `active: false` only.
+pub fn practitioner_role(entry: &DirectoryEntry, site: &DirectorySite) -> Value {
+    let rpps = entry.rpps.as_str();
+    let active = site.active && entry.active_sites().next().is_some();
+    let mut resource = json!({
+        "resourceType": "PractitionerRole",
+        "id": role_id(rpps, site.finess.as_str()),
+        "meta": {
+            "lastUpdated": rfc3339(entry.updated_at),
+            "profile": [PROFILE_FR_CORE_PRACTITIONER_ROLE, PROFILE_AS_DP_PRACTITIONER_ROLE],
+        },
+        "active": active,
+        "practitioner": {"reference": format!("Practitioner/{rpps}")},
+    });
+    if active {
+        resource["period"] = json!({"start": site.started_on.to_string()});
+        resource["organization"] = json!({
+            "identifier": {
+                "use": "official",
+                "type": {"coding": [{"system": SYSTEM_ID_TYPE, "code": "FINEG"}]},
+                "system": SYSTEM_FINESS,
+                "value": site.finess.as_str(),
+            },
+            "display": site.establishment_name,
+        });
+    }
+    resource
+}
+
+/// Every practice site of an entry as `PractitionerRole` ([`role_sites`]).
+pub fn practitioner_roles(entry: &DirectoryEntry) -> Vec<Value> {
+    role_sites(entry)
+        .into_iter()
+        .map(|site| practitioner_role(entry, site))
+        .collect()
+}
+
 /// Severity and code of an `OperationOutcome` issue (FHIR's `issue-type` value set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IssueCode {
@@ -122,24 +200,28 @@ pub fn operation_outcome(code: IssueCode, message: &str) -> Value {
     })
 }
 
-/// A `searchset` Bundle of `resources`, with its links (`self`, and `next` if any).
+/// A `searchset` Bundle of `resources` (`search.mode` `match`) and `included` ones (`include`:
+/// `_revinclude`, not counted in `total`), with its links (`self`, and `next` if any).
 pub fn searchset(
     base: &str,
     resources: Vec<Value>,
+    included: Vec<Value>,
     total: Option<usize>,
     self_link: &str,
     next_link: Option<&str>,
 ) -> Value {
+    let entry = |resource: Value, mode: &str| {
+        let full_url = format!(
+            "{base}/{}/{}",
+            resource["resourceType"].as_str().unwrap_or_default(),
+            resource["id"].as_str().unwrap_or_default()
+        );
+        json!({"fullUrl": full_url, "resource": resource, "search": {"mode": mode}})
+    };
     let entries: Vec<Value> = resources
         .into_iter()
-        .map(|resource| {
-            let full_url = format!(
-                "{base}/{}/{}",
-                resource["resourceType"].as_str().unwrap_or_default(),
-                resource["id"].as_str().unwrap_or_default()
-            );
-            json!({"fullUrl": full_url, "resource": resource, "search": {"mode": "match"}})
-        })
+        .map(|r| entry(r, "match"))
+        .chain(included.into_iter().map(|r| entry(r, "include")))
         .collect();
     let mut links = vec![json!({"relation": "self", "url": self_link})];
     if let Some(next) = next_link {
@@ -201,6 +283,55 @@ mod tests {
         for private in ["birthDate", "gender", "address", "telecom", "photo"] {
             assert!(p.get(private).is_none(), "{private}");
         }
+    }
+
+    #[test]
+    fn a_practice_site_is_a_role_linking_the_professional_and_the_establishment() {
+        let mut e = entry(true);
+        // The same establishment, an ended site before the current one: one role, current.
+        let mut ended = e.sites[0].clone();
+        ended.active = false;
+        ended.ended_on = Some(date!(2026 - 08 - 31));
+        e.sites.insert(0, ended);
+        let roles = practitioner_roles(&e);
+        assert_eq!(roles.len(), 1);
+        let r = &roles[0];
+        assert_eq!(r["id"], "10000000025-750012346");
+        assert_eq!(r["active"], true);
+        assert_eq!(r["practitioner"]["reference"], "Practitioner/10000000025");
+        assert_eq!(r["organization"]["identifier"]["system"], SYSTEM_FINESS);
+        assert_eq!(r["organization"]["identifier"]["value"], "750012346");
+        assert_eq!(r["organization"]["display"], "Aide à domicile Paris 15");
+        assert_eq!(r["period"]["start"], "2026-09-01");
+        assert_eq!(
+            parse_role_id("10000000025-750012346").map(|(r, f)| (r.to_string(), f.to_string())),
+            Some(("10000000025".into(), "750012346".into()))
+        );
+        for bad in [
+            "10000000025",
+            "10000000026-750012346",
+            "10000000025-75001234x",
+            "-",
+        ] {
+            assert!(parse_role_id(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_role_of_a_professional_who_left_says_nothing_but_that_it_ended() {
+        let roles = practitioner_roles(&entry(false));
+        let mut keys: Vec<&str> = roles[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["active", "id", "meta", "practitioner", "resourceType"]
+        );
+        assert_eq!(roles[0]["active"], false);
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub const PRACTITIONER_PARAMS: &[ParamDoc] = &[
     },
 ];
 
+/// The one `_revinclude` served: each professional's practice sites, read with the entry
+/// itself (no other read).
+pub const REVINCLUDE_ROLES: &str = "PractitionerRole:practitioner";
+
 /// What a search without `_id`, `identifier` or `family` lists.
 pub const LISTING_DOC: &str = "Sans critère : tout l'annuaire, par numéro RPPS (chaque professionnel une fois, même si l'annuaire change pendant la lecture ; lien de page valable 24 h).";
 
@@ -108,11 +112,11 @@ pub enum SearchError {
     Invalid(String),
 }
 
-fn unsupported(message: impl Into<String>) -> SearchError {
+pub(crate) fn unsupported(message: impl Into<String>) -> SearchError {
     SearchError::Unsupported(message.into())
 }
 
-fn invalid(message: impl Into<String>) -> SearchError {
+pub(crate) fn invalid(message: impl Into<String>) -> SearchError {
     SearchError::Invalid(message.into())
 }
 
@@ -166,6 +170,8 @@ pub struct PractitionerSearch {
     pub count: i32,
     pub total: Total,
     pub cursor: Option<String>,
+    /// `_revinclude=PractitionerRole:practitioner`: the practice sites too.
+    pub roles: bool,
 }
 
 /// Reads `_format` (JSON only); every other parameter is refused. For read and metadata.
@@ -182,7 +188,7 @@ pub fn format_only(query: Option<&str>) -> Result<(), SearchError> {
     Ok(())
 }
 
-fn check_format(value: &str) -> Result<(), SearchError> {
+pub(crate) fn check_format(value: &str) -> Result<(), SearchError> {
     match value {
         "json" | "application/json" | "application/fhir+json" => Ok(()),
         _ => Err(unsupported(format!(
@@ -191,7 +197,7 @@ fn check_format(value: &str) -> Result<(), SearchError> {
     }
 }
 
-fn no_bad_chars(name: &str, value: &str) -> Result<(), SearchError> {
+pub(crate) fn no_bad_chars(name: &str, value: &str) -> Result<(), SearchError> {
     if value
         .chars()
         .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
@@ -204,7 +210,7 @@ fn no_bad_chars(name: &str, value: &str) -> Result<(), SearchError> {
 }
 
 /// The comma-separated values of a token parameter (`\,` is a comma inside a value).
-fn values(name: &str, raw: &str) -> Result<Vec<String>, SearchError> {
+pub(crate) fn values(name: &str, raw: &str) -> Result<Vec<String>, SearchError> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut chars = raw.chars();
@@ -341,7 +347,7 @@ fn updated_bounds(value: &str) -> Result<UpdatedRange, SearchError> {
     })
 }
 
-fn one(name: &str, seen: &mut Vec<String>) -> Result<(), SearchError> {
+pub(crate) fn one(name: &str, seen: &mut Vec<String>) -> Result<(), SearchError> {
     if name == "_lastUpdated" {
         // Twice makes an interval (`ge…&lt…`); a third adds nothing.
         if seen.iter().filter(|s| *s == name).count() >= 2 {
@@ -373,6 +379,7 @@ impl PractitionerSearch {
         let mut count = DEFAULT_COUNT;
         let mut total = Total::Default;
         let mut cursor = None;
+        let mut roles = false;
         for (key, value) in crate::pairs(query)? {
             let (name, modifier) = match key.split_once(':') {
                 Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
@@ -475,6 +482,15 @@ impl PractitionerSearch {
                     no_modifier()?;
                     cursor = Some(value);
                 }
+                "_revinclude" => {
+                    no_modifier()?;
+                    if value != REVINCLUDE_ROLES {
+                        return Err(unsupported(format!(
+                            "« _revinclude » : seul « {REVINCLUDE_ROLES} » est pris en charge, pas « {value} »."
+                        )));
+                    }
+                    roles = true;
+                }
                 other if FHIR_KNOWN.contains(&other) => {
                     return Err(unsupported(format!(
                         "Le paramètre « {other} » n'est pas (encore) pris en charge par cette API : voir /fhir/metadata."
@@ -535,6 +551,7 @@ impl PractitionerSearch {
             count,
             total,
             cursor,
+            roles,
         })
     }
 
@@ -587,6 +604,9 @@ impl PractitionerSearch {
             Total::None => parts.push("_total=none".into()),
             Total::Accurate => parts.push("_total=accurate".into()),
         }
+        if self.roles {
+            parts.push(format!("_revinclude={}", encode(REVINCLUDE_ROLES)));
+        }
         if let Some(cursor) = cursor.or(self.cursor.as_deref()) {
             parts.push(format!("{CURSOR}={}", encode(cursor)));
         }
@@ -594,7 +614,7 @@ impl PractitionerSearch {
     }
 }
 
-fn encode_values(values: &[String]) -> String {
+pub(crate) fn encode_values(values: &[String]) -> String {
     values
         .iter()
         .map(|v| encode(&v.replace('\\', "\\\\").replace(',', "\\,")))
@@ -603,7 +623,7 @@ fn encode_values(values: &[String]) -> String {
 }
 
 /// A query-string value, form-encoded.
-fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
@@ -710,6 +730,28 @@ mod tests {
             refused("family=du%00pont"),
             SearchError::Invalid(_)
         ));
+        assert!(matches!(
+            refused("_revinclude=PractitionerRole:organization"),
+            SearchError::Unsupported(m) if m.contains("PractitionerRole:practitioner")
+        ));
+        assert!(matches!(
+            refused("_include=PractitionerRole:practitioner"),
+            SearchError::Unsupported(_)
+        ));
+    }
+
+    #[test]
+    fn the_practice_sites_come_with_the_professionals_on_request() {
+        let search =
+            parse("identifier=10000000025&_revinclude=PractitionerRole%3Apractitioner").unwrap();
+        assert!(search.roles);
+        assert!(!parse("identifier=10000000025").unwrap().roles);
+        let link = search.canonical_query(None);
+        assert_eq!(
+            link,
+            "identifier=10000000025&_count=50&_revinclude=PractitionerRole%3Apractitioner"
+        );
+        assert_eq!(parse(&link).unwrap(), search);
     }
 
     #[test]

@@ -92,6 +92,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/fhir/metadata", ALL),
     ("GET", "/fhir/Practitioner", ALL),
     ("GET", "/fhir/Practitioner/{id}", ALL),
+    ("GET", "/fhir/PractitionerRole", ALL),
+    ("GET", "/fhir/PractitionerRole/{id}", ALL),
     ("GET", "/fhir/{rest+}", ALL),
     ("GET", "/api/health", ALL),
     ("GET", "/api/openapi.json", ALL),
@@ -402,9 +404,13 @@ async fn every_route_of_every_actor() {
         } else {
             &request
         };
-        // A Practitioner's id is its RPPS number; the FHIR wildcard's own 404 (to everyone) is
+        // A Practitioner's id is its RPPS number, a PractitionerRole's `<RPPS>-<FINESS>`; the FHIR wildcard's own 404 (to everyone) is
         // tests/tests/e2e/fhir.rs's: here it stands for a path it covers, the metadata.
-        let id = if template.starts_with("/fhir/") {
+        // A PractitionerRole's, `<RPPS>-<FINESS>`.
+        let role = format!("{rpps}-{FINESS_A}");
+        let id = if template.starts_with("/fhir/PractitionerRole/") {
+            &role
+        } else if template.starts_with("/fhir/") {
             &rpps
         } else {
             id

@@ -162,6 +162,74 @@ async fn a_validated_professional_is_found_by_rpps_in_a_valid_bundle() {
     assert_eq!(&read.json, practitioner);
     // Private data never: the civil status's birth date is not there.
     assert!(!read.json.to_string().contains("1985"), "{}", read.json);
+    // Its practice site, with the professional (_revinclude), then read by its own id.
+    let with_roles = served
+        .get(
+            &app,
+            &format!("/fhir/Practitioner?_id={rpps}&_revinclude=PractitionerRole:practitioner"),
+        )
+        .await;
+    assert_eq!(with_roles.status, StatusCode::OK, "{}", with_roles.json);
+    assert_eq!(
+        with_roles.json["total"], 1,
+        "matches only: {}",
+        with_roles.json
+    );
+    let entries = with_roles.json["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{}", with_roles.json);
+    assert_eq!(entries[1]["search"]["mode"], "include");
+    let role = &entries[1]["resource"];
+    assert_eq!(role["resourceType"], "PractitionerRole");
+    assert_eq!(role["active"], true);
+    assert_eq!(
+        role["practitioner"]["reference"],
+        format!("Practitioner/{rpps}")
+    );
+    let finess = role["organization"]["identifier"]["value"]
+        .as_str()
+        .unwrap();
+    assert_eq!(role["id"], format!("{rpps}-{finess}"));
+    assert_eq!(
+        entries[1]["fullUrl"],
+        format!(
+            "{}/fhir/PractitionerRole/{rpps}-{finess}",
+            app.options.public_origin
+        )
+    );
+    let role_read = served
+        .get(&app, &format!("/fhir/PractitionerRole/{rpps}-{finess}"))
+        .await;
+    assert_eq!(role_read.status, StatusCode::OK, "{}", role_read.json);
+    assert_eq!(&role_read.json, role);
+    // The role search: by the professional, with the professional included.
+    let by_practitioner = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/PractitionerRole?practitioner=Practitioner/{rpps}&_include=PractitionerRole:practitioner"
+            ),
+        )
+        .await;
+    assert_eq!(
+        by_practitioner.status,
+        StatusCode::OK,
+        "{}",
+        by_practitioner.json
+    );
+    assert_eq!(by_practitioner.json["total"], 1, "{}", by_practitioner.json);
+    let found = by_practitioner.json["entry"].as_array().unwrap();
+    assert_eq!(&found[0]["resource"], role);
+    assert_eq!(found[1]["search"]["mode"], "include");
+    assert_eq!(&found[1]["resource"], practitioner);
+    for unknown in [
+        format!("/fhir/PractitionerRole/{rpps}-130000011"),
+        format!("/fhir/PractitionerRole/{rpps}"),
+        "/fhir/PractitionerRole/19999999999-750012346".to_owned(),
+    ] {
+        let answer = served.get(&app, &unknown).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{unknown}");
+        assert_eq!(answer.json["resourceType"], "OperationOutcome");
+    }
     let capabilities = served.get(&app, "/fhir/metadata").await;
     assert_eq!(capabilities.json["fhirVersion"], "4.0.1");
     served.validate();
@@ -209,6 +277,63 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         .await;
     assert_eq!(gone.json["active"], false);
     assert!(gone.json.get("name").is_none(), "{}", gone.json);
+    // The sites of all six, by id, two a page: each once; `active=false` keeps the one ended.
+    let numbers: Vec<String> = expected
+        .iter()
+        .cloned()
+        .chain([left.rpps.to_string()])
+        .collect();
+    let role_ids: Vec<String> = follow(
+        &app,
+        &mut served,
+        &format!(
+            "/fhir/PractitionerRole?practitioner={}&_count=2",
+            numbers.join(",")
+        ),
+        3,
+    )
+    .await
+    .iter()
+    .map(|r| r["id"].as_str().unwrap().to_owned())
+    .collect();
+    let mut expected_roles: Vec<String> = numbers
+        .iter()
+        .map(|n| format!("{n}-{}", rpps_devidp::FINESS_A))
+        .collect();
+    expected_roles.sort();
+    assert_eq!(role_ids, expected_roles, "in id order, each once");
+    let ended = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/PractitionerRole?practitioner={}&active=false",
+                numbers.join(",")
+            ),
+        )
+        .await;
+    assert_eq!(ended.json["total"], 1, "{}", ended.json);
+    assert_eq!(
+        ended.json["entry"][0]["resource"]["id"],
+        format!("{}-{}", left.rpps, rpps_devidp::FINESS_A)
+    );
+    // Their practice site: ended, nothing but the reference to them.
+    let gone_role = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/PractitionerRole/{}-{}",
+                left.rpps,
+                rpps_devidp::FINESS_A
+            ),
+        )
+        .await;
+    assert_eq!(gone_role.status, StatusCode::OK, "{}", gone_role.json);
+    assert_eq!(gone_role.json["active"], false);
+    assert!(
+        gone_role.json.get("organization").is_none(),
+        "{}",
+        gone_role.json
+    );
     // Errors are OperationOutcome resources, never a silently ignored parameter.
     for (path, status) in [
         (
@@ -229,6 +354,16 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         ),
         ("/fhir/Practitioner/19999999999", StatusCode::NOT_FOUND),
         ("/fhir/Organization", StatusCode::NOT_FOUND),
+        (
+            "/fhir/Practitioner?family=fhirpage&_revinclude=PractitionerRole:organization",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
+        (
+            "/fhir/PractitionerRole?organization=750012346",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/fhir/PractitionerRole/x", StatusCode::NOT_FOUND),
     ] {
         let answer = served.get(&app, path).await;
         assert_eq!(answer.status, status, "{path}: {}", answer.json);

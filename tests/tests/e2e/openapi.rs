@@ -1007,8 +1007,26 @@ async fn real_responses_match_the_document() {
     assert_eq!(bundle.json["total"], 1, "{}", bundle.json);
     let read = c.get(None, &format!("/fhir/Practitioner/{rpps}")).await;
     assert_eq!(read.json["id"], rpps.as_str());
+    let roles = c
+        .get(
+            None,
+            &format!("/fhir/PractitionerRole?practitioner=Practitioner/{rpps}"),
+        )
+        .await;
+    assert_eq!(roles.json["total"], 1, "{}", roles.json);
+    let role = roles.json["entry"][0]["resource"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let role_read = c.get(None, &format!("/fhir/PractitionerRole/{role}")).await;
+    assert_eq!(role_read.json["id"], role.as_str());
     for (path, status) in [
         ("/fhir/Practitioner?given=Awa", StatusCode::BAD_REQUEST),
+        ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
+        (
+            "/fhir/PractitionerRole/12345678901-750012346",
+            StatusCode::NOT_FOUND,
+        ),
         ("/fhir/Practitioner/12345678901", StatusCode::NOT_FOUND),
         ("/fhir/Patient", StatusCode::NOT_FOUND),
         ("/fhir/metadata?mode=full", StatusCode::BAD_REQUEST),

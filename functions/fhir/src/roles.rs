@@ -1,0 +1,325 @@
+//! The `PractitionerRole` search: the practice sites of given professionals (`practitioner`)
+//! or given sites (`_id`), read with their directory entries in one batch read, read strictly
+//! as the Practitioner search is (`search`): anything not served is a 400 `OperationOutcome`.
+//! The search by `organization` (who practises at an establishment) needs the site items
+//! indexed by FINESS: not served yet (docs/FHIR.md).
+
+use rpps_domain::{Finess, RppsNumber};
+
+use crate::search::{
+    CURSOR, DEFAULT_COUNT, MAX_COUNT, ParamDoc, SearchError, Total, check_format, encode,
+    encode_values, invalid, no_bad_chars, one, unsupported, values,
+};
+
+/// The one `_include` served: the professional of each site, read with the site itself.
+pub const INCLUDE_PRACTITIONER: &str = "PractitionerRole:practitioner";
+
+pub const ROLE_PARAMS: &[ParamDoc] = &[
+    ParamDoc {
+        name: "_id",
+        definition: "http://hl7.org/fhir/SearchParameter/Resource-id",
+        kind: "token",
+        documentation: "<numéro RPPS>-<FINESS> ; plusieurs séparés par des virgules (OU), 100 au plus.",
+    },
+    ParamDoc {
+        name: "practitioner",
+        definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-practitioner",
+        kind: "reference",
+        documentation: "Practitioner/<numéro RPPS> (ou le numéro seul, ou l'URL complète) : les lieux d'exercice de ces professionnels ; plusieurs séparés par des virgules (OU), 100 au plus.",
+    },
+    ParamDoc {
+        name: "active",
+        definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-active",
+        kind: "token",
+        documentation: "true : les lieux d'exercice en cours ; false : ceux qui ont pris fin.",
+    },
+];
+
+/// A PractitionerRole search, read and checked before any read of the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleSearch {
+    ids: Option<Vec<String>>,
+    practitioners: Option<Vec<String>>,
+    /// The professionals to read (sorted, once each).
+    pub numbers: Vec<RppsNumber>,
+    /// From `_id`: the sites kept.
+    sites: Option<Vec<(RppsNumber, Finess)>>,
+    active: Option<bool>,
+    pub count: i32,
+    pub total: Total,
+    /// `_include=PractitionerRole:practitioner`.
+    pub include_practitioners: bool,
+    /// The next page's start: the sites after this id (sites are listed by id, which never
+    /// changes, so each is served once while the data changes).
+    pub after: Option<String>,
+}
+
+/// The RPPS number a `practitioner` reference names: `Practitioner/<rpps>`, an absolute URL
+/// ending so, or the number alone.
+fn referenced_number(reference: &str) -> Option<RppsNumber> {
+    let id = match reference.rsplit_once("Practitioner/") {
+        Some((before, id)) if before.is_empty() || before.ends_with('/') => id,
+        Some(_) => return None,
+        None => reference,
+    };
+    RppsNumber::parse(id).ok()
+}
+
+impl RoleSearch {
+    pub fn parse(query: Option<&str>) -> Result<Self, SearchError> {
+        let mut seen = Vec::new();
+        let mut ids = None;
+        let mut practitioners = None;
+        let mut active = None;
+        let mut count = DEFAULT_COUNT;
+        let mut after = None;
+        let mut total = Total::Default;
+        let mut include_practitioners = false;
+        for (key, value) in crate::pairs(query)? {
+            let (name, modifier) = match key.split_once(':') {
+                Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
+                None => (key.clone(), None),
+            };
+            no_bad_chars(&name, &value)?;
+            one(&name, &mut seen)?;
+            if let Some(m) = &modifier {
+                return Err(unsupported(format!(
+                    "Le modificateur « :{m} » n'est pas pris en charge pour « {name} »."
+                )));
+            }
+            match name.as_str() {
+                "_id" => ids = Some(values(&name, &value)?),
+                "practitioner" => practitioners = Some(values(&name, &value)?),
+                "active" => {
+                    active = Some(match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        other => {
+                            return Err(invalid(format!(
+                                "« active » vaut true ou false, pas « {other} »."
+                            )));
+                        }
+                    });
+                }
+                "_include" => {
+                    if value != INCLUDE_PRACTITIONER {
+                        return Err(unsupported(format!(
+                            "« _include » : seul « {INCLUDE_PRACTITIONER} » est pris en charge, pas « {value} »."
+                        )));
+                    }
+                    include_practitioners = true;
+                }
+                "_count" => {
+                    count = match value.parse::<i32>() {
+                        Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
+                        _ => {
+                            return Err(invalid(format!(
+                                "« _count » doit être un nombre entre 1 et {MAX_COUNT}."
+                            )));
+                        }
+                    };
+                }
+                "_total" => {
+                    total = match value.as_str() {
+                        "none" => Total::None,
+                        "accurate" | "estimate" => Total::Accurate,
+                        other => {
+                            return Err(invalid(format!(
+                                "« _total » vaut none, estimate ou accurate, pas « {other} »."
+                            )));
+                        }
+                    };
+                }
+                "_format" => check_format(&value)?,
+                CURSOR => {
+                    if crate::resources::parse_role_id(&value).is_none() {
+                        return Err(invalid(
+                            "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+                        ));
+                    }
+                    after = Some(value);
+                }
+                "organization" | "_lastUpdated" | "identifier" | "role" | "specialty"
+                | "location" | "service" | "endpoint" | "date" | "email" | "phone" | "telecom"
+                | "_revinclude" | "_sort" | "_elements" | "_summary" => {
+                    return Err(unsupported(format!(
+                        "Le paramètre « {name} » n'est pas (encore) pris en charge pour PractitionerRole : voir /fhir/metadata."
+                    )));
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "Paramètre « {other} » inconnu pour PractitionerRole : voir /fhir/metadata."
+                    )));
+                }
+            }
+        }
+        let sites: Option<Vec<(RppsNumber, Finess)>> = ids.as_ref().map(|ids| {
+            ids.iter()
+                .filter_map(|id| crate::resources::parse_role_id(id))
+                .collect()
+        });
+        let referenced: Option<Vec<RppsNumber>> = practitioners
+            .as_ref()
+            .map(|refs| refs.iter().filter_map(|r| referenced_number(r)).collect());
+        let mut numbers: Vec<RppsNumber> = match (&sites, &referenced) {
+            (None, None) => {
+                return Err(unsupported(
+                    "Une recherche de PractitionerRole donne « practitioner » ou « _id » : la recherche par établissement (organization) et la liste complète ne sont pas encore servies.",
+                ));
+            }
+            (Some(sites), Some(refs)) => sites
+                .iter()
+                .map(|(rpps, _)| rpps.clone())
+                .filter(|n| refs.contains(n))
+                .collect(),
+            (Some(sites), None) => sites.iter().map(|(rpps, _)| rpps.clone()).collect(),
+            (None, Some(refs)) => refs.clone(),
+        };
+        numbers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        numbers.dedup();
+        Ok(Self {
+            ids,
+            practitioners,
+            numbers,
+            sites,
+            active,
+            count,
+            total,
+            include_practitioners,
+            after,
+        })
+    }
+
+    /// Whether a site of a professional read meets the search (this page's part aside).
+    pub fn keeps(&self, rpps: &RppsNumber, finess: &Finess, active: bool) -> bool {
+        self.active.is_none_or(|wanted| wanted == active)
+            && self.sites.as_ref().is_none_or(|sites| {
+                sites
+                    .iter()
+                    .any(|(r, f)| r.as_str() == rpps.as_str() && f == finess)
+            })
+    }
+
+    /// The search as a query string in a fixed order (the Bundle's `self` link), with
+    /// `cursor` for its `next` link.
+    pub fn canonical_query(&self, cursor: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(ids) = &self.ids {
+            parts.push(format!("_id={}", encode_values(ids)));
+        }
+        if let Some(practitioners) = &self.practitioners {
+            parts.push(format!("practitioner={}", encode_values(practitioners)));
+        }
+        if let Some(active) = self.active {
+            parts.push(format!("active={active}"));
+        }
+        parts.push(format!("_count={}", self.count));
+        match self.total {
+            Total::Default => {}
+            Total::None => parts.push("_total=none".into()),
+            Total::Accurate => parts.push("_total=accurate".into()),
+        }
+        if self.include_practitioners {
+            parts.push(format!("_include={}", encode(INCLUDE_PRACTITIONER)));
+        }
+        if let Some(cursor) = cursor.or(self.after.as_deref()) {
+            parts.push(format!("{CURSOR}={}", encode(cursor)));
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> Result<RoleSearch, SearchError> {
+        RoleSearch::parse(Some(q))
+    }
+
+    fn numbers(q: &str) -> Vec<String> {
+        parse(q)
+            .unwrap()
+            .numbers
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn practitioners_are_read_as_references_relative_absolute_or_bare() {
+        assert_eq!(
+            numbers(
+                "practitioner=Practitioner/10001045367,10000000025,https://x.fr/fhir/Practitioner/10000000025"
+            ),
+            ["10000000025", "10001045367"]
+        );
+        // Another type, a wrong key: nothing of ours, an empty result.
+        assert!(numbers("practitioner=Organization/10000000025").is_empty());
+        assert!(numbers("practitioner=Practitioner/10000000026").is_empty());
+        assert!(numbers("practitioner=xPractitioner/10000000025").is_empty());
+        // _id and practitioner together: both must hold.
+        assert_eq!(
+            numbers("_id=10000000025-750012346,10001045367-750012346&practitioner=10000000025"),
+            ["10000000025"]
+        );
+    }
+
+    #[test]
+    fn ids_keep_their_sites_only_and_active_filters() {
+        let search = parse("_id=10000000025-750012346&active=true").unwrap();
+        let rpps = RppsNumber::parse("10000000025").unwrap();
+        let here = Finess::parse("750012346").unwrap();
+        let there = Finess::parse("690000880").unwrap();
+        assert!(search.keeps(&rpps, &here, true));
+        assert!(!search.keeps(&rpps, &there, true));
+        assert!(!search.keeps(&rpps, &here, false));
+        let link = search.canonical_query(None);
+        assert_eq!(link, "_id=10000000025-750012346&active=true&_count=50");
+        assert_eq!(parse(&link).unwrap(), search);
+        let next = search.canonical_query(Some("10000000025-690000880"));
+        assert_eq!(
+            parse(&next).unwrap().after.as_deref(),
+            Some("10000000025-690000880")
+        );
+        let with =
+            parse("practitioner=Practitioner/10000000025&_include=PractitionerRole:practitioner")
+                .unwrap();
+        assert!(with.include_practitioners);
+        assert_eq!(parse(&with.canonical_query(None)).unwrap(), with);
+    }
+
+    #[test]
+    fn what_is_not_served_is_refused_never_ignored() {
+        let refused = |q: &str| parse(q).unwrap_err();
+        assert!(matches!(refused(""), SearchError::Unsupported(m) if m.contains("organization")));
+        assert!(matches!(
+            refused("organization=750012346"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("practitioner=10000000025&_include=PractitionerRole:organization"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("practitioner:Practitioner=10000000025"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("practitioner=10000000025&nom=x"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("practitioner=10000000025&_count=201"),
+            SearchError::Invalid(_)
+        ));
+        assert!(matches!(
+            refused("practitioner=10000000025&practitioner=10001045367"),
+            SearchError::Unsupported(_)
+        ));
+        assert!(matches!(
+            refused("practitioner=10000000025&_cursor=abc"),
+            SearchError::Invalid(_)
+        ));
+    }
+}
