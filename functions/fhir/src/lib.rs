@@ -201,7 +201,11 @@ async fn read_practitioner(
             ),
         )
     };
-    let Ok(rpps) = rpps_domain::RppsNumber::parse(&id) else {
+    // The id as served only (`8…`, the idNatPs, is another spelling: one URL per resource).
+    let Some(rpps) = rpps_domain::RppsNumber::parse(&id)
+        .ok()
+        .filter(|rpps| rpps.as_str() == id)
+    else {
         return Err(not_found());
     };
     let entry = state
@@ -250,7 +254,7 @@ async fn search_roles(
     State(state): State<FhirState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
-    let search = roles::RoleSearch::parse(query.as_deref())?;
+    let search = roles::RoleSearch::parse(query.as_deref(), &state.base)?;
     let entries = state
         .store
         .directory_entries(&search.numbers)

@@ -97,13 +97,14 @@ pub fn role_id(rpps: &str, finess: &str) -> String {
     format!("{rpps}-{finess}")
 }
 
-/// The RPPS number and FINESS a `PractitionerRole` id names, if it is one of ours.
+/// The RPPS number and FINESS a `PractitionerRole` id names, if it is one of ours, written
+/// exactly as served (another spelling of the same numbers is not an id: one URL per resource,
+/// and cursors compare ids as text).
 pub fn parse_role_id(id: &str) -> Option<(rpps_domain::RppsNumber, rpps_domain::Finess)> {
     let (rpps, finess) = id.split_once('-')?;
-    Some((
-        rpps_domain::RppsNumber::parse(rpps).ok()?,
-        rpps_domain::Finess::parse(finess).ok()?,
-    ))
+    let rpps = rpps_domain::RppsNumber::parse(rpps).ok()?;
+    let finess = rpps_domain::Finess::parse(finess).ok()?;
+    (role_id(rpps.as_str(), finess.as_str()) == id).then_some((rpps, finess))
 }
 
 /// The practice sites of an entry, one per establishment (the one in force when the same
@@ -314,6 +315,16 @@ mod tests {
             "-",
         ] {
             assert!(parse_role_id(bad).is_none(), "{bad}");
+        }
+        // Review of issue 16: only the id as served names a role (one URL per resource, and
+        // a cursor compared as text): other spellings of the same numbers are not ids.
+        for other in [
+            "810000000025-750012346",
+            " 10000000025-750012346",
+            "10000000025-750012346 ",
+            "10000000025-2a0000001",
+        ] {
+            assert!(parse_role_id(other).is_none(), "{other:?}");
         }
     }
 

@@ -7,8 +7,8 @@
 use rpps_domain::{Finess, RppsNumber};
 
 use crate::search::{
-    CURSOR, DEFAULT_COUNT, MAX_COUNT, ParamDoc, SearchError, Total, check_format, encode,
-    encode_values, invalid, no_bad_chars, one, unsupported, values,
+    CURSOR, DEFAULT_COUNT, FHIR_KNOWN, MAX_COUNT, ParamDoc, SearchError, Total, check_format,
+    encode, encode_values, invalid, no_bad_chars, one, unsupported, values,
 };
 
 /// The one `_include` served: the professional of each site, read with the site itself.
@@ -54,19 +54,19 @@ pub struct RoleSearch {
     pub after: Option<String>,
 }
 
-/// The RPPS number a `practitioner` reference names: `Practitioner/<rpps>`, an absolute URL
-/// ending so, or the number alone.
-fn referenced_number(reference: &str) -> Option<RppsNumber> {
-    let id = match reference.rsplit_once("Practitioner/") {
-        Some((before, id)) if before.is_empty() || before.ends_with('/') => id,
-        Some(_) => return None,
-        None => reference,
-    };
-    RppsNumber::parse(id).ok()
+/// The RPPS number a `practitioner` reference names: `Practitioner/<rpps>`, the absolute URL
+/// of this server's (`base`), or the number alone; written as served (`8…` is not an id).
+fn referenced_number(reference: &str, base: &str) -> Option<RppsNumber> {
+    let relative = reference
+        .strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(reference);
+    let id = relative.strip_prefix("Practitioner/").unwrap_or(relative);
+    RppsNumber::parse(id).ok().filter(|n| n.as_str() == id)
 }
 
 impl RoleSearch {
-    pub fn parse(query: Option<&str>) -> Result<Self, SearchError> {
+    pub fn parse(query: Option<&str>, base: &str) -> Result<Self, SearchError> {
         let mut seen = Vec::new();
         let mut ids = None;
         let mut practitioners = None;
@@ -146,6 +146,11 @@ impl RoleSearch {
                         "Le paramètre « {name} » n'est pas (encore) pris en charge pour PractitionerRole : voir /fhir/metadata."
                     )));
                 }
+                other if FHIR_KNOWN.contains(&other) => {
+                    return Err(unsupported(format!(
+                        "Le paramètre « {other} » n'est pas (encore) pris en charge pour PractitionerRole : voir /fhir/metadata."
+                    )));
+                }
                 other => {
                     return Err(invalid(format!(
                         "Paramètre « {other} » inconnu pour PractitionerRole : voir /fhir/metadata."
@@ -158,9 +163,11 @@ impl RoleSearch {
                 .filter_map(|id| crate::resources::parse_role_id(id))
                 .collect()
         });
-        let referenced: Option<Vec<RppsNumber>> = practitioners
-            .as_ref()
-            .map(|refs| refs.iter().filter_map(|r| referenced_number(r)).collect());
+        let referenced: Option<Vec<RppsNumber>> = practitioners.as_ref().map(|refs| {
+            refs.iter()
+                .filter_map(|r| referenced_number(r, base))
+                .collect()
+        });
         let mut numbers: Vec<RppsNumber> = match (&sites, &referenced) {
             (None, None) => {
                 return Err(unsupported(
@@ -233,8 +240,10 @@ impl RoleSearch {
 mod tests {
     use super::*;
 
+    const BASE: &str = "https://rpps.example/fhir";
+
     fn parse(q: &str) -> Result<RoleSearch, SearchError> {
-        RoleSearch::parse(Some(q))
+        RoleSearch::parse(Some(q), BASE)
     }
 
     fn numbers(q: &str) -> Vec<String> {
@@ -250,7 +259,7 @@ mod tests {
     fn practitioners_are_read_as_references_relative_absolute_or_bare() {
         assert_eq!(
             numbers(
-                "practitioner=Practitioner/10001045367,10000000025,https://x.fr/fhir/Practitioner/10000000025"
+                "practitioner=Practitioner/10001045367,10000000025,https://rpps.example/fhir/Practitioner/10000000025"
             ),
             ["10000000025", "10001045367"]
         );
@@ -258,6 +267,10 @@ mod tests {
         assert!(numbers("practitioner=Organization/10000000025").is_empty());
         assert!(numbers("practitioner=Practitioner/10000000026").is_empty());
         assert!(numbers("practitioner=xPractitioner/10000000025").is_empty());
+        // Review of issue 16: an absolute reference names a resource of that server only.
+        assert!(
+            numbers("practitioner=https://other.example/fhir/Practitioner/10000000025").is_empty()
+        );
         // _id and practitioner together: both must hold.
         assert_eq!(
             numbers("_id=10000000025-750012346,10001045367-750012346&practitioner=10000000025"),
@@ -321,5 +334,41 @@ mod tests {
             refused("practitioner=10000000025&_cursor=abc"),
             SearchError::Invalid(_)
         ));
+        // Review of issue 16: a cursor is an id as served, never another spelling (compared
+        // as text, `8…` would skip every role, ` 1…` restart the list).
+        for cursor in ["810000000025-750012346", "%2010000000025-750012346"] {
+            assert!(matches!(
+                refused(&format!("practitioner=10000000025&_cursor={cursor}")),
+                SearchError::Invalid(_)
+            ));
+        }
+        // FHIR's common parameters are `not-supported`, as for Practitioner, not unknown.
+        for name in ["_has", "_tag", "_filter", "_text"] {
+            assert!(
+                matches!(
+                    refused(&format!("practitioner=10000000025&{name}=x")),
+                    SearchError::Unsupported(_)
+                ),
+                "{name}"
+            );
+        }
+    }
+
+    /// What the CapabilityStatement lists (`ROLE_PARAMS`) is what the parser reads.
+    #[test]
+    fn every_listed_parameter_is_read() {
+        for p in ROLE_PARAMS {
+            let value = match p.name {
+                "_id" => "10000000025-750012346",
+                "active" => "true",
+                _ => "10000000025",
+            };
+            let query = if p.name == "practitioner" {
+                format!("practitioner={value}")
+            } else {
+                format!("practitioner=10000000025&{}={value}", p.name)
+            };
+            assert!(parse(&query).is_ok(), "{}", p.name);
+        }
     }
 }

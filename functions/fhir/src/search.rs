@@ -67,7 +67,7 @@ pub const LISTING_DOC: &str = "Sans critère : tout l'annuaire, par numéro RPPS
 
 /// Parameters of FHIR's Practitioner search or of every search that this server does not
 /// support (yet): named as such in the refusal.
-const FHIR_KNOWN: &[&str] = &[
+pub(crate) const FHIR_KNOWN: &[&str] = &[
     "_tag",
     "_profile",
     "_security",
@@ -738,6 +738,20 @@ mod tests {
             refused("_include=PractitionerRole:practitioner"),
             SearchError::Unsupported(_)
         ));
+    }
+
+    /// What the CapabilityStatement lists (`PRACTITIONER_PARAMS`) is what the parser reads.
+    #[test]
+    fn every_listed_parameter_is_read() {
+        for p in PRACTITIONER_PARAMS {
+            let value = match p.name {
+                "family" => "dupont",
+                "active" => "true",
+                "_lastUpdated" => "ge2026",
+                _ => "10000000025",
+            };
+            assert!(parse(&format!("{}={value}", p.name)).is_ok(), "{}", p.name);
+        }
     }
 
     #[test]

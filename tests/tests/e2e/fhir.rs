@@ -224,7 +224,14 @@ async fn a_validated_professional_is_found_by_rpps_in_a_valid_bundle() {
     for unknown in [
         format!("/fhir/PractitionerRole/{rpps}-130000011"),
         format!("/fhir/PractitionerRole/{rpps}"),
-        "/fhir/PractitionerRole/19999999999-750012346".to_owned(),
+        // Review of issue 16: a well-formed number never published (the read's own 404), and
+        // other spellings of this professional's ids (one URL per resource).
+        format!(
+            "/fhir/PractitionerRole/{}-{finess}",
+            RppsNumber::from_sequence(9_999_999).unwrap()
+        ),
+        format!("/fhir/PractitionerRole/8{rpps}-{finess}"),
+        format!("/fhir/Practitioner/8{rpps}"),
     ] {
         let answer = served.get(&app, &unknown).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{unknown}");
