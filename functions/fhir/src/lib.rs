@@ -304,28 +304,13 @@ async fn search_roles(
             }
         }
     }
-    let self_link = format!(
-        "{}/PractitionerRole?{}",
-        state.base,
-        search.canonical_query(None)
-    );
-    let next_link = next.map(|after| {
-        format!(
-            "{}/PractitionerRole?{}",
-            state.base,
-            search.canonical_query(Some(&after))
-        )
-    });
-    Ok(fhir(
-        StatusCode::OK,
-        &resources::searchset(
-            &state.base,
-            resources,
-            included,
-            total,
-            &self_link,
-            next_link.as_deref(),
-        ),
+    Ok(searchset_answer(
+        &state.base,
+        "PractitionerRole",
+        (resources, included),
+        total,
+        search.canonical_query(None),
+        next.map(|after| search.canonical_query(Some(&after))),
     ))
 }
 
@@ -407,29 +392,39 @@ async fn search_practitioners(
     } else {
         Vec::new()
     };
-    let self_link = format!(
-        "{}/Practitioner?{}",
-        state.base,
-        search.canonical_query(None)
-    );
-    let next_link = next.map(|cursor| {
-        format!(
-            "{}/Practitioner?{}",
-            state.base,
-            search.canonical_query(Some(&cursor))
-        )
-    });
-    Ok(fhir(
+    Ok(searchset_answer(
+        &state.base,
+        "Practitioner",
+        (resources, included),
+        total,
+        search.canonical_query(None),
+        next.map(|cursor| search.canonical_query(Some(&cursor))),
+    ))
+}
+
+/// A search's answer: its Bundle (matches, then included resources) with the `self` link and
+/// the `next` one, both the search's canonical query on `base/<kind>`.
+fn searchset_answer(
+    base: &str,
+    kind: &str,
+    (matches, included): (Vec<Value>, Vec<Value>),
+    total: Option<usize>,
+    self_query: String,
+    next_query: Option<String>,
+) -> Response {
+    let self_link = format!("{base}/{kind}?{self_query}");
+    let next_link = next_query.map(|query| format!("{base}/{kind}?{query}"));
+    fhir(
         StatusCode::OK,
         &resources::searchset(
-            &state.base,
-            resources,
+            base,
+            matches,
             included,
             total,
             &self_link,
             next_link.as_deref(),
         ),
-    ))
+    )
 }
 
 /// Any other path under `/fhir`: a resource type or an operation this server does not have.

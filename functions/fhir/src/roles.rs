@@ -7,8 +7,9 @@
 use rpps_domain::{Finess, RppsNumber};
 
 use crate::search::{
-    CURSOR, DEFAULT_COUNT, FHIR_KNOWN, MAX_COUNT, ParamDoc, SearchError, Total, check_format,
-    encode, encode_values, invalid, no_bad_chars, one, unsupported, values,
+    CURSOR, DEFAULT_COUNT, FHIR_KNOWN, ParamDoc, SearchError, Total, active_value, check_format,
+    count_value, encode, encode_values, invalid, no_bad_chars, one, push_paging, total_value,
+    unsupported, values,
 };
 
 /// The one `_include` served: the professional of each site, read with the site itself.
@@ -90,17 +91,7 @@ impl RoleSearch {
             match name.as_str() {
                 "_id" => ids = Some(values(&name, &value)?),
                 "practitioner" => practitioners = Some(values(&name, &value)?),
-                "active" => {
-                    active = Some(match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        other => {
-                            return Err(invalid(format!(
-                                "« active » vaut true ou false, pas « {other} »."
-                            )));
-                        }
-                    });
-                }
+                "active" => active = Some(active_value(&value)?),
                 "_include" => {
                     if value != INCLUDE_PRACTITIONER {
                         return Err(unsupported(format!(
@@ -109,27 +100,8 @@ impl RoleSearch {
                     }
                     include_practitioners = true;
                 }
-                "_count" => {
-                    count = match value.parse::<i32>() {
-                        Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
-                        _ => {
-                            return Err(invalid(format!(
-                                "« _count » doit être un nombre entre 1 et {MAX_COUNT}."
-                            )));
-                        }
-                    };
-                }
-                "_total" => {
-                    total = match value.as_str() {
-                        "none" => Total::None,
-                        "accurate" | "estimate" => Total::Accurate,
-                        other => {
-                            return Err(invalid(format!(
-                                "« _total » vaut none, estimate ou accurate, pas « {other} »."
-                            )));
-                        }
-                    };
-                }
+                "_count" => count = count_value(&value)?,
+                "_total" => total = total_value(&value)?,
                 "_format" => check_format(&value)?,
                 CURSOR => {
                     if crate::resources::parse_role_id(&value).is_none() {
@@ -220,12 +192,7 @@ impl RoleSearch {
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
         }
-        parts.push(format!("_count={}", self.count));
-        match self.total {
-            Total::Default => {}
-            Total::None => parts.push("_total=none".into()),
-            Total::Accurate => parts.push("_total=accurate".into()),
-        }
+        push_paging(&mut parts, self.count, self.total);
         if self.include_practitioners {
             parts.push(format!("_include={}", encode(INCLUDE_PRACTITIONER)));
         }

@@ -347,6 +347,48 @@ fn updated_bounds(value: &str) -> Result<UpdatedRange, SearchError> {
     })
 }
 
+/// An `active` value.
+pub(crate) fn active_value(value: &str) -> Result<bool, SearchError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(invalid(format!(
+            "« active » vaut true ou false, pas « {other} »."
+        ))),
+    }
+}
+
+/// A `_count` value.
+pub(crate) fn count_value(value: &str) -> Result<i32, SearchError> {
+    match value.parse::<i32>() {
+        Ok(n) if (1..=MAX_COUNT).contains(&n) => Ok(n),
+        _ => Err(invalid(format!(
+            "« _count » doit être un nombre entre 1 et {MAX_COUNT}."
+        ))),
+    }
+}
+
+/// A `_total` value.
+pub(crate) fn total_value(value: &str) -> Result<Total, SearchError> {
+    match value {
+        "none" => Ok(Total::None),
+        "accurate" | "estimate" => Ok(Total::Accurate),
+        other => Err(invalid(format!(
+            "« _total » vaut none, estimate ou accurate, pas « {other} »."
+        ))),
+    }
+}
+
+/// `_count` and `_total` of a link, in the canonical order.
+pub(crate) fn push_paging(parts: &mut Vec<String>, count: i32, total: Total) {
+    parts.push(format!("_count={count}"));
+    match total {
+        Total::Default => {}
+        Total::None => parts.push("_total=none".into()),
+        Total::Accurate => parts.push("_total=accurate".into()),
+    }
+}
+
 pub(crate) fn one(name: &str, seen: &mut Vec<String>) -> Result<(), SearchError> {
     if name == "_lastUpdated" {
         // Twice makes an interval (`ge…&lt…`); a third adds nothing.
@@ -428,15 +470,7 @@ impl PractitionerSearch {
                 }
                 "active" => {
                     no_modifier()?;
-                    active = Some(match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        other => {
-                            return Err(invalid(format!(
-                                "« active » vaut true ou false, pas « {other} »."
-                            )));
-                        }
-                    });
+                    active = Some(active_value(&value)?);
                 }
                 "_lastUpdated" => {
                     no_modifier()?;
@@ -453,26 +487,11 @@ impl PractitionerSearch {
                 }
                 "_count" => {
                     no_modifier()?;
-                    count = match value.parse::<i32>() {
-                        Ok(n) if (1..=MAX_COUNT).contains(&n) => n,
-                        _ => {
-                            return Err(invalid(format!(
-                                "« _count » doit être un nombre entre 1 et {MAX_COUNT}."
-                            )));
-                        }
-                    };
+                    count = count_value(&value)?;
                 }
                 "_total" => {
                     no_modifier()?;
-                    total = match value.as_str() {
-                        "none" => Total::None,
-                        "accurate" | "estimate" => Total::Accurate,
-                        other => {
-                            return Err(invalid(format!(
-                                "« _total » vaut none, estimate ou accurate, pas « {other} »."
-                            )));
-                        }
-                    };
+                    total = total_value(&value)?;
                 }
                 "_format" => {
                     no_modifier()?;
@@ -598,12 +617,7 @@ impl PractitionerSearch {
         for value in &self.updated {
             parts.push(format!("_lastUpdated={}", encode(value)));
         }
-        parts.push(format!("_count={}", self.count));
-        match self.total {
-            Total::Default => {}
-            Total::None => parts.push("_total=none".into()),
-            Total::Accurate => parts.push("_total=accurate".into()),
-        }
+        push_paging(&mut parts, self.count, self.total);
         if self.roles {
             parts.push(format!("_revinclude={}", encode(REVINCLUDE_ROLES)));
         }
