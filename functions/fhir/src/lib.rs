@@ -208,13 +208,20 @@ async fn read_practitioner(
     else {
         return Err(not_found());
     };
-    let entry = state
-        .store
-        .directory_entry(&rpps)
-        .await
-        .map_err(FhirError::from_store)?
-        .ok_or_else(not_found)?;
+    let entry = read_entry(&state, &rpps).await?.ok_or_else(not_found)?;
     Ok(fhir(StatusCode::OK, &practitioner(&entry)))
+}
+
+/// The directory entry a read names (one `GetItem`).
+async fn read_entry(
+    state: &FhirState,
+    rpps: &rpps_domain::RppsNumber,
+) -> Result<Option<rpps_store::DirectoryEntry>, FhirError> {
+    state
+        .store
+        .directory_entry(rpps)
+        .await
+        .map_err(FhirError::from_store)
 }
 
 /// `GET /fhir/PractitionerRole/{rpps}-{finess}`: one practice site, read with its entry (one
@@ -235,12 +242,7 @@ async fn read_practitioner_role(
         )
     };
     let (rpps, finess) = resources::parse_role_id(&id).ok_or_else(not_found)?;
-    let entry = state
-        .store
-        .directory_entry(&rpps)
-        .await
-        .map_err(FhirError::from_store)?
-        .ok_or_else(not_found)?;
+    let entry = read_entry(&state, &rpps).await?.ok_or_else(not_found)?;
     let site = resources::role_sites(&entry)
         .into_iter()
         .find(|site| site.finess == finess)
@@ -266,9 +268,12 @@ async fn search_roles(
         &rpps_store::DirectorySite,
     )> = Vec::new();
     for entry in &entries {
-        let practising = entry.active_sites().next().is_some();
         for site in resources::role_sites(entry) {
-            if search.keeps(&entry.rpps, &site.finess, site.active && practising) {
+            if search.keeps(
+                &entry.rpps,
+                &site.finess,
+                resources::role_is_active(entry, site),
+            ) {
                 let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
                 matched.push((id, entry, site));
             }

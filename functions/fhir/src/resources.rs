@@ -121,6 +121,12 @@ pub fn role_sites(entry: &DirectoryEntry) -> Vec<&DirectorySite> {
     sites
 }
 
+/// Whether a practice site is served as in force: the site is, and its professional still
+/// practises (the role's `active`).
+pub fn role_is_active(entry: &DirectoryEntry, site: &DirectorySite) -> bool {
+    site.active && entry.active_sites().next().is_some()
+}
+
 /// One practice site as `PractitionerRole`: the professional (a reference to the
 /// `Practitioner`), the establishment (its FINESS and name; `Organization` is not served yet,
 /// so a logical reference) and the period. A site that ended, or any site of a professional
@@ -128,7 +134,7 @@ pub fn role_sites(entry: &DirectoryEntry) -> Vec<&DirectorySite> {
 /// the professional and `active: false` only.
 pub fn practitioner_role(entry: &DirectoryEntry, site: &DirectorySite) -> Value {
     let rpps = entry.rpps.as_str();
-    let active = site.active && entry.active_sites().next().is_some();
+    let active = role_is_active(entry, site);
     let mut resource = json!({
         "resourceType": "PractitionerRole",
         "id": role_id(rpps, site.finess.as_str()),
