@@ -216,23 +216,15 @@ fn decode_cursor(
         .map_err(|_| DirectoryError::BadCursor)?;
     let plain: HashMap<String, String> =
         serde_json::from_slice(&bytes).map_err(|_| DirectoryError::BadCursor)?;
-    let get = |attr: &str| plain.get(attr).map(String::as_str);
-    let (Some(pk), Some(sk), Some(partition), Some(sort)) = (
-        get(keys::PK),
-        get(keys::SK),
-        get(shape.partition_attr),
-        get(shape.sort_attr),
-    ) else {
-        return Err(DirectoryError::BadCursor);
-    };
     // A cursor only continues the search it came from, and names nothing but its key.
-    if plain.len() != 4 || partition != shape.partition {
-        return Err(DirectoryError::BadCursor);
-    }
-    let rpps = pk
-        .strip_prefix("DIR#")
-        .filter(|rpps| RppsNumber::try_from((*rpps).to_owned()).is_ok())
-        .ok_or(DirectoryError::BadCursor)?;
+    let (rpps, sk, sort) = keys::directory_index_position(
+        plain.len(),
+        |attr| plain.get(attr).map(String::as_str),
+        shape.partition_attr,
+        shape.sort_attr,
+        shape.partition,
+    )
+    .ok_or(DirectoryError::BadCursor)?;
     let expected_tail = if shape.site_items {
         let finess = sk
             .strip_prefix("LOC#")

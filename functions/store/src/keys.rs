@@ -128,7 +128,33 @@ pub fn staff(finess: &str) -> String {
 /// The public directory entry of a professional (and, under the same partition, one index item
 /// per published practice site).
 pub fn directory(rpps: &str) -> String {
-    format!("DIR#{rpps}")
+    format!("{DIRECTORY_PREFIX}{rpps}")
+}
+pub const DIRECTORY_PREFIX: &str = "DIR#";
+
+/// The RPPS number of a directory partition key (`DIR#<rpps>`), if it is one.
+pub fn directory_number(pk: &str) -> Option<&str> {
+    pk.strip_prefix(DIRECTORY_PREFIX)
+        .filter(|rpps| rpps_domain::RppsNumber::try_from((*rpps).to_owned()).is_ok())
+}
+
+/// A directory index position as a cursor carries it (`PK`, `SK` and the index's two key
+/// attributes, nothing else), checked to continue the index partition `partition`: the RPPS
+/// number of its partition key, its sort key and its index sort key.
+/// `attributes` is the number of attributes the cursor holds, `get` reads one.
+pub fn directory_index_position<'a>(
+    attributes: usize,
+    get: impl Fn(&str) -> Option<&'a str>,
+    partition_attr: &str,
+    sort_attr: &str,
+    partition: &str,
+) -> Option<(&'a str, &'a str, &'a str)> {
+    let (pk, sk, index_partition, sort) =
+        (get(PK)?, get(SK)?, get(partition_attr)?, get(sort_attr)?);
+    if attributes != 4 || index_partition != partition {
+        return None;
+    }
+    Some((directory_number(pk)?, sk, sort))
 }
 pub const DIRECTORY_SK: &str = "DIR";
 pub fn directory_site_sk(finess: &str) -> String {

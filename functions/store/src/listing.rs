@@ -202,22 +202,14 @@ impl Listing {
             return Err(ListingError::Expired);
         }
         let range = self.range(as_of);
-        let get = |attr: &str| key.get(attr).map(String::as_str);
-        let (Some(pk), Some(sk), Some(partition), Some(sort)) = (
-            get(keys::PK),
-            get(keys::SK),
-            get(range.partition_attr),
-            get(range.sort_attr),
-        ) else {
-            return Err(ListingError::BadCursor);
-        };
-        if key.len() != 4 || partition != range.partition {
-            return Err(ListingError::BadCursor);
-        }
-        let rpps = pk
-            .strip_prefix("DIR#")
-            .filter(|rpps| RppsNumber::try_from((*rpps).to_owned()).is_ok())
-            .ok_or(ListingError::BadCursor)?;
+        let (rpps, sk, sort) = keys::directory_index_position(
+            key.len(),
+            |attr| key.get(attr).map(String::as_str),
+            range.partition_attr,
+            range.sort_attr,
+            range.partition,
+        )
+        .ok_or(ListingError::BadCursor)?;
         let item_ok = match &self.order {
             ListingOrder::ByNumber => sk == keys::DIRECTORY_SK && sort == rpps,
             ListingOrder::ByUpdate { .. } => {
@@ -379,7 +371,10 @@ impl Store {
                             .expression_attribute_names("#pk", keys::PK)
                             .expression_attribute_names("#sk", keys::SK)
                             .expression_attribute_names("#all", keys::GSI3PK)
-                            .expression_attribute_values(":dir", AttributeValue::S("DIR#".into()))
+                            .expression_attribute_values(
+                                ":dir",
+                                AttributeValue::S(keys::DIRECTORY_PREFIX.into()),
+                            )
                             .expression_attribute_values(
                                 ":sk",
                                 AttributeValue::S(keys::DIRECTORY_SK.into()),
@@ -404,7 +399,7 @@ impl Store {
                 let number = item
                     .get(keys::PK)
                     .and_then(|v| v.as_s().ok())
-                    .and_then(|pk| pk.strip_prefix("DIR#"))
+                    .and_then(|pk| pk.strip_prefix(keys::DIRECTORY_PREFIX))
                     .and_then(|rpps| RppsNumber::parse(rpps).ok())
                     .ok_or_else(|| StoreError::corrupt("DIR", "not an RPPS number"))?;
                 numbers.push(number);
