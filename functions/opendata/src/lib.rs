@@ -142,14 +142,7 @@ async fn read_manifest(state: &OpendataState, key: &str) -> Result<Option<Manife
         {
             return Ok(None);
         }
-        Err(e) => {
-            return Err(S3Error::Call {
-                operation: "GetObject",
-                key: key.to_owned(),
-                message: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-            }
-            .into());
-        }
+        Err(e) => return Err(s3::call("GetObject", key)(e).into()),
     };
     let bytes = out
         .body
@@ -179,11 +172,7 @@ async fn put(
         .body(ByteStream::from(body))
         .send()
         .await
-        .map_err(|e| S3Error::Call {
-            operation: "PutObject",
-            key: key.to_owned(),
-            message: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(s3::call("PutObject", key))?;
     Ok(())
 }
 
@@ -199,11 +188,7 @@ async fn copy(state: &OpendataState, from: &str, to: &str) -> Result<(), Extract
         .cache_control(LATEST)
         .send()
         .await
-        .map_err(|e| S3Error::Call {
-            operation: "CopyObject",
-            key: to.to_owned(),
-            message: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(s3::call("CopyObject", to))?;
     Ok(())
 }
 

@@ -26,7 +26,11 @@ pub enum S3Error {
     Content { key: String, message: String },
 }
 
-fn call<E: std::error::Error>(operation: &'static str, key: &str) -> impl FnOnce(E) -> S3Error {
+/// The error of an S3 call on `key` (for `map_err`).
+pub(crate) fn call<E: std::error::Error>(
+    operation: &'static str,
+    key: &str,
+) -> impl FnOnce(E) -> S3Error {
     let key = key.to_owned();
     move |e| S3Error::Call {
         operation,
