@@ -13,9 +13,12 @@
 //! that yields each entry once while the directory changes (`rpps_store::listing`).
 //! `PractitionerRole`: read (`<RPPS>-<FINESS>`), search by `practitioner` and `_id` (`roles`),
 //! and with a Practitioner search by `_revinclude=PractitionerRole:practitioner` (read with the
-//! entries: no other read). `Organization`, the role search by `organization` and the other
-//! name searches follow (docs/FHIR.md).
+//! entries: no other read); `_include=PractitionerRole:organization`. `Organization`: the
+//! establishments of the FINESS referential, read by FINESS, searched by `identifier`, `name`,
+//! `address-postalcode`, `address-city`, `active` and `_lastUpdated` (`organizations`). The
+//! role search by `organization` and the other name searches follow (docs/FHIR.md).
 
+pub mod organizations;
 pub mod resources;
 pub mod roles;
 pub mod search;
@@ -29,8 +32,8 @@ use rpps_store::{DirectoryError, DirectorySearch, ListingError, Store, StoreErro
 use serde_json::{Value, json};
 
 use resources::{
-    CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, practitioner, practitioner_role,
-    practitioner_roles,
+    CONTENT_TYPE, FHIR_VERSION, IssueCode, operation_outcome, organization, practitioner,
+    practitioner_role, practitioner_roles,
 };
 use search::{Criterion, PractitionerSearch, SearchError};
 
@@ -41,6 +44,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/fhir/Practitioner/{id}"),
     ("GET", "/fhir/PractitionerRole"),
     ("GET", "/fhir/PractitionerRole/{id}"),
+    ("GET", "/fhir/Organization"),
+    ("GET", "/fhir/Organization/{id}"),
     ("GET", "/fhir/{rest+}"),
 ];
 
@@ -97,6 +102,25 @@ impl FhirError {
                 IssueCode::Exception,
                 "Une erreur inattendue s'est produite.",
             )
+        }
+    }
+}
+
+impl FhirError {
+    /// A listing's cursor refused, or the registry's error.
+    fn from_listing(e: ListingError) -> Self {
+        match e {
+            ListingError::BadCursor => Self::new(
+                StatusCode::BAD_REQUEST,
+                IssueCode::Invalid,
+                "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+            ),
+            ListingError::Expired => Self::new(
+                StatusCode::BAD_REQUEST,
+                IssueCode::Invalid,
+                "Ce lien de page a plus de 24 heures : relancez la recherche.",
+            ),
+            ListingError::Store(e) => Self::from_store(e),
         }
     }
 }
@@ -172,8 +196,17 @@ pub fn capability_statement(base: &str) -> Value {
                 "interaction": [{"code": "read"}, {"code": "search-type"}],
                 "versioning": "no-version",
                 "readHistory": false,
-                "searchInclude": [roles::INCLUDE_PRACTITIONER],
+                "searchInclude": [roles::INCLUDE_PRACTITIONER, roles::INCLUDE_ORGANIZATION],
                 "searchParam": params(roles::ROLE_PARAMS),
+            }, {
+                "type": "Organization",
+                "documentation": organizations::ORGANIZATION_DOC,
+                "profile": resources::PROFILE_AS_DP_ORGANIZATION,
+                "supportedProfile": [resources::PROFILE_FR_CORE_ORGANIZATION],
+                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "versioning": "no-version",
+                "readHistory": false,
+                "searchParam": params(organizations::ORGANIZATION_PARAMS),
             }],
         }],
     })
@@ -300,6 +333,14 @@ async fn search_roles(
         .map(|(_, entry, site)| practitioner_role(entry, site))
         .collect();
     let mut included: Vec<Value> = Vec::new();
+    if search.include_organizations {
+        let mut finess: Vec<&rpps_domain::Finess> =
+            page.iter().map(|(_, _, site)| &site.finess).collect();
+        finess.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        finess.dedup();
+        let found = read_establishments(&state, finess.into_iter()).await?;
+        included.extend(found.iter().map(organization));
+    }
     if search.include_practitioners {
         let mut seen: Vec<&str> = Vec::new();
         for (_, entry, _) in &page {
@@ -316,6 +357,108 @@ async fn search_roles(
         total,
         search.canonical_query(None),
         next.map(|after| search.canonical_query(Some(&after))),
+    ))
+}
+
+/// Establishments by FINESS (`BatchGetItem`s of 100), in FINESS order; the absent ones left out.
+async fn read_establishments<'a>(
+    state: &FhirState,
+    finess: impl Iterator<Item = &'a rpps_domain::Finess>,
+) -> Result<Vec<rpps_store::StoredEstablishment>, FhirError> {
+    let found = state
+        .store
+        .get_establishments(finess)
+        .await
+        .map_err(FhirError::from_store)?;
+    let mut found: Vec<_> = found.into_values().collect();
+    found.sort_by(|a, b| {
+        a.establishment
+            .finess
+            .as_str()
+            .cmp(b.establishment.finess.as_str())
+    });
+    Ok(found)
+}
+
+/// `GET /fhir/Organization/{finess}`: one establishment (one `BatchGetItem` of one key).
+async fn read_organization(
+    State(state): State<FhirState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    search::format_only(query.as_deref())?;
+    let not_found = || {
+        FhirError::new(
+            StatusCode::NOT_FOUND,
+            IssueCode::NotFound,
+            format!(
+                "Aucun établissement n'a l'identifiant « {id} » (l'identifiant est le numéro FINESS)."
+            ),
+        )
+    };
+    // The id as served only (`1…`, the idNatSt, is another spelling: one URL per resource).
+    let finess = rpps_domain::Finess::parse(&id)
+        .ok()
+        .filter(|f| f.as_str() == id)
+        .ok_or_else(not_found)?;
+    let found = read_establishments(&state, std::iter::once(&finess)).await?;
+    let stored = found.first().ok_or_else(not_found)?;
+    Ok(fhir(StatusCode::OK, &organization(stored)))
+}
+
+/// `GET /fhir/Organization?…`: by FINESS (batch reads), else one index of the establishments
+/// a page at a time (`rpps_store::organizations`).
+async fn search_organizations(
+    State(state): State<FhirState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    use organizations::Criterion;
+    let search = organizations::OrgSearch::parse(query.as_deref())?;
+    let count = usize::try_from(search.count).unwrap_or(1);
+    let (results, next, total) = match &search.criterion {
+        Criterion::Nothing => (Vec::new(), None, Some(0)),
+        Criterion::Numbers(numbers) => {
+            let mut matched = read_establishments(&state, numbers.iter()).await?;
+            matched.retain(|stored| search.filter.matches(stored));
+            let total = matched.len();
+            if let Some(after) = &search.cursor {
+                matched.retain(|s| s.establishment.finess.as_str() > after.as_str());
+            }
+            let next = (matched.len() > count)
+                .then(|| matched.get(count - 1))
+                .flatten()
+                .map(|s| s.establishment.finess.to_string());
+            matched.truncate(count);
+            (matched, next, Some(total))
+        }
+        Criterion::Indexed(filter) => {
+            let page = state
+                .store
+                .search_organizations(
+                    filter,
+                    search.count,
+                    search.cursor.as_deref(),
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(FhirError::from_listing)?;
+            // The whole result on this first page.
+            let total =
+                (page.next.is_none() && search.cursor.is_none()).then_some(page.results.len());
+            (page.results, page.next, total)
+        }
+    };
+    let total = match search.total {
+        search::Total::None => None,
+        _ => total,
+    };
+    Ok(searchset_answer(
+        &state.base,
+        "Organization",
+        (results.iter().map(organization).collect(), Vec::new()),
+        total,
+        search.canonical_query(None),
+        next.map(|cursor| search.canonical_query(Some(&cursor))),
     ))
 }
 
@@ -363,19 +506,7 @@ async fn search_practitioners(
                     time::OffsetDateTime::now_utc(),
                 )
                 .await
-                .map_err(|e| match e {
-                    ListingError::BadCursor => FhirError::new(
-                        StatusCode::BAD_REQUEST,
-                        IssueCode::Invalid,
-                        "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
-                    ),
-                    ListingError::Expired => FhirError::new(
-                        StatusCode::BAD_REQUEST,
-                        IssueCode::Invalid,
-                        "Ce lien de page a plus de 24 heures : relancez la recherche.",
-                    ),
-                    ListingError::Store(e) => FhirError::from_store(e),
-                })?;
+                .map_err(FhirError::from_listing)?;
             (page.results, page.next)
         }
     };
@@ -452,6 +583,8 @@ pub fn router(state: FhirState) -> Router {
         .route("/fhir/Practitioner/{id}", get(read_practitioner))
         .route("/fhir/PractitionerRole", get(search_roles))
         .route("/fhir/PractitionerRole/{id}", get(read_practitioner_role))
+        .route("/fhir/Organization", get(search_organizations))
+        .route("/fhir/Organization/{id}", get(read_organization))
         .route("/fhir/{*rest}", get(unknown))
         .with_state(state)
 }

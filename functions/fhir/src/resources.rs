@@ -4,7 +4,7 @@
 //! (../shared/domain/INTEROP.md, section 1), kept here and nowhere else.
 
 use rpps_domain::paris::rfc3339;
-use rpps_store::{DirectoryEntry, DirectorySite};
+use rpps_store::{DirectoryEntry, DirectorySite, StoredEstablishment};
 use serde_json::{Value, json};
 
 pub const FHIR_VERSION: &str = "4.0.1";
@@ -128,8 +128,8 @@ pub fn role_is_active(entry: &DirectoryEntry, site: &DirectorySite) -> bool {
 }
 
 /// One practice site as `PractitionerRole`: the professional (a reference to the
-/// `Practitioner`), the establishment (its FINESS and name; `Organization` is not served yet,
-/// so a logical reference) and the period. A site that ended, or any site of a professional
+/// `Practitioner`), the establishment (a reference to the `Organization`, with its FINESS and
+/// name) and the period. A site that ended, or any site of a professional
 /// who no longer practises, is served as the reference serves what left: id, the reference to
 /// the professional and `active: false` only.
 pub fn practitioner_role(entry: &DirectoryEntry, site: &DirectorySite) -> Value {
@@ -148,6 +148,7 @@ pub fn practitioner_role(entry: &DirectoryEntry, site: &DirectorySite) -> Value 
     if active {
         resource["period"] = json!({"start": site.started_on.to_string()});
         resource["organization"] = json!({
+            "reference": format!("Organization/{}", site.finess.as_str()),
             "identifier": {
                 "use": "official",
                 "type": {"coding": [{"system": SYSTEM_ID_TYPE, "code": "FINEG"}]},
@@ -155,6 +156,91 @@ pub fn practitioner_role(entry: &DirectoryEntry, site: &DirectorySite) -> Value 
                 "value": site.finess.as_str(),
             },
             "display": site.establishment_name,
+        });
+    }
+    resource
+}
+
+pub const PROFILE_FR_CORE_ORGANIZATION: &str =
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-organization";
+pub const PROFILE_AS_DP_ORGANIZATION: &str =
+    "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-organization";
+/// The national identifier of a structure: `1` + FINESS (the OID is not FINESS itself).
+pub const SYSTEM_IDNST: &str = "urn:oid:1.2.250.1.71.4.2.2";
+pub const SYSTEM_SIRENE: &str = "https://sirene.fr";
+/// The FINESS establishment categories (the national nomenclature TRE_R66).
+pub const SYSTEM_FINESS_CATEGORY: &str = "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement";
+
+/// The `1` + FINESS national identifier of a structure.
+pub fn idnst(finess: &str) -> String {
+    format!("1{finess}")
+}
+
+/// An establishment (a FINESS site, `EG`) as `Organization`: its id is the FINESS number (the
+/// `Numéro FINESS site` of the open-data files). What the FINESS file publishes: identifiers
+/// (idNatSt, FINESS, SIRET), category, names, address, phone, and its legal entity (`partOf`,
+/// a logical reference by FINESS: legal entities are not served). Every establishment served
+/// is open (`active`): the importer keeps those of the last FINESS extraction.
+pub fn organization(stored: &StoredEstablishment) -> Value {
+    let e = &stored.establishment;
+    let finess = e.finess.as_str();
+    let mut identifiers = vec![
+        identifier("IDNST", SYSTEM_IDNST, &idnst(finess)),
+        identifier("FINEG", SYSTEM_FINESS, finess),
+    ];
+    if let Some(siret) = &e.siret {
+        identifiers.push(identifier("SIRET", SYSTEM_SIRENE, siret));
+    }
+    let mut meta = json!({
+        "profile": [PROFILE_FR_CORE_ORGANIZATION, PROFILE_AS_DP_ORGANIZATION],
+    });
+    if let Some(at) = stored.changed_at {
+        meta["lastUpdated"] = json!(rfc3339(at));
+    }
+    let mut resource = json!({
+        "resourceType": "Organization",
+        "id": finess,
+        "meta": meta,
+        "identifier": identifiers,
+        "active": true,
+        "name": e.long_name,
+    });
+    // FHIR has no empty strings: a field the FINESS file leaves empty is left out.
+    let given = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+    if let Some(code) = given(&e.category_code) {
+        let mut coding = json!({"system": SYSTEM_FINESS_CATEGORY, "code": code});
+        if let Some(label) = given(&e.category_label) {
+            coding["display"] = json!(label);
+        }
+        resource["type"] = json!([{"coding": [coding]}]);
+    }
+    let mut address = json!({"use": "work", "type": "physical", "country": "FR"});
+    for (element, value) in [
+        ("postalCode", given(&e.postal_code)),
+        ("city", given(&e.town)),
+    ] {
+        if let Some(value) = value {
+            address[element] = json!(value);
+        }
+    }
+    if let Some(line) = given(&e.address) {
+        address["line"] = json!([line]);
+    }
+    resource["address"] = json!([address]);
+    if e.name != e.long_name && given(&e.name).is_some() {
+        resource["alias"] = json!([e.name]);
+    }
+    if let Some(phone) = e.phone.as_deref().and_then(given) {
+        resource["telecom"] = json!([{"system": "phone", "value": phone, "use": "work"}]);
+    }
+    if let Some(legal) = &e.legal_entity_finess {
+        resource["partOf"] = json!({
+            "identifier": {
+                "use": "official",
+                "type": {"coding": [{"system": SYSTEM_ID_TYPE, "code": "FINEJ"}]},
+                "system": SYSTEM_FINESS,
+                "value": legal.as_str(),
+            },
         });
     }
     resource
@@ -306,6 +392,7 @@ mod tests {
         assert_eq!(r["id"], "10000000025-750012346");
         assert_eq!(r["active"], true);
         assert_eq!(r["practitioner"]["reference"], "Practitioner/10000000025");
+        assert_eq!(r["organization"]["reference"], "Organization/750012346");
         assert_eq!(r["organization"]["identifier"]["system"], SYSTEM_FINESS);
         assert_eq!(r["organization"]["identifier"]["value"], "750012346");
         assert_eq!(r["organization"]["display"], "Aide à domicile Paris 15");
@@ -349,6 +436,55 @@ mod tests {
             ["active", "id", "meta", "practitioner", "resourceType"]
         );
         assert_eq!(roles[0]["active"], false);
+    }
+
+    #[test]
+    fn an_establishment_is_an_organization_with_its_national_identifiers() {
+        let stored = StoredEstablishment {
+            establishment: rpps_store::Establishment {
+                finess: Finess::parse("010000024").unwrap(),
+                legal_entity_finess: Some(Finess::parse("010780054").unwrap()),
+                name: "CH DE FLEYRIAT".into(),
+                long_name: "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT".into(),
+                siret: Some("26010004500012".into()),
+                category_code: "355".into(),
+                category_label: "Centre Hospitalier (C.H.)".into(),
+                address: "900 RTE DE PARIS".into(),
+                postal_code: "01440".into(),
+                town: "VIRIAT".into(),
+                commune_insee: "01451".into(),
+                phone: Some("0474454647".into()),
+                updated_on: Some("2024-05-02".into()),
+            },
+            changed_at: Some(datetime!(2026-12-05 09:00 UTC)),
+        };
+        let o = organization(&stored);
+        assert_eq!(o["id"], "010000024");
+        assert_eq!(o["identifier"][0]["system"], SYSTEM_IDNST);
+        assert_eq!(o["identifier"][0]["value"], "1010000024");
+        assert_eq!(o["identifier"][1]["type"]["coding"][0]["code"], "FINEG");
+        assert_eq!(o["identifier"][2]["value"], "26010004500012");
+        assert_eq!(o["name"], "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT");
+        assert_eq!(o["alias"], json!(["CH DE FLEYRIAT"]));
+        assert_eq!(o["address"][0]["postalCode"], "01440");
+        assert_eq!(o["partOf"]["identifier"]["value"], "010780054");
+        assert_eq!(o["meta"]["lastUpdated"], "2026-12-05T10:00:00+01:00");
+        assert_eq!(o["active"], true);
+        // Written before `changed_at` was kept: no lastUpdated rather than a made-up one.
+        let unstamped = organization(&StoredEstablishment {
+            changed_at: None,
+            ..stored.clone()
+        });
+        assert!(unstamped["meta"].get("lastUpdated").is_none());
+        // FHIR has no empty strings: what the FINESS file leaves empty is left out.
+        let mut sparse = stored.clone();
+        sparse.establishment.address = String::new();
+        sparse.establishment.category_label = " ".into();
+        sparse.establishment.phone = Some(String::new());
+        let o = organization(&sparse);
+        assert!(o["address"][0].get("line").is_none());
+        assert!(o["type"][0]["coding"][0].get("display").is_none());
+        assert!(o.get("telecom").is_none());
     }
 
     #[test]

@@ -8,12 +8,14 @@ use rpps_domain::{Finess, RppsNumber};
 
 use crate::search::{
     CURSOR, DEFAULT_COUNT, FHIR_KNOWN, ParamDoc, SearchError, Total, active_value, check_format,
-    count_value, encode, encode_values, invalid, no_bad_chars, one, push_paging, total_value,
-    unsupported, values,
+    count_value, encode, encode_values, invalid, no_bad_chars, one, push_paging, split_key,
+    total_value, unsupported, values,
 };
 
-/// The one `_include` served: the professional of each site, read with the site itself.
+/// The `_include`s served: the professional of each site, read with the site itself, and its
+/// establishment (one batch read of the page's establishments).
 pub const INCLUDE_PRACTITIONER: &str = "PractitionerRole:practitioner";
+pub const INCLUDE_ORGANIZATION: &str = "PractitionerRole:organization";
 
 pub const ROLE_PARAMS: &[ParamDoc] = &[
     ParamDoc {
@@ -50,6 +52,8 @@ pub struct RoleSearch {
     pub total: Total,
     /// `_include=PractitionerRole:practitioner`.
     pub include_practitioners: bool,
+    /// `_include=PractitionerRole:organization`.
+    pub include_organizations: bool,
     /// The next page's start: the sites after this id (sites are listed by id, which never
     /// changes, so each is served once while the data changes).
     pub after: Option<String>,
@@ -76,13 +80,14 @@ impl RoleSearch {
         let mut after = None;
         let mut total = Total::Default;
         let mut include_practitioners = false;
+        let mut include_organizations = false;
         for (key, value) in crate::pairs(query)? {
-            let (name, modifier) = match key.split_once(':') {
-                Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
-                None => (key.clone(), None),
-            };
+            let (name, modifier) = split_key(&key);
             no_bad_chars(&name, &value)?;
-            one(&name, &mut seen)?;
+            // `_include` is given once per resource included.
+            if name != "_include" {
+                one(&name, &mut seen)?;
+            }
             if let Some(m) = &modifier {
                 return Err(unsupported(format!(
                     "Le modificateur « :{m} » n'est pas pris en charge pour « {name} »."
@@ -92,14 +97,15 @@ impl RoleSearch {
                 "_id" => ids = Some(values(&name, &value)?),
                 "practitioner" => practitioners = Some(values(&name, &value)?),
                 "active" => active = Some(active_value(&value)?),
-                "_include" => {
-                    if value != INCLUDE_PRACTITIONER {
+                "_include" => match value.as_str() {
+                    INCLUDE_PRACTITIONER => include_practitioners = true,
+                    INCLUDE_ORGANIZATION => include_organizations = true,
+                    _ => {
                         return Err(unsupported(format!(
-                            "« _include » : seul « {INCLUDE_PRACTITIONER} » est pris en charge, pas « {value} »."
+                            "« _include » : « {INCLUDE_PRACTITIONER} » et « {INCLUDE_ORGANIZATION} » sont pris en charge, pas « {value} »."
                         )));
                     }
-                    include_practitioners = true;
-                }
+                },
                 "_count" => count = count_value(&value)?,
                 "_total" => total = total_value(&value)?,
                 "_format" => check_format(&value)?,
@@ -165,6 +171,7 @@ impl RoleSearch {
             count,
             total,
             include_practitioners,
+            include_organizations,
             after,
         })
     }
@@ -195,6 +202,9 @@ impl RoleSearch {
         push_paging(&mut parts, self.count, self.total);
         if self.include_practitioners {
             parts.push(format!("_include={}", encode(INCLUDE_PRACTITIONER)));
+        }
+        if self.include_organizations {
+            parts.push(format!("_include={}", encode(INCLUDE_ORGANIZATION)));
         }
         if let Some(cursor) = cursor.or(self.after.as_deref()) {
             parts.push(format!("{CURSOR}={}", encode(cursor)));
@@ -267,6 +277,12 @@ mod tests {
                 .unwrap();
         assert!(with.include_practitioners);
         assert_eq!(parse(&with.canonical_query(None)).unwrap(), with);
+        let both = parse(
+            "practitioner=10000000025&_include=PractitionerRole:organization&_include=PractitionerRole:practitioner",
+        )
+        .unwrap();
+        assert!(both.include_practitioners && both.include_organizations);
+        assert_eq!(parse(&both.canonical_query(None)).unwrap(), both);
     }
 
     #[test]
@@ -278,7 +294,7 @@ mod tests {
             SearchError::Unsupported(_)
         ));
         assert!(matches!(
-            refused("practitioner=10000000025&_include=PractitionerRole:organization"),
+            refused("practitioner=10000000025&_include=PractitionerRole:location"),
             SearchError::Unsupported(_)
         ));
         assert!(matches!(

@@ -347,6 +347,42 @@ fn updated_bounds(value: &str) -> Result<UpdatedRange, SearchError> {
     })
 }
 
+/// The range of `_lastUpdated` values given so far, narrowed by one more (`ge…&lt…`: an
+/// interval).
+pub(crate) fn narrow_updated(
+    range: Option<UpdatedRange>,
+    value: &str,
+) -> Result<UpdatedRange, SearchError> {
+    let bounds = updated_bounds(value)?;
+    let range = range.unwrap_or_default();
+    Ok(UpdatedRange {
+        since: range.since.max(bounds.since),
+        before: match (range.before, bounds.before) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    })
+}
+
+/// A parameter's name and modifier (`family:exact` → `family`, `exact`).
+pub(crate) fn split_key(key: &str) -> (String, Option<String>) {
+    match key.split_once(':') {
+        Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
+        None => (key.to_owned(), None),
+    }
+}
+
+/// What `_id` and `identifier` name together: the values of both when both are given.
+pub(crate) fn both<T: PartialEq>(
+    ids: Option<Vec<T>>,
+    identifiers: Option<Vec<T>>,
+) -> Option<Vec<T>> {
+    match (ids, identifiers) {
+        (Some(a), Some(b)) => Some(a.into_iter().filter(|n| b.contains(n)).collect()),
+        (a, b) => a.or(b),
+    }
+}
+
 /// An `active` value.
 pub(crate) fn active_value(value: &str) -> Result<bool, SearchError> {
     match value {
@@ -423,10 +459,7 @@ impl PractitionerSearch {
         let mut cursor = None;
         let mut roles = false;
         for (key, value) in crate::pairs(query)? {
-            let (name, modifier) = match key.split_once(':') {
-                Some((name, modifier)) => (name.to_owned(), Some(modifier.to_owned())),
-                None => (key.clone(), None),
-            };
+            let (name, modifier) = split_key(&key);
             no_bad_chars(&name, &value)?;
             one(&name, &mut seen)?;
             let no_modifier = || match &modifier {
@@ -474,15 +507,7 @@ impl PractitionerSearch {
                 }
                 "_lastUpdated" => {
                     no_modifier()?;
-                    let bounds = updated_bounds(&value)?;
-                    let range = updated_range.unwrap_or_default();
-                    updated_range = Some(UpdatedRange {
-                        since: range.since.max(bounds.since),
-                        before: match (range.before, bounds.before) {
-                            (Some(a), Some(b)) => Some(a.min(b)),
-                            (a, b) => a.or(b),
-                        },
-                    });
+                    updated_range = Some(narrow_updated(updated_range, &value)?);
                     updated.push(value);
                 }
                 "_count" => {
@@ -522,24 +547,16 @@ impl PractitionerSearch {
                 }
             }
         }
-        let numbers = match (&ids, &identifiers) {
-            (None, None) => None,
-            (ids, identifiers) => {
-                let from_ids: Option<Vec<RppsNumber>> = ids.as_ref().map(|ids| {
-                    ids.iter()
-                        .filter_map(|id| RppsNumber::parse(id).ok())
-                        .collect()
-                });
-                let from_identifiers: Option<Vec<RppsNumber>> = identifiers
-                    .as_ref()
-                    .map(|tokens| tokens.iter().filter_map(|t| identifier_number(t)).collect());
-                Some(match (from_ids, from_identifiers) {
-                    (Some(a), Some(b)) => a.into_iter().filter(|n| b.contains(n)).collect(),
-                    (Some(a), None) | (None, Some(a)) => a,
-                    (None, None) => Vec::new(),
-                })
-            }
-        };
+        let numbers = both(
+            ids.as_ref().map(|ids| {
+                ids.iter()
+                    .filter_map(|id| RppsNumber::parse(id).ok())
+                    .collect()
+            }),
+            identifiers
+                .as_ref()
+                .map(|tokens| tokens.iter().filter_map(|t| identifier_number(t)).collect()),
+        );
         let criterion = match (numbers, &family) {
             (Some(numbers), _) => Criterion::Numbers(numbers),
             (None, Some((value, _))) => Criterion::Family(rpps_domain::fold(value)),

@@ -10,7 +10,9 @@ use rpps_domain::Finess;
 use rpps_domain::text::fold;
 use serde::{Deserialize, Serialize};
 
+use crate::listing::{VERSIONS_KEPT, instant_key};
 use crate::{Store, StoreError, keys};
+use time::{Duration, OffsetDateTime};
 
 /// An establishment as the FINESS extraction describes it (the fields the portal uses).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +66,8 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Unchanged, written again to join the indexes added since (`changed_at`, postal code).
+    pub indexed: usize,
 }
 
 /// Little words that carry no meaning in a name search.
@@ -103,8 +107,77 @@ struct EstablishmentItem {
     gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     gsi1sk: String,
+    /// GSI2: by postal code (`crate::organizations`); absent on items written before it.
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
+    /// GSI3: by the instant of the last change (`crate::organizations`).
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    gsi3sk: Option<String>,
+    /// When an import last changed it ([`crate::listing::instant_key`]); absent on items
+    /// written before it was kept (the next import rewrites them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    changed_at: Option<String>,
     #[serde(flatten)]
     establishment: Establishment,
+}
+
+/// A past version of an establishment, kept 25 hours at its position in GSI3 (`ESTUPD`) for
+/// the listings' snapshot reads (`crate::organizations`).
+#[derive(Serialize, Deserialize)]
+struct EstablishmentVersionItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI3PK")]
+    gsi3pk: String,
+    #[serde(rename = "GSI3SK")]
+    gsi3sk: String,
+    changed_at: String,
+    superseded_at: String,
+    expires_at: i64,
+    #[serde(flatten)]
+    establishment: Establishment,
+}
+
+/// An establishment as stored, with the instant an import last changed it (`None` on items
+/// written before that was kept): what `Organization` serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEstablishment {
+    pub establishment: Establishment,
+    pub changed_at: Option<OffsetDateTime>,
+}
+
+/// An establishment item (current or past version) read from the registry.
+pub(crate) fn stored_establishment(
+    item: HashMap<String, AttributeValue>,
+) -> Result<StoredEstablishment, StoreError> {
+    /// What an item and a past version both hold.
+    #[derive(Deserialize)]
+    struct Read {
+        #[serde(rename = "PK")]
+        pk: String,
+        #[serde(default)]
+        changed_at: Option<String>,
+        #[serde(flatten)]
+        establishment: Establishment,
+    }
+    let parsed: Read = serde_dynamo::from_item(item).map_err(|e| StoreError::corrupt("EST#", e))?;
+    let changed_at = match parsed.changed_at.as_deref() {
+        Some(at) => Some(
+            crate::listing::parse_instant_key(at)
+                .ok_or_else(|| StoreError::corrupt(&parsed.pk, "changed_at is not an instant"))?,
+        ),
+        None => None,
+    };
+    Ok(StoredEstablishment {
+        establishment: parsed.establishment,
+        changed_at,
+    })
 }
 
 /// One word of an establishment's name, pointing back to it with what a result list shows.
@@ -144,24 +217,49 @@ impl Store {
         &self,
         establishments: &[Establishment],
     ) -> Result<ImportReport, StoreError> {
+        self.import_establishments_with(establishments, OffsetDateTime::now_utc)
+            .await
+    }
+
+    /// [`Self::import_establishments`] as if it ran at the instant `at` (tests).
+    pub async fn import_establishments_at(
+        &self,
+        establishments: &[Establishment],
+        at: OffsetDateTime,
+    ) -> Result<ImportReport, StoreError> {
+        self.import_establishments_with(establishments, || at).await
+    }
+
+    /// What an import changes is stamped `changed_at` (after the version it replaces, which is
+    /// kept 25 hours for the listings' snapshot reads), a chunk of 100 at a time with the
+    /// instant `now` gives before it is read: each stamp precedes its write by one batch, well
+    /// within a listing's snapshot margin. An unchanged item written before `changed_at` was
+    /// kept is rewritten with it (`indexed`), so the next import puts every establishment in
+    /// the indexes.
+    async fn import_establishments_with(
+        &self,
+        establishments: &[Establishment],
+        now: impl Fn() -> OffsetDateTime,
+    ) -> Result<ImportReport, StoreError> {
         let mut report = ImportReport::default();
         for chunk in establishments.chunks(READ_BATCH) {
+            let now = now();
             let existing = self
                 .get_establishments(chunk.iter().map(|e| &e.finess))
                 .await?;
             let mut writes = Vec::new();
             for est in chunk {
                 let old = existing.get(est.finess.as_str());
-                if old == Some(est) {
-                    report.unchanged += 1;
-                    continue;
+                match old {
+                    Some(old) if &old.establishment == est && old.changed_at.is_some() => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    Some(old) if &old.establishment == est => report.indexed += 1,
+                    Some(_) => report.updated += 1,
+                    None => report.created += 1,
                 }
-                if old.is_some() {
-                    report.updated += 1;
-                } else {
-                    report.created += 1;
-                }
-                writes.extend(establishment_writes(est, old)?);
+                writes.extend(establishment_writes(est, old, now)?);
             }
             for batch in writes.chunks(WRITE_BATCH) {
                 self.batch_write(batch.to_vec()).await?;
@@ -228,10 +326,12 @@ impl Store {
         Ok(())
     }
 
-    async fn get_establishments<'a>(
+    /// Establishments by FINESS number, with the instant each last changed: `BatchGetItem`s of
+    /// 100 keys (the absent ones are not in the result).
+    pub async fn get_establishments<'a>(
         &self,
         finess: impl Iterator<Item = &'a Finess>,
-    ) -> Result<HashMap<String, Establishment>, StoreError> {
+    ) -> Result<HashMap<String, StoredEstablishment>, StoreError> {
         let mut request_keys: Vec<_> = finess
             .map(|f| key(keys::establishment(f.as_str()), keys::ESTABLISHMENT_SK))
             .collect();
@@ -256,12 +356,8 @@ impl Store {
                 .and_then(|mut r| r.remove(&self.tables.registry))
                 .unwrap_or_default()
             {
-                let parsed: EstablishmentItem =
-                    serde_dynamo::from_item(item).map_err(|e| StoreError::corrupt("EST#", e))?;
-                found.insert(
-                    parsed.establishment.finess.to_string(),
-                    parsed.establishment,
-                );
+                let stored = stored_establishment(item)?;
+                found.insert(stored.establishment.finess.to_string(), stored);
             }
             request_keys = out
                 .unprocessed_keys
@@ -397,23 +493,54 @@ impl Store {
     }
 }
 
-/// The writes that bring the stored establishment from `old` to `new`.
+/// The writes that bring the stored establishment from `old` to `new` at `now`.
 fn establishment_writes(
     new: &Establishment,
-    old: Option<&Establishment>,
+    old: Option<&StoredEstablishment>,
+    now: OffsetDateTime,
 ) -> Result<Vec<WriteRequest>, StoreError> {
     let finess = new.finess.as_str();
     let pk = keys::establishment(finess);
+    let previous_change = old.and_then(|o| o.changed_at);
+    // Strictly after the version it replaces, whatever the clocks (text order is time order).
+    let changed_at = match previous_change {
+        Some(previous) if previous >= now => previous + Duration::microseconds(1),
+        _ => now,
+    };
+    let changed_key = instant_key(changed_at);
     let item = EstablishmentItem {
         pk: pk.clone(),
         sk: keys::ESTABLISHMENT_SK.to_owned(),
         gsi1pk: keys::establishment_finess_bucket(finess),
         gsi1sk: finess.to_owned(),
+        gsi2pk: keys::establishment_postal_bucket(&new.postal_code),
+        gsi2sk: keys::establishment_postal_bucket(&new.postal_code)
+            .map(|_| keys::establishment_postal_sort(&new.postal_code, finess)),
+        gsi3pk: Some(keys::ESTABLISHMENT_UPDATES.to_owned()),
+        gsi3sk: Some(keys::establishment_update_sort(&changed_key, finess)),
+        changed_at: Some(changed_key.clone()),
         establishment: new.clone(),
     };
     let mut writes = vec![put(
         serde_dynamo::to_item(item).map_err(|e| StoreError::corrupt(&pk, e))?
     )?];
+    // The version replaced stays readable where a listing started before may look for it.
+    if let (Some(old), Some(previous)) = (old, previous_change) {
+        let previous_key = instant_key(previous);
+        let version = EstablishmentVersionItem {
+            pk: pk.clone(),
+            sk: keys::establishment_version_sk(&previous_key),
+            gsi3pk: keys::ESTABLISHMENT_UPDATES.to_owned(),
+            gsi3sk: keys::establishment_update_sort(&previous_key, finess),
+            changed_at: previous_key,
+            superseded_at: changed_key,
+            expires_at: (changed_at + VERSIONS_KEPT).unix_timestamp(),
+            establishment: old.establishment.clone(),
+        };
+        writes.push(put(
+            serde_dynamo::to_item(version).map_err(|e| StoreError::corrupt(&pk, e))?
+        )?);
+    }
     let words = new.words();
     let all_words = words.iter().cloned().collect::<Vec<_>>().join(" ");
     let summary = EstablishmentSummary::from(new);
@@ -431,7 +558,7 @@ fn establishment_writes(
         )?);
     }
     if let Some(old) = old {
-        for stale in old.words().difference(&words) {
+        for stale in old.establishment.words().difference(&words) {
             writes.push(
                 WriteRequest::builder()
                     .delete_request(

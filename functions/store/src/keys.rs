@@ -31,6 +31,26 @@ pub fn establishment_finess_bucket(finess_prefix: &str) -> String {
     format!("ESTFIN#{}", head(finess_prefix, 2))
 }
 
+/// GSI2 of an establishment: by postal code, bucketed by its first two characters
+/// (`ESTCP#75` / `<postal code>#<finess>`); none for an item without a postal code.
+pub fn establishment_postal_bucket(postal_code: &str) -> Option<String> {
+    (postal_code.chars().count() >= 2).then(|| format!("ESTCP#{}", head(postal_code, 2)))
+}
+pub fn establishment_postal_sort(postal_code: &str, finess: &str) -> String {
+    format!("{postal_code}#{finess}")
+}
+/// GSI3 of the establishments (and of their past versions): every one by the instant an import
+/// last changed it, sort key `<instant, UTC, fixed width>#<finess>` (`_lastUpdated`).
+pub const ESTABLISHMENT_UPDATES: &str = "ESTUPD";
+pub fn establishment_update_sort(instant_key: &str, finess: &str) -> String {
+    format!("{instant_key}#{finess}")
+}
+/// A past version of an establishment, kept 25 hours (`ESTV#<instant it was written>`).
+pub fn establishment_version_sk(instant_key: &str) -> String {
+    format!("{ESTABLISHMENT_VERSION_PREFIX}{instant_key}")
+}
+pub const ESTABLISHMENT_VERSION_PREFIX: &str = "ESTV#";
+
 pub fn establishment_token_sk(token: &str) -> String {
     format!("TOKEN#{token}")
 }

@@ -14,6 +14,7 @@ pub mod establishments;
 pub mod keys;
 pub mod listing;
 pub mod managers;
+pub mod organizations;
 pub mod outbox;
 pub mod professionals;
 pub mod registrations;
@@ -31,9 +32,10 @@ pub use directory::{
     DirectoryEntry, DirectoryError, DirectoryPage, DirectorySearch, DirectorySite,
 };
 pub use error::StoreError;
-pub use establishments::{Establishment, EstablishmentSummary, ImportReport};
+pub use establishments::{Establishment, EstablishmentSummary, ImportReport, StoredEstablishment};
 pub use listing::{Listing, ListingError, ListingOrder, ListingPage};
 pub use managers::{DesignationError, ManagerDesignation};
+pub use organizations::{OrganizationPage, OrganizationSearch};
 pub use outbox::{StreamRecord, new_event, stream_records};
 pub use professionals::{ProfessionalError, ProfessionalRecord};
 pub use registrations::{

@@ -69,7 +69,7 @@ pub fn instant_key(at: OffsetDateTime) -> String {
     )
 }
 
-fn parse_instant_key(key: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_instant_key(key: &str) -> Option<OffsetDateTime> {
     let at = OffsetDateTime::parse(key, &time::format_description::well_known::Rfc3339).ok()?;
     (instant_key(at) == key).then_some(at)
 }

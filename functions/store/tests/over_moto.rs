@@ -1172,3 +1172,202 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
         .unwrap();
     assert_eq!(store.unlisted_directory_entries(2).await.unwrap(), [legacy]);
 }
+
+/// Issue 16, `Organization`: the establishments by postal code, by name and town words, by
+/// update (a snapshot: each once while an import changes them between pages), and the items
+/// written before `changed_at` was kept put in the indexes by the next import.
+#[tokio::test]
+async fn organizations_are_searched_and_listed_once_each_while_imports_change_them() {
+    use rpps_store::OrganizationSearch;
+    use time::Duration;
+
+    let store = fresh_store().await;
+    let start = time::OffsetDateTime::now_utc() - Duration::hours(3);
+    let numbered = |i: u32, postal: &str, town: &str| {
+        // FINESS: 8 digits and a Luhn key (the domain checks it).
+        let body = format!("{}{:06}", &postal[..2], 100 + i);
+        let finess = (0..10)
+            .map(|k| format!("{body}{k}"))
+            .find(|f| Finess::parse(f).is_ok())
+            .unwrap();
+        let mut e = establishment(
+            &finess,
+            &format!("SAAD NUMERO {i}"),
+            &format!("SAINTE AIDE {i}"),
+            town,
+        );
+        e.postal_code = postal.into();
+        e
+    };
+    let mut all: Vec<Establishment> = (0..12)
+        .map(|i| match i % 3 {
+            0 => numbered(i, "01000", "BOURG-EN-BRESSE"),
+            1 => numbered(i, "01440", "VIRIAT"),
+            _ => numbered(i, "69003", "LYON 3E ARRONDISSEMENT"),
+        })
+        .collect();
+    store.import_establishments_at(&all, start).await.unwrap();
+    let finess = |page: &[rpps_store::StoredEstablishment]| -> Vec<String> {
+        page.iter()
+            .map(|s| s.establishment.finess.to_string())
+            .collect()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let search = |s: OrganizationSearch| {
+        let store = store.clone();
+        async move {
+            store
+                .search_organizations(&s, 200, None, now)
+                .await
+                .unwrap()
+                .results
+        }
+    };
+    let by_postal = search(OrganizationSearch {
+        postal_code: Some("014".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_postal.len(), 4);
+    assert!(by_postal.iter().all(|s| s.establishment.town == "VIRIAT"));
+    assert!(by_postal.iter().all(|s| s.changed_at == Some(start)));
+    let by_city = search(OrganizationSearch {
+        city: Some("bourg en".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_city.len(), 4);
+    // Word search: "aide" is a word of every name; each establishment once.
+    let by_name = search(OrganizationSearch {
+        name_words: vec!["aid".into(), "10".into()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(finess(&by_name), [all[10].finess.to_string()]);
+    let mut named = finess(
+        &search(OrganizationSearch {
+            name_words: vec!["sa".into()],
+            ..Default::default()
+        })
+        .await,
+    );
+    assert_eq!(
+        named.len(),
+        12,
+        "saad and sainte both start with sa: once each"
+    );
+    named.sort();
+    named.dedup();
+    assert_eq!(named.len(), 12);
+    let in_lyon = search(OrganizationSearch {
+        name_words: vec!["sa".into()],
+        city: Some("lyon".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(in_lyon.len(), 4);
+
+    // The whole list by update, two at a time, while an import changes some of the ones not
+    // yet read and some already read: each establishment once, as it was at the snapshot.
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .search_organizations(
+                &OrganizationSearch::default(),
+                2,
+                cursor.as_deref(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        listed.extend(page.results);
+        pages += 1;
+        if pages == 2 {
+            for e in all.iter_mut().step_by(2) {
+                e.long_name = format!("{} RENOMME", e.long_name);
+            }
+            let report = store.import_establishments(&all).await.unwrap();
+            assert_eq!((report.updated, report.unchanged), (6, 6));
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let mut numbers = finess(&listed);
+    numbers.sort();
+    let mut expected: Vec<String> = all.iter().map(|e| e.finess.to_string()).collect();
+    expected.sort();
+    assert_eq!(numbers, expected, "each establishment once");
+    assert!(
+        listed
+            .iter()
+            .all(|s| !s.establishment.long_name.ends_with("RENOMME")),
+        "as they were at the snapshot"
+    );
+    // A delta since the import: the six renamed, as they are now.
+    let delta = search(OrganizationSearch {
+        since: Some(start + Duration::minutes(1)),
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        delta.is_empty(),
+        "the snapshot of `now` (taken before the import) holds none"
+    );
+    let delta = store
+        .search_organizations(
+            &OrganizationSearch {
+                since: Some(start + Duration::minutes(1)),
+                ..Default::default()
+            },
+            200,
+            None,
+            time::OffsetDateTime::now_utc() + Duration::minutes(1),
+        )
+        .await
+        .unwrap()
+        .results;
+    assert_eq!(delta.len(), 6);
+    assert!(
+        delta
+            .iter()
+            .all(|s| s.establishment.long_name.ends_with("RENOMME"))
+    );
+
+    // An item written before `changed_at` was kept: in no index until the next import.
+    let old = numbered(40, "38000", "GRENOBLE");
+    let mut item: std::collections::HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(&old).unwrap();
+    item.insert(
+        "PK".into(),
+        AttributeValue::S(format!("EST#{}", old.finess)),
+    );
+    item.insert("SK".into(), AttributeValue::S("EST".into()));
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let grenoble = OrganizationSearch {
+        postal_code: Some("38".into()),
+        ..Default::default()
+    };
+    assert!(search(grenoble.clone()).await.is_empty());
+    let report = store
+        .import_establishments(std::slice::from_ref(&old))
+        .await
+        .unwrap();
+    assert_eq!((report.indexed, report.updated, report.created), (1, 0, 0));
+    let found = store
+        .search_organizations(&grenoble, 10, None, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .results;
+    assert_eq!(finess(&found), [old.finess.to_string()]);
+}

@@ -3,7 +3,10 @@
 //! `make run` builds it (the FHIR function behind the IAM gate, on moto) and `M` requests of each
 //! kind (default 200) go to its router in process: a Practitioner read, a search by identifier,
 //! a search by 10 identifiers, a first page and a later page of a family search (`_count=50`), of
-//! the whole directory by number, and a first page of a `_lastUpdated` delta.
+//! the whole directory by number, and a first page of a `_lastUpdated` delta; and over 1,000
+//! establishments imported as `rpps-admin import-finess` imports them: an Organization read,
+//! searches by postal code, by name, the whole list by last change, and the roles of one
+//! professional with their establishments (`_include=PractitionerRole:organization`).
 //! Per kind: p50 / p99 of the answer's time, and the DynamoDB calls per request the gate counted
 //! (target: one per page). Figures in docs/PERFORMANCE.md.
 //!
@@ -45,6 +48,39 @@ fn entry(i: usize) -> anyhow::Result<DirectoryEntry> {
     })
 }
 
+/// A synthetic establishment: FINESS `<dd><6 digits><key>`, in one of ten départements, its
+/// name with one of twenty words.
+fn establishment(i: usize) -> anyhow::Result<rpps_store::Establishment> {
+    const DEPARTEMENTS: [&str; 10] = ["01", "13", "31", "33", "35", "44", "59", "67", "69", "75"];
+    const WORDS: [&str; 20] = [
+        "AMBRE", "BRUYERE", "CEDRE", "DUNE", "ERABLE", "FOUGERE", "GENET", "HOUX", "IRIS", "JONC",
+        "LILAS", "MIMOSA", "NOYER", "OLIVIER", "PIN", "ROSEAU", "SAULE", "TILLEUL", "VIGNE",
+        "YEUSE",
+    ];
+    let dd = DEPARTEMENTS[i % DEPARTEMENTS.len()];
+    let word = WORDS[(i / DEPARTEMENTS.len()) % WORDS.len()];
+    let body = format!("{dd}{:06}", 200_000 + i);
+    let finess = (0..10)
+        .map(|k| format!("{body}{k}"))
+        .find_map(|f| Finess::parse(&f).ok())
+        .context("a FINESS key")?;
+    Ok(rpps_store::Establishment {
+        finess,
+        legal_entity_finess: None,
+        name: format!("SAAD {word} {i}"),
+        long_name: format!("SERVICE D'AIDE A DOMICILE {word} {i}"),
+        siret: None,
+        category_code: "460".into(),
+        category_label: "Service d'Aide et d'Accompagnement à Domicile (S.A.A.D)".into(),
+        address: format!("{} RUE DE LA REPUBLIQUE", 1 + i % 90),
+        postal_code: format!("{dd}{:03}", (i / 10) % 40 * 10),
+        town: format!("VILLE {word}"),
+        commune_insee: format!("{dd}001"),
+        phone: None,
+        updated_on: Some("2026-11-01".into()),
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let n = arg(1, 1000)?.max(60);
@@ -71,6 +107,17 @@ async fn main() -> anyhow::Result<()> {
         "{n} directory entries written in {:.1} s",
         prepared.elapsed().as_secs_f64()
     );
+    // 1,000 establishments, the one the entries practise at among them, imported before the
+    // listing's snapshot margin.
+    let mut establishments = (0..1000)
+        .map(establishment)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut paris = establishment(1000)?;
+    paris.finess = Finess::parse("750012346")?;
+    establishments.push(paris);
+    store
+        .import_establishments_at(&establishments, prepared_at - time::Duration::minutes(1))
+        .await?;
     let local = rpps_local::build(&options).await?;
     // The later page: the cursor of the first.
     let first = get(&local.router, "/fhir/Practitioner?family=banc&_count=50").await?;
@@ -96,6 +143,10 @@ async fn main() -> anyhow::Result<()> {
             .format(&time::format_description::well_known::Rfc3339)?
             .replace('+', "%2B")
     );
+    let finess: Vec<String> = establishments
+        .iter()
+        .map(|e| e.finess.to_string())
+        .collect();
     let kinds: Vec<(&str, PathOf)> = vec![
         (
             "read `Practitioner/{rpps}`",
@@ -138,6 +189,31 @@ async fn main() -> anyhow::Result<()> {
         (
             "delta `_lastUpdated=ge…&_count=50` (by update, snapshot), first page",
             Box::new(move |_| delta.clone()),
+        ),
+        (
+            "read `Organization/{finess}`",
+            Box::new(|i| format!("/fhir/Organization/{}", finess[i % finess.len()])),
+        ),
+        (
+            "Organization `address-postalcode=69&_count=50` (100 match)",
+            Box::new(|_| "/fhir/Organization?address-postalcode=69&_count=50".to_owned()),
+        ),
+        (
+            "Organization `name=saad%20tilleul&_count=50` (50 match)",
+            Box::new(|_| "/fhir/Organization?name=saad%20tilleul&_count=50".to_owned()),
+        ),
+        (
+            "every Organization by last change (`_count=50`), first page",
+            Box::new(|_| "/fhir/Organization?_count=50".to_owned()),
+        ),
+        (
+            "roles of one professional, `_include=PractitionerRole:organization`",
+            Box::new(|i| {
+                format!(
+                    "/fhir/PractitionerRole?practitioner={}&_include=PractitionerRole:organization",
+                    numbers[i % n]
+                )
+            }),
         ),
     ];
     println!("| request | n | p50 | p99 | DynamoDB calls per request |");

@@ -94,6 +94,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/fhir/Practitioner/{id}", ALL),
     ("GET", "/fhir/PractitionerRole", ALL),
     ("GET", "/fhir/PractitionerRole/{id}", ALL),
+    ("GET", "/fhir/Organization", ALL),
+    ("GET", "/fhir/Organization/{id}", ALL),
     ("GET", "/fhir/{rest+}", ALL),
     ("GET", "/api/health", ALL),
     ("GET", "/api/openapi.json", ALL),
@@ -406,10 +408,13 @@ async fn every_route_of_every_actor() {
         };
         // A Practitioner's id is its RPPS number, a PractitionerRole's `<RPPS>-<FINESS>`; the FHIR wildcard's own 404 (to everyone) is
         // tests/tests/e2e/fhir.rs's: here it stands for a path it covers, the metadata.
-        // A PractitionerRole's, `<RPPS>-<FINESS>`.
+        // A PractitionerRole's, `<RPPS>-<FINESS>`; an Organization's, its FINESS.
         let role = format!("{rpps}-{FINESS_A}");
+        let finess = FINESS_A.to_owned();
         let id = if template.starts_with("/fhir/PractitionerRole/") {
             &role
+        } else if template.starts_with("/fhir/Organization/") {
+            &finess
         } else if template.starts_with("/fhir/") {
             &rpps
         } else {

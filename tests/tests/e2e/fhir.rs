@@ -360,7 +360,7 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
             StatusCode::BAD_REQUEST,
         ),
         ("/fhir/Practitioner/19999999999", StatusCode::NOT_FOUND),
-        ("/fhir/Organization", StatusCode::NOT_FOUND),
+        ("/fhir/Location", StatusCode::NOT_FOUND),
         (
             "/fhir/Practitioner?family=fhirpage&_revinclude=PractitionerRole:organization",
             StatusCode::BAD_REQUEST,
@@ -561,4 +561,151 @@ async fn a_rebuild_is_stamped_after_the_version_it_replaces() {
         first.updated_at,
         rebuilt.updated_at
     );
+}
+
+/// Issue 16, `Organization`: the establishments of the FINESS referential (the demo extraction,
+/// 15 establishments, imported at start), read by FINESS, searched by identifier, name, town,
+/// postal code and `_lastUpdated`, listed page by page each once; a role points to its
+/// establishment and includes it on request; everything served valid for `fhir.resources`.
+#[tokio::test]
+async fn organizations_are_the_finess_establishments_read_searched_and_listed_once_each() {
+    let app_started = std::time::Instant::now();
+    let app = spawn_app(fresh_options(aws_endpoint())).await.unwrap();
+    let mut served = Served::default();
+    let ids = |resources: &[Value]| -> Vec<String> {
+        resources
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A professional's role points to its establishment, included on request.
+    let (_, _, rpps, _) = allocated(&app).await;
+    let path = format!(
+        "/fhir/PractitionerRole?practitioner={rpps}&_include=PractitionerRole:organization"
+    );
+    let started = std::time::Instant::now();
+    let roles = loop {
+        let roles = served.get(&app, &path).await;
+        assert_eq!(roles.status, StatusCode::OK, "{}", roles.json);
+        if roles.json["total"] == 1 || started.elapsed() > std::time::Duration::from_secs(60) {
+            break roles;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(roles.json["total"], 1, "{}", roles.json);
+    let entries = roles.json["entry"].as_array().unwrap();
+    let reference = entries[0]["resource"]["organization"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(entries[1]["search"]["mode"], "include");
+    assert_eq!(
+        format!(
+            "Organization/{}",
+            entries[1]["resource"]["id"].as_str().unwrap()
+        ),
+        reference
+    );
+
+    // A listing reads what changed up to its snapshot margin (10 s) before it starts: the
+    // import of the start is in it past that.
+    let since_start = app_started.elapsed();
+    if since_start < std::time::Duration::from_secs(11) {
+        tokio::time::sleep(std::time::Duration::from_secs(11) - since_start).await;
+    }
+    // The whole list, three at a time: each of the 15 once.
+    let all = follow(&app, &mut served, "/fhir/Organization?_count=3", 6).await;
+    let mut listed = ids(&all);
+    assert_eq!(listed.len(), 15, "{listed:?}");
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), 15);
+    assert!(
+        listed.contains(&"2A0001230".to_owned()),
+        "Corsica's letters"
+    );
+
+    let fleyriat = served.get(&app, "/fhir/Organization/010000024").await;
+    assert_eq!(fleyriat.status, StatusCode::OK, "{}", fleyriat.json);
+    let o = &fleyriat.json;
+    assert_eq!(o["name"], "CENTRE HOSPITALIER DE BOURG-EN-BRESSE FLEYRIAT");
+    assert_eq!(o["alias"][0], "CH DE FLEYRIAT");
+    assert_eq!(o["identifier"][0]["value"], "1010000024");
+    assert_eq!(o["address"][0]["postalCode"], "01440");
+    assert_eq!(o["address"][0]["city"], "VIRIAT");
+    assert_eq!(o["partOf"]["identifier"]["value"], "010780054");
+    assert_eq!(o["active"], true);
+    assert!(o["meta"]["lastUpdated"].is_string());
+
+    let found = |answer: &Answer| -> Vec<String> {
+        let mut ids: Vec<String> = answer.json["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["resource"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // Today in Paris: every establishment was imported at start.
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
+    let tomorrow = today.next_day().unwrap();
+    for (query, expected) in [
+        (
+            "identifier=https://finess.esante.gouv.fr%7C010000024,urn:oid:1.2.250.1.71.4.2.2%7C1750012346".to_owned(),
+            vec!["010000024", "750012346"],
+        ),
+        ("_id=690011226".to_owned(), vec!["690011226"]),
+        ("name=fleyr".to_owned(), vec!["010000024"]),
+        ("name=saad%20pres".to_owned(), vec!["750012346"]),
+        // The town's words are not the name's.
+        ("name=viriat".to_owned(), vec![]),
+        (
+            "address-city=bourg-en".to_owned(),
+            vec!["010009090"],
+        ),
+        ("address-city=st%20d".to_owned(), vec!["970412342"]),
+        ("address-postalcode=01".to_owned(), vec!["010000024", "010009090"]),
+        ("address-postalcode=97".to_owned(), vec!["970109872", "970412342"]),
+        (
+            "address-postalcode=01&name=aad".to_owned(),
+            vec!["010009090"],
+        ),
+        (format!("address-postalcode=01&_lastUpdated=ge{today}"), vec!["010000024", "010009090"]),
+        (format!("address-postalcode=01&_lastUpdated=ge{tomorrow}"), vec![]),
+        ("address-postalcode=01&active=false".to_owned(), vec![]),
+    ] {
+        let answer = served.get(&app, &format!("/fhir/Organization?{query}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
+        assert_eq!(found(&answer), expected, "{query}");
+        assert_eq!(answer.json["total"], expected.len(), "{query}");
+    }
+    let delta = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/Organization?_lastUpdated=ge{today}&_count=10"),
+        2,
+    )
+    .await;
+    assert_eq!(delta.len(), 15);
+
+    for (path, status) in [
+        ("/fhir/Organization/010000025", StatusCode::NOT_FOUND),
+        ("/fhir/Organization/1010000024", StatusCode::NOT_FOUND),
+        ("/fhir/Organization/2a0001230", StatusCode::NOT_FOUND),
+        (
+            "/fhir/Organization?name:contains=ley",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/fhir/Organization?address-postalcode=0",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/fhir/Organization?_cursor=abc", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = served.get(&app, path).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.json);
+        assert_eq!(answer.json["resourceType"], "OperationOutcome");
+    }
+    served.validate();
 }

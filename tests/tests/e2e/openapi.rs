@@ -1020,6 +1020,15 @@ async fn real_responses_match_the_document() {
         .to_owned();
     let role_read = c.get(None, &format!("/fhir/PractitionerRole/{role}")).await;
     assert_eq!(role_read.json["id"], role.as_str());
+    let organization = c.get(None, &format!("/fhir/Organization/{FINESS_A}")).await;
+    assert_eq!(organization.json["id"], FINESS_A, "{}", organization.json);
+    let organizations = c
+        .get(
+            None,
+            &format!("/fhir/Organization?identifier=https://finess.esante.gouv.fr%7C{FINESS_A}"),
+        )
+        .await;
+    assert_eq!(organizations.json["total"], 1, "{}", organizations.json);
     for (path, status) in [
         ("/fhir/Practitioner?given=Awa", StatusCode::BAD_REQUEST),
         ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
@@ -1028,6 +1037,8 @@ async fn real_responses_match_the_document() {
             StatusCode::NOT_FOUND,
         ),
         ("/fhir/Practitioner/12345678901", StatusCode::NOT_FOUND),
+        ("/fhir/Organization?type=355", StatusCode::BAD_REQUEST),
+        ("/fhir/Organization/010000025", StatusCode::NOT_FOUND),
         ("/fhir/Patient", StatusCode::NOT_FOUND),
         ("/fhir/metadata?mode=full", StatusCode::BAD_REQUEST),
     ] {
