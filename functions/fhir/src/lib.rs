@@ -283,18 +283,42 @@ async fn read_practitioner_role(
     Ok(fhir(StatusCode::OK, &practitioner_role(&entry, site)))
 }
 
-/// `GET /fhir/PractitionerRole?practitioner=…|_id=…`: the sites of the professionals named,
-/// read with their entries (one `BatchGetItem`), by id, a page at a time.
+/// `GET /fhir/PractitionerRole?practitioner=…|_id=…|organization=…`: the sites of the
+/// professionals named, read with their entries (one `BatchGetItem`), or the published sites of
+/// an establishment (one `Query`), by id, a page at a time.
 async fn search_roles(
     State(state): State<FhirState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let search = roles::RoleSearch::parse(query.as_deref(), &state.base)?;
-    let entries = state
-        .store
-        .directory_entries(&search.numbers)
-        .await
-        .map_err(FhirError::from_store)?;
+    let count = usize::try_from(search.count).unwrap_or(1);
+    // By establishment: a page of its published sites after the cursor's professional (and
+    // one more, to know whether a next page exists); else the professionals named, whole.
+    let (entries, whole) = match search.establishment_only() {
+        Some(None) => (Vec::new(), true),
+        Some(Some(finess)) => {
+            let after = search
+                .after
+                .as_deref()
+                .and_then(resources::parse_role_id)
+                .map(|(rpps, _)| rpps.to_string());
+            let (entries, _) = state
+                .store
+                .directory_entries_at(finess, after.as_deref(), search.count + 1)
+                .await
+                .map_err(FhirError::from_store)?;
+            let whole = search.after.is_none() && entries.len() <= count;
+            (entries, whole)
+        }
+        None => (
+            state
+                .store
+                .directory_entries(&search.numbers)
+                .await
+                .map_err(FhirError::from_store)?,
+            true,
+        ),
+    };
     let mut matched: Vec<(
         String,
         &rpps_store::DirectoryEntry,
@@ -315,13 +339,12 @@ async fn search_roles(
     matched.sort_by(|a, b| a.0.cmp(&b.0));
     let total = match search.total {
         search::Total::None => None,
-        _ => Some(matched.len()),
+        _ => whole.then_some(matched.len()),
     };
     let mut page: Vec<_> = matched
         .into_iter()
         .filter(|(id, _, _)| search.after.as_ref().is_none_or(|after| id > after))
         .collect();
-    let count = usize::try_from(search.count).unwrap_or(1);
     let next = if page.len() > count {
         page.get(count - 1).map(|(id, _, _)| id.clone())
     } else {

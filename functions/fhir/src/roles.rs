@@ -1,8 +1,8 @@
 //! The `PractitionerRole` search: the practice sites of given professionals (`practitioner`)
 //! or given sites (`_id`), read with their directory entries in one batch read, read strictly
 //! as the Practitioner search is (`search`): anything not served is a 400 `OperationOutcome`.
-//! The search by `organization` (who practises at an establishment) needs the site items
-//! indexed by FINESS: not served yet (docs/FHIR.md).
+//! By `organization` alone (who practises at an establishment), the establishment's published
+//! sites are read by RPPS number from their index (one `Query` per page).
 
 use rpps_domain::{Finess, RppsNumber};
 
@@ -31,6 +31,12 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
         documentation: "Practitioner/<numéro RPPS> (ou le numéro seul, ou l'URL complète) : les lieux d'exercice de ces professionnels ; plusieurs séparés par des virgules (OU), 100 au plus.",
     },
     ParamDoc {
+        name: "organization",
+        definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-organization",
+        kind: "reference",
+        documentation: "Organization/<FINESS> (ou le numéro seul, ou l'URL complète), une seule valeur : les lieux d'exercice en cours dans cet établissement, par numéro RPPS ; avec practitioner ou _id, un filtre.",
+    },
+    ParamDoc {
         name: "active",
         definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-active",
         kind: "token",
@@ -43,6 +49,9 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
 pub struct RoleSearch {
     ids: Option<Vec<String>>,
     practitioners: Option<Vec<String>>,
+    /// `organization` as given, and the establishment it names if it is one of ours.
+    organization: Option<String>,
+    establishment: Option<Finess>,
     /// The professionals to read (sorted, once each).
     pub numbers: Vec<RppsNumber>,
     /// From `_id`: the sites kept.
@@ -57,6 +66,17 @@ pub struct RoleSearch {
     /// The next page's start: the sites after this id (sites are listed by id, which never
     /// changes, so each is served once while the data changes).
     pub after: Option<String>,
+}
+
+/// The FINESS an `organization` reference names: `Organization/<finess>`, the absolute URL of
+/// this server's, or the number alone; written as served.
+fn referenced_establishment(reference: &str, base: &str) -> Option<Finess> {
+    let relative = reference
+        .strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(reference);
+    let id = relative.strip_prefix("Organization/").unwrap_or(relative);
+    Finess::parse(id).ok().filter(|f| f.as_str() == id)
 }
 
 /// The RPPS number a `practitioner` reference names: `Practitioner/<rpps>`, the absolute URL
@@ -75,6 +95,7 @@ impl RoleSearch {
         let mut seen = Vec::new();
         let mut ids = None;
         let mut practitioners = None;
+        let mut organization = None;
         let mut active = None;
         let mut count = DEFAULT_COUNT;
         let mut after = None;
@@ -96,6 +117,15 @@ impl RoleSearch {
             match name.as_str() {
                 "_id" => ids = Some(values(&name, &value)?),
                 "practitioner" => practitioners = Some(values(&name, &value)?),
+                "organization" => {
+                    let mut given = values(&name, &value)?;
+                    if given.len() > 1 {
+                        return Err(unsupported(
+                            "« organization » : un seul établissement par recherche.",
+                        ));
+                    }
+                    organization = given.pop();
+                }
                 "active" => active = Some(active_value(&value)?),
                 "_include" => match value.as_str() {
                     INCLUDE_PRACTITIONER => include_practitioners = true,
@@ -117,9 +147,9 @@ impl RoleSearch {
                     }
                     after = Some(value);
                 }
-                "organization" | "_lastUpdated" | "identifier" | "role" | "specialty"
-                | "location" | "service" | "endpoint" | "date" | "email" | "phone" | "telecom"
-                | "_revinclude" | "_sort" | "_elements" | "_summary" => {
+                "_lastUpdated" | "identifier" | "role" | "specialty" | "location" | "service"
+                | "endpoint" | "date" | "email" | "phone" | "telecom" | "_revinclude" | "_sort"
+                | "_elements" | "_summary" => {
                     return Err(unsupported(format!(
                         "Le paramètre « {name} » n'est pas (encore) pris en charge pour PractitionerRole : voir /fhir/metadata."
                     )));
@@ -146,10 +176,14 @@ impl RoleSearch {
                 .filter_map(|r| referenced_number(r, base))
                 .collect()
         });
+        let establishment = organization
+            .as_deref()
+            .and_then(|o| referenced_establishment(o, base));
         let mut numbers: Vec<RppsNumber> = match (&sites, &referenced) {
+            (None, None) if organization.is_some() => Vec::new(),
             (None, None) => {
                 return Err(unsupported(
-                    "Une recherche de PractitionerRole donne « practitioner » ou « _id » : la recherche par établissement (organization) et la liste complète ne sont pas encore servies.",
+                    "Une recherche de PractitionerRole donne « practitioner », « _id » ou « organization » : la liste complète n'est pas encore servie.",
                 ));
             }
             (Some(sites), Some(refs)) => sites
@@ -165,6 +199,8 @@ impl RoleSearch {
         Ok(Self {
             ids,
             practitioners,
+            organization,
+            establishment,
             numbers,
             sites,
             active,
@@ -176,9 +212,17 @@ impl RoleSearch {
         })
     }
 
+    /// `Some` when the search names an establishment only (no `practitioner` or `_id`): the
+    /// establishment, if it is one of ours (else nothing matches).
+    pub fn establishment_only(&self) -> Option<Option<&Finess>> {
+        (self.ids.is_none() && self.practitioners.is_none() && self.organization.is_some())
+            .then_some(self.establishment.as_ref())
+    }
+
     /// Whether a site of a professional read meets the search (this page's part aside).
     pub fn keeps(&self, rpps: &RppsNumber, finess: &Finess, active: bool) -> bool {
         self.active.is_none_or(|wanted| wanted == active)
+            && (self.organization.is_none() || self.establishment.as_ref() == Some(finess))
             && self.sites.as_ref().is_none_or(|sites| {
                 sites
                     .iter()
@@ -195,6 +239,12 @@ impl RoleSearch {
         }
         if let Some(practitioners) = &self.practitioners {
             parts.push(format!("practitioner={}", encode_values(practitioners)));
+        }
+        if let Some(organization) = &self.organization {
+            parts.push(format!(
+                "organization={}",
+                encode_values(std::slice::from_ref(organization))
+            ));
         }
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
@@ -290,7 +340,7 @@ mod tests {
         let refused = |q: &str| parse(q).unwrap_err();
         assert!(matches!(refused(""), SearchError::Unsupported(m) if m.contains("organization")));
         assert!(matches!(
-            refused("organization=750012346"),
+            refused("organization=750012346,690011226"),
             SearchError::Unsupported(_)
         ));
         assert!(matches!(
@@ -337,6 +387,44 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_organization_is_read_as_a_reference_alone_or_as_a_filter() {
+        let at = |q: &str| {
+            parse(q)
+                .unwrap()
+                .establishment_only()
+                .map(|f| f.map(ToString::to_string))
+        };
+        for q in [
+            "organization=Organization/750012346",
+            "organization=750012346",
+            "organization=https://rpps.example/fhir/Organization/750012346",
+        ] {
+            assert_eq!(at(q), Some(Some("750012346".into())), "{q}");
+        }
+        // Not one of ours: a search that finds nothing (not an error).
+        for q in [
+            "organization=Organization/750012347",
+            "organization=https://other.example/fhir/Organization/750012346",
+            "organization=Practitioner/750012346",
+            "organization=2a0001230",
+        ] {
+            assert_eq!(at(q), Some(None), "{q}");
+        }
+        // With practitioner: a filter on the professional's sites.
+        let both = parse("practitioner=10000000025&organization=750012346").unwrap();
+        assert_eq!(both.establishment_only(), None);
+        let rpps = RppsNumber::parse("10000000025").unwrap();
+        assert!(both.keeps(&rpps, &Finess::parse("750012346").unwrap(), true));
+        assert!(!both.keeps(&rpps, &Finess::parse("690011226").unwrap(), true));
+        let link = both.canonical_query(None);
+        assert_eq!(
+            link,
+            "practitioner=10000000025&organization=750012346&_count=50"
+        );
+        assert_eq!(parse(&link).unwrap(), both);
+    }
+
     /// What the CapabilityStatement lists (`ROLE_PARAMS`) is what the parser reads.
     #[test]
     fn every_listed_parameter_is_read() {
@@ -344,6 +432,7 @@ mod tests {
             let value = match p.name {
                 "_id" => "10000000025-750012346",
                 "active" => "true",
+                "organization" => "750012346",
                 _ => "10000000025",
             };
             let query = if p.name == "practitioner" {

@@ -5,7 +5,8 @@
 //! `DIR#<rpps>` / `DIR` holds the entry; while the person has a published site it is also under
 //! GSI1 `DIRNAME#<2 first chars of the folded name>` / `<folded family and given names>#<rpps>`
 //! (name prefix search). Each published site adds `DIR#<rpps>` / `LOC#<finess>`, a copy of the
-//! entry under GSI2 `DIRCOM#<insee>` and GSI3 `DIRDEP#<département>` (search by commune or
+//! entry under GSI1 `DIRORG#<finess>` (who practises at an establishment), GSI2
+//! `DIRCOM#<insee>` and GSI3 `DIRDEP#<département>` (search by commune or
 //! département). Every search is one `Query` per page; the page's cursor is the query's
 //! `LastEvaluatedKey`, encoded.
 //!
@@ -294,7 +295,10 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
                 entry,
                 sk,
                 [
-                    (None, None),
+                    (
+                        Some(keys::directory_organization(site.finess.as_str())),
+                        Some(rpps.to_owned()),
+                    ),
                     (
                         Some(keys::directory_commune(&site.commune_code)),
                         Some(sort.clone()),
@@ -386,6 +390,45 @@ impl Store {
             }
         }
         Ok(entries)
+    }
+
+    /// The entries with a published site at the establishment `finess`, by RPPS number, those
+    /// after the number `after` if given, `limit` at most (one `Query` on GSI1 `DIRORG#<finess>`: the site items
+    /// are copies of their entries), and whether more follow.
+    pub async fn directory_entries_at(
+        &self,
+        finess: &Finess,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<DirectoryEntry>, bool), StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(keys::GSI1)
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(keys::directory_organization(finess.as_str())),
+            )
+            .limit(limit.max(1));
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":after", AttributeValue::S(after.to_owned())),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(directory sites by establishment)", e))?;
+        let entries = out
+            .items()
+            .iter()
+            .map(entry_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((entries, out.last_evaluated_key.is_some()))
     }
 
     /// The entry's item (one `GetItem`, `consistent` or not).

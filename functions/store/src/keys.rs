@@ -195,6 +195,11 @@ pub const DIRECTORY_ALL: &str = "DIRALL";
 pub fn directory_name_bucket(folded: &str) -> String {
     format!("DIRNAME#{}", head(folded, 2))
 }
+/// GSI1 of a directory site: who practises at an establishment (FHIR
+/// `PractitionerRole?organization=`), sort key the RPPS number.
+pub fn directory_organization(finess: &str) -> String {
+    format!("DIRORG#{finess}")
+}
 /// GSI2: directory search by the commune of a practice site.
 pub fn directory_commune(insee: &str) -> String {
     format!("DIRCOM#{insee}")

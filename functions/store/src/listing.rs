@@ -344,7 +344,8 @@ impl Store {
 }
 
 impl Store {
-    /// The numbers of the entries written before the listings existed (no GSI3 key): the
+    /// The numbers of the entries written before the listings existed (no GSI3 key), or whose
+    /// site copies were written before the by-establishment index (no GSI1 key): the
     /// operator's `rpps-admin index-directory` rebuilds them, once after deploying issue 16.
     /// Scans the registry table (a parallel scan of `segments`).
     pub async fn unlisted_directory_entries(
@@ -365,12 +366,19 @@ impl Store {
                             .table_name(&store.tables.registry)
                             .segment(segment)
                             .total_segments(segments)
+                            // The entries outside the listings, and the site copies outside
+                            // the by-establishment index (GSI1 `DIRORG#`).
                             .filter_expression(
-                                "begins_with(#pk, :dir) AND #sk = :sk AND attribute_not_exists(#all)",
+                                "begins_with(#pk, :dir) AND ((#sk = :sk AND attribute_not_exists(#all)) OR (begins_with(#sk, :loc) AND attribute_not_exists(#org)))",
                             )
                             .expression_attribute_names("#pk", keys::PK)
                             .expression_attribute_names("#sk", keys::SK)
                             .expression_attribute_names("#all", keys::GSI3PK)
+                            .expression_attribute_names("#org", keys::GSI1PK)
+                            .expression_attribute_values(
+                                ":loc",
+                                AttributeValue::S(keys::directory_site_sk("")),
+                            )
                             .expression_attribute_values(
                                 ":dir",
                                 AttributeValue::S(keys::DIRECTORY_PREFIX.into()),
@@ -406,6 +414,7 @@ impl Store {
             }
         }
         numbers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        numbers.dedup();
         Ok(numbers)
     }
 }

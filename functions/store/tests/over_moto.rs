@@ -1170,7 +1170,89 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
         .send()
         .await
         .unwrap();
-    assert_eq!(store.unlisted_directory_entries(2).await.unwrap(), [legacy]);
+    assert_eq!(
+        store.unlisted_directory_entries(2).await.unwrap(),
+        std::slice::from_ref(&legacy)
+    );
+    // A site copy written before the by-establishment index (no GSI1 key) too.
+    let legacy_site = RppsNumber::from_sequence(991).unwrap();
+    let json = serde_json::to_string(&entry(91, "Ancien", true, base)).unwrap();
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .item("PK", AttributeValue::S(format!("DIR#{legacy_site}")))
+        .item("SK", AttributeValue::S("LOC#750012346".into()))
+        .item("GSI2PK", AttributeValue::S("DIRCOM#75115".into()))
+        .item(
+            "GSI2SK",
+            AttributeValue::S(format!("ancien#{legacy_site}#750012346")),
+        )
+        .item("entry", AttributeValue::S(json))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        store.unlisted_directory_entries(2).await.unwrap(),
+        [legacy, legacy_site]
+    );
+}
+
+/// Issue 16, `PractitionerRole?organization=`: the entries with a published site at an
+/// establishment, by RPPS number, a page at a time; an ended site is not there.
+#[tokio::test]
+async fn the_entries_practising_at_an_establishment_are_read_by_number() {
+    use rpps_store::{DirectoryEntry, DirectorySite};
+    let store = fresh_store().await;
+    let at = time::OffsetDateTime::now_utc();
+    let site = |finess: &str, active: bool| DirectorySite {
+        finess: Finess::parse(finess).unwrap(),
+        establishment_name: "Service".into(),
+        commune_code: "75115".into(),
+        commune_name: "Paris 15e".into(),
+        departement: "75".into(),
+        started_on: time::macros::date!(2026 - 01 - 05),
+        ended_on: (!active).then_some(time::macros::date!(2026 - 06 - 30)),
+        active,
+    };
+    let mut here = Vec::new();
+    for i in 0..7u64 {
+        let sites = match i % 3 {
+            0 => vec![site("750012346", true), site("690011226", true)],
+            1 => vec![site("750012346", true)],
+            _ => vec![site("750012346", false), site("690011226", true)],
+        };
+        let e = DirectoryEntry {
+            rpps: RppsNumber::from_sequence(700 + i).unwrap(),
+            family_name: format!("Site{i}"),
+            given_names: "Anne".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites,
+            ecps_activable_from: None,
+            published_at: at,
+            updated_at: at,
+        };
+        store.write_directory_entry(&e).await.unwrap();
+        if i % 3 != 2 {
+            here.push(e.rpps.to_string());
+        }
+    }
+    let paris = Finess::parse("750012346").unwrap();
+    let mut read = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let (page, more) = store
+            .directory_entries_at(&paris, after.as_deref(), 2)
+            .await
+            .unwrap();
+        assert!(page.len() <= 2);
+        read.extend(page.iter().map(|e| e.rpps.to_string()));
+        if !more {
+            break;
+        }
+        after = read.last().cloned();
+    }
+    assert_eq!(read, here);
 }
 
 /// Issue 16, `Organization`: the establishments by postal code, by name and town words, by

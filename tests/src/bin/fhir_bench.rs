@@ -6,7 +6,8 @@
 //! the whole directory by number, and a first page of a `_lastUpdated` delta; and over 1,000
 //! establishments imported as `rpps-admin import-finess` imports them: an Organization read,
 //! searches by postal code, by name, the whole list by last change, and the roles of one
-//! professional with their establishments (`_include=PractitionerRole:organization`).
+//! professional with their establishments (`_include=PractitionerRole:organization`), and the
+//! roles at one establishment (`organization=`).
 //! Per kind: p50 / p99 of the answer's time, and the DynamoDB calls per request the gate counted
 //! (target: one per page). Figures in docs/PERFORMANCE.md.
 //!
@@ -205,6 +206,10 @@ async fn main() -> anyhow::Result<()> {
         (
             "every Organization by last change (`_count=50`), first page",
             Box::new(|_| "/fhir/Organization?_count=50".to_owned()),
+        ),
+        (
+            "roles at one establishment, `organization=750012346&_count=50` (1,000 match), first page",
+            Box::new(|_| "/fhir/PractitionerRole?organization=750012346&_count=50".to_owned()),
         ),
         (
             "roles of one professional, `_include=PractitionerRole:organization`",

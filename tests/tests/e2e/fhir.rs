@@ -367,7 +367,7 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         ),
         ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
         (
-            "/fhir/PractitionerRole?organization=750012346",
+            "/fhir/PractitionerRole?organization=750012346,690011226",
             StatusCode::BAD_REQUEST,
         ),
         ("/fhir/PractitionerRole/x", StatusCode::NOT_FOUND),
@@ -688,6 +688,58 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
     )
     .await;
     assert_eq!(delta.len(), 15);
+
+    use rpps_devidp::FINESS_A;
+    // Who practises at an establishment: its sites in force, by RPPS number, paged; the
+    // departed and ended sites are not there.
+    let store = app.store();
+    let mut expected = vec![format!("{rpps}-{FINESS_A}")];
+    for (i, given) in ["Anne", "Bea", "Chloé", "Dora", "Emma"].iter().enumerate() {
+        let e = entry(20 + i as u64, "Fhirorg", given, true);
+        store.write_directory_entry(&e).await.unwrap();
+        expected.push(format!("{}-{FINESS_A}", e.rpps));
+    }
+    store
+        .write_directory_entry(&entry(29, "Fhirorg", "Zoé", false))
+        .await
+        .unwrap();
+    expected.sort();
+    let at_a = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/PractitionerRole?organization=Organization/{FINESS_A}&_count=2"),
+        4,
+    )
+    .await;
+    assert_eq!(ids(&at_a), expected);
+    let first = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/PractitionerRole?organization={FINESS_A}&_include=PractitionerRole:practitioner"
+            ),
+        )
+        .await;
+    assert_eq!(first.json["total"], 6, "{}", first.json);
+    let included = first.json["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["search"]["mode"] == "include")
+        .count();
+    assert_eq!(included, 6);
+    for (query, total) in [
+        (format!("organization={FINESS_A}&active=false"), 0),
+        (format!("organization={FINESS_A}&practitioner={rpps}"), 1),
+        (format!("organization=690011226&practitioner={rpps}"), 0),
+        ("organization=Organization/750012347".to_owned(), 0),
+    ] {
+        let answer = served
+            .get(&app, &format!("/fhir/PractitionerRole?{query}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
+        assert_eq!(answer.json["total"], total, "{query}: {}", answer.json);
+    }
 
     for (path, status) in [
         ("/fhir/Organization/010000025", StatusCode::NOT_FOUND),
