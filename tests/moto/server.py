@@ -11,7 +11,9 @@ Here a transaction instead remembers, before each of its operations, the item it
 change (a copy of that one item, or its absence) and the length of the table's stream, and on
 failure puts those items back and drops the stream records its operations added: the same
 all-or-nothing outcome, in proportion to the transaction's own items. Transactions also hold one
-lock, so two never interleave. Nothing else of moto changes.
+lock, so two never interleave, and so do single-item writes (`UpdateItem`, `PutItem`,
+`DeleteItem`), which DynamoDB applies atomically and moto's threads could interleave. Nothing
+else of moto changes.
 
     python tests/moto/server.py -H 127.0.0.1 -p 5000   # the arguments of moto_server
 """
@@ -104,6 +106,23 @@ def transact_write_items(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _atomic(name):
+    """A single-item write under the transactions' lock: DynamoDB applies each write to one item
+    atomically (an `UpdateItem` `ADD`, a conditional `PutItem`), moto's threads may interleave
+    its read and its write (a counter handing out one value twice)."""
+    original = getattr(DynamoDBBackend, name)
+
+    def atomic(self, *args, **kwargs):
+        with _lock:
+            return original(self, *args, **kwargs)
+
+    setattr(DynamoDBBackend, name, atomic)
+
+
+for _name in ("update_item", "put_item", "delete_item"):
+    _atomic(_name)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -357,8 +357,12 @@ async fn search_roles(
         .collect();
     let mut included: Vec<Value> = Vec::new();
     if search.include_organizations {
-        let mut finess: Vec<&rpps_domain::Finess> =
-            page.iter().map(|(_, _, site)| &site.finess).collect();
+        // The establishments the page's roles point to (an ended role points to none).
+        let mut finess: Vec<&rpps_domain::Finess> = page
+            .iter()
+            .filter(|(_, entry, site)| resources::role_is_active(entry, site))
+            .map(|(_, _, site)| &site.finess)
+            .collect();
         finess.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         finess.dedup();
         let found = read_establishments(&state, finess.into_iter()).await?;

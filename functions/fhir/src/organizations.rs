@@ -160,7 +160,7 @@ impl OrgSearch {
                     let value = value.trim().to_owned();
                     if search_words(&value).is_empty() {
                         return Err(invalid(
-                            "« address-city » : le début d'un nom de commune, avec un mot de deux lettres au moins.",
+                            "« address-city » : le début d'un nom de commune, avec un mot de deux lettres au moins autre que « le », « la », « de »… (par exemple « laval », pas « la »).",
                         ));
                     }
                     city = Some(value);
@@ -217,6 +217,12 @@ impl OrgSearch {
             Some(numbers) => Criterion::Numbers(numbers),
             None => Criterion::Indexed(filter.clone()),
         };
+        // Nothing to page through: no cursor was ever handed out.
+        if criterion == Criterion::Nothing && cursor.is_some() {
+            return Err(invalid(
+                "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+            ));
+        }
         // By number, the cursor is the last FINESS served (the numbers are sorted).
         if let (Criterion::Numbers(_), Some(c)) = (&criterion, &cursor)
             && as_served(c).is_none()
@@ -362,6 +368,7 @@ mod tests {
             "_count=0",
             "_lastUpdated=2026-13-01",
             "_id=010000024&_cursor=abc",
+            "active=false&_cursor=abc",
         ] {
             assert!(matches!(refused(q), SearchError::Invalid(_)), "{q}");
         }

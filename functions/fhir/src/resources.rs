@@ -179,8 +179,9 @@ pub fn idnst(finess: &str) -> String {
 /// An establishment (a FINESS site, `EG`) as `Organization`: its id is the FINESS number (the
 /// `Numéro FINESS site` of the open-data files). What the FINESS file publishes: identifiers
 /// (idNatSt, FINESS, SIRET), category, names, address, phone, and its legal entity (`partOf`,
-/// a logical reference by FINESS: legal entities are not served). Every establishment served
-/// is open (`active`): the importer keeps those of the last FINESS extraction.
+/// a logical reference by FINESS: legal entities are not served). `active` is always true: the
+/// importer adds and updates the establishments of each FINESS extraction and closes none (one
+/// missing from an extraction is not marked closed: docs/FHIR.md).
 pub fn organization(stored: &StoredEstablishment) -> Value {
     let e = &stored.establishment;
     let finess = e.finess.as_str();
@@ -188,7 +189,7 @@ pub fn organization(stored: &StoredEstablishment) -> Value {
         identifier("IDNST", SYSTEM_IDNST, &idnst(finess)),
         identifier("FINEG", SYSTEM_FINESS, finess),
     ];
-    if let Some(siret) = &e.siret {
+    if let Some(siret) = e.siret.as_deref().filter(|s| !s.trim().is_empty()) {
         identifiers.push(identifier("SIRET", SYSTEM_SIRENE, siret));
     }
     let mut meta = json!({
@@ -481,10 +482,12 @@ mod tests {
         sparse.establishment.address = String::new();
         sparse.establishment.category_label = " ".into();
         sparse.establishment.phone = Some(String::new());
+        sparse.establishment.siret = Some(" ".into());
         let o = organization(&sparse);
         assert!(o["address"][0].get("line").is_none());
         assert!(o["type"][0]["coding"][0].get("display").is_none());
         assert!(o.get("telecom").is_none());
+        assert_eq!(o["identifier"].as_array().unwrap().len(), 2);
     }
 
     #[test]

@@ -207,6 +207,8 @@ fn key(pk: String, sk: &str) -> HashMap<String, AttributeValue> {
 /// DynamoDB's limits: 25 writes per `BatchWriteItem`, 100 keys per `BatchGetItem`.
 const WRITE_BATCH: usize = 25;
 const READ_BATCH: usize = 100;
+/// Establishments stamped per write call in an import (their items: one `BatchWriteItem`).
+const STAMPED_PER_WRITE: usize = 12;
 /// Items read at most per name search, whatever the query (bounded cost).
 const NAME_SEARCH_READ_LIMIT: i32 = 300;
 
@@ -231,9 +233,10 @@ impl Store {
     }
 
     /// What an import changes is stamped `changed_at` (after the version it replaces, which is
-    /// kept 25 hours for the listings' snapshot reads), a chunk of 100 at a time with the
-    /// instant `now` gives before it is read: each stamp precedes its write by one batch, well
-    /// within a listing's snapshot margin. An unchanged item written before `changed_at` was
+    /// kept 25 hours for the listings' snapshot reads), 12 establishments at a time with the
+    /// instant `now` gives just before their write: a stamp precedes its write by one
+    /// `BatchWriteItem` and its retries (≈ 8 s at worst), within a listing's 10 s snapshot
+    /// margin. An unchanged item written before `changed_at` was
     /// kept is rewritten with it (`indexed`), so the next import puts every establishment in
     /// the indexes.
     async fn import_establishments_with(
@@ -243,11 +246,10 @@ impl Store {
     ) -> Result<ImportReport, StoreError> {
         let mut report = ImportReport::default();
         for chunk in establishments.chunks(READ_BATCH) {
-            let now = now();
             let existing = self
                 .get_establishments(chunk.iter().map(|e| &e.finess))
                 .await?;
-            let mut writes = Vec::new();
+            let mut changed = Vec::new();
             for est in chunk {
                 let old = existing.get(est.finess.as_str());
                 match old {
@@ -259,9 +261,34 @@ impl Store {
                     Some(_) => report.updated += 1,
                     None => report.created += 1,
                 }
-                writes.extend(establishment_writes(est, old, now)?);
+                changed.push((est, old));
             }
-            for batch in writes.chunks(WRITE_BATCH) {
+            // The items, stamped just before their write (a listing's snapshot is taken
+            // `SNAPSHOT_MARGIN` before it starts: a stamp must not precede its write by more),
+            // each kept version written before the item that replaces it (the establishment is
+            // then at its old position twice, once to a listing: never at none).
+            for group in changed.chunks(STAMPED_PER_WRITE) {
+                let now = now();
+                let mut items = Vec::new();
+                let mut kept = Vec::new();
+                for (est, old) in group {
+                    let (item, version) = item_writes(est, *old, now)?;
+                    items.push(item);
+                    kept.extend(version);
+                }
+                if !kept.is_empty() {
+                    self.batch_write(kept).await?;
+                }
+                self.batch_write(items).await?;
+            }
+            // Then the name words (an establishment only re-indexed keeps its own).
+            let mut words = Vec::new();
+            for (est, old) in &changed {
+                if old.is_none_or(|o| &o.establishment != *est) {
+                    words.extend(word_writes(est, *old)?);
+                }
+            }
+            for batch in words.chunks(WRITE_BATCH) {
                 self.batch_write(batch.to_vec()).await?;
             }
         }
@@ -332,19 +359,27 @@ impl Store {
         &self,
         finess: impl Iterator<Item = &'a Finess>,
     ) -> Result<HashMap<String, StoredEstablishment>, StoreError> {
-        let mut request_keys: Vec<_> = finess
+        // Each key once (DynamoDB refuses a batch naming one twice).
+        let mut seen = BTreeSet::new();
+        let mut wanted: Vec<_> = finess
+            .filter(|f| seen.insert(f.as_str().to_owned()))
             .map(|f| key(keys::establishment(f.as_str()), keys::ESTABLISHMENT_SK))
             .collect();
         let mut found = HashMap::new();
+        // DynamoDB takes 100 keys a `BatchGetItem` at most.
+        let mut pending: Vec<_> = Vec::new();
         let mut attempt = 0u32;
-        while !request_keys.is_empty() {
+        while !wanted.is_empty() || !pending.is_empty() {
+            let room = READ_BATCH.saturating_sub(pending.len());
+            let take = room.min(wanted.len());
+            pending.extend(wanted.drain(..take));
             let out = self
                 .client
                 .batch_get_item()
                 .request_items(
                     &self.tables.registry,
                     KeysAndAttributes::builder()
-                        .set_keys(Some(request_keys))
+                        .set_keys(Some(std::mem::take(&mut pending)))
                         .build()
                         .map_err(|e| StoreError::corrupt("BatchGetItem", e))?,
                 )
@@ -359,13 +394,20 @@ impl Store {
                 let stored = stored_establishment(item)?;
                 found.insert(stored.establishment.finess.to_string(), stored);
             }
-            request_keys = out
+            pending = out
                 .unprocessed_keys
                 .and_then(|mut m| m.remove(&self.tables.registry))
                 .map(|k| k.keys)
                 .unwrap_or_default();
-            if !request_keys.is_empty() {
+            if !pending.is_empty() {
                 attempt += 1;
+                if attempt > 8 {
+                    return Err(StoreError::Unavailable {
+                        operation: "BatchGetItem(establishments)",
+                        message: format!("{} keys still unprocessed after retries", pending.len()),
+                        source: "throttled".into(),
+                    });
+                }
                 tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
             }
         }
@@ -494,11 +536,13 @@ impl Store {
 }
 
 /// The writes that bring the stored establishment from `old` to `new` at `now`.
-fn establishment_writes(
+/// The establishment's item stamped `now` (strictly after the version it replaces), and the
+/// version it replaces, kept.
+fn item_writes(
     new: &Establishment,
     old: Option<&StoredEstablishment>,
     now: OffsetDateTime,
-) -> Result<Vec<WriteRequest>, StoreError> {
+) -> Result<(WriteRequest, Option<WriteRequest>), StoreError> {
     let finess = new.finess.as_str();
     let pk = keys::establishment(finess);
     let previous_change = old.and_then(|o| o.changed_at);
@@ -521,10 +565,9 @@ fn establishment_writes(
         changed_at: Some(changed_key.clone()),
         establishment: new.clone(),
     };
-    let mut writes = vec![put(
-        serde_dynamo::to_item(item).map_err(|e| StoreError::corrupt(&pk, e))?
-    )?];
+    let item = put(serde_dynamo::to_item(item).map_err(|e| StoreError::corrupt(&pk, e))?)?;
     // The version replaced stays readable where a listing started before may look for it.
+    let mut kept = None;
     if let (Some(old), Some(previous)) = (old, previous_change) {
         let previous_key = instant_key(previous);
         let version = EstablishmentVersionItem {
@@ -537,10 +580,21 @@ fn establishment_writes(
             expires_at: (changed_at + VERSIONS_KEPT).unix_timestamp(),
             establishment: old.establishment.clone(),
         };
-        writes.push(put(
+        kept = Some(put(
             serde_dynamo::to_item(version).map_err(|e| StoreError::corrupt(&pk, e))?
         )?);
     }
+    Ok((item, kept))
+}
+
+/// The word items that bring the name index from `old` to `new`.
+fn word_writes(
+    new: &Establishment,
+    old: Option<&StoredEstablishment>,
+) -> Result<Vec<WriteRequest>, StoreError> {
+    let finess = new.finess.as_str();
+    let pk = keys::establishment(finess);
+    let mut writes = Vec::new();
     let words = new.words();
     let all_words = words.iter().cloned().collect::<Vec<_>>().join(" ");
     let summary = EstablishmentSummary::from(new);

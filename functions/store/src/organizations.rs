@@ -6,9 +6,11 @@
 //! `<postal code>#<finess>` and in GSI3 `ESTUPD` / `<changed_at>#<finess>`; the name and town
 //! words are the word items of the establishments' name search (GSI2 `ESTTOK#…`).
 //!
-//! **Each establishment once per search, while imports change them.** By postal code and by
-//! word, an establishment keeps its position (a word search serves it from its first word
-//! that matches only). By update, an establishment moves each time an import changes it: a
+//! **Each establishment once per search.** By postal code and by word, an establishment keeps
+//! its position (a word search serves it from its first word that matches only) unless an
+//! import changes its postal code or its name's words while a client pages: then it may be
+//! served twice or not at all, as any position cursor allows (imports are daily at most). By
+//! update, every change moves an establishment, so a listing reads a snapshot instead: a
 //! listing reads a snapshot, as the directory's listings do (`crate::listing`): the first page
 //! fixes an instant carried by the cursor, the import keeps each version it replaces 25 hours
 //! (`ESTV#<instant>`, GSI3 only, with `superseded_at` and a TTL), and the listing reads the
@@ -410,9 +412,12 @@ impl Store {
                 Order::Postal(_) | Order::Updates => {
                     for item in out.items() {
                         let here = item.get(sort_attr).and_then(|v| v.as_s().ok());
+                        // Two items at one position are one establishment (an import between
+                        // writing the version it keeps and the item replacing it): once.
                         if read_last.is_some() && here == read_last.as_ref() {
                             continue;
                         }
+                        read_last = here.cloned();
                         let stored = stored_establishment(item.clone())?;
                         if search.matches(&stored) {
                             results.push(stored);

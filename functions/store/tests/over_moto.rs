@@ -1326,13 +1326,28 @@ async fn organizations_are_searched_and_listed_once_each_while_imports_change_th
     })
     .await;
     assert_eq!(finess(&by_name), [all[10].finess.to_string()]);
-    let mut named = finess(
-        &search(OrganizationSearch {
-            name_words: vec!["sa".into()],
-            ..Default::default()
-        })
-        .await,
-    );
+    // Two at a time (review of issue 16: across pages, not only within one).
+    let mut named = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .search_organizations(
+                &OrganizationSearch {
+                    name_words: vec!["sa".into()],
+                    ..Default::default()
+                },
+                2,
+                cursor.as_deref(),
+                now,
+            )
+            .await
+            .unwrap();
+        named.extend(finess(&page.results));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
     assert_eq!(
         named.len(),
         12,
@@ -1452,4 +1467,94 @@ async fn organizations_are_searched_and_listed_once_each_while_imports_change_th
         .unwrap()
         .results;
     assert_eq!(finess(&found), [old.finess.to_string()]);
+}
+
+/// Review of issue 16: establishments are read 100 keys a `BatchGetItem` at most (a page of 200
+/// Organizations, or a role page's establishments, asks for more).
+#[tokio::test]
+async fn more_than_a_hundred_establishments_are_read_in_batches_of_a_hundred() {
+    let store = fresh_store().await;
+    let all: Vec<Establishment> = (0..150u32)
+        .map(|i| {
+            let body = format!("38{:06}", 300 + i);
+            let finess = (0..10)
+                .map(|k| format!("{body}{k}"))
+                .find(|f| Finess::parse(f).is_ok())
+                .unwrap();
+            establishment(&finess, &format!("SAAD {i}"), "SERVICE", "GRENOBLE")
+        })
+        .collect();
+    store.import_establishments(&all).await.unwrap();
+    let read = store
+        .get_establishments(all.iter().map(|e| &e.finess))
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 150);
+}
+
+/// Review of issue 16: an import writes the version it keeps before the item replacing it; a
+/// listing reading in between finds the establishment twice at one position, and serves it
+/// once.
+#[tokio::test]
+async fn an_establishment_half_way_through_an_import_is_listed_once() {
+    use rpps_store::OrganizationSearch;
+    use time::Duration;
+
+    let store = fresh_store().await;
+    let t0 = time::OffsetDateTime::now_utc() - Duration::hours(1);
+    let all = vec![
+        establishment(
+            "010000024",
+            "CH DE FLEYRIAT",
+            "CENTRE HOSPITALIER",
+            "VIRIAT",
+        ),
+        establishment(
+            "010009090",
+            "AAD BOURG",
+            "AIDE A DOMICILE",
+            "BOURG EN BRESSE",
+        ),
+        establishment("750012346", "SAAD PARIS 15", "AIDE ET PRESENCE", "PARIS"),
+    ];
+    store.import_establishments_at(&all, t0).await.unwrap();
+    // The first write of an import of a renamed 010009090: its kept version, at its position.
+    let position = rpps_store::listing::instant_key(t0);
+    let mut version: std::collections::HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(&all[1]).unwrap();
+    for (name, value) in [
+        ("PK", "EST#010009090".to_owned()),
+        ("SK", format!("ESTV#{position}")),
+        ("GSI3PK", "ESTUPD".to_owned()),
+        ("GSI3SK", format!("{position}#010009090")),
+        ("changed_at", position.clone()),
+        (
+            "superseded_at",
+            rpps_store::listing::instant_key(time::OffsetDateTime::now_utc()),
+        ),
+    ] {
+        version.insert(name.into(), AttributeValue::S(value));
+    }
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .set_item(Some(version))
+        .send()
+        .await
+        .unwrap();
+    let listed: Vec<String> = store
+        .search_organizations(
+            &OrganizationSearch::default(),
+            10,
+            None,
+            time::OffsetDateTime::now_utc() - Duration::seconds(30),
+        )
+        .await
+        .unwrap()
+        .results
+        .iter()
+        .map(|s| s.establishment.finess.to_string())
+        .collect();
+    assert_eq!(listed, ["010000024", "010009090", "750012346"]);
 }

@@ -699,10 +699,21 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
         store.write_directory_entry(&e).await.unwrap();
         expected.push(format!("{}-{FINESS_A}", e.rpps));
     }
-    store
-        .write_directory_entry(&entry(29, "Fhirorg", "Zoé", false))
-        .await
-        .unwrap();
+    let departed = entry(29, "Fhirorg", "Zoé", false);
+    store.write_directory_entry(&departed).await.unwrap();
+    // Review of issue 16: an ended role points to no establishment, and includes none.
+    let ended = served
+        .get(
+            &app,
+            &format!(
+                "/fhir/PractitionerRole?practitioner={}&_include=PractitionerRole:organization",
+                departed.rpps
+            ),
+        )
+        .await;
+    let entries = ended.json["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{}", ended.json);
+    assert!(entries[0]["resource"].get("organization").is_none());
     expected.sort();
     let at_a = follow(
         &app,
