@@ -5,18 +5,19 @@
 //! What it serves is exactly what `GET /fhir/metadata` lists (its `CapabilityStatement`, built
 //! from the same tables as the parser): every other parameter, modifier or resource type is a
 //! 400 or 404 `OperationOutcome`, never silently ignored. Resources are built from the public
-//! directory projection only (`resources`): this function reads no session and no private item.
+//! directory projection and the public FINESS establishments only (`resources`): this function
+//! reads no session and no private item.
 //!
-//! It serves `Practitioner`: read; search by `_id`, `identifier`, `family`, `active` and
-//! `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
+//! It serves `Practitioner`: read; search by `_id`, `identifier`, `family`, `given`, `name`
+//! (`:exact`), `active` and `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
 //! criterion (the whole directory), with `_count`, `_total` and an opaque cursor valid 24 hours
 //! that yields each entry once while the directory changes (`rpps_store::listing`).
 //! `PractitionerRole`: read (`<RPPS>-<FINESS>`), search by `practitioner` and `_id` (`roles`),
 //! and with a Practitioner search by `_revinclude=PractitionerRole:practitioner` (read with the
 //! entries: no other read); `_include=PractitionerRole:organization`. `Organization`: the
 //! establishments of the FINESS referential, read by FINESS, searched by `identifier`, `name`,
-//! `address-postalcode`, `address-city`, `active` and `_lastUpdated` (`organizations`). The
-//! role search by `organization` and the other name searches follow (docs/FHIR.md).
+//! `address-postalcode`, `address-city`, `active` and `_lastUpdated` (`organizations`); the
+//! role search by `organization`. `name:contains` follows (docs/FHIR.md).
 
 pub mod organizations;
 pub mod resources;
@@ -505,23 +506,10 @@ async fn search_practitioners(
             (entries, None)
         }
         Criterion::Family(folded) => {
-            let page = state
-                .store
-                .search_directory(
-                    &DirectorySearch::Name(folded.clone()),
-                    search.count,
-                    search.cursor.as_deref(),
-                )
-                .await
-                .map_err(|e| match e {
-                    DirectoryError::BadCursor => FhirError::new(
-                        StatusCode::BAD_REQUEST,
-                        IssueCode::Invalid,
-                        "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
-                    ),
-                    DirectoryError::Store(e) => FhirError::from_store(e),
-                })?;
-            (page.results, page.next)
+            name_index_page(&state, &DirectorySearch::Name(folded.clone()), &search).await?
+        }
+        Criterion::Token(token) => {
+            name_index_page(&state, &DirectorySearch::Token(token.clone()), &search).await?
         }
         Criterion::Listing(listing) => {
             let page = state
@@ -542,12 +530,12 @@ async fn search_practitioners(
         (_, search::Total::None) => None,
         (Criterion::Numbers(_), _) => Some(entries.len()),
         // The whole result on this first page.
-        (Criterion::Family(_) | Criterion::Listing(_), _)
+        (Criterion::Family(_) | Criterion::Token(_) | Criterion::Listing(_), _)
             if next.is_none() && search.cursor.is_none() =>
         {
             Some(entries.len())
         }
-        (Criterion::Family(_) | Criterion::Listing(_), _) => None,
+        (Criterion::Family(_) | Criterion::Token(_) | Criterion::Listing(_), _) => None,
     };
     let resources: Vec<Value> = entries.iter().map(practitioner).collect();
     let included: Vec<Value> = if search.roles {
@@ -563,6 +551,27 @@ async fn search_practitioners(
         search.canonical_query(None),
         next.map(|cursor| search.canonical_query(Some(&cursor))),
     ))
+}
+
+/// One page of a name index (`family`; `given`, `name`) and the next page's cursor.
+async fn name_index_page(
+    state: &FhirState,
+    index: &DirectorySearch,
+    search: &PractitionerSearch,
+) -> Result<(Vec<rpps_store::DirectoryEntry>, Option<String>), FhirError> {
+    let page = state
+        .store
+        .search_directory(index, search.count, search.cursor.as_deref())
+        .await
+        .map_err(|e| match e {
+            DirectoryError::BadCursor => FhirError::new(
+                StatusCode::BAD_REQUEST,
+                IssueCode::Invalid,
+                "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+            ),
+            DirectoryError::Store(e) => FhirError::from_store(e),
+        })?;
+    Ok((page.results, page.next))
 }
 
 /// A search's answer: its Bundle (matches, then included resources) with the `self` link and

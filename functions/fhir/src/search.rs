@@ -45,6 +45,18 @@ pub const PRACTITIONER_PARAMS: &[ParamDoc] = &[
         documentation: "Début du nom de famille, sans tenir compte des accents ni de la casse (2 caractères au moins) ; :exact pour le nom exact. Seules les personnes en exercice sont trouvées par le nom.",
     },
     ParamDoc {
+        name: "given",
+        definition: "http://hl7.org/fhir/SearchParameter/individual-given",
+        kind: "string",
+        documentation: "Début d'un prénom (ou de prénoms qui se suivent), sans tenir compte des accents ni de la casse, 2 caractères au moins ; :exact pour un prénom exact. Seules les personnes en exercice sont trouvées par le nom.",
+    },
+    ParamDoc {
+        name: "name",
+        definition: "http://hl7.org/fhir/SearchParameter/Practitioner-name",
+        kind: "string",
+        documentation: "Début d'un mot du nom de famille ou des prénoms (accents et casse ignorés), 2 caractères au moins ; :exact pour le nom de famille ou un prénom exact. Seules les personnes en exercice sont trouvées par le nom.",
+    },
+    ParamDoc {
         name: "active",
         definition: "http://hl7.org/fhir/SearchParameter/Practitioner-active",
         kind: "token",
@@ -136,6 +148,9 @@ pub enum Criterion {
     Numbers(Vec<RppsNumber>),
     /// The folded start of the family name: the name index, page by page.
     Family(String),
+    /// The folded start of a word of the names (`given`, `name`): the name tokens' index,
+    /// page by page.
+    Token(String),
     /// No `_id`, `identifier` or `family`: a listing of the whole directory (by update when
     /// `_lastUpdated` is given, else by number), page by page.
     Listing(Listing),
@@ -160,6 +175,9 @@ pub struct PractitionerSearch {
     pub criterion: Criterion,
     /// `family` as given and whether `:exact`.
     family: Option<(String, bool)>,
+    /// `given` and `name` as given, and whether `:exact`.
+    given: Option<(String, bool)>,
+    name: Option<(String, bool)>,
     ids: Option<Vec<String>>,
     identifiers: Option<Vec<String>>,
     /// `active` as given.
@@ -364,6 +382,18 @@ pub(crate) fn narrow_updated(
     })
 }
 
+/// Whether `value`, folded, starts a word of `text` folded (the words that follow included:
+/// `marie an` starts a word of `Léa Marie Anne`).
+fn starts_a_word(text: &str, value: &str) -> bool {
+    let text = rpps_domain::fold(text);
+    let value = rpps_domain::fold(value);
+    !value.is_empty()
+        && (text.starts_with(&value)
+            || text
+                .match_indices(' ')
+                .any(|(i, _)| text[i + 1..].starts_with(&value)))
+}
+
 /// A parameter's name and modifier (`family:exact` → `family`, `exact`).
 pub(crate) fn split_key(key: &str) -> (String, Option<String>) {
     match key.split_once(':') {
@@ -449,6 +479,8 @@ impl PractitionerSearch {
     pub fn parse(query: Option<&str>) -> Result<Self, SearchError> {
         let mut seen = Vec::new();
         let mut family = None;
+        let mut given = None;
+        let mut name_param = None;
         let mut ids = None;
         let mut identifiers = None;
         let mut active = None;
@@ -500,6 +532,35 @@ impl PractitionerSearch {
                         )));
                     }
                     family = Some((value, exact));
+                }
+                "given" | "name" => {
+                    let exact = match modifier.as_deref() {
+                        None => false,
+                        Some("exact") => true,
+                        Some(m) => {
+                            return Err(unsupported(format!(
+                                "Le modificateur « :{m} » n'est pas pris en charge pour « {name} » (seulement :exact)."
+                            )));
+                        }
+                    };
+                    let value = value.trim().to_owned();
+                    let folded = rpps_domain::fold(&value);
+                    let first = folded.split_whitespace().next().unwrap_or_default();
+                    if first.chars().count() < MIN_FAMILY_CHARS {
+                        return Err(invalid(format!(
+                            "« {name} » : {MIN_FAMILY_CHARS} lettres au moins (dans le premier mot)."
+                        )));
+                    }
+                    if folded.chars().count() > MAX_FAMILY_CHARS {
+                        return Err(invalid(format!(
+                            "« {name} » : {MAX_FAMILY_CHARS} caractères au plus."
+                        )));
+                    }
+                    if name == "given" {
+                        given = Some((value, exact));
+                    } else {
+                        name_param = Some((value, exact));
+                    }
                 }
                 "active" => {
                     no_modifier()?;
@@ -557,10 +618,22 @@ impl PractitionerSearch {
                 .as_ref()
                 .map(|tokens| tokens.iter().filter_map(|t| identifier_number(t)).collect()),
         );
-        let criterion = match (numbers, &family) {
-            (Some(numbers), _) => Criterion::Numbers(numbers),
-            (None, Some((value, _))) => Criterion::Family(rpps_domain::fold(value)),
-            (None, None) => Criterion::Listing(Listing {
+        // The longest first word of `given` and `name` drives a token search.
+        let token = [&given, &name_param]
+            .into_iter()
+            .flatten()
+            .filter_map(|(value, _)| {
+                rpps_domain::fold(value)
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_owned)
+            })
+            .max_by_key(|w| w.chars().count());
+        let criterion = match (numbers, &family, token) {
+            (Some(numbers), _, _) => Criterion::Numbers(numbers),
+            (None, Some((value, _)), _) => Criterion::Family(rpps_domain::fold(value)),
+            (None, None, Some(token)) => Criterion::Token(token),
+            (None, None, None) => Criterion::Listing(Listing {
                 order: match updated_range {
                     Some(range) => ListingOrder::ByUpdate {
                         since: range.since,
@@ -579,6 +652,8 @@ impl PractitionerSearch {
         Ok(Self {
             criterion,
             family,
+            given,
+            name: name_param,
             ids,
             identifiers,
             active,
@@ -605,13 +680,31 @@ impl PractitionerSearch {
         {
             return false;
         }
-        match &self.family {
+        let family_ok = match &self.family {
             None => true,
             Some((value, true)) => entry.family_name == *value,
             Some((value, false)) => {
                 rpps_domain::fold(&entry.family_name).starts_with(&rpps_domain::fold(value))
             }
-        }
+        };
+        let given_ok = self.given.as_ref().is_none_or(|(value, exact)| {
+            if *exact {
+                entry.given_names == *value
+                    || entry.given_names.split_whitespace().any(|g| g == value)
+            } else {
+                starts_a_word(&entry.given_names, value)
+            }
+        });
+        let name_ok = self.name.as_ref().is_none_or(|(value, exact)| {
+            if *exact {
+                entry.family_name == *value
+                    || entry.given_names == *value
+                    || entry.given_names.split_whitespace().any(|g| g == value)
+            } else {
+                starts_a_word(&entry.family_name, value) || starts_a_word(&entry.given_names, value)
+            }
+        });
+        family_ok && given_ok && name_ok
     }
 
     /// The search as a query string in a fixed order (the Bundle's `self` link), with `cursor`
@@ -627,6 +720,16 @@ impl PractitionerSearch {
         if let Some((value, exact)) = &self.family {
             let name = if *exact { "family:exact" } else { "family" };
             parts.push(format!("{name}={}", encode(value)));
+        }
+        for (param, given) in [("given", &self.given), ("name", &self.name)] {
+            if let Some((value, exact)) = given {
+                let param = if *exact {
+                    format!("{param}:exact")
+                } else {
+                    param.to_owned()
+                };
+                parts.push(format!("{param}={}", encode(value)));
+            }
         }
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
@@ -696,9 +799,50 @@ mod tests {
     }
 
     #[test]
+    fn given_and_name_search_the_words_of_the_names() {
+        let search = parse("given=Marie%20An&name=dup").unwrap();
+        assert_eq!(search.criterion, Criterion::Token("marie".into()));
+        let link = search.canonical_query(None);
+        assert_eq!(link, "given=Marie+An&name=dup&_count=50");
+        assert_eq!(parse(&link).unwrap(), search);
+        let mut e = DirectoryEntry {
+            rpps: RppsNumber::parse("10000000025").unwrap(),
+            family_name: "de la Dupré".into(),
+            given_names: "Léa Marie Anne".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites: Vec::new(),
+            ecps_activable_from: None,
+            published_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        assert!(search.matches(&e));
+        e.given_names = "Anne Marie".into();
+        assert!(!search.matches(&e), "given words in that order only");
+        let exact = parse("name:exact=Anne").unwrap();
+        assert!(exact.matches(&e));
+        assert!(!parse("name:exact=anne").unwrap().matches(&e));
+        // With family, the family index drives, the others filter.
+        assert_eq!(
+            parse("family=dupr&given=anne").unwrap().criterion,
+            Criterion::Family("dupr".into())
+        );
+        assert_eq!(
+            parse("given=anne&name=martineau").unwrap().criterion,
+            Criterion::Token("martineau".into())
+        );
+    }
+
+    #[test]
     fn what_is_not_served_is_refused_never_ignored() {
         let refused = |q: &str| parse(q).unwrap_err();
-        assert!(matches!(refused("given=Léa"), SearchError::Unsupported(m) if m.contains("given")));
+        assert!(
+            matches!(refused("name:contains=ont"), SearchError::Unsupported(m) if m.contains(":contains"))
+        );
+        assert!(matches!(refused("given=L"), SearchError::Invalid(_)));
+        assert!(matches!(
+            refused("phonetic=martin"),
+            SearchError::Unsupported(_)
+        ));
         assert!(matches!(
             refused("_lastUpdated=ne2026-01-01"),
             SearchError::Unsupported(_)

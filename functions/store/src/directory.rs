@@ -80,6 +80,20 @@ impl DirectoryEntry {
         self.sites.iter().filter(|s| s.active)
     }
 
+    /// The words of the names, folded, each once in order (the name tokens' index): what
+    /// `given` and `name` search.
+    pub fn name_tokens(&self) -> Vec<String> {
+        let mut tokens: Vec<String> = Vec::new();
+        for word in rpps_domain::fold(&format!("{} {}", self.family_name, self.given_names))
+            .split_whitespace()
+        {
+            if !tokens.iter().any(|t| t == word) {
+                tokens.push(word.to_owned());
+            }
+        }
+        tokens
+    }
+
     /// The key names are searched by: folded family name, then folded given names.
     pub fn name_key(&self) -> String {
         format!(
@@ -95,6 +109,9 @@ impl DirectoryEntry {
 pub enum DirectorySearch {
     /// Folded prefix of "family name given names" (at least 2 characters).
     Name(String),
+    /// Folded prefix of one word of the names (at least 2 characters, no space): each entry
+    /// once, from its first word that starts with it.
+    Token(String),
     /// INSEE code of a practice site's commune.
     Commune(String),
     /// Département code of a practice site.
@@ -161,6 +178,12 @@ fn to_item(
     .map_err(|e| StoreError::corrupt(&pk, e))
 }
 
+/// On the entry item: which items an entry has (`CURRENT_ITEMS_LAYOUT`): an entry written with
+/// an older layout lacks some (1: no site index by establishment nor name tokens), and
+/// `rpps-admin index-directory` rebuilds it.
+pub const ITEMS_LAYOUT: &str = "items_layout";
+pub const CURRENT_ITEMS_LAYOUT: u32 = 2;
+
 /// The entry item's version, moved on by every rebuild (issue 18).
 const ENTRY_VERSION: &str = "entry_version";
 
@@ -191,9 +214,17 @@ struct CursorShape<'a> {
     partition: &'a str,
     /// The name search's `begins_with` on the sort key.
     prefix: Option<&'a str>,
-    /// Commune and département searches read the site items (`LOC#<finess>`), the name search
-    /// the entries (`DIR`).
-    site_items: bool,
+    /// Which items the search reads.
+    items: ItemKind,
+}
+
+/// The items a search reads: the entries (`DIR`, name search), the site copies (`LOC#<finess>`,
+/// commune and département), the name tokens (`TOK#<word>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ItemKind {
+    Entry,
+    Site,
+    Token,
 }
 
 /// The largest cursor a search of ours hands out is well under this: a longer one is not ours.
@@ -226,16 +257,27 @@ fn decode_cursor(
         shape.partition,
     )
     .ok_or(DirectoryError::BadCursor)?;
-    let expected_tail = if shape.site_items {
-        let finess = sk
-            .strip_prefix("LOC#")
-            .filter(|finess| Finess::parse(finess).is_ok())
-            .ok_or(DirectoryError::BadCursor)?;
-        format!("#{rpps}#{finess}")
-    } else if sk == keys::DIRECTORY_SK {
-        format!("#{rpps}")
-    } else {
-        return Err(DirectoryError::BadCursor);
+    let expected_tail = match shape.items {
+        ItemKind::Site => {
+            let finess = sk
+                .strip_prefix("LOC#")
+                .filter(|finess| Finess::parse(finess).is_ok())
+                .ok_or(DirectoryError::BadCursor)?;
+            format!("#{rpps}#{finess}")
+        }
+        ItemKind::Entry if sk == keys::DIRECTORY_SK => format!("#{rpps}"),
+        ItemKind::Token => {
+            let token = sk
+                .strip_prefix(keys::DIRECTORY_TOKEN_PREFIX)
+                .filter(|t| !t.is_empty())
+                .ok_or(DirectoryError::BadCursor)?;
+            // The sort key is exactly `<token>#<rpps>`.
+            if sort != format!("{token}#{rpps}") {
+                return Err(DirectoryError::BadCursor);
+            }
+            format!("#{rpps}")
+        }
+        ItemKind::Entry => return Err(DirectoryError::BadCursor),
     };
     let in_range = sort.len() > expected_tail.len()
         && sort.ends_with(&expected_tail)
@@ -282,7 +324,31 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
         crate::listing::LISTED.into(),
         AttributeValue::Bool(published),
     );
+    entry_item.insert(
+        ITEMS_LAYOUT.into(),
+        AttributeValue::N(CURRENT_ITEMS_LAYOUT.to_string()),
+    );
     let mut wanted: Vec<KeyedItem> = vec![(keys::DIRECTORY_SK.to_owned(), entry_item)];
+    if published {
+        for token in entry.name_tokens() {
+            let sk = keys::directory_token_sk(&token);
+            wanted.push((
+                sk.clone(),
+                to_item(
+                    entry,
+                    sk,
+                    [
+                        (
+                            Some(keys::directory_token_bucket(&token)),
+                            Some(format!("{token}#{rpps}")),
+                        ),
+                        (None, None),
+                        (None, None),
+                    ],
+                )?,
+            ));
+        }
+    }
     for site in entry.active_sites() {
         let sk = keys::directory_site_sk(site.finess.as_str());
         if wanted.iter().any(|(k, _)| *k == sk) {
@@ -679,6 +745,13 @@ impl Store {
                 keys::directory_name_bucket(folded),
                 Some(folded.clone()),
             ),
+            DirectorySearch::Token(folded) => (
+                keys::GSI1,
+                keys::GSI1PK,
+                keys::GSI1SK,
+                keys::directory_token_bucket(folded),
+                Some(folded.clone()),
+            ),
             DirectorySearch::Commune(insee) => (
                 keys::GSI2,
                 keys::GSI2PK,
@@ -699,7 +772,11 @@ impl Store {
             sort_attr: sk_attr,
             partition: &pk,
             prefix: prefix.as_deref(),
-            site_items: !matches!(search, DirectorySearch::Name(_)),
+            items: match search {
+                DirectorySearch::Name(_) => ItemKind::Entry,
+                DirectorySearch::Token(_) => ItemKind::Token,
+                DirectorySearch::Commune(_) | DirectorySearch::Departement(_) => ItemKind::Site,
+            },
         };
         let start = cursor.map(|c| decode_cursor(c, &shape)).transpose()?;
         let mut query = self
@@ -722,11 +799,27 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("Query(directory search)", e))?;
-        let results = out
-            .items()
-            .iter()
-            .map(entry_of)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut results = Vec::new();
+        for item in out.items() {
+            let entry = entry_of(item)?;
+            // A token search serves an entry from its first word that starts with the query
+            // only (an entry with two such words is read twice).
+            if let DirectorySearch::Token(folded) = search {
+                let this = item
+                    .get(keys::SK)
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|sk| sk.strip_prefix(keys::DIRECTORY_TOKEN_PREFIX));
+                let first = entry
+                    .name_tokens()
+                    .into_iter()
+                    .filter(|t| t.starts_with(folded.as_str()))
+                    .min();
+                if this != first.as_deref() {
+                    continue;
+                }
+            }
+            results.push(entry);
+        }
         Ok(DirectoryPage {
             results,
             next: out.last_evaluated_key.as_ref().map(encode_cursor),
@@ -746,7 +839,7 @@ mod tests {
             sort_attr: "GSI1SK",
             partition,
             prefix: Some("dupont"),
-            site_items: false,
+            items: ItemKind::Entry,
         }
     }
 
@@ -784,6 +877,44 @@ mod tests {
             decode_cursor("not base64!", &name_shape("DIRNAME#du")),
             Err(DirectoryError::BadCursor)
         ));
+    }
+
+    /// Issue 16: a `given`/`name` cursor is the key of a name token of the query's words.
+    #[test]
+    fn token_cursors_are_the_key_of_a_token_of_the_query() {
+        let shape = CursorShape {
+            partition_attr: "GSI1PK",
+            sort_attr: "GSI1SK",
+            partition: "DIRTOK#du",
+            prefix: Some("dup"),
+            items: ItemKind::Token,
+        };
+        let pk = format!("DIR#{RPPS}");
+        let key = |sk: &str, sort: &str| {
+            cursor_of(&[
+                ("PK", &pk),
+                ("SK", sk),
+                ("GSI1PK", "DIRTOK#du"),
+                ("GSI1SK", sort),
+            ])
+        };
+        let ok = format!("dupont#{RPPS}");
+        assert!(decode_cursor(&key("TOK#dupont", &ok), &shape).is_ok());
+        for (sk, sort) in [
+            ("TOK#durand", ok.clone()),
+            ("DIR", ok.clone()),
+            ("TOK#", format!("#{RPPS}")),
+            ("TOK#dalton", format!("dalton#{RPPS}")),
+            ("TOK#dupont", "dupont#10000000107".to_owned()),
+        ] {
+            assert!(
+                matches!(
+                    decode_cursor(&key(sk, &sort), &shape),
+                    Err(DirectoryError::BadCursor)
+                ),
+                "{sk} {sort}"
+            );
+        }
     }
 
     /// Issue 15: a crafted cursor reached DynamoDB as an `ExclusiveStartKey` outside the query's
@@ -897,7 +1028,7 @@ mod tests {
             sort_attr: "GSI2SK",
             partition: "DIRCOM#75115",
             prefix: None,
-            site_items: true,
+            items: ItemKind::Site,
         };
         let good = [
             ("PK", pk.as_str()),

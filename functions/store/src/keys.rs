@@ -195,6 +195,15 @@ pub const DIRECTORY_ALL: &str = "DIRALL";
 pub fn directory_name_bucket(folded: &str) -> String {
     format!("DIRNAME#{}", head(folded, 2))
 }
+/// A name token of a published entry (`TOK#<folded word>`, a copy of the entry), in GSI1
+/// `DIRTOK#<first 2 chars of the word>` / `<word>#<rpps>` (FHIR `given`, `name`).
+pub fn directory_token_sk(token: &str) -> String {
+    format!("{DIRECTORY_TOKEN_PREFIX}{token}")
+}
+pub const DIRECTORY_TOKEN_PREFIX: &str = "TOK#";
+pub fn directory_token_bucket(token: &str) -> String {
+    format!("DIRTOK#{}", head(token, 2))
+}
 /// GSI1 of a directory site: who practises at an establishment (FHIR
 /// `PractitionerRole?organization=`), sort key the RPPS number.
 pub fn directory_organization(finess: &str) -> String {

@@ -366,10 +366,18 @@ impl Store {
                             .table_name(&store.tables.registry)
                             .segment(segment)
                             .total_segments(segments)
-                            // The entries outside the listings, and the site copies outside
-                            // the by-establishment index (GSI1 `DIRORG#`).
+                            // The entries outside the listings or of an older items layout
+                            // (no name tokens), and the site copies outside the
+                            // by-establishment index (GSI1 `DIRORG#`).
                             .filter_expression(
-                                "begins_with(#pk, :dir) AND ((#sk = :sk AND attribute_not_exists(#all)) OR (begins_with(#sk, :loc) AND attribute_not_exists(#org)))",
+                                "begins_with(#pk, :dir) AND ((#sk = :sk AND (attribute_not_exists(#all) OR attribute_not_exists(#layout) OR #layout < :layout)) OR (begins_with(#sk, :loc) AND attribute_not_exists(#org)))",
+                            )
+                            .expression_attribute_names("#layout", crate::directory::ITEMS_LAYOUT)
+                            .expression_attribute_values(
+                                ":layout",
+                                AttributeValue::N(
+                                    crate::directory::CURRENT_ITEMS_LAYOUT.to_string(),
+                                ),
                             )
                             .expression_attribute_names("#pk", keys::PK)
                             .expression_attribute_names("#sk", keys::SK)

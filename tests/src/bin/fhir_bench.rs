@@ -180,6 +180,10 @@ async fn main() -> anyhow::Result<()> {
             Box::new(move |_| next.clone()),
         ),
         (
+            "search `name=banc&_count=50` (name tokens), first page",
+            Box::new(|_| "/fhir/Practitioner?name=banc&_count=50".to_owned()),
+        ),
+        (
             "the whole directory (`_count=50`, by number), first page",
             Box::new(|_| "/fhir/Practitioner?_count=50".to_owned()),
         ),

@@ -278,6 +278,39 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         .get(&app, "/fhir/Practitioner?family:exact=FHIRPAGE")
         .await;
     assert_eq!(none.json["total"], 0, "{}", none.json);
+    // `given` and `name` (issue 16): the words of the names, each professional once even
+    // when two of their words start with the query, the one who left not found.
+    let annick = entry(8, "Fhirtok", "Anna Annick", true);
+    store.write_directory_entry(&annick).await.unwrap();
+    let mut by_given: Vec<String> = follow(
+        &app,
+        &mut served,
+        "/fhir/Practitioner?given=ANN&_count=1",
+        6,
+    )
+    .await
+    .iter()
+    .map(|r| r["id"].as_str().unwrap().to_owned())
+    .collect();
+    by_given.sort();
+    let mut anne_and_annick = vec![expected[0].clone(), annick.rpps.to_string()];
+    anne_and_annick.sort();
+    assert_eq!(by_given, anne_and_annick);
+    for (query, total) in [
+        ("name=fhirp", 5),
+        ("name=chlo", 1),
+        ("given=zo", 0),
+        ("family=fhirpage&given=Anne", 1),
+        ("name:exact=Dora", 1),
+        ("name:exact=dora", 0),
+        ("given=anna%20ann", 1),
+    ] {
+        let answer = served
+            .get(&app, &format!("/fhir/Practitioner?{query}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
+        assert_eq!(answer.json["total"], total, "{query}: {}", answer.json);
+    }
     // The one who left.
     let gone = served
         .get(&app, &format!("/fhir/Practitioner/{}", left.rpps))
@@ -344,9 +377,10 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     // Errors are OperationOutcome resources, never a silently ignored parameter.
     for (path, status) in [
         (
-            "/fhir/Practitioner?family=fhirpage&given=Anne",
+            "/fhir/Practitioner?name:contains=page",
             StatusCode::BAD_REQUEST,
         ),
+        ("/fhir/Practitioner?given=A", StatusCode::BAD_REQUEST),
         (
             "/fhir/Practitioner?family:contains=page",
             StatusCode::BAD_REQUEST,

@@ -1030,7 +1030,7 @@ async fn real_responses_match_the_document() {
         .await;
     assert_eq!(organizations.json["total"], 1, "{}", organizations.json);
     for (path, status) in [
-        ("/fhir/Practitioner?given=Awa", StatusCode::BAD_REQUEST),
+        ("/fhir/Practitioner?phonetic=Awa", StatusCode::BAD_REQUEST),
         ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
         (
             "/fhir/PractitionerRole/12345678901-750012346",
