@@ -382,6 +382,16 @@ pub(crate) fn narrow_updated(
     })
 }
 
+/// The longest word of a folded value that can drive the name tokens' index (2 characters or
+/// more: the index is bucketed by a word's first two).
+fn longest_word(folded: &str) -> Option<String> {
+    folded
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= MIN_FAMILY_CHARS)
+        .max_by_key(|w| w.chars().count())
+        .map(str::to_owned)
+}
+
 /// Whether `value`, folded, starts a word of `text` folded (the words that follow included:
 /// `marie an` starts a word of `Léa Marie Anne`).
 fn starts_a_word(text: &str, value: &str) -> bool {
@@ -545,10 +555,9 @@ impl PractitionerSearch {
                     };
                     let value = value.trim().to_owned();
                     let folded = rpps_domain::fold(&value);
-                    let first = folded.split_whitespace().next().unwrap_or_default();
-                    if first.chars().count() < MIN_FAMILY_CHARS {
+                    if longest_word(&folded).is_none() {
                         return Err(invalid(format!(
-                            "« {name} » : {MIN_FAMILY_CHARS} lettres au moins (dans le premier mot)."
+                            "« {name} » : un mot de {MIN_FAMILY_CHARS} lettres au moins."
                         )));
                     }
                     if folded.chars().count() > MAX_FAMILY_CHARS {
@@ -618,16 +627,12 @@ impl PractitionerSearch {
                 .as_ref()
                 .map(|tokens| tokens.iter().filter_map(|t| identifier_number(t)).collect()),
         );
-        // The longest first word of `given` and `name` drives a token search.
+        // The longest word of `given` and `name` drives a token search (every word of a value
+        // starts a word of the names: `d'Arc` is `d arc`, read from `arc`).
         let token = [&given, &name_param]
             .into_iter()
             .flatten()
-            .filter_map(|(value, _)| {
-                rpps_domain::fold(value)
-                    .split_whitespace()
-                    .next()
-                    .map(str::to_owned)
-            })
+            .filter_map(|(value, _)| longest_word(&rpps_domain::fold(value)))
             .max_by_key(|w| w.chars().count());
         let criterion = match (numbers, &family, token) {
             (Some(numbers), _, _) => Criterion::Numbers(numbers),
@@ -830,6 +835,12 @@ mod tests {
             parse("given=anne&name=martineau").unwrap().criterion,
             Criterion::Token("martineau".into())
         );
+        // Punctuation folds to spaces: `d'Arc` is read from `arc`, and matches `d'Arc`.
+        let arc = parse("name=d%27Arc").unwrap();
+        assert_eq!(arc.criterion, Criterion::Token("arc".into()));
+        e.family_name = "D'ARC".into();
+        assert!(arc.matches(&e));
+        assert!(matches!(parse("name=d%27a"), Err(SearchError::Invalid(_))));
     }
 
     #[test]
