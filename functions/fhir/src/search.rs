@@ -382,6 +382,14 @@ pub(crate) fn narrow_updated(
     })
 }
 
+/// A value compared `:exact` with a stored name, normalised as names are stored (NFC, typographic
+/// apostrophes and hyphens, spaces): `D’Arc` is the `D'Arc` stored.
+fn as_stored(value: &str) -> String {
+    rpps_domain::PersonName::parse(value)
+        .map(|n| n.as_str().to_owned())
+        .unwrap_or_else(|_| value.to_owned())
+}
+
 /// The longest word of a folded value that can drive the name tokens' index (2 characters or
 /// more: the index is bucketed by a word's first two).
 fn longest_word(folded: &str) -> Option<String> {
@@ -687,14 +695,15 @@ impl PractitionerSearch {
         }
         let family_ok = match &self.family {
             None => true,
-            Some((value, true)) => entry.family_name == *value,
+            Some((value, true)) => entry.family_name == as_stored(value),
             Some((value, false)) => {
                 rpps_domain::fold(&entry.family_name).starts_with(&rpps_domain::fold(value))
             }
         };
         let given_ok = self.given.as_ref().is_none_or(|(value, exact)| {
             if *exact {
-                entry.given_names == *value
+                let value = as_stored(value);
+                entry.given_names == value
                     || entry.given_names.split_whitespace().any(|g| g == value)
             } else {
                 starts_a_word(&entry.given_names, value)
@@ -702,8 +711,9 @@ impl PractitionerSearch {
         });
         let name_ok = self.name.as_ref().is_none_or(|(value, exact)| {
             if *exact {
-                entry.family_name == *value
-                    || entry.given_names == *value
+                let value = as_stored(value);
+                entry.family_name == value
+                    || entry.given_names == value
                     || entry.given_names.split_whitespace().any(|g| g == value)
             } else {
                 starts_a_word(&entry.family_name, value) || starts_a_word(&entry.given_names, value)
@@ -841,6 +851,10 @@ mod tests {
         e.family_name = "D'ARC".into();
         assert!(arc.matches(&e));
         assert!(matches!(parse("name=d%27a"), Err(SearchError::Invalid(_))));
+        // :exact compares as names are stored: a typographic apostrophe is the one stored.
+        e.family_name = "D'Arc".into();
+        assert!(parse("name:exact=D%E2%80%99Arc").unwrap().matches(&e));
+        assert!(parse("family:exact=D%E2%80%99Arc").unwrap().matches(&e));
     }
 
     #[test]

@@ -81,16 +81,19 @@ impl DirectoryEntry {
     }
 
     /// The words of the names, folded, each once in order (the name tokens' index): what
-    /// `given` and `name` search.
+    /// `given` and `name` search. Words of one letter never drive a search (the index is
+    /// bucketed by two): left out; and [`MAX_NAME_TOKENS`] at most, so that a rebuild stays
+    /// well within a transaction's 100 items whatever the names.
     pub fn name_tokens(&self) -> Vec<String> {
         let mut tokens: Vec<String> = Vec::new();
         for word in rpps_domain::fold(&format!("{} {}", self.family_name, self.given_names))
             .split_whitespace()
         {
-            if !tokens.iter().any(|t| t == word) {
+            if word.chars().count() >= 2 && !tokens.iter().any(|t| t == word) {
                 tokens.push(word.to_owned());
             }
         }
+        tokens.truncate(MAX_NAME_TOKENS);
         tokens
     }
 
@@ -177,6 +180,10 @@ fn to_item(
     })
     .map_err(|e| StoreError::corrupt(&pk, e))
 }
+
+/// The name tokens an entry is indexed under, at most (a name of more distinct words is found
+/// by its first ones).
+pub const MAX_NAME_TOKENS: usize = 16;
 
 /// On the entry item: which items an entry has (`CURRENT_ITEMS_LAYOUT`): an entry written with
 /// an older layout lacks some (1: no site index by establishment nor name tokens), and
@@ -295,7 +302,8 @@ fn decode_cursor(
 type KeyedItem = (String, HashMap<String, AttributeValue>);
 
 /// The items of an entry: the entry (in the name index while published, and in the listings'
-/// indexes), and one copy per published site (commune and département indexes).
+/// indexes), one copy per published site (by establishment, commune and département), and one
+/// copy per name token while published (`given`, `name`).
 fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
     let name = entry.name_key();
     let rpps = entry.rpps.as_str();
@@ -620,19 +628,29 @@ impl Store {
     ) -> Result<(), StoreError> {
         let table = &self.tables.registry;
         let pk = keys::directory(entry.rpps.as_str());
-        let existing = self
-            .client
-            .query()
-            .table_name(table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .projection_expression("#pk, #sk")
-            .expression_attribute_names("#sk", keys::SK)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query(directory items)", e))?;
+        // Every item of the partition, page by page (a page stops at 1 MB read: the entry,
+        // its site copies and name tokens, the versions kept).
+        let existing = crate::registrations::all_items(|start| {
+            let pk = pk.clone();
+            async move {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(table)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", keys::PK)
+                    .expression_attribute_values(":pk", AttributeValue::S(pk))
+                    .projection_expression("#pk, #sk")
+                    .expression_attribute_names("#sk", keys::SK)
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("Query(directory items)", e))?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+            }
+        })
+        .await?;
         let mut wanted = entry_items(entry)?;
         if let Some(Some((previous, version))) = expect {
             let sk = keys::directory_version_sk(version);
@@ -667,7 +685,7 @@ impl Store {
             wanted.push((sk, copy));
         }
         let mut items = Vec::new();
-        for item in existing.items() {
+        for item in &existing {
             let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) else {
                 continue;
             };

@@ -1194,7 +1194,26 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
         .unwrap();
     assert_eq!(
         store.unlisted_directory_entries(2).await.unwrap(),
-        [legacy, legacy_site]
+        [legacy.clone(), legacy_site.clone()]
+    );
+    // An entry in the listings but of the first items layout (no name tokens): too.
+    let first_layout = RppsNumber::from_sequence(992).unwrap();
+    let json = serde_json::to_string(&entry(92, "Ancien", true, base)).unwrap();
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .item("PK", AttributeValue::S(format!("DIR#{first_layout}")))
+        .item("SK", AttributeValue::S("DIR".into()))
+        .item("GSI3PK", AttributeValue::S("DIRALL".into()))
+        .item("GSI3SK", AttributeValue::S(first_layout.to_string()))
+        .item("entry", AttributeValue::S(json))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        store.unlisted_directory_entries(2).await.unwrap(),
+        [legacy, legacy_site, first_layout]
     );
 }
 
@@ -1557,4 +1576,100 @@ async fn an_establishment_half_way_through_an_import_is_listed_once() {
         .map(|s| s.establishment.finess.to_string())
         .collect();
     assert_eq!(listed, ["010000024", "010009090", "750012346"]);
+}
+
+/// Review of issue 16: a rebuild removes the name tokens and site copies an entry no longer
+/// has (renamed, then departed): nothing of it stays findable by `given`, `name` or
+/// `organization`, and its partition holds the entry and the versions kept only.
+#[tokio::test]
+async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
+    use rpps_store::{DirectoryEntry, DirectorySearch, DirectorySite};
+    let store = fresh_store().await;
+    let paris = Finess::parse("750012346").unwrap();
+    let site = |active: bool| DirectorySite {
+        finess: paris.clone(),
+        establishment_name: "Service".into(),
+        commune_code: "75115".into(),
+        commune_name: "Paris 15e".into(),
+        departement: "75".into(),
+        started_on: time::macros::date!(2026 - 01 - 05),
+        ended_on: (!active).then_some(time::macros::date!(2026 - 06 - 30)),
+        active,
+    };
+    let at = time::OffsetDateTime::now_utc();
+    let mut entry = DirectoryEntry {
+        rpps: RppsNumber::from_sequence(800).unwrap(),
+        family_name: "Quelvennec".into(),
+        given_names: "Yannick Gwenaël".into(),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: vec![site(true)],
+        ecps_activable_from: None,
+        published_at: at,
+        updated_at: at,
+    };
+    let rebuild = async |e: &DirectoryEntry| {
+        let previous = store.directory_entry_for_rebuild(&e.rpps).await.unwrap();
+        store
+            .replace_directory_entry(e, previous.as_ref().map(|(p, v)| (p, *v)))
+            .await
+            .unwrap();
+    };
+    let found = async |word: &str| {
+        store
+            .search_directory(&DirectorySearch::Token(word.into()), 10, None)
+            .await
+            .unwrap()
+            .results
+            .len()
+    };
+    rebuild(&entry).await;
+    assert_eq!(found("gwen").await, 1);
+    assert_eq!(found("quel").await, 1);
+    assert_eq!(
+        store
+            .directory_entries_at(&paris, None, 10)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    // Renamed: the old words go, the new ones come.
+    entry.family_name = "Le Goff".into();
+    entry.updated_at = at + time::Duration::seconds(1);
+    rebuild(&entry).await;
+    assert_eq!(found("quel").await, 0);
+    assert_eq!(found("goff").await, 1);
+    // Departed: no word, no site copy.
+    entry.sites = vec![site(false)];
+    entry.updated_at = at + time::Duration::seconds(2);
+    rebuild(&entry).await;
+    assert_eq!(found("goff").await, 0);
+    assert_eq!(found("yannick").await, 0);
+    assert!(
+        store
+            .directory_entries_at(&paris, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let items = store
+        .client()
+        .query()
+        .table_name(&store.tables().registry)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("DIR#{}", entry.rpps)))
+        .send()
+        .await
+        .unwrap();
+    let sks: Vec<String> = items
+        .items()
+        .iter()
+        .map(|i| i["SK"].as_s().unwrap().clone())
+        .collect();
+    assert!(
+        sks.iter().all(|sk| sk == "DIR" || sk.starts_with("DIRV#")),
+        "{sks:?}"
+    );
 }
