@@ -328,9 +328,9 @@ async fn search_roles(
     for entry in &entries {
         for site in resources::role_sites(entry) {
             if search.keeps(
-                &entry.rpps,
-                &site.finess,
+                (&entry.rpps, &site.finess),
                 resources::role_is_active(entry, site),
+                entry.updated_at,
             ) {
                 let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
                 matched.push((id, entry, site));

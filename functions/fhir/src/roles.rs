@@ -7,9 +7,9 @@
 use rpps_domain::{Finess, RppsNumber};
 
 use crate::search::{
-    CURSOR, DEFAULT_COUNT, FHIR_KNOWN, ParamDoc, SearchError, Total, active_value, check_format,
-    count_value, encode, encode_values, invalid, no_bad_chars, one, push_paging, split_key,
-    total_value, unsupported, values,
+    CURSOR, DEFAULT_COUNT, FHIR_KNOWN, ParamDoc, SearchError, Total, UpdatedRange, active_value,
+    check_format, count_value, encode, encode_values, invalid, narrow_updated, no_bad_chars, one,
+    push_paging, split_key, total_value, unsupported, values,
 };
 
 /// The `_include`s served: the professional of each site, read with the site itself, and its
@@ -37,6 +37,12 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
         documentation: "Organization/<FINESS> (ou le numéro seul, ou l'URL complète), une seule valeur : les lieux d'exercice en cours dans cet établissement, par numéro RPPS ; avec practitioner ou _id, un filtre.",
     },
     ParamDoc {
+        name: "_lastUpdated",
+        definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+        kind: "date",
+        documentation: "Avec practitioner, _id ou organization : les lieux d'exercice dont le professionnel a changé dans l'intervalle (eq, gt, ge, lt, le ; deux fois pour un intervalle). Pour un delta de tout l'annuaire : Practitioner?_lastUpdated=…&_revinclude=PractitionerRole:practitioner.",
+    },
+    ParamDoc {
         name: "active",
         definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-active",
         kind: "token",
@@ -57,6 +63,9 @@ pub struct RoleSearch {
     /// From `_id`: the sites kept.
     sites: Option<Vec<(RppsNumber, Finess)>>,
     active: Option<bool>,
+    /// Every `_lastUpdated` as given, and their intersection.
+    updated: Vec<String>,
+    updated_range: Option<UpdatedRange>,
     pub count: i32,
     pub total: Total,
     /// `_include=PractitionerRole:practitioner`.
@@ -97,6 +106,8 @@ impl RoleSearch {
         let mut practitioners = None;
         let mut organization = None;
         let mut active = None;
+        let mut updated = Vec::new();
+        let mut updated_range: Option<UpdatedRange> = None;
         let mut count = DEFAULT_COUNT;
         let mut after = None;
         let mut total = Total::Default;
@@ -127,6 +138,10 @@ impl RoleSearch {
                     organization = given.pop();
                 }
                 "active" => active = Some(active_value(&value)?),
+                "_lastUpdated" => {
+                    updated_range = Some(narrow_updated(updated_range, &value)?);
+                    updated.push(value);
+                }
                 "_include" => match value.as_str() {
                     INCLUDE_PRACTITIONER => include_practitioners = true,
                     INCLUDE_ORGANIZATION => include_organizations = true,
@@ -147,8 +162,8 @@ impl RoleSearch {
                     }
                     after = Some(value);
                 }
-                "_lastUpdated" | "identifier" | "role" | "specialty" | "location" | "service"
-                | "endpoint" | "date" | "email" | "phone" | "telecom" | "_revinclude" | "_sort"
+                "identifier" | "role" | "specialty" | "location" | "service" | "endpoint"
+                | "date" | "email" | "phone" | "telecom" | "_revinclude" | "_sort"
                 | "_elements" | "_summary" => {
                     return Err(unsupported(format!(
                         "Le paramètre « {name} » n'est pas (encore) pris en charge pour PractitionerRole : voir /fhir/metadata."
@@ -183,7 +198,7 @@ impl RoleSearch {
             (None, None) if organization.is_some() => Vec::new(),
             (None, None) => {
                 return Err(unsupported(
-                    "Une recherche de PractitionerRole donne « practitioner », « _id » ou « organization » : la liste complète n'est pas encore servie.",
+                    "Une recherche de PractitionerRole donne « practitioner », « _id » ou « organization » : la liste complète n'est pas servie ; pour un delta de tout l'annuaire, Practitioner?_lastUpdated=…&_revinclude=PractitionerRole:practitioner.",
                 ));
             }
             (Some(sites), Some(refs)) => sites
@@ -204,6 +219,8 @@ impl RoleSearch {
             numbers,
             sites,
             active,
+            updated,
+            updated_range,
             count,
             total,
             include_practitioners,
@@ -220,8 +237,16 @@ impl RoleSearch {
     }
 
     /// Whether a site of a professional read meets the search (this page's part aside).
-    pub fn keeps(&self, rpps: &RppsNumber, finess: &Finess, active: bool) -> bool {
+    pub fn keeps(
+        &self,
+        (rpps, finess): (&RppsNumber, &Finess),
+        active: bool,
+        updated_at: time::OffsetDateTime,
+    ) -> bool {
         self.active.is_none_or(|wanted| wanted == active)
+            && self
+                .updated_range
+                .is_none_or(|range| range.contains(updated_at))
             && (self.organization.is_none() || self.establishment.as_ref() == Some(finess))
             && self.sites.as_ref().is_none_or(|sites| {
                 sites
@@ -248,6 +273,9 @@ impl RoleSearch {
         }
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
+        }
+        for value in &self.updated {
+            parts.push(format!("_lastUpdated={}", encode(value)));
         }
         push_paging(&mut parts, self.count, self.total);
         if self.include_practitioners {
@@ -311,9 +339,29 @@ mod tests {
         let rpps = RppsNumber::parse("10000000025").unwrap();
         let here = Finess::parse("750012346").unwrap();
         let there = Finess::parse("690000880").unwrap();
-        assert!(search.keeps(&rpps, &here, true));
-        assert!(!search.keeps(&rpps, &there, true));
-        assert!(!search.keeps(&rpps, &here, false));
+        let at = time::OffsetDateTime::now_utc();
+        assert!(search.keeps((&rpps, &here), true, at));
+        assert!(!search.keeps((&rpps, &there), true, at));
+        assert!(!search.keeps((&rpps, &here), false, at));
+        let since = parse("_id=10000000025-750012346&_lastUpdated=ge2026-12-01").unwrap();
+        assert!(since.keeps(
+            (&rpps, &here),
+            true,
+            time::macros::datetime!(2026-12-05 10:00 UTC)
+        ));
+        assert!(!since.keeps(
+            (&rpps, &here),
+            true,
+            time::macros::datetime!(2026-11-30 10:00 UTC)
+        ));
+        assert_eq!(
+            since.canonical_query(None),
+            "_id=10000000025-750012346&_lastUpdated=ge2026-12-01&_count=50"
+        );
+        assert!(matches!(
+            parse("_lastUpdated=ge2026-12-01").unwrap_err(),
+            SearchError::Unsupported(m) if m.contains("_revinclude")
+        ));
         let link = search.canonical_query(None);
         assert_eq!(link, "_id=10000000025-750012346&active=true&_count=50");
         assert_eq!(parse(&link).unwrap(), search);
@@ -415,8 +463,9 @@ mod tests {
         let both = parse("practitioner=10000000025&organization=750012346").unwrap();
         assert_eq!(both.establishment_only(), None);
         let rpps = RppsNumber::parse("10000000025").unwrap();
-        assert!(both.keeps(&rpps, &Finess::parse("750012346").unwrap(), true));
-        assert!(!both.keeps(&rpps, &Finess::parse("690011226").unwrap(), true));
+        let at = time::OffsetDateTime::now_utc();
+        assert!(both.keeps((&rpps, &Finess::parse("750012346").unwrap()), true, at));
+        assert!(!both.keeps((&rpps, &Finess::parse("690011226").unwrap()), true, at));
         let link = both.canonical_query(None);
         assert_eq!(
             link,
@@ -433,6 +482,7 @@ mod tests {
                 "_id" => "10000000025-750012346",
                 "active" => "true",
                 "organization" => "750012346",
+                "_lastUpdated" => "ge2026-01-01",
                 _ => "10000000025",
             };
             let query = if p.name == "practitioner" {

@@ -164,7 +164,7 @@ pub struct UpdatedRange {
 }
 
 impl UpdatedRange {
-    fn contains(&self, at: OffsetDateTime) -> bool {
+    pub(crate) fn contains(&self, at: OffsetDateTime) -> bool {
         self.since.is_none_or(|since| at >= since) && self.before.is_none_or(|before| at < before)
     }
 }

@@ -773,7 +773,19 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
         .filter(|e| e["search"]["mode"] == "include")
         .count();
     assert_eq!(included, 6);
+    let paris_today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc());
     for (query, total) in [
+        (
+            format!("organization={FINESS_A}&_lastUpdated=ge{paris_today}"),
+            6,
+        ),
+        (
+            format!(
+                "organization={FINESS_A}&_lastUpdated=ge{}",
+                paris_today.next_day().unwrap()
+            ),
+            0,
+        ),
         (format!("organization={FINESS_A}&active=false"), 0),
         (format!("organization={FINESS_A}&practitioner={rpps}"), 1),
         (format!("organization=690011226&practitioner={rpps}"), 0),
