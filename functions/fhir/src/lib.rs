@@ -511,6 +511,9 @@ async fn search_practitioners(
         Criterion::Token(token) => {
             name_index_page(&state, &DirectorySearch::Token(token.clone()), &search).await?
         }
+        Criterion::Contains(word) => {
+            name_index_page(&state, &DirectorySearch::Contains(word.clone()), &search).await?
+        }
         Criterion::Listing(listing) => {
             let page = state
                 .store
@@ -530,12 +533,20 @@ async fn search_practitioners(
         (_, search::Total::None) => None,
         (Criterion::Numbers(_), _) => Some(entries.len()),
         // The whole result on this first page.
-        (Criterion::Family(_) | Criterion::Token(_) | Criterion::Listing(_), _)
-            if next.is_none() && search.cursor.is_none() =>
-        {
-            Some(entries.len())
-        }
-        (Criterion::Family(_) | Criterion::Token(_) | Criterion::Listing(_), _) => None,
+        (
+            Criterion::Family(_)
+            | Criterion::Token(_)
+            | Criterion::Contains(_)
+            | Criterion::Listing(_),
+            _,
+        ) if next.is_none() && search.cursor.is_none() => Some(entries.len()),
+        (
+            Criterion::Family(_)
+            | Criterion::Token(_)
+            | Criterion::Contains(_)
+            | Criterion::Listing(_),
+            _,
+        ) => None,
     };
     let resources: Vec<Value> = entries.iter().map(practitioner).collect();
     let included: Vec<Value> = if search.roles {

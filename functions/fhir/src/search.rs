@@ -3,7 +3,7 @@
 //! [`PRACTITIONER_PARAMS`] is what the `CapabilityStatement` lists, so the two cannot drift.
 
 use rpps_domain::RppsNumber;
-use rpps_store::{DirectoryEntry, Listing, ListingOrder};
+use rpps_store::{DirectoryEntry, Listing, ListingOrder, MIN_CONTAINS_CHARS};
 use time::{Date, Duration, Month, OffsetDateTime};
 
 use crate::resources::{SYSTEM_IDNPS, SYSTEM_RPPS};
@@ -54,7 +54,7 @@ pub const PRACTITIONER_PARAMS: &[ParamDoc] = &[
         name: "name",
         definition: "http://hl7.org/fhir/SearchParameter/Practitioner-name",
         kind: "string",
-        documentation: "Début d'un mot du nom de famille ou des prénoms (accents et casse ignorés), 2 caractères au moins ; :exact pour le nom de famille ou un prénom exact. Seules les personnes en exercice sont trouvées par le nom.",
+        documentation: "Début d'un mot du nom de famille ou des prénoms (accents et casse ignorés), 2 caractères au moins ; :exact pour le nom de famille ou un prénom exact ; :contains pour une suite de lettres à l'intérieur du nom de famille ou des prénoms (3 lettres au moins). Seules les personnes en exercice sont trouvées par le nom.",
     },
     ParamDoc {
         name: "active",
@@ -151,9 +151,20 @@ pub enum Criterion {
     /// The folded start of a word of the names (`given`, `name`): the name tokens' index,
     /// page by page.
     Token(String),
+    /// A folded word inside a word of the names (`name:contains`): the names' words and inner
+    /// suffixes, page by page.
+    Contains(String),
     /// No `_id`, `identifier` or `family`: a listing of the whole directory (by update when
     /// `_lastUpdated` is given, else by number), page by page.
     Listing(Listing),
+}
+
+/// How `name` compares: the start of a word (no modifier), `:exact`, `:contains`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameMatch {
+    Start,
+    Exact,
+    Contains,
 }
 
 /// The instants a `_lastUpdated` search keeps: at or after `since`, before `before`.
@@ -175,9 +186,10 @@ pub struct PractitionerSearch {
     pub criterion: Criterion,
     /// `family` as given and whether `:exact`.
     family: Option<(String, bool)>,
-    /// `given` and `name` as given, and whether `:exact`.
+    /// `given` as given, and whether `:exact`.
     given: Option<(String, bool)>,
-    name: Option<(String, bool)>,
+    /// `name` as given, and how it is compared.
+    name: Option<(String, NameMatch)>,
     ids: Option<Vec<String>>,
     identifiers: Option<Vec<String>>,
     /// `active` as given.
@@ -552,18 +564,32 @@ impl PractitionerSearch {
                     family = Some((value, exact));
                 }
                 "given" | "name" => {
-                    let exact = match modifier.as_deref() {
-                        None => false,
-                        Some("exact") => true,
+                    let how = match modifier.as_deref() {
+                        None => NameMatch::Start,
+                        Some("exact") => NameMatch::Exact,
+                        Some("contains") if name == "name" => NameMatch::Contains,
                         Some(m) => {
                             return Err(unsupported(format!(
-                                "Le modificateur « :{m} » n'est pas pris en charge pour « {name} » (seulement :exact)."
+                                "Le modificateur « :{m} » n'est pas pris en charge pour « {name} » ({}).",
+                                if name == "name" {
+                                    "seulement :exact et :contains"
+                                } else {
+                                    "seulement :exact"
+                                }
                             )));
                         }
                     };
                     let value = value.trim().to_owned();
                     let folded = rpps_domain::fold(&value);
-                    if longest_word(&folded).is_none() {
+                    if how == NameMatch::Contains {
+                        if longest_word(&folded)
+                            .is_none_or(|w| w.chars().count() < MIN_CONTAINS_CHARS)
+                        {
+                            return Err(invalid(format!(
+                                "« name:contains » : un mot de {MIN_CONTAINS_CHARS} lettres au moins."
+                            )));
+                        }
+                    } else if longest_word(&folded).is_none() {
                         return Err(invalid(format!(
                             "« {name} » : un mot de {MIN_FAMILY_CHARS} lettres au moins."
                         )));
@@ -574,9 +600,9 @@ impl PractitionerSearch {
                         )));
                     }
                     if name == "given" {
-                        given = Some((value, exact));
+                        given = Some((value, how == NameMatch::Exact));
                     } else {
-                        name_param = Some((value, exact));
+                        name_param = Some((value, how));
                     }
                 }
                 "active" => {
@@ -637,16 +663,29 @@ impl PractitionerSearch {
         );
         // The longest word of `given` and `name` drives a token search (every word of a value
         // starts a word of the names: `d'Arc` is `d arc`, read from `arc`).
-        let token = [&given, &name_param]
+        // `name:contains` drives only alone: its longest word, read among the words and their
+        // inner suffixes.
+        let starts = name_param
+            .as_ref()
+            .filter(|(_, how)| *how != NameMatch::Contains)
+            .map(|(value, _)| value);
+        let token = given
+            .as_ref()
+            .map(|(value, _)| value)
             .into_iter()
-            .flatten()
-            .filter_map(|(value, _)| longest_word(&rpps_domain::fold(value)))
+            .chain(starts)
+            .filter_map(|value| longest_word(&rpps_domain::fold(value)))
             .max_by_key(|w| w.chars().count());
-        let criterion = match (numbers, &family, token) {
-            (Some(numbers), _, _) => Criterion::Numbers(numbers),
-            (None, Some((value, _)), _) => Criterion::Family(rpps_domain::fold(value)),
-            (None, None, Some(token)) => Criterion::Token(token),
-            (None, None, None) => Criterion::Listing(Listing {
+        let contains = name_param
+            .as_ref()
+            .filter(|(_, how)| *how == NameMatch::Contains)
+            .and_then(|(value, _)| longest_word(&rpps_domain::fold(value)));
+        let criterion = match (numbers, &family, token, contains) {
+            (Some(numbers), _, _, _) => Criterion::Numbers(numbers),
+            (None, Some((value, _)), _, _) => Criterion::Family(rpps_domain::fold(value)),
+            (None, None, Some(token), _) => Criterion::Token(token),
+            (None, None, None, Some(word)) => Criterion::Contains(word),
+            (None, None, None, None) => Criterion::Listing(Listing {
                 order: match updated_range {
                     Some(range) => ListingOrder::ByUpdate {
                         since: range.since,
@@ -709,14 +748,20 @@ impl PractitionerSearch {
                 starts_a_word(&entry.given_names, value)
             }
         });
-        let name_ok = self.name.as_ref().is_none_or(|(value, exact)| {
-            if *exact {
+        let name_ok = self.name.as_ref().is_none_or(|(value, how)| match how {
+            NameMatch::Exact => {
                 let value = as_stored(value);
                 entry.family_name == value
                     || entry.given_names == value
                     || entry.given_names.split_whitespace().any(|g| g == value)
-            } else {
+            }
+            NameMatch::Start => {
                 starts_a_word(&entry.family_name, value) || starts_a_word(&entry.given_names, value)
+            }
+            NameMatch::Contains => {
+                let value = rpps_domain::fold(value);
+                rpps_domain::fold(&entry.family_name).contains(&value)
+                    || rpps_domain::fold(&entry.given_names).contains(&value)
             }
         });
         family_ok && given_ok && name_ok
@@ -736,15 +781,17 @@ impl PractitionerSearch {
             let name = if *exact { "family:exact" } else { "family" };
             parts.push(format!("{name}={}", encode(value)));
         }
-        for (param, given) in [("given", &self.given), ("name", &self.name)] {
-            if let Some((value, exact)) = given {
-                let param = if *exact {
-                    format!("{param}:exact")
-                } else {
-                    param.to_owned()
-                };
-                parts.push(format!("{param}={}", encode(value)));
-            }
+        if let Some((value, exact)) = &self.given {
+            let param = if *exact { "given:exact" } else { "given" };
+            parts.push(format!("{param}={}", encode(value)));
+        }
+        if let Some((value, how)) = &self.name {
+            let param = match how {
+                NameMatch::Start => "name",
+                NameMatch::Exact => "name:exact",
+                NameMatch::Contains => "name:contains",
+            };
+            parts.push(format!("{param}={}", encode(value)));
         }
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
@@ -857,12 +904,58 @@ mod tests {
         assert!(parse("family:exact=D%E2%80%99Arc").unwrap().matches(&e));
     }
 
+    /// Issue 16: `name:contains`, a string inside the family name or the given names, read
+    /// from its longest word; alone it drives, with `given` or `name` it filters.
+    #[test]
+    fn name_contains_finds_a_string_inside_the_names() {
+        let search = parse("name:contains=RTIN%C3%89").unwrap();
+        assert_eq!(search.criterion, Criterion::Contains("rtine".into()));
+        let link = search.canonical_query(None);
+        assert_eq!(link, "name:contains=RTIN%C3%89&_count=50");
+        assert_eq!(parse(&link).unwrap(), search);
+        let mut e = DirectoryEntry {
+            rpps: RppsNumber::parse("10000000025").unwrap(),
+            family_name: "Martineau".into(),
+            given_names: "Léa Marie".into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites: Vec::new(),
+            ecps_activable_from: None,
+            published_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        assert!(search.matches(&e));
+        assert!(parse("name:contains=a%20mar").unwrap().matches(&e));
+        assert!(
+            !parse("name:contains=eau%20lea").unwrap().matches(&e),
+            "inside one of the family name or the given names"
+        );
+        e.family_name = "Dupont".into();
+        assert!(!search.matches(&e));
+        // With a word search, that word drives and :contains filters.
+        assert_eq!(
+            parse("given=lea&name:contains=upon").unwrap().criterion,
+            Criterion::Token("lea".into())
+        );
+        assert_eq!(
+            parse("name:contains=a%20mar").unwrap().criterion,
+            Criterion::Contains("mar".into())
+        );
+    }
+
     #[test]
     fn what_is_not_served_is_refused_never_ignored() {
         let refused = |q: &str| parse(q).unwrap_err();
         assert!(
-            matches!(refused("name:contains=ont"), SearchError::Unsupported(m) if m.contains(":contains"))
+            matches!(refused("given:contains=ont"), SearchError::Unsupported(m) if m.contains(":exact"))
         );
+        assert!(matches!(
+            refused("name:contains=on"),
+            SearchError::Invalid(m) if m.contains("3 lettres")
+        ));
+        assert!(matches!(
+            refused("name:contains=on%20du"),
+            SearchError::Invalid(m) if m.contains("3 lettres")
+        ));
         assert!(matches!(refused("given=L"), SearchError::Invalid(_)));
         assert!(matches!(
             refused("phonetic=martin"),

@@ -97,6 +97,31 @@ impl DirectoryEntry {
         tokens
     }
 
+    /// The inner suffixes of the words of the names (from their second letter on, of
+    /// [`MIN_CONTAINS_CHARS`] letters at least, each once, not a word of the names): with the
+    /// words, what `name:contains` searches (a substring of a word starts one of its suffixes,
+    /// or the word itself). Words and suffixes together are [`MAX_NAME_ITEMS`] at most (a
+    /// rebuild that renames stays within a transaction's 100 items): the suffixes of the first
+    /// words are kept first.
+    pub fn name_suffixes(&self) -> Vec<String> {
+        let tokens = self.name_tokens();
+        let room = MAX_NAME_ITEMS.saturating_sub(tokens.len());
+        let mut suffixes: Vec<String> = Vec::new();
+        for token in &tokens {
+            let chars: Vec<char> = token.chars().collect();
+            for start in 1..chars.len() {
+                if chars.len() - start < MIN_CONTAINS_CHARS || suffixes.len() == room {
+                    break;
+                }
+                let suffix: String = chars[start..].iter().collect();
+                if !tokens.contains(&suffix) && !suffixes.contains(&suffix) {
+                    suffixes.push(suffix);
+                }
+            }
+        }
+        suffixes
+    }
+
     /// The key names are searched by: folded family name, then folded given names.
     pub fn name_key(&self) -> String {
         format!(
@@ -115,6 +140,10 @@ pub enum DirectorySearch {
     /// Folded prefix of one word of the names (at least 2 characters, no space): each entry
     /// once, from its first word that starts with it.
     Token(String),
+    /// Folded start of a word of the names or of one of their inner suffixes (at least
+    /// [`MIN_CONTAINS_CHARS`] characters, no space): the entries with a word that contains
+    /// it, each once, from its first word or suffix that starts with it.
+    Contains(String),
     /// INSEE code of a practice site's commune.
     Commune(String),
     /// Département code of a practice site.
@@ -184,12 +213,20 @@ fn to_item(
 /// The name tokens an entry is indexed under, at most (a name of more distinct words is found
 /// by its first ones).
 pub const MAX_NAME_TOKENS: usize = 16;
+/// The name tokens and inner suffixes an entry is indexed under, at most: a rebuild that
+/// renames deletes and writes that many each, with the entry, the version kept and the sites.
+pub const MAX_NAME_ITEMS: usize = 32;
+// A rename within one transaction (100 items): every name item deleted and written again, the
+// entry and the version kept, and 16 sites written and 16 removed.
+const _: () = assert!(2 * MAX_NAME_ITEMS + 2 + 2 * 16 <= 100);
+/// The shortest value `name:contains` can search (its inner suffixes are that long at least).
+pub const MIN_CONTAINS_CHARS: usize = 3;
 
 /// On the entry item: which items an entry has (`CURRENT_ITEMS_LAYOUT`): an entry written with
-/// an older layout lacks some (1: no site index by establishment nor name tokens), and
-/// `rpps-admin index-directory` rebuilds it.
+/// an older layout lacks some (1: no site index by establishment nor name tokens; 2: no inner
+/// suffixes), and `rpps-admin index-directory` rebuilds it.
 pub const ITEMS_LAYOUT: &str = "items_layout";
-pub const CURRENT_ITEMS_LAYOUT: u32 = 2;
+pub const CURRENT_ITEMS_LAYOUT: u32 = 3;
 
 /// The entry item's version, moved on by every rebuild (issue 18).
 const ENTRY_VERSION: &str = "entry_version";
@@ -226,12 +263,14 @@ struct CursorShape<'a> {
 }
 
 /// The items a search reads: the entries (`DIR`, name search), the site copies (`LOC#<finess>`,
-/// commune and département), the name tokens (`TOK#<word>`).
+/// commune and département), the name tokens (`TOK#<word>`), the name tokens and inner
+/// suffixes (`TOK#<word>`, `SUF#<suffix>`: `name:contains`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ItemKind {
     Entry,
     Site,
     Token,
+    Suffix,
 }
 
 /// The largest cursor a search of ours hands out is well under this: a longer one is not ours.
@@ -273,9 +312,13 @@ fn decode_cursor(
             format!("#{rpps}#{finess}")
         }
         ItemKind::Entry if sk == keys::DIRECTORY_SK => format!("#{rpps}"),
-        ItemKind::Token => {
+        ItemKind::Token | ItemKind::Suffix => {
             let token = sk
                 .strip_prefix(keys::DIRECTORY_TOKEN_PREFIX)
+                .or_else(|| {
+                    sk.strip_prefix(keys::DIRECTORY_SUFFIX_PREFIX)
+                        .filter(|_| shape.items == ItemKind::Suffix)
+                })
                 .filter(|t| !t.is_empty())
                 .ok_or(DirectoryError::BadCursor)?;
             // The sort key is exactly `<token>#<rpps>`.
@@ -340,6 +383,7 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
     if published {
         for token in entry.name_tokens() {
             let sk = keys::directory_token_sk(&token);
+            let sort = format!("{token}#{rpps}");
             wanted.push((
                 sk.clone(),
                 to_item(
@@ -348,9 +392,27 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
                     [
                         (
                             Some(keys::directory_token_bucket(&token)),
-                            Some(format!("{token}#{rpps}")),
+                            Some(sort.clone()),
                         ),
+                        (Some(keys::directory_suffix_bucket(&token)), Some(sort)),
                         (None, None),
+                    ],
+                )?,
+            ));
+        }
+        for suffix in entry.name_suffixes() {
+            let sk = keys::directory_suffix_sk(&suffix);
+            wanted.push((
+                sk.clone(),
+                to_item(
+                    entry,
+                    sk,
+                    [
+                        (None, None),
+                        (
+                            Some(keys::directory_suffix_bucket(&suffix)),
+                            Some(format!("{suffix}#{rpps}")),
+                        ),
                         (None, None),
                     ],
                 )?,
@@ -770,6 +832,13 @@ impl Store {
                 keys::directory_token_bucket(folded),
                 Some(folded.clone()),
             ),
+            DirectorySearch::Contains(folded) => (
+                keys::GSI2,
+                keys::GSI2PK,
+                keys::GSI2SK,
+                keys::directory_suffix_bucket(folded),
+                Some(folded.clone()),
+            ),
             DirectorySearch::Commune(insee) => (
                 keys::GSI2,
                 keys::GSI2PK,
@@ -793,6 +862,7 @@ impl Store {
             items: match search {
                 DirectorySearch::Name(_) => ItemKind::Entry,
                 DirectorySearch::Token(_) => ItemKind::Token,
+                DirectorySearch::Contains(_) => ItemKind::Suffix,
                 DirectorySearch::Commune(_) | DirectorySearch::Departement(_) => ItemKind::Site,
             },
         };
@@ -820,15 +890,26 @@ impl Store {
         let mut results = Vec::new();
         for item in out.items() {
             let entry = entry_of(item)?;
-            // A token search serves an entry from its first word that starts with the query
-            // only (an entry with two such words is read twice).
-            if let DirectorySearch::Token(folded) = search {
+            // A token or suffix search serves an entry from its first word (or suffix) that
+            // starts with the query only (an entry with two such words is read twice).
+            let keys_of_entry = match search {
+                DirectorySearch::Token(folded) => Some((folded, entry.name_tokens())),
+                DirectorySearch::Contains(folded) => {
+                    let mut all = entry.name_tokens();
+                    all.extend(entry.name_suffixes());
+                    Some((folded, all))
+                }
+                _ => None,
+            };
+            if let Some((folded, all)) = keys_of_entry {
                 let this = item
                     .get(keys::SK)
                     .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| sk.strip_prefix(keys::DIRECTORY_TOKEN_PREFIX));
-                let first = entry
-                    .name_tokens()
+                    .and_then(|sk| {
+                        sk.strip_prefix(keys::DIRECTORY_TOKEN_PREFIX)
+                            .or_else(|| sk.strip_prefix(keys::DIRECTORY_SUFFIX_PREFIX))
+                    });
+                let first = all
                     .into_iter()
                     .filter(|t| t.starts_with(folded.as_str()))
                     .min();
@@ -933,6 +1014,98 @@ mod tests {
                 "{sk} {sort}"
             );
         }
+    }
+
+    /// Issue 16: a `name:contains` cursor is the key of a word or an inner suffix starting with
+    /// the query's word; a word search's cursor never names a suffix.
+    #[test]
+    fn suffix_cursors_are_the_key_of_a_word_or_suffix_of_the_query() {
+        let pk = format!("DIR#{RPPS}");
+        let key = |partition: &str, sk: &str, sort: &str| {
+            cursor_of(&[
+                ("PK", &pk),
+                ("SK", sk),
+                ("GSI2PK", partition),
+                ("GSI2SK", sort),
+            ])
+        };
+        let shape = |items| CursorShape {
+            partition_attr: "GSI2PK",
+            sort_attr: "GSI2SK",
+            partition: "DIRSUF#on",
+            prefix: Some("ont"),
+            items,
+        };
+        let ok = format!("ont#{RPPS}");
+        assert!(decode_cursor(&key("DIRSUF#on", "SUF#ont", &ok), &shape(ItemKind::Suffix)).is_ok());
+        assert!(
+            decode_cursor(
+                &key("DIRSUF#on", "TOK#ontario", &format!("ontario#{RPPS}")),
+                &shape(ItemKind::Suffix)
+            )
+            .is_ok()
+        );
+        for (partition, sk, sort, items) in [
+            ("DIRSUF#on", "SUF#ont", ok.clone(), ItemKind::Token),
+            (
+                "DIRSUF#on",
+                "SUF#ont",
+                format!("onta#{RPPS}"),
+                ItemKind::Suffix,
+            ),
+            (
+                "DIRSUF#on",
+                "SUF#on",
+                format!("on#{RPPS}"),
+                ItemKind::Suffix,
+            ),
+            ("DIRTOK#on", "SUF#ont", ok.clone(), ItemKind::Suffix),
+            ("DIRSUF#on", "LOC#750012346", ok.clone(), ItemKind::Suffix),
+        ] {
+            assert!(
+                matches!(
+                    decode_cursor(&key(partition, sk, &sort), &shape(items)),
+                    Err(DirectoryError::BadCursor)
+                ),
+                "{partition} {sk} {sort}"
+            );
+        }
+    }
+
+    fn named(family: &str, given: &str) -> DirectoryEntry {
+        DirectoryEntry {
+            rpps: RppsNumber::from_sequence(1).unwrap(),
+            family_name: family.into(),
+            given_names: given.into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites: Vec::new(),
+            ecps_activable_from: None,
+            published_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// Issue 16: the inner suffixes are those of 3 letters or more, from the second letter on,
+    /// each once and never a word of the names; with the words, 32 at most.
+    #[test]
+    fn inner_suffixes_complete_the_words_within_the_cap() {
+        let e = named("Le Goff", "Anne Jeanne");
+        assert_eq!(e.name_tokens(), ["le", "goff", "anne", "jeanne"]);
+        // `jeanne` gives `eanne`, `anne` (a word: not again) and `nne`; `goff` gives `off`.
+        assert_eq!(e.name_suffixes(), ["off", "nne", "eanne"]);
+        let long = named(
+            "Bartholomew-Vanderschueren Montgomery-Fitzwilliam",
+            "Marie-Christine Alexandrine Maximilienne",
+        );
+        let (tokens, suffixes) = (long.name_tokens(), long.name_suffixes());
+        assert_eq!(tokens.len() + suffixes.len(), MAX_NAME_ITEMS);
+        assert!(
+            suffixes
+                .iter()
+                .all(|s| s.chars().count() >= MIN_CONTAINS_CHARS)
+        );
+        // The first words' suffixes are kept first.
+        assert!(suffixes.contains(&"artholomew".to_owned()), "{suffixes:?}");
     }
 
     /// Issue 15: a crafted cursor reached DynamoDB as an `ExclusiveStartKey` outside the query's

@@ -204,6 +204,16 @@ pub const DIRECTORY_TOKEN_PREFIX: &str = "TOK#";
 pub fn directory_token_bucket(token: &str) -> String {
     format!("DIRTOK#{}", head(token, 2))
 }
+/// An inner suffix of a word of a published entry's names (`SUF#<suffix>`, a copy of the
+/// entry): with the name tokens, in GSI2 `DIRSUF#<first 2 chars>` / `<suffix or word>#<rpps>`
+/// (FHIR `name:contains`: a substring of a word is the start of one of its suffixes).
+pub fn directory_suffix_sk(suffix: &str) -> String {
+    format!("{DIRECTORY_SUFFIX_PREFIX}{suffix}")
+}
+pub const DIRECTORY_SUFFIX_PREFIX: &str = "SUF#";
+pub fn directory_suffix_bucket(suffix: &str) -> String {
+    format!("DIRSUF#{}", head(suffix, 2))
+}
 /// GSI1 of a directory site: who practises at an establishment (FHIR
 /// `PractitionerRole?organization=`), sort key the RPPS number.
 pub fn directory_organization(finess: &str) -> String {

@@ -30,6 +30,7 @@ pub use counter::AllocationError;
 pub use deliveries::{DeliveryClaim, DeliveryLease};
 pub use directory::{
     DirectoryEntry, DirectoryError, DirectoryPage, DirectorySearch, DirectorySite,
+    MIN_CONTAINS_CHARS,
 };
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport, StoredEstablishment};

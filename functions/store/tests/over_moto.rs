@@ -1622,9 +1622,19 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
             .results
             .len()
     };
+    let inside = async |part: &str| {
+        store
+            .search_directory(&DirectorySearch::Contains(part.into()), 10, None)
+            .await
+            .unwrap()
+            .results
+            .len()
+    };
     rebuild(&entry).await;
     assert_eq!(found("gwen").await, 1);
     assert_eq!(found("quel").await, 1);
+    assert_eq!(inside("venn").await, 1);
+    assert_eq!(inside("quel").await, 1, "the words too");
     assert_eq!(
         store
             .directory_entries_at(&paris, None, 10)
@@ -1640,12 +1650,15 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
     rebuild(&entry).await;
     assert_eq!(found("quel").await, 0);
     assert_eq!(found("goff").await, 1);
+    assert_eq!(inside("venn").await, 0);
+    assert_eq!(inside("off").await, 1);
     // Departed: no word, no site copy.
     entry.sites = vec![site(false)];
     entry.updated_at = at + time::Duration::seconds(2);
     rebuild(&entry).await;
     assert_eq!(found("goff").await, 0);
     assert_eq!(found("yannick").await, 0);
+    assert_eq!(inside("nnick").await, 0);
     assert!(
         store
             .directory_entries_at(&paris, None, 10)

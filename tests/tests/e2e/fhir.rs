@@ -296,6 +296,25 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     let mut anne_and_annick = vec![expected[0].clone(), annick.rpps.to_string()];
     anne_and_annick.sort();
     assert_eq!(by_given, anne_and_annick);
+    // name:contains a page at a time, each professional once: Anna Annick (two words start
+    // with `ann`), Joanna Annie (a word and the inner suffix `anna`), Anne.
+    let joanna = entry(7, "Fhirtok", "Joanna Annie", true);
+    store.write_directory_entry(&joanna).await.unwrap();
+    let mut by_inside: Vec<String> = follow(
+        &app,
+        &mut served,
+        "/fhir/Practitioner?name:contains=ANN&_count=1",
+        6,
+    )
+    .await
+    .iter()
+    .map(|r| r["id"].as_str().unwrap().to_owned())
+    .collect();
+    by_inside.sort();
+    let mut with_joanna = anne_and_annick.clone();
+    with_joanna.push(joanna.rpps.to_string());
+    with_joanna.sort();
+    assert_eq!(by_inside, with_joanna);
     for (query, total) in [
         ("name=fhirp", 5),
         ("name=chlo", 1),
@@ -304,6 +323,13 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         ("name:exact=Dora", 1),
         ("name:exact=dora", 0),
         ("given=anna%20ann", 1),
+        // name:contains (issue 16): inside a word, or a word; the one who left not found.
+        ("name:contains=IRPAG", 5),
+        ("name:contains=nnic", 1),
+        ("name:contains=oann", 1),
+        ("name:contains=hlo%C3%A9", 1),
+        ("name:contains=zoe", 0),
+        ("given=emma&name:contains=hirp", 1),
     ] {
         let answer = served
             .get(&app, &format!("/fhir/Practitioner?{query}"))
@@ -376,11 +402,11 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     );
     // Errors are OperationOutcome resources, never a silently ignored parameter.
     for (path, status) in [
+        ("/fhir/Practitioner?given=A", StatusCode::BAD_REQUEST),
         (
-            "/fhir/Practitioner?name:contains=page",
+            "/fhir/Practitioner?name:contains=ab",
             StatusCode::BAD_REQUEST,
         ),
-        ("/fhir/Practitioner?given=A", StatusCode::BAD_REQUEST),
         (
             "/fhir/Practitioner?family:contains=page",
             StatusCode::BAD_REQUEST,
