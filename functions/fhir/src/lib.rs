@@ -295,21 +295,21 @@ async fn search_roles(
     let count = usize::try_from(search.count).unwrap_or(1);
     // By establishment: a page of its published sites after the cursor's professional (and
     // one more, to know whether a next page exists); else the professionals named, whole.
-    let (entries, whole) = match search.establishment_only() {
-        Some(None) => (Vec::new(), true),
+    let (entries, whole, more) = match search.establishment_only() {
+        Some(None) => (Vec::new(), true, false),
         Some(Some(finess)) => {
             let after = search
                 .after
                 .as_deref()
                 .and_then(resources::parse_role_id)
                 .map(|(rpps, _)| rpps.to_string());
-            let (entries, _) = state
+            let (entries, more) = state
                 .store
                 .directory_entries_at(finess, after.as_deref(), search.count + 1)
                 .await
                 .map_err(FhirError::from_store)?;
             let whole = search.after.is_none() && entries.len() <= count;
-            (entries, whole)
+            (entries, whole, more)
         }
         None => (
             state
@@ -318,6 +318,7 @@ async fn search_roles(
                 .await
                 .map_err(FhirError::from_store)?,
             true,
+            false,
         ),
     };
     let mut matched: Vec<(
@@ -326,21 +327,32 @@ async fn search_roles(
         &rpps_store::DirectorySite,
     )> = Vec::new();
     for entry in &entries {
-        for site in resources::role_sites(entry) {
-            if search.keeps(
-                (&entry.rpps, &site.finess),
-                resources::role_is_active(entry, site),
-                entry.updated_at,
-            ) {
-                let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
-                matched.push((id, entry, site));
-            }
+        for site in kept_sites(&search, entry) {
+            let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
+            matched.push((id, entry, site));
         }
     }
     matched.sort_by(|a, b| a.0.cmp(&b.0));
-    let total = match search.total {
-        search::Total::None => None,
-        _ => whole.then_some(matched.len()),
+    let total = match (search.total, search.establishment_only()) {
+        (search::Total::None, _) => None,
+        _ if whole => Some(matched.len()),
+        // The rest of the establishment's sites, after the last professional read.
+        (search::Total::Accurate, Some(Some(finess))) if search.after.is_none() => {
+            let last = entries.last().map(|e| e.rpps.to_string());
+            let mut counted = Counted::new(matched.len(), last.filter(|_| more));
+            while let Some(after) = counted.next_read() {
+                let (rest, more) = state
+                    .store
+                    .directory_entries_at(finess, Some(&after), COUNT_PAGE)
+                    .await
+                    .map_err(FhirError::from_store)?;
+                let kept = rest.iter().map(|e| kept_sites(&search, e).count()).sum();
+                let last = rest.last().map(|e| e.rpps.to_string());
+                counted.add(kept, last.filter(|_| more));
+            }
+            counted.total()
+        }
+        _ => None,
     };
     let mut page: Vec<_> = matched
         .into_iter()
@@ -386,6 +398,20 @@ async fn search_roles(
         search.canonical_query(None),
         next.map(|after| search.canonical_query(Some(&after))),
     ))
+}
+
+/// The roles of an entry a role search keeps.
+fn kept_sites<'a>(
+    search: &roles::RoleSearch,
+    entry: &'a rpps_store::DirectoryEntry,
+) -> impl Iterator<Item = &'a rpps_store::DirectorySite> {
+    resources::role_sites(entry).into_iter().filter(|site| {
+        search.keeps(
+            (&entry.rpps, &site.finess),
+            resources::role_is_active(entry, site),
+            entry.updated_at,
+        )
+    })
 }
 
 /// Establishments by FINESS (`BatchGetItem`s of 100), in FINESS order; the absent ones left out.
@@ -470,9 +496,30 @@ async fn search_organizations(
                 )
                 .await
                 .map_err(FhirError::from_listing)?;
-            // The whole result on this first page.
-            let total =
-                (page.next.is_none() && search.cursor.is_none()).then_some(page.results.len());
+            let total = if search.cursor.is_some() {
+                None
+            } else if page.next.is_none() {
+                // The whole result on this first page.
+                Some(page.results.len())
+            } else if search.total == search::Total::Accurate {
+                let mut counted = Counted::new(page.results.len(), page.next.clone());
+                while let Some(cursor) = counted.next_read() {
+                    let rest = state
+                        .store
+                        .search_organizations(
+                            filter,
+                            COUNT_PAGE,
+                            Some(&cursor),
+                            time::OffsetDateTime::now_utc(),
+                        )
+                        .await
+                        .map_err(FhirError::from_listing)?;
+                    counted.add(rest.results.len(), rest.next);
+                }
+                counted.total()
+            } else {
+                None
+            };
             (page.results, page.next, total)
         }
     };
@@ -495,58 +542,23 @@ async fn search_practitioners(
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let search = PractitionerSearch::parse(query.as_deref())?;
-    let (mut entries, next) = match &search.criterion {
-        Criterion::Numbers(numbers) => {
-            let mut entries = state
-                .store
-                .directory_entries(numbers)
-                .await
-                .map_err(FhirError::from_store)?;
-            entries.sort_by(|a, b| a.rpps.as_str().cmp(b.rpps.as_str()));
-            (entries, None)
-        }
-        Criterion::Family(folded) => {
-            name_index_page(&state, &DirectorySearch::Name(folded.clone()), &search).await?
-        }
-        Criterion::Token(token) => {
-            name_index_page(&state, &DirectorySearch::Token(token.clone()), &search).await?
-        }
-        Criterion::Contains(word) => {
-            name_index_page(&state, &DirectorySearch::Contains(word.clone()), &search).await?
-        }
-        Criterion::Listing(listing) => {
-            let page = state
-                .store
-                .list_directory(
-                    listing,
-                    search.count,
-                    search.cursor.as_deref(),
-                    time::OffsetDateTime::now_utc(),
-                )
-                .await
-                .map_err(FhirError::from_listing)?;
-            (page.results, page.next)
-        }
-    };
-    entries.retain(|entry| search.matches(entry));
+    let (entries, next) =
+        practitioner_page(&state, &search, search.count, search.cursor.as_deref()).await?;
     let total = match (&search.criterion, search.total) {
         (_, search::Total::None) => None,
         (Criterion::Numbers(_), _) => Some(entries.len()),
         // The whole result on this first page.
-        (
-            Criterion::Family(_)
-            | Criterion::Token(_)
-            | Criterion::Contains(_)
-            | Criterion::Listing(_),
-            _,
-        ) if next.is_none() && search.cursor.is_none() => Some(entries.len()),
-        (
-            Criterion::Family(_)
-            | Criterion::Token(_)
-            | Criterion::Contains(_)
-            | Criterion::Listing(_),
-            _,
-        ) => None,
+        (_, _) if next.is_none() && search.cursor.is_none() => Some(entries.len()),
+        (_, search::Total::Accurate) if search.cursor.is_none() => {
+            let mut counted = Counted::new(entries.len(), next.clone());
+            while let Some(cursor) = counted.next_read() {
+                let (rest, next) =
+                    practitioner_page(&state, &search, COUNT_PAGE, Some(&cursor)).await?;
+                counted.add(rest.len(), next);
+            }
+            counted.total()
+        }
+        (_, _) => None,
     };
     let resources: Vec<Value> = entries.iter().map(practitioner).collect();
     let included: Vec<Value> = if search.roles {
@@ -564,15 +576,106 @@ async fn search_practitioners(
     ))
 }
 
+/// `_total=accurate` on a first page that is not the whole result: the rest is read
+/// [`COUNT_PAGE`] at a time from the first page's cursor, [`COUNT_READS`] reads at most; beyond,
+/// no total (rather than a wrong one).
+#[derive(Debug)]
+struct Counted {
+    matched: usize,
+    next: Option<String>,
+    reads: usize,
+}
+
+impl Counted {
+    fn new(first_page: usize, next: Option<String>) -> Self {
+        Self {
+            matched: first_page,
+            next,
+            reads: 0,
+        }
+    }
+
+    /// The cursor of the next read, if the result goes on and the reads allowed do too.
+    fn next_read(&mut self) -> Option<String> {
+        if self.reads == COUNT_READS {
+            return None;
+        }
+        self.reads += 1;
+        self.next.take()
+    }
+
+    fn add(&mut self, matched: usize, next: Option<String>) {
+        self.matched += matched;
+        self.next = next;
+    }
+
+    /// The total, if the whole result was read.
+    fn total(&self) -> Option<usize> {
+        self.next.is_none().then_some(self.matched)
+    }
+}
+
+/// How many a read of `_total=accurate` asks for (DynamoDB stops a page at 1 MB anyway).
+const COUNT_PAGE: i32 = 1000;
+/// How many reads `_total=accurate` may add to a first page: some 20,000 directory entries.
+pub const COUNT_READS: usize = 20;
+
+/// One page of a Practitioner search: the entries that meet every parameter, and the next
+/// page's cursor.
+async fn practitioner_page(
+    state: &FhirState,
+    search: &PractitionerSearch,
+    count: i32,
+    cursor: Option<&str>,
+) -> Result<(Vec<rpps_store::DirectoryEntry>, Option<String>), FhirError> {
+    let (mut entries, next) = match &search.criterion {
+        Criterion::Numbers(numbers) => {
+            let mut entries = state
+                .store
+                .directory_entries(numbers)
+                .await
+                .map_err(FhirError::from_store)?;
+            entries.sort_by(|a, b| a.rpps.as_str().cmp(b.rpps.as_str()));
+            (entries, None)
+        }
+        Criterion::Family(folded) => {
+            name_index_page(state, &DirectorySearch::Name(folded.clone()), count, cursor).await?
+        }
+        Criterion::Token(token) => {
+            name_index_page(state, &DirectorySearch::Token(token.clone()), count, cursor).await?
+        }
+        Criterion::Contains(word) => {
+            name_index_page(
+                state,
+                &DirectorySearch::Contains(word.clone()),
+                count,
+                cursor,
+            )
+            .await?
+        }
+        Criterion::Listing(listing) => {
+            let page = state
+                .store
+                .list_directory(listing, count, cursor, time::OffsetDateTime::now_utc())
+                .await
+                .map_err(FhirError::from_listing)?;
+            (page.results, page.next)
+        }
+    };
+    entries.retain(|entry| search.matches(entry));
+    Ok((entries, next))
+}
+
 /// One page of a name index (`family`; `given`, `name`) and the next page's cursor.
 async fn name_index_page(
     state: &FhirState,
     index: &DirectorySearch,
-    search: &PractitionerSearch,
+    count: i32,
+    cursor: Option<&str>,
 ) -> Result<(Vec<rpps_store::DirectoryEntry>, Option<String>), FhirError> {
     let page = state
         .store
-        .search_directory(index, search.count, search.cursor.as_deref())
+        .search_directory(index, count, cursor)
         .await
         .map_err(|e| match e {
             DirectoryError::BadCursor => FhirError::new(
@@ -687,6 +790,33 @@ mod tests {
         assert_eq!(value("v=a%2"), "a%2");
         assert_eq!(value("v=%zz"), "%zz");
         assert!(value("v=%ff").contains('\u{fffd}'));
+    }
+
+    /// Issue 16: `_total=accurate` reads the rest of a result [`COUNT_READS`] times at most;
+    /// a result that goes on past them gets no total rather than a wrong one.
+    #[test]
+    fn an_accurate_total_is_counted_within_the_reads_allowed() {
+        let count = |reads_needed: usize| {
+            let mut counted = Counted::new(50, Some("c".into()));
+            let mut done = 0;
+            while let Some(cursor) = counted.next_read() {
+                assert_eq!(cursor, "c");
+                done += 1;
+                let next = (done < reads_needed).then(|| "c".to_owned());
+                counted.add(1000, next);
+            }
+            (done, counted.total())
+        };
+        assert_eq!(count(1), (1, Some(1050)));
+        assert_eq!(
+            count(COUNT_READS),
+            (COUNT_READS, Some(50 + 1000 * COUNT_READS))
+        );
+        assert_eq!(count(COUNT_READS + 1), (COUNT_READS, None));
+        // A first page that is the whole result reads nothing more.
+        let mut whole = Counted::new(7, None);
+        assert_eq!(whole.next_read(), None);
+        assert_eq!(whole.total(), Some(7));
     }
 }
 

@@ -135,9 +135,12 @@ pub(crate) fn invalid(message: impl Into<String>) -> SearchError {
 /// `_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Total {
-    /// Not asked: given when known without more reads.
+    /// Not asked, or `estimate`: given when known without more reads (the whole result on the
+    /// first page).
     Default,
     None,
+    /// Counted on the first page, reading the rest of the result (`COUNT_READS` reads at
+    /// most).
     Accurate,
 }
 
@@ -468,7 +471,8 @@ pub(crate) fn count_value(value: &str) -> Result<i32, SearchError> {
 pub(crate) fn total_value(value: &str) -> Result<Total, SearchError> {
     match value {
         "none" => Ok(Total::None),
-        "accurate" | "estimate" => Ok(Total::Accurate),
+        "accurate" => Ok(Total::Accurate),
+        "estimate" => Ok(Total::Default),
         other => Err(invalid(format!(
             "« _total » vaut none, estimate ou accurate, pas « {other} »."
         ))),

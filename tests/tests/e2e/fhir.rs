@@ -330,6 +330,12 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
         ("name:contains=hlo%C3%A9", 1),
         ("name:contains=zoe", 0),
         ("given=emma&name:contains=hirp", 1),
+        // _total=accurate past the first page (issue 16).
+        ("family=FHIRPAGE&_count=2&_total=accurate", 5),
+        ("name:contains=ann&_count=1&_total=accurate", 3),
+        ("name=fhirp&active=true&_count=2&_total=accurate", 5),
+        ("_count=3&_total=accurate", 8),
+        ("active=false&_count=1&_total=accurate", 1),
     ] {
         let answer = served
             .get(&app, &format!("/fhir/Practitioner?{query}"))
@@ -748,6 +754,32 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
     )
     .await;
     assert_eq!(delta.len(), 15);
+    // _total=accurate past the first page (issue 16); without it, no total.
+    for (query, total) in [
+        (
+            format!("_lastUpdated=ge{today}&_count=10&_total=accurate"),
+            Some(15),
+        ),
+        (format!("_lastUpdated=ge{today}&_count=10"), None),
+        (
+            "address-postalcode=97&_count=1&_total=accurate".to_owned(),
+            Some(2),
+        ),
+        ("address-postalcode=97&_count=1".to_owned(), None),
+    ] {
+        let answer = served
+            .get(&app, &format!("/fhir/Organization?{query}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
+        match total {
+            Some(total) => assert_eq!(answer.json["total"], total, "{query}: {}", answer.json),
+            None => assert!(
+                answer.json.get("total").is_none(),
+                "{query}: {}",
+                answer.json
+            ),
+        }
+    }
 
     use rpps_devidp::FINESS_A;
     // Who practises at an establishment: its sites in force, by RPPS number, paged; the
@@ -813,6 +845,16 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
             0,
         ),
         (format!("organization={FINESS_A}&active=false"), 0),
+        (
+            format!("organization={FINESS_A}&_count=2&_total=accurate"),
+            6,
+        ),
+        (
+            format!(
+                "organization={FINESS_A}&_count=1&_total=accurate&_lastUpdated=ge{paris_today}"
+            ),
+            6,
+        ),
         (format!("organization={FINESS_A}&practitioner={rpps}"), 1),
         (format!("organization=690011226&practitioner={rpps}"), 0),
         ("organization=Organization/750012347".to_owned(), 0),
