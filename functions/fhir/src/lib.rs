@@ -88,6 +88,11 @@ impl FhirError {
         }
     }
 
+    /// A 404 `not-found` for a read by id.
+    fn not_found(message: String) -> Self {
+        Self::new(StatusCode::NOT_FOUND, IssueCode::NotFound, message)
+    }
+
     fn from_store(e: StoreError) -> Self {
         if e.is_unavailable() {
             tracing::warn!(error = %e, "registry unavailable");
@@ -227,13 +232,9 @@ async fn read_practitioner(
 ) -> Result<Response, FhirError> {
     search::format_only(query.as_deref())?;
     let not_found = || {
-        FhirError::new(
-            StatusCode::NOT_FOUND,
-            IssueCode::NotFound,
-            format!(
-                "Aucun professionnel de l'annuaire n'a l'identifiant « {id} » (l'identifiant est le numéro RPPS)."
-            ),
-        )
+        FhirError::not_found(format!(
+            "Aucun professionnel de l'annuaire n'a l'identifiant « {id} » (l'identifiant est le numéro RPPS)."
+        ))
     };
     // The id as served only (`8…`, the idNatPs, is another spelling: one URL per resource).
     let Some(rpps) = rpps_domain::RppsNumber::parse(&id)
@@ -267,13 +268,9 @@ async fn read_practitioner_role(
 ) -> Result<Response, FhirError> {
     search::format_only(query.as_deref())?;
     let not_found = || {
-        FhirError::new(
-            StatusCode::NOT_FOUND,
-            IssueCode::NotFound,
-            format!(
-                "Aucun lieu d'exercice de l'annuaire n'a l'identifiant « {id} » (l'identifiant est <numéro RPPS>-<FINESS>)."
-            ),
-        )
+        FhirError::not_found(format!(
+            "Aucun lieu d'exercice de l'annuaire n'a l'identifiant « {id} » (l'identifiant est <numéro RPPS>-<FINESS>)."
+        ))
     };
     let (rpps, finess) = resources::parse_role_id(&id).ok_or_else(not_found)?;
     let entry = read_entry(&state, &rpps).await?.ok_or_else(not_found)?;
@@ -292,6 +289,9 @@ async fn search_roles(
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let search = roles::RoleSearch::parse(query.as_deref(), &state.base)?;
+    if let Some(listing) = search.listing() {
+        return list_roles(&state, &search, &listing).await;
+    }
     let count = usize::try_from(search.count).unwrap_or(1);
     // By establishment: a page of its published sites after the cursor's professional (and
     // one more, to know whether a next page exists); else the professionals named, whole.
@@ -354,16 +354,88 @@ async fn search_roles(
         }
         _ => None,
     };
-    let mut page: Vec<_> = matched
-        .into_iter()
-        .filter(|(id, _, _)| search.after.as_ref().is_none_or(|after| id > after))
-        .collect();
-    let next = if page.len() > count {
-        page.get(count - 1).map(|(id, _, _)| id.clone())
-    } else {
-        None
+    let (page, next) = page_after(matched, |(id, _, _)| id, search.after.as_deref(), count);
+    roles_answer(&state, &search, &page, total, next).await
+}
+
+/// Every role (`PractitionerRole` without `practitioner`, `_id` or `organization`): the
+/// directory's listing (by number, or by last change with `_lastUpdated`) a page of whole
+/// professionals at a time, their roles in id order; the listing's cursor (24 hours, each
+/// professional once while the data changes).
+async fn list_roles(
+    state: &FhirState,
+    search: &roles::RoleSearch,
+    listing: &rpps_store::Listing,
+) -> Result<Response, FhirError> {
+    let count = usize::try_from(search.count).unwrap_or(1);
+    let now = time::OffsetDateTime::now_utc();
+    let cursor = search.after.as_deref();
+    let read = async |limit: i32, cursor: Option<&str>| {
+        state
+            .store
+            .list_directory(listing, limit, cursor, now)
+            .await
+            .map_err(FhirError::from_listing)
     };
-    page.truncate(count);
+    let roles_of = |entries: &[rpps_store::DirectoryEntry]| -> usize {
+        entries.iter().map(|e| kept_sites(search, e).count()).sum()
+    };
+    let mut page = read(search.count, cursor).await?;
+    if roles_of(&page.results) > count {
+        // More roles than `_count`: the professionals whose roles fit (one at least), read
+        // again so that the cursor follows the last of them (the same snapshot: the same ones,
+        // but for an entry created meanwhile by number, then served from this read).
+        let mut fit: i32 = 0;
+        let mut roles = 0;
+        for entry in &page.results {
+            let n = kept_sites(search, entry).count();
+            if fit > 0 && roles + n > count {
+                break;
+            }
+            roles += n;
+            fit += 1;
+        }
+        page = read(fit, cursor).await?;
+    }
+    let total = match search.total {
+        search::Total::None => None,
+        _ if cursor.is_none() && page.next.is_none() => Some(roles_of(&page.results)),
+        search::Total::Accurate if cursor.is_none() => {
+            let mut counted = Counted::new(roles_of(&page.results), page.next.clone());
+            while let Some(cursor) = counted.next_read() {
+                let rest = read(COUNT_PAGE, Some(&cursor)).await?;
+                counted.add(roles_of(&rest.results), rest.next);
+            }
+            counted.total()
+        }
+        _ => None,
+    };
+    let mut matched = Vec::new();
+    for entry in &page.results {
+        let mut sites: Vec<_> = kept_sites(search, entry)
+            .map(|site| {
+                let id = resources::role_id(entry.rpps.as_str(), site.finess.as_str());
+                (id, entry, site)
+            })
+            .collect();
+        sites.sort_by(|a, b| a.0.cmp(&b.0));
+        matched.extend(sites);
+    }
+    roles_answer(state, search, &matched, total, page.next).await
+}
+
+/// A role search's Bundle: the page's roles, with the `_include`s asked for.
+async fn roles_answer(
+    state: &FhirState,
+    search: &roles::RoleSearch,
+    page: &[(
+        String,
+        &rpps_store::DirectoryEntry,
+        &rpps_store::DirectorySite,
+    )],
+    total: Option<usize>,
+    next: Option<String>,
+) -> Result<Response, FhirError> {
     let resources: Vec<Value> = page
         .iter()
         .map(|(_, entry, site)| practitioner_role(entry, site))
@@ -378,12 +450,12 @@ async fn search_roles(
             .collect();
         finess.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         finess.dedup();
-        let found = read_establishments(&state, finess.into_iter()).await?;
+        let found = read_establishments(state, finess.into_iter()).await?;
         included.extend(found.iter().map(organization));
     }
     if search.include_practitioners {
         let mut seen: Vec<&str> = Vec::new();
-        for (_, entry, _) in &page {
+        for (_, entry, _) in page {
             if !seen.contains(&entry.rpps.as_str()) {
                 seen.push(entry.rpps.as_str());
                 included.push(practitioner(entry));
@@ -398,6 +470,25 @@ async fn search_roles(
         search.canonical_query(None),
         next.map(|after| search.canonical_query(Some(&after))),
     ))
+}
+
+/// One page of a result sorted by `key`: the first `count` after the key `after`, and the key
+/// of the page's last one when more follow (the next page's cursor).
+fn page_after<T>(
+    sorted: Vec<T>,
+    key: impl Fn(&T) -> &str,
+    after: Option<&str>,
+    count: usize,
+) -> (Vec<T>, Option<String>) {
+    let mut page: Vec<T> = sorted
+        .into_iter()
+        .filter(|item| after.is_none_or(|after| key(item) > after))
+        .collect();
+    let next = (page.len() > count)
+        .then(|| page.get(count - 1).map(|item| key(item).to_owned()))
+        .flatten();
+    page.truncate(count);
+    (page, next)
 }
 
 /// The roles of an entry a role search keeps.
@@ -442,13 +533,9 @@ async fn read_organization(
 ) -> Result<Response, FhirError> {
     search::format_only(query.as_deref())?;
     let not_found = || {
-        FhirError::new(
-            StatusCode::NOT_FOUND,
-            IssueCode::NotFound,
-            format!(
-                "Aucun établissement n'a l'identifiant « {id} » (l'identifiant est le numéro FINESS)."
-            ),
-        )
+        FhirError::not_found(format!(
+            "Aucun établissement n'a l'identifiant « {id} » (l'identifiant est le numéro FINESS)."
+        ))
     };
     // The id as served only (`1…`, the idNatSt, is another spelling: one URL per resource).
     let finess = rpps_domain::Finess::parse(&id)
@@ -475,15 +562,13 @@ async fn search_organizations(
             let mut matched = read_establishments(&state, numbers.iter()).await?;
             matched.retain(|stored| search.filter.matches(stored));
             let total = matched.len();
-            if let Some(after) = &search.cursor {
-                matched.retain(|s| s.establishment.finess.as_str() > after.as_str());
-            }
-            let next = (matched.len() > count)
-                .then(|| matched.get(count - 1))
-                .flatten()
-                .map(|s| s.establishment.finess.to_string());
-            matched.truncate(count);
-            (matched, next, Some(total))
+            let (page, next) = page_after(
+                matched,
+                |s| s.establishment.finess.as_str(),
+                search.cursor.as_deref(),
+                count,
+            );
+            (page, next, Some(total))
         }
         Criterion::Indexed(filter) => {
             let page = state
@@ -790,6 +875,17 @@ mod tests {
         assert_eq!(value("v=a%2"), "a%2");
         assert_eq!(value("v=%zz"), "%zz");
         assert!(value("v=%ff").contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn a_page_is_the_first_count_after_the_cursor_and_names_its_last() {
+        let ids = || vec!["a", "b", "c", "d", "e"];
+        let page = |after, count| page_after(ids(), |s| s, after, count);
+        assert_eq!(page(None, 2), (vec!["a", "b"], Some("b".to_owned())));
+        assert_eq!(page(Some("b"), 2), (vec!["c", "d"], Some("d".to_owned())));
+        assert_eq!(page(Some("d"), 2), (vec!["e"], None));
+        assert_eq!(page(Some("c"), 2), (vec!["d", "e"], None));
+        assert_eq!(page(Some("bb"), 5), (vec!["c", "d", "e"], None));
     }
 
     /// Issue 16: `_total=accurate` reads the rest of a result [`COUNT_READS`] times at most;

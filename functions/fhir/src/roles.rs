@@ -5,6 +5,7 @@
 //! sites are read by RPPS number from their index (one `Query` per page).
 
 use rpps_domain::{Finess, RppsNumber};
+use rpps_store::{Listing, ListingOrder};
 
 use crate::search::{
     CURSOR, DEFAULT_COUNT, FHIR_KNOWN, ParamDoc, SearchError, Total, UpdatedRange, active_value,
@@ -40,7 +41,7 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
         name: "_lastUpdated",
         definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
         kind: "date",
-        documentation: "Avec practitioner, _id ou organization : les lieux d'exercice dont le professionnel a changé dans l'intervalle (eq, gt, ge, lt, le ; deux fois pour un intervalle). Pour un delta de tout l'annuaire : Practitioner?_lastUpdated=…&_revinclude=PractitionerRole:practitioner.",
+        documentation: "Les lieux d'exercice dont le professionnel a changé dans l'intervalle (eq, gt, ge, lt, le ; deux fois pour un intervalle) ; seul, le delta de tout l'annuaire, dans l'ordre des changements (lien de page valable 24 h).",
     },
     ParamDoc {
         name: "active",
@@ -80,23 +81,28 @@ pub struct RoleSearch {
 /// The FINESS an `organization` reference names: `Organization/<finess>`, the absolute URL of
 /// this server's, or the number alone; written as served.
 fn referenced_establishment(reference: &str, base: &str) -> Option<Finess> {
-    let relative = reference
-        .strip_prefix(base)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .unwrap_or(reference);
-    let id = relative.strip_prefix("Organization/").unwrap_or(relative);
+    let id = referenced_id(reference, base, "Organization");
     Finess::parse(id).ok().filter(|f| f.as_str() == id)
 }
 
 /// The RPPS number a `practitioner` reference names: `Practitioner/<rpps>`, the absolute URL
 /// of this server's (`base`), or the number alone; written as served (`8…` is not an id).
 fn referenced_number(reference: &str, base: &str) -> Option<RppsNumber> {
+    let id = referenced_id(reference, base, "Practitioner");
+    RppsNumber::parse(id).ok().filter(|n| n.as_str() == id)
+}
+
+/// The id a reference to a `kind` names: `<kind>/<id>`, the absolute URL of this server's
+/// (`base`), or the id alone.
+fn referenced_id<'a>(reference: &'a str, base: &str, kind: &str) -> &'a str {
     let relative = reference
         .strip_prefix(base)
         .and_then(|rest| rest.strip_prefix('/'))
         .unwrap_or(reference);
-    let id = relative.strip_prefix("Practitioner/").unwrap_or(relative);
-    RppsNumber::parse(id).ok().filter(|n| n.as_str() == id)
+    relative
+        .strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(relative)
 }
 
 impl RoleSearch {
@@ -154,14 +160,9 @@ impl RoleSearch {
                 "_count" => count = count_value(&value)?,
                 "_total" => total = total_value(&value)?,
                 "_format" => check_format(&value)?,
-                CURSOR => {
-                    if crate::resources::parse_role_id(&value).is_none() {
-                        return Err(invalid(
-                            "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
-                        ));
-                    }
-                    after = Some(value);
-                }
+                // A role id, or a listing's cursor (checked below, once the search's kind is
+                // known).
+                CURSOR => after = Some(value),
                 "identifier" | "role" | "specialty" | "location" | "service" | "endpoint"
                 | "date" | "email" | "phone" | "telecom" | "_revinclude" | "_sort"
                 | "_elements" | "_summary" => {
@@ -194,13 +195,18 @@ impl RoleSearch {
         let establishment = organization
             .as_deref()
             .and_then(|o| referenced_establishment(o, base));
+        let listing = sites.is_none() && referenced.is_none() && organization.is_none();
+        if !listing
+            && after
+                .as_deref()
+                .is_some_and(|a| crate::resources::parse_role_id(a).is_none())
+        {
+            return Err(invalid(
+                "Ce lien de page n'est pas valable pour cette recherche : relancez la recherche.",
+            ));
+        }
         let mut numbers: Vec<RppsNumber> = match (&sites, &referenced) {
-            (None, None) if organization.is_some() => Vec::new(),
-            (None, None) => {
-                return Err(unsupported(
-                    "Une recherche de PractitionerRole donne « practitioner », « _id » ou « organization » : la liste complète n'est pas servie ; pour un delta de tout l'annuaire, Practitioner?_lastUpdated=…&_revinclude=PractitionerRole:practitioner.",
-                ));
-            }
+            (None, None) => Vec::new(),
             (Some(sites), Some(refs)) => sites
                 .iter()
                 .map(|(rpps, _)| rpps.clone())
@@ -227,6 +233,26 @@ impl RoleSearch {
             include_organizations,
             after,
         })
+    }
+
+    /// `Some` when the search names no professional, site or establishment: every role, read
+    /// from the directory's listing (by RPPS number; by last change with `_lastUpdated`; the
+    /// professionals in practice only with `active=true`).
+    pub fn listing(&self) -> Option<Listing> {
+        (self.ids.is_none() && self.practitioners.is_none() && self.organization.is_none()).then(
+            || Listing {
+                order: match self.updated_range {
+                    Some(range) => ListingOrder::ByUpdate {
+                        since: range.since,
+                        before: range.before,
+                    },
+                    None => ListingOrder::ByNumber,
+                },
+                // A role in force is a published site: only a professional in practice has
+                // one. An ended role can be anyone's.
+                active: (self.active == Some(true)).then_some(true),
+            },
+        )
     }
 
     /// `Some` when the search names an establishment only (no `practitioner` or `_id`): the
@@ -358,9 +384,16 @@ mod tests {
             since.canonical_query(None),
             "_id=10000000025-750012346&_lastUpdated=ge2026-12-01&_count=50"
         );
+        // Alone, the role delta of the whole directory (issue 16).
         assert!(matches!(
-            parse("_lastUpdated=ge2026-12-01").unwrap_err(),
-            SearchError::Unsupported(m) if m.contains("_revinclude")
+            parse("_lastUpdated=ge2026-12-01").unwrap().listing(),
+            Some(Listing {
+                order: ListingOrder::ByUpdate {
+                    since: Some(_),
+                    before: None
+                },
+                ..
+            })
         ));
         let link = search.canonical_query(None);
         assert_eq!(link, "_id=10000000025-750012346&active=true&_count=50");
@@ -386,7 +419,27 @@ mod tests {
     #[test]
     fn what_is_not_served_is_refused_never_ignored() {
         let refused = |q: &str| parse(q).unwrap_err();
-        assert!(matches!(refused(""), SearchError::Unsupported(m) if m.contains("organization")));
+        // No professional, site or establishment: every role (issue 16), from the listings.
+        let every = parse("").unwrap().listing().unwrap();
+        assert_eq!(every.order, ListingOrder::ByNumber);
+        assert_eq!(every.active, None);
+        let delta = parse("_lastUpdated=ge2026-12-01&active=true").unwrap();
+        let listing = delta.listing().unwrap();
+        assert!(matches!(
+            listing.order,
+            ListingOrder::ByUpdate {
+                since: Some(_),
+                before: None
+            }
+        ));
+        assert_eq!(listing.active, Some(true));
+        assert_eq!(
+            parse("active=false").unwrap().listing().unwrap().active,
+            None
+        );
+        assert!(parse("organization=750012346").unwrap().listing().is_none());
+        // A listing's cursor is the listing's (checked by the store), not a role id.
+        assert!(parse("_cursor=abc").is_ok());
         assert!(matches!(
             refused("organization=750012346,690011226"),
             SearchError::Unsupported(_)

@@ -344,9 +344,10 @@ impl Store {
 }
 
 impl Store {
-    /// The numbers of the entries written before the listings existed (no GSI3 key), or whose
-    /// site copies were written before the by-establishment index (no GSI1 key): the
-    /// operator's `rpps-admin index-directory` rebuilds them, once after deploying issue 16.
+    /// The numbers of the entries written before the listings existed (no GSI3 key), or with
+    /// an older items layout (`items_layout` below the current one: without the name tokens,
+    /// the site copies by establishment or the inner suffixes): the operator's `rpps-admin
+    /// index-directory` rebuilds them, once after deploying each.
     /// Scans the registry table (a parallel scan of `segments`).
     pub async fn unlisted_directory_entries(
         &self,
@@ -367,10 +368,11 @@ impl Store {
                             .segment(segment)
                             .total_segments(segments)
                             // The entries outside the listings or of an older items layout
-                            // (no name tokens), and the site copies outside the
-                            // by-establishment index (GSI1 `DIRORG#`).
+                            // (no name tokens, site copies outside the by-establishment
+                            // index, no inner suffixes: an entry with such items has an
+                            // older layout).
                             .filter_expression(
-                                "begins_with(#pk, :dir) AND ((#sk = :sk AND (attribute_not_exists(#all) OR attribute_not_exists(#layout) OR #layout < :layout)) OR (begins_with(#sk, :loc) AND attribute_not_exists(#org)))",
+                                "begins_with(#pk, :dir) AND #sk = :sk AND (attribute_not_exists(#all) OR attribute_not_exists(#layout) OR #layout < :layout)",
                             )
                             .expression_attribute_names("#layout", crate::directory::ITEMS_LAYOUT)
                             .expression_attribute_values(
@@ -382,11 +384,6 @@ impl Store {
                             .expression_attribute_names("#pk", keys::PK)
                             .expression_attribute_names("#sk", keys::SK)
                             .expression_attribute_names("#all", keys::GSI3PK)
-                            .expression_attribute_names("#org", keys::GSI1PK)
-                            .expression_attribute_values(
-                                ":loc",
-                                AttributeValue::S(keys::directory_site_sk("")),
-                            )
                             .expression_attribute_values(
                                 ":dir",
                                 AttributeValue::S(keys::DIRECTORY_PREFIX.into()),

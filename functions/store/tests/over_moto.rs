@@ -1158,63 +1158,50 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
             .unwrap()
             .is_empty()
     );
+    // Entry items as earlier versions wrote them, with these index keys and attributes.
+    let put_raw = async |rpps: &RppsNumber, i: u64, more: &[(&str, AttributeValue)]| {
+        let json = serde_json::to_string(&entry(i, "Ancien", true, base)).unwrap();
+        let mut put = store
+            .client()
+            .put_item()
+            .table_name(&store.tables().registry)
+            .item("PK", AttributeValue::S(format!("DIR#{rpps}")))
+            .item("SK", AttributeValue::S("DIR".into()))
+            .item("entry", AttributeValue::S(json));
+        for (name, value) in more {
+            put = put.item(*name, value.clone());
+        }
+        put.send().await.unwrap();
+    };
     let legacy = RppsNumber::from_sequence(990).unwrap();
-    let json = serde_json::to_string(&entry(90, "Ancien", true, base)).unwrap();
-    store
-        .client()
-        .put_item()
-        .table_name(&store.tables().registry)
-        .item("PK", AttributeValue::S(format!("DIR#{legacy}")))
-        .item("SK", AttributeValue::S("DIR".into()))
-        .item("entry", AttributeValue::S(json))
-        .send()
-        .await
-        .unwrap();
+    put_raw(&legacy, 90, &[]).await;
     assert_eq!(
         store.unlisted_directory_entries(2).await.unwrap(),
         std::slice::from_ref(&legacy)
     );
-    // A site copy written before the by-establishment index (no GSI1 key) too.
-    let legacy_site = RppsNumber::from_sequence(991).unwrap();
-    let json = serde_json::to_string(&entry(91, "Ancien", true, base)).unwrap();
-    store
-        .client()
-        .put_item()
-        .table_name(&store.tables().registry)
-        .item("PK", AttributeValue::S(format!("DIR#{legacy_site}")))
-        .item("SK", AttributeValue::S("LOC#750012346".into()))
-        .item("GSI2PK", AttributeValue::S("DIRCOM#75115".into()))
-        .item(
-            "GSI2SK",
-            AttributeValue::S(format!("ancien#{legacy_site}#750012346")),
-        )
-        .item("entry", AttributeValue::S(json))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        store.unlisted_directory_entries(2).await.unwrap(),
-        [legacy.clone(), legacy_site.clone()]
-    );
-    // An entry in the listings but of the first items layout (no name tokens): too.
+    // An entry in the listings but of the first items layout (no name tokens nor site copies
+    // by establishment): too.
     let first_layout = RppsNumber::from_sequence(992).unwrap();
-    let json = serde_json::to_string(&entry(92, "Ancien", true, base)).unwrap();
-    store
-        .client()
-        .put_item()
-        .table_name(&store.tables().registry)
-        .item("PK", AttributeValue::S(format!("DIR#{first_layout}")))
-        .item("SK", AttributeValue::S("DIR".into()))
-        .item("GSI3PK", AttributeValue::S("DIRALL".into()))
-        .item("GSI3SK", AttributeValue::S(first_layout.to_string()))
-        .item("entry", AttributeValue::S(json))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        store.unlisted_directory_entries(2).await.unwrap(),
-        [legacy, legacy_site, first_layout]
-    );
+    let listed = [
+        ("GSI3PK", AttributeValue::S("DIRALL".into())),
+        ("GSI3SK", AttributeValue::S(first_layout.to_string())),
+    ];
+    put_raw(&first_layout, 92, &listed).await;
+    // And one of the second (no inner suffixes for `name:contains`).
+    let second_layout = RppsNumber::from_sequence(993).unwrap();
+    put_raw(
+        &second_layout,
+        93,
+        &[
+            ("GSI3PK", AttributeValue::S("DIRALL".into())),
+            ("GSI3SK", AttributeValue::S(second_layout.to_string())),
+            ("items_layout", AttributeValue::N("2".into())),
+        ],
+    )
+    .await;
+    let mut found = store.unlisted_directory_entries(2).await.unwrap();
+    found.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(found, [legacy, first_layout, second_layout]);
 }
 
 /// Issue 16, `PractitionerRole?organization=`: the entries with a published site at an

@@ -3,11 +3,12 @@
 //! `make run` builds it (the FHIR function behind the IAM gate, on moto) and `M` requests of each
 //! kind (default 200) go to its router in process: a Practitioner read, a search by identifier,
 //! a search by 10 identifiers, a first page and a later page of a family search (`_count=50`), of
-//! the whole directory by number, and a first page of a `_lastUpdated` delta; and over 1,000
+//! the whole directory by number, a first page of `name:contains`, of the whole directory with
+//! `_total=accurate`, and of a `_lastUpdated` delta; and over 1,000
 //! establishments imported as `rpps-admin import-finess` imports them: an Organization read,
 //! searches by postal code, by name, the whole list by last change, and the roles of one
-//! professional with their establishments (`_include=PractitionerRole:organization`), and the
-//! roles at one establishment (`organization=`).
+//! professional with their establishments (`_include=PractitionerRole:organization`), the
+//! roles at one establishment (`organization=`), and every role (the listing).
 //! Per kind: p50 / p99 of the answer's time, and the DynamoDB calls per request the gate counted
 //! (target: one per page). Figures in docs/PERFORMANCE.md.
 //!
@@ -184,6 +185,14 @@ async fn main() -> anyhow::Result<()> {
             Box::new(|_| "/fhir/Practitioner?name=banc&_count=50".to_owned()),
         ),
         (
+            "search `name:contains=anc&_count=50` (words and inner suffixes), first page",
+            Box::new(|_| "/fhir/Practitioner?name:contains=anc&_count=50".to_owned()),
+        ),
+        (
+            "the whole directory, `_count=50&_total=accurate` (the rest counted), first page",
+            Box::new(|_| "/fhir/Practitioner?_count=50&_total=accurate".to_owned()),
+        ),
+        (
             "the whole directory (`_count=50`, by number), first page",
             Box::new(|_| "/fhir/Practitioner?_count=50".to_owned()),
         ),
@@ -214,6 +223,10 @@ async fn main() -> anyhow::Result<()> {
         (
             "roles at one establishment, `organization=750012346&_count=50` (1,000 match), first page",
             Box::new(|_| "/fhir/PractitionerRole?organization=750012346&_count=50".to_owned()),
+        ),
+        (
+            "every role (`PractitionerRole?_count=50`, by number), first page",
+            Box::new(|_| "/fhir/PractitionerRole?_count=50".to_owned()),
         ),
         (
             "roles of one professional, `_include=PractitionerRole:organization`",

@@ -431,7 +431,10 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
             "/fhir/Practitioner?family=fhirpage&_revinclude=PractitionerRole:organization",
             StatusCode::BAD_REQUEST,
         ),
-        ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
+        (
+            "/fhir/PractitionerRole?_cursor=bm90LWEtY3Vyc29y",
+            StatusCode::BAD_REQUEST,
+        ),
         (
             "/fhir/PractitionerRole?organization=750012346,690011226",
             StatusCode::BAD_REQUEST,
@@ -864,6 +867,94 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
         assert_eq!(answer.json["total"], total, "{query}: {}", answer.json);
+    }
+
+    // Every role (issue 16): the listing a page of whole professionals at a time, each role
+    // once; one professional practises at two establishments (a page of 2 then holds 1).
+    let mut two_sites = entry(30, "Fhirorg", "Yaël", true);
+    // Changed two minutes ago: the only one of a delta of that minute (a listing by update
+    // reads a snapshot 10 s old: the entries just written are not in it yet).
+    let seconds = |t: time::OffsetDateTime| {
+        t.replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    two_sites.updated_at = now - time::Duration::minutes(2);
+    let that_minute = format!(
+        "_lastUpdated=ge{}&_lastUpdated=lt{}",
+        seconds(now - time::Duration::minutes(3)),
+        seconds(now - time::Duration::minutes(1))
+    );
+    let mut second = two_sites.sites[0].clone();
+    second.finess = Finess::parse("690011226").unwrap();
+    two_sites.sites.push(second);
+    store.write_directory_entry(&two_sites).await.unwrap();
+    let mut in_force = expected.clone();
+    for finess in [FINESS_A, "690011226"] {
+        in_force.push(format!("{}-{finess}", two_sites.rpps));
+    }
+    in_force.sort();
+    let mut every = in_force.clone();
+    every.push(format!("{}-{FINESS_A}", departed.rpps));
+    every.sort();
+    for (query, max_pages, wanted) in [
+        ("_count=2", 6, &every),
+        ("_count=1&_include=PractitionerRole:practitioner", 9, &every),
+        ("active=true&_count=3", 4, &in_force),
+    ] {
+        let roles = follow(
+            &app,
+            &mut served,
+            &format!("/fhir/PractitionerRole?{query}"),
+            max_pages,
+        )
+        .await;
+        let mut found: Vec<String> = roles
+            .iter()
+            .filter(|r| r["resourceType"] == "PractitionerRole")
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        found.sort();
+        assert_eq!(&found, wanted, "{query}");
+    }
+    let delta = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/PractitionerRole?{that_minute}&_count=1"),
+        2,
+    )
+    .await;
+    assert_eq!(
+        ids(&delta),
+        [
+            format!("{}-690011226", two_sites.rpps),
+            format!("{}-{FINESS_A}", two_sites.rpps)
+        ],
+        "one professional's roles, whole, on a page of 1"
+    );
+    for (query, total) in [
+        ("_count=2&_total=accurate".to_owned(), Some(every.len())),
+        ("_count=2".to_owned(), None),
+        ("active=false".to_owned(), Some(1)),
+        (
+            format!("_lastUpdated=ge{}", paris_today.next_day().unwrap()),
+            Some(0),
+        ),
+    ] {
+        let answer = served
+            .get(&app, &format!("/fhir/PractitionerRole?{query}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
+        match total {
+            Some(total) => assert_eq!(answer.json["total"], total, "{query}: {}", answer.json),
+            None => assert!(
+                answer.json.get("total").is_none(),
+                "{query}: {}",
+                answer.json
+            ),
+        }
     }
 
     for (path, status) in [

@@ -1031,7 +1031,7 @@ async fn real_responses_match_the_document() {
     assert_eq!(organizations.json["total"], 1, "{}", organizations.json);
     for (path, status) in [
         ("/fhir/Practitioner?phonetic=Awa", StatusCode::BAD_REQUEST),
-        ("/fhir/PractitionerRole", StatusCode::BAD_REQUEST),
+        ("/fhir/PractitionerRole?_cursor=x", StatusCode::BAD_REQUEST),
         (
             "/fhir/PractitionerRole/12345678901-750012346",
             StatusCode::NOT_FOUND,
