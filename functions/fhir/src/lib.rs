@@ -292,35 +292,16 @@ async fn search_roles(
     if let Some(listing) = search.listing() {
         return list_roles(&state, &search, &listing).await;
     }
+    if let Some(establishments) = search.establishment_only() {
+        return roles_at(&state, &search, establishments).await;
+    }
     let count = usize::try_from(search.count).unwrap_or(1);
-    // By establishment: a page of its published sites after the cursor's professional (and
-    // one more, to know whether a next page exists); else the professionals named, whole.
-    let (entries, whole, more) = match search.establishment_only() {
-        Some(None) => (Vec::new(), true, false),
-        Some(Some(finess)) => {
-            let after = search
-                .after
-                .as_deref()
-                .and_then(resources::parse_role_id)
-                .map(|(rpps, _)| rpps.to_string());
-            let (entries, more) = state
-                .store
-                .directory_entries_at(finess, after.as_deref(), search.count + 1)
-                .await
-                .map_err(FhirError::from_store)?;
-            let whole = search.after.is_none() && entries.len() <= count;
-            (entries, whole, more)
-        }
-        None => (
-            state
-                .store
-                .directory_entries(&search.numbers)
-                .await
-                .map_err(FhirError::from_store)?,
-            true,
-            false,
-        ),
-    };
+    // The professionals named, whole (one batch read).
+    let entries = state
+        .store
+        .directory_entries(&search.numbers)
+        .await
+        .map_err(FhirError::from_store)?;
     let mut matched: Vec<(
         String,
         &rpps_store::DirectoryEntry,
@@ -333,30 +314,104 @@ async fn search_roles(
         }
     }
     matched.sort_by(|a, b| a.0.cmp(&b.0));
-    let total = match (search.total, search.establishment_only()) {
-        (search::Total::None, _) => None,
-        _ if whole => Some(matched.len()),
-        // The rest of the establishment's sites, after the last professional read.
-        (search::Total::Accurate, Some(Some(finess))) if search.after.is_none() => {
-            let last = entries.last().map(|e| e.rpps.to_string());
-            let mut counted = Counted::new(matched.len(), last.filter(|_| more));
-            while let Some(after) = counted.next_read() {
-                let (rest, more) = state
-                    .store
-                    .directory_entries_at(finess, Some(&after), COUNT_PAGE)
-                    .await
-                    .map_err(FhirError::from_store)?;
-                let kept = rest.iter().map(|e| kept_sites(&search, e).count()).sum();
-                let last = rest.last().map(|e| e.rpps.to_string());
-                counted.add(kept, last.filter(|_| more));
-            }
-            counted.total()
-        }
-        _ => None,
+    let total = match search.total {
+        search::Total::None => None,
+        _ => Some(matched.len()),
     };
     let (page, next) = page_after(matched, |(id, _, _)| id, search.after.as_deref(), count);
     roles_answer(&state, &search, &page, total, next).await
 }
+
+/// The roles at these establishments (`organization` alone): for each, its published sites
+/// after the cursor's role (one `Query` of `_count` + 1 on GSI1 `DIRORG#<finess>`), merged by
+/// role id, up to the frontier: the smallest last role read of an establishment read short of
+/// its end (its next sites, not read, come after it). A page is the first `_count` roles the
+/// search keeps up to the frontier; the next starts after its last, or after the frontier when
+/// the other parameters kept fewer (so a filter that drops most sites never ends the paging
+/// early).
+async fn roles_at(
+    state: &FhirState,
+    search: &roles::RoleSearch,
+    establishments: &[rpps_domain::Finess],
+) -> Result<Response, FhirError> {
+    use std::ops::Bound;
+    let count = usize::try_from(search.count).unwrap_or(1);
+    let after = search.after.as_deref().and_then(resources::parse_role_id);
+    let mut reads = Vec::with_capacity(establishments.len());
+    for finess in establishments {
+        // After `<rpps>-<finess>`: at a later establishment, that professional's site too.
+        let from = match &after {
+            None => Bound::Unbounded,
+            Some((rpps, at)) if finess.as_str() > at.as_str() => Bound::Included(rpps.as_str()),
+            Some((rpps, _)) => Bound::Excluded(rpps.as_str()),
+        };
+        let (entries, more) = state
+            .store
+            .directory_entries_at(finess, from, search.count + 1)
+            .await
+            .map_err(FhirError::from_store)?;
+        reads.push((finess, entries, more));
+    }
+    let mut matched = Vec::new();
+    for (finess, entries, _) in &reads {
+        for entry in entries {
+            if let Some(site) = kept_site_at(search, entry, finess) {
+                let id = resources::role_id(entry.rpps.as_str(), finess.as_str());
+                matched.push((id, entry, site));
+            }
+        }
+    }
+    matched.sort_by(|a, b| a.0.cmp(&b.0));
+    let frontier = reads
+        .iter()
+        .filter(|(_, _, more)| *more)
+        .filter_map(|(finess, entries, _)| {
+            entries
+                .last()
+                .map(|e| resources::role_id(e.rpps.as_str(), finess.as_str()))
+        })
+        .min();
+    // Every establishment read to its end on a first page: the whole result.
+    let whole = after.is_none() && frontier.is_none();
+    let total = match search.total {
+        search::Total::None => None,
+        _ if whole => Some(matched.len()),
+        // The rest of each establishment's sites, after the last professional read there.
+        search::Total::Accurate if after.is_none() => {
+            let mut total = Some(matched.len());
+            // One time allowed for all the establishments.
+            let started = std::time::Instant::now();
+            for (finess, entries, more) in &reads {
+                let last = entries.last().map(|e| e.rpps.to_string());
+                let mut counted = Counted::new(0, last.filter(|_| *more));
+                counted.started = started;
+                while let Some(after) = counted.next_read() {
+                    let (rest, more) = state
+                        .store
+                        .directory_entries_at(finess, Bound::Excluded(&after), COUNT_PAGE)
+                        .await
+                        .map_err(FhirError::from_store)?;
+                    let kept = rest
+                        .iter()
+                        .filter(|e| kept_site_at(search, e, finess).is_some())
+                        .count();
+                    let last = rest.last().map(|e| e.rpps.to_string());
+                    counted.add(kept, last.filter(|_| more));
+                }
+                total = total.zip(counted.total()).map(|(a, b)| a + b);
+            }
+            total
+        }
+        _ => None,
+    };
+    matched.retain(|(id, _, _)| frontier.as_ref().is_none_or(|frontier| id <= frontier));
+    let (page, next) = page_after(matched, |(id, _, _)| id, search.after.as_deref(), count);
+    roles_answer(state, search, &page, total, next.or(frontier)).await
+}
+
+/// How many reads the page of whole professionals of [`list_roles`] may take to read again
+/// those that fit.
+const QUERIES_PER_REREAD: usize = 4;
 
 /// Every role (`PractitionerRole` without `practitioner`, `_id` or `organization`): the
 /// directory's listing (by number, or by last change with `_lastUpdated`) a page of whole
@@ -395,7 +450,19 @@ async fn list_roles(
             roles += n;
             fit += 1;
         }
-        page = read(fit, cursor).await?;
+        // A filtered listing (`active`, the snapshot) can read fewer than asked: on until
+        // `fit` are read, from where the last read stopped.
+        let mut kept = read(fit, cursor).await?;
+        for _ in 1..QUERIES_PER_REREAD {
+            let short = fit - i32::try_from(kept.results.len()).unwrap_or(fit);
+            let Some(after) = kept.next.clone().filter(|_| short > 0) else {
+                break;
+            };
+            let more = read(short, Some(&after)).await?;
+            kept.results.extend(more.results);
+            kept.next = more.next;
+        }
+        page = kept;
     }
     let total = match search.total {
         search::Total::None => None,
@@ -489,6 +556,15 @@ fn page_after<T>(
         .flatten();
     page.truncate(count);
     (page, next)
+}
+
+/// An establishment's site of an entry read from its index, if the search keeps it.
+fn kept_site_at<'a>(
+    search: &roles::RoleSearch,
+    entry: &'a rpps_store::DirectoryEntry,
+    finess: &rpps_domain::Finess,
+) -> Option<&'a rpps_store::DirectorySite> {
+    kept_sites(search, entry).find(|site| site.finess == *finess)
 }
 
 /// The roles of an entry a role search keeps.
@@ -662,13 +738,15 @@ async fn search_practitioners(
 }
 
 /// `_total=accurate` on a first page that is not the whole result: the rest is read
-/// [`COUNT_PAGE`] at a time from the first page's cursor, [`COUNT_READS`] reads at most; beyond,
-/// no total (rather than a wrong one).
+/// [`COUNT_PAGE`] at a time from the first page's cursor, [`COUNT_READS`] reads and
+/// [`COUNT_TIME`] at most; beyond, no total (rather than a wrong one, or a request that runs
+/// into the function's timeout).
 #[derive(Debug)]
 struct Counted {
     matched: usize,
     next: Option<String>,
     reads: usize,
+    started: std::time::Instant,
 }
 
 impl Counted {
@@ -677,12 +755,14 @@ impl Counted {
             matched: first_page,
             next,
             reads: 0,
+            started: std::time::Instant::now(),
         }
     }
 
-    /// The cursor of the next read, if the result goes on and the reads allowed do too.
+    /// The cursor of the next read, if the result goes on and the reads and time allowed do
+    /// too.
     fn next_read(&mut self) -> Option<String> {
-        if self.reads == COUNT_READS {
+        if self.reads == COUNT_READS || self.started.elapsed() > COUNT_TIME {
             return None;
         }
         self.reads += 1;
@@ -702,8 +782,11 @@ impl Counted {
 
 /// How many a read of `_total=accurate` asks for (DynamoDB stops a page at 1 MB anyway).
 const COUNT_PAGE: i32 = 1000;
-/// How many reads `_total=accurate` may add to a first page: some 20,000 directory entries.
+/// How many reads `_total=accurate` may add to a first page: some 20,000 directory entries
+/// (a read of a filtered listing is up to 4 queries).
 pub const COUNT_READS: usize = 20;
+/// How long `_total=accurate` may count (the function times out at 10 s).
+pub const COUNT_TIME: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// One page of a Practitioner search: the entries that meet every parameter, and the next
 /// page's cursor.
@@ -909,6 +992,11 @@ mod tests {
             (COUNT_READS, Some(50 + 1000 * COUNT_READS))
         );
         assert_eq!(count(COUNT_READS + 1), (COUNT_READS, None));
+        // Past the time allowed, no more reads and no total.
+        let mut late = Counted::new(50, Some("c".into()));
+        late.started -= COUNT_TIME + std::time::Duration::from_millis(1);
+        assert_eq!(late.next_read(), None);
+        assert_eq!(late.total(), None);
         // A first page that is the whole result reads nothing more.
         let mut whole = Counted::new(7, None);
         assert_eq!(whole.next_read(), None);

@@ -1,8 +1,9 @@
 //! The `PractitionerRole` search: the practice sites of given professionals (`practitioner`)
 //! or given sites (`_id`), read with their directory entries in one batch read, read strictly
 //! as the Practitioner search is (`search`): anything not served is a 400 `OperationOutcome`.
-//! By `organization` alone (who practises at an establishment), the establishment's published
-//! sites are read by RPPS number from their index (one `Query` per page).
+//! By `organization` alone (who practises at these establishments), each establishment's
+//! published sites are read by RPPS number from their index (one `Query` per establishment
+//! per page), merged by role id. Without any of them, every role, from the directory's listing.
 
 use rpps_domain::{Finess, RppsNumber};
 use rpps_store::{Listing, ListingOrder};
@@ -35,7 +36,7 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
         name: "organization",
         definition: "http://hl7.org/fhir/SearchParameter/PractitionerRole-organization",
         kind: "reference",
-        documentation: "Organization/<FINESS> (ou le numéro seul, ou l'URL complète), une seule valeur : les lieux d'exercice en cours dans cet établissement, par numéro RPPS ; avec practitioner ou _id, un filtre.",
+        documentation: "Organization/<FINESS> (ou le numéro seul, ou l'URL complète) ; plusieurs séparés par des virgules (OU), 10 au plus : les lieux d'exercice en cours dans ces établissements, par identifiant ; avec practitioner ou _id, un filtre.",
     },
     ParamDoc {
         name: "_lastUpdated",
@@ -56,9 +57,10 @@ pub const ROLE_PARAMS: &[ParamDoc] = &[
 pub struct RoleSearch {
     ids: Option<Vec<String>>,
     practitioners: Option<Vec<String>>,
-    /// `organization` as given, and the establishment it names if it is one of ours.
-    organization: Option<String>,
-    establishment: Option<Finess>,
+    /// `organization` as given, and the establishments it names that are ours (sorted, once
+    /// each).
+    organization: Option<Vec<String>>,
+    establishments: Vec<Finess>,
     /// The professionals to read (sorted, once each).
     pub numbers: Vec<RppsNumber>,
     /// From `_id`: the sites kept.
@@ -77,6 +79,9 @@ pub struct RoleSearch {
     /// changes, so each is served once while the data changes).
     pub after: Option<String>,
 }
+
+/// At most this many establishments in one `organization` (one `Query` each per page).
+pub const MAX_ORGANIZATIONS: usize = 10;
 
 /// The FINESS an `organization` reference names: `Organization/<finess>`, the absolute URL of
 /// this server's, or the number alone; written as served.
@@ -135,13 +140,13 @@ impl RoleSearch {
                 "_id" => ids = Some(values(&name, &value)?),
                 "practitioner" => practitioners = Some(values(&name, &value)?),
                 "organization" => {
-                    let mut given = values(&name, &value)?;
-                    if given.len() > 1 {
-                        return Err(unsupported(
-                            "« organization » : un seul établissement par recherche.",
-                        ));
+                    let given = values(&name, &value)?;
+                    if given.len() > MAX_ORGANIZATIONS {
+                        return Err(invalid(format!(
+                            "« organization » : {MAX_ORGANIZATIONS} établissements au plus par recherche."
+                        )));
                     }
-                    organization = given.pop();
+                    organization = Some(given);
                 }
                 "active" => active = Some(active_value(&value)?),
                 "_lastUpdated" => {
@@ -192,9 +197,13 @@ impl RoleSearch {
                 .filter_map(|r| referenced_number(r, base))
                 .collect()
         });
-        let establishment = organization
-            .as_deref()
-            .and_then(|o| referenced_establishment(o, base));
+        let mut establishments: Vec<Finess> = organization
+            .iter()
+            .flatten()
+            .filter_map(|o| referenced_establishment(o, base))
+            .collect();
+        establishments.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        establishments.dedup();
         let listing = sites.is_none() && referenced.is_none() && organization.is_none();
         if !listing
             && after
@@ -221,7 +230,7 @@ impl RoleSearch {
             ids,
             practitioners,
             organization,
-            establishment,
+            establishments,
             numbers,
             sites,
             active,
@@ -257,9 +266,9 @@ impl RoleSearch {
 
     /// `Some` when the search names an establishment only (no `practitioner` or `_id`): the
     /// establishment, if it is one of ours (else nothing matches).
-    pub fn establishment_only(&self) -> Option<Option<&Finess>> {
+    pub fn establishment_only(&self) -> Option<&[Finess]> {
         (self.ids.is_none() && self.practitioners.is_none() && self.organization.is_some())
-            .then_some(self.establishment.as_ref())
+            .then_some(self.establishments.as_slice())
     }
 
     /// Whether a site of a professional read meets the search (this page's part aside).
@@ -273,7 +282,7 @@ impl RoleSearch {
             && self
                 .updated_range
                 .is_none_or(|range| range.contains(updated_at))
-            && (self.organization.is_none() || self.establishment.as_ref() == Some(finess))
+            && (self.organization.is_none() || self.establishments.contains(finess))
             && self.sites.as_ref().is_none_or(|sites| {
                 sites
                     .iter()
@@ -292,10 +301,7 @@ impl RoleSearch {
             parts.push(format!("practitioner={}", encode_values(practitioners)));
         }
         if let Some(organization) = &self.organization {
-            parts.push(format!(
-                "organization={}",
-                encode_values(std::slice::from_ref(organization))
-            ));
+            parts.push(format!("organization={}", encode_values(organization)));
         }
         if let Some(active) = self.active {
             parts.push(format!("active={active}"));
@@ -440,9 +446,10 @@ mod tests {
         assert!(parse("organization=750012346").unwrap().listing().is_none());
         // A listing's cursor is the listing's (checked by the store), not a role id.
         assert!(parse("_cursor=abc").is_ok());
+        let eleven = ["750012346"; 11].join(",");
         assert!(matches!(
-            refused("organization=750012346,690011226"),
-            SearchError::Unsupported(_)
+            refused(&format!("organization={eleven}")),
+            SearchError::Invalid(m) if m.contains("10")
         ));
         assert!(matches!(
             refused("practitioner=10000000025&_include=PractitionerRole:location"),
@@ -494,15 +501,26 @@ mod tests {
             parse(q)
                 .unwrap()
                 .establishment_only()
-                .map(|f| f.map(ToString::to_string))
+                .map(|f| f.iter().map(ToString::to_string).collect::<Vec<_>>())
         };
         for q in [
             "organization=Organization/750012346",
             "organization=750012346",
             "organization=https://rpps.example/fhir/Organization/750012346",
         ] {
-            assert_eq!(at(q), Some(Some("750012346".into())), "{q}");
+            assert_eq!(at(q), Some(vec!["750012346".to_owned()]), "{q}");
         }
+        // Several (OR): sorted, once each, those of ours only.
+        assert_eq!(
+            at("organization=750012346,Organization/690011226,750012346,750012347"),
+            Some(vec!["690011226".to_owned(), "750012346".to_owned()])
+        );
+        let several = parse("organization=750012346,690011226").unwrap();
+        assert_eq!(parse(&several.canonical_query(None)).unwrap(), several);
+        let rpps = RppsNumber::parse("10000000025").unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        assert!(several.keeps((&rpps, &Finess::parse("690011226").unwrap()), true, now));
+        assert!(!several.keeps((&rpps, &Finess::parse("010000024").unwrap()), true, now));
         // Not one of ours: a search that finds nothing (not an error).
         for q in [
             "organization=Organization/750012347",
@@ -510,7 +528,7 @@ mod tests {
             "organization=Practitioner/750012346",
             "organization=2a0001230",
         ] {
-            assert_eq!(at(q), Some(None), "{q}");
+            assert_eq!(at(q), Some(Vec::new()), "{q}");
         }
         // With practitioner: a filter on the professional's sites.
         let both = parse("practitioner=10000000025&organization=750012346").unwrap();

@@ -18,7 +18,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest,
+};
 use base64::Engine;
 use rpps_domain::{Finess, RppsNumber};
 use serde::{Deserialize, Serialize};
@@ -100,9 +102,9 @@ impl DirectoryEntry {
     /// The inner suffixes of the words of the names (from their second letter on, of
     /// [`MIN_CONTAINS_CHARS`] letters at least, each once, not a word of the names): with the
     /// words, what `name:contains` searches (a substring of a word starts one of its suffixes,
-    /// or the word itself). Words and suffixes together are [`MAX_NAME_ITEMS`] at most (a
-    /// rebuild that renames stays within a transaction's 100 items): the suffixes of the first
-    /// words are kept first.
+    /// or the word itself). Words and suffixes together are [`MAX_NAME_ITEMS`] at most (each
+    /// rebuild writes them all, in one transaction of 100 items at most): the suffixes of the
+    /// first words are kept first.
     pub fn name_suffixes(&self) -> Vec<String> {
         let tokens = self.name_tokens();
         let room = MAX_NAME_ITEMS.saturating_sub(tokens.len());
@@ -213,12 +215,15 @@ fn to_item(
 /// The name tokens an entry is indexed under, at most (a name of more distinct words is found
 /// by its first ones).
 pub const MAX_NAME_TOKENS: usize = 16;
-/// The name tokens and inner suffixes an entry is indexed under, at most: a rebuild that
-/// renames deletes and writes that many each, with the entry, the version kept and the sites.
+/// The name tokens and inner suffixes an entry is indexed under, at most: a rebuild writes
+/// them all, with the entry, the version kept and the sites (and a rename deletes as many).
 pub const MAX_NAME_ITEMS: usize = 32;
-// A rename within one transaction (100 items): every name item deleted and written again, the
-// entry and the version kept, and 16 sites written and 16 removed.
-const _: () = assert!(2 * MAX_NAME_ITEMS + 2 + 2 * 16 <= 100);
+/// DynamoDB's limit on a transaction's items.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+// A rebuild within one transaction: the entry and the version kept, every name item written
+// (a rename's stale ones are deleted beforehand when they would not fit), and 33 sites written
+// or removed.
+const _: () = assert!(2 + MAX_NAME_ITEMS + 2 * 33 <= MAX_TRANSACTION_ITEMS);
 /// The shortest value `name:contains` can search (its inner suffixes are that long at least).
 pub const MIN_CONTAINS_CHARS: usize = 3;
 
@@ -528,15 +533,16 @@ impl Store {
         Ok(entries)
     }
 
-    /// The entries with a published site at the establishment `finess`, by RPPS number, those
-    /// after the number `after` if given, `limit` at most (one `Query` on GSI1 `DIRORG#<finess>`: the site items
-    /// are copies of their entries), and whether more follow.
+    /// The entries with a published site at the establishment `finess`, by RPPS number, from
+    /// the bound `from` (after a number, or from it), `limit` at most (one `Query` on GSI1
+    /// `DIRORG#<finess>`: the site items are copies of their entries), and whether more follow.
     pub async fn directory_entries_at(
         &self,
         finess: &Finess,
-        after: Option<&str>,
+        from: std::ops::Bound<&str>,
         limit: i32,
     ) -> Result<(Vec<DirectoryEntry>, bool), StoreError> {
+        use std::ops::Bound;
         let mut query = self
             .client
             .query()
@@ -548,13 +554,17 @@ impl Store {
                 AttributeValue::S(keys::directory_organization(finess.as_str())),
             )
             .limit(limit.max(1));
-        query = match after {
-            Some(after) => query
-                .key_condition_expression("#pk = :pk AND #sk > :after")
-                .expression_attribute_names("#sk", keys::GSI1SK)
-                .expression_attribute_values(":after", AttributeValue::S(after.to_owned())),
-            None => query.key_condition_expression("#pk = :pk"),
+        let (condition, bound) = match from {
+            Bound::Excluded(after) => ("#pk = :pk AND #sk > :from", Some(after)),
+            Bound::Included(first) => ("#pk = :pk AND #sk >= :from", Some(first)),
+            Bound::Unbounded => ("#pk = :pk", None),
         };
+        query = query.key_condition_expression(condition);
+        if let Some(bound) = bound {
+            query = query
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":from", AttributeValue::S(bound.to_owned()));
+        }
         let out = query
             .send()
             .await
@@ -630,33 +640,7 @@ impl Store {
             }
         }
         for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            let mut attempts = 0;
-            while !pending.is_empty() {
-                attempts += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.tables.registry, std::mem::take(&mut pending))
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("BatchWriteItem(directory)", e))?;
-                if let Some(left) = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.tables.registry))
-                {
-                    if attempts >= 8 {
-                        let message = "items still unprocessed after 8 attempts (throttled)";
-                        return Err(StoreError::Unavailable {
-                            operation: "BatchWriteItem(directory)",
-                            message: message.to_owned(),
-                            source: message.into(),
-                        });
-                    }
-                    pending = left;
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempts)).await;
-                }
-            }
+            self.batch_write(chunk.to_vec()).await?;
         }
         Ok(())
     }
@@ -746,6 +730,7 @@ impl Store {
             );
             wanted.push((sk, copy));
         }
+        let wanted_keys: Vec<String> = wanted.iter().map(|(sk, _)| sk.clone()).collect();
         let mut items = Vec::new();
         for item in &existing {
             let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) else {
@@ -796,6 +781,43 @@ impl Store {
                     )
                     .build(),
             );
+        }
+        // A rename of an entry with many sites can exceed a transaction's 100 items: the name
+        // items no longer wanted are then deleted first, on their own (until the transaction
+        // is done, the entry is not found by its old names: it is being renamed).
+        if items.len() > MAX_TRANSACTION_ITEMS {
+            let stale: Vec<WriteRequest> = existing
+                .iter()
+                .filter_map(|item| item.get(keys::SK).and_then(|v| v.as_s().ok()))
+                .filter(|sk| {
+                    (sk.starts_with(keys::DIRECTORY_TOKEN_PREFIX)
+                        || sk.starts_with(keys::DIRECTORY_SUFFIX_PREFIX))
+                        && !wanted_keys.contains(sk)
+                })
+                .map(|sk| {
+                    DeleteRequest::builder()
+                        .key(keys::PK, AttributeValue::S(pk.clone()))
+                        .key(keys::SK, AttributeValue::S(sk.clone()))
+                        .build()
+                        .map(|delete| WriteRequest::builder().delete_request(delete).build())
+                        .map_err(|e| StoreError::corrupt("DeleteRequest", e))
+                })
+                .collect::<Result<_, _>>()?;
+            items.retain(|item| {
+                item.delete().is_none_or(|delete| {
+                    delete
+                        .key()
+                        .get(keys::SK)
+                        .and_then(|v| v.as_s().ok())
+                        .is_none_or(|sk| {
+                            !(sk.starts_with(keys::DIRECTORY_TOKEN_PREFIX)
+                                || sk.starts_with(keys::DIRECTORY_SUFFIX_PREFIX))
+                        })
+                })
+            });
+            for chunk in stale.chunks(25) {
+                self.batch_write(chunk.to_vec()).await?;
+            }
         }
         match self
             .transact(items, "TransactWriteItems(directory entry)")

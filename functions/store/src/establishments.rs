@@ -321,7 +321,11 @@ impl Store {
         Ok(())
     }
 
-    async fn batch_write(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+    /// One `BatchWriteItem` of 25 requests at most, its unprocessed items retried 8 times.
+    pub(crate) async fn batch_write(
+        &self,
+        mut requests: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
         let mut attempt = 0u32;
         while !requests.is_empty() {
             let out = self

@@ -1248,7 +1248,13 @@ async fn the_entries_practising_at_an_establishment_are_read_by_number() {
     let mut after: Option<String> = None;
     loop {
         let (page, more) = store
-            .directory_entries_at(&paris, after.as_deref(), 2)
+            .directory_entries_at(
+                &paris,
+                after
+                    .as_deref()
+                    .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+                2,
+            )
             .await
             .unwrap();
         assert!(page.len() <= 2);
@@ -1259,6 +1265,13 @@ async fn the_entries_practising_at_an_establishment_are_read_by_number() {
         after = read.last().cloned();
     }
     assert_eq!(read, here);
+    // From a number on (several establishments' pages merged by role id).
+    let (from_second, _) = store
+        .directory_entries_at(&paris, std::ops::Bound::Included(&here[1]), 10)
+        .await
+        .unwrap();
+    let from_second: Vec<String> = from_second.iter().map(|e| e.rpps.to_string()).collect();
+    assert_eq!(from_second, here[1..]);
 }
 
 /// Issue 16, `Organization`: the establishments by postal code, by name and town words, by
@@ -1624,7 +1637,7 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
     assert_eq!(inside("quel").await, 1, "the words too");
     assert_eq!(
         store
-            .directory_entries_at(&paris, None, 10)
+            .directory_entries_at(&paris, std::ops::Bound::Unbounded, 10)
             .await
             .unwrap()
             .0
@@ -1648,7 +1661,7 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
     assert_eq!(inside("nnick").await, 0);
     assert!(
         store
-            .directory_entries_at(&paris, None, 10)
+            .directory_entries_at(&paris, std::ops::Bound::Unbounded, 10)
             .await
             .unwrap()
             .0
@@ -1672,4 +1685,79 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
         sks.iter().all(|sk| sk == "DIR" || sk.starts_with("DIRV#")),
         "{sks:?}"
     );
+}
+
+/// Review of issue 16: a rename of an entry with 40 sites and names of 32 name items each
+/// (words and inner suffixes) would be 2 + 40 + 32 + 32 items, over a transaction's 100: the
+/// stale name items are deleted first, and the rename goes through, findable by its new names
+/// only.
+#[tokio::test]
+async fn a_rename_with_many_sites_stays_within_a_transaction() {
+    use rpps_store::{DirectoryEntry, DirectorySearch, DirectorySite};
+    let store = fresh_store().await;
+    let finess: Vec<Finess> = (0..40u32)
+        .map(|i| {
+            (0..10)
+                .find_map(|key| Finess::parse(&format!("75{:06}{key}", 1000 + i)).ok())
+                .unwrap()
+        })
+        .collect();
+    let at = time::OffsetDateTime::now_utc();
+    let mut entry = DirectoryEntry {
+        rpps: RppsNumber::from_sequence(801).unwrap(),
+        family_name: "Bartholomew-Vanderschueren Montgomery-Fitzwilliam".into(),
+        given_names: "Marie-Christine Alexandrine Maximilienne".into(),
+        profession: "aide_a_domicile_qualifiee".into(),
+        sites: finess
+            .iter()
+            .map(|f| DirectorySite {
+                finess: f.clone(),
+                establishment_name: "Service".into(),
+                commune_code: "75115".into(),
+                commune_name: "Paris 15e".into(),
+                departement: "75".into(),
+                started_on: time::macros::date!(2026 - 01 - 05),
+                ended_on: None,
+                active: true,
+            })
+            .collect(),
+        ecps_activable_from: None,
+        published_at: at,
+        updated_at: at,
+    };
+    assert_eq!(entry.name_tokens().len() + entry.name_suffixes().len(), 32);
+    let rebuild = async |e: &DirectoryEntry| {
+        let previous = store.directory_entry_for_rebuild(&e.rpps).await.unwrap();
+        store
+            .replace_directory_entry(e, previous.as_ref().map(|(p, v)| (p, *v)))
+            .await
+    };
+    let inside = async |part: &str| {
+        store
+            .search_directory(&DirectorySearch::Contains(part.into()), 10, None)
+            .await
+            .unwrap()
+            .results
+            .len()
+    };
+    rebuild(&entry).await.unwrap();
+    assert_eq!(inside("schueren").await, 1);
+    entry.family_name = "Quintanilla-Wolkenstein Hohenzollern-Sigmaringen".into();
+    entry.given_names = "Anne-Gwendoline Bernadette Clementine".into();
+    entry.updated_at = at + time::Duration::seconds(1);
+    assert_eq!(entry.name_tokens().len() + entry.name_suffixes().len(), 32);
+    rebuild(&entry).await.unwrap();
+    assert_eq!(inside("schueren").await, 0);
+    assert_eq!(inside("olkenst").await, 1);
+    let items = store
+        .client()
+        .query()
+        .table_name(&store.tables().registry)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("DIR#{}", entry.rpps)))
+        .send()
+        .await
+        .unwrap();
+    // The entry, the version kept, 40 site copies, 32 name items.
+    assert_eq!(items.items().len(), 1 + 1 + 40 + 32);
 }

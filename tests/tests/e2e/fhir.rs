@@ -436,7 +436,7 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/fhir/PractitionerRole?organization=750012346,690011226",
+            "/fhir/PractitionerRole?organization=750012346,690011226,1,2,3,4,5,6,7,8,9",
             StatusCode::BAD_REQUEST,
         ),
         ("/fhir/PractitionerRole/x", StatusCode::NOT_FOUND),
@@ -919,6 +919,47 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
         found.sort();
         assert_eq!(&found, wanted, "{query}");
     }
+    // Each page holds `_count` roles at most, or one professional's whole (review of issue
+    // 16: the page of whole professionals is read again to end on the last that fits).
+    for first in ["_count=2", "active=true&_count=3", "_count=1"] {
+        let mut next = Some(format!("/fhir/PractitionerRole?{first}"));
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            pages += 1;
+            assert!(pages <= 10, "{first}");
+            let answer = served.get(&app, &path).await;
+            let roles: Vec<&Value> = answer.json["entry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| &e["resource"])
+                .collect();
+            let mut professionals: Vec<&Value> = roles
+                .iter()
+                .map(|r| &r["practitioner"]["reference"])
+                .collect();
+            professionals.dedup();
+            let count: usize = first.rsplit('=').next().unwrap().parse().unwrap();
+            assert!(
+                roles.len() <= count || professionals.len() == 1,
+                "{path}: {}",
+                answer.json
+            );
+            next = answer.json["link"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["relation"] == "next")
+                .map(|l| {
+                    l["url"]
+                        .as_str()
+                        .unwrap()
+                        .strip_prefix(&app.options.public_origin)
+                        .unwrap()
+                        .to_owned()
+                });
+        }
+    }
     let delta = follow(
         &app,
         &mut served,
@@ -934,7 +975,50 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
         ],
         "one professional's roles, whole, on a page of 1"
     );
+    // By establishment with a filter that keeps one professional of eight: the pages read
+    // before theirs are empty but go on (review of issue 16: the paging ended on the first).
+    let filtered = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/PractitionerRole?organization={FINESS_A}&{that_minute}&_count=2"),
+        5,
+    )
+    .await;
+    assert_eq!(ids(&filtered), [format!("{}-{FINESS_A}", two_sites.rpps)]);
+    // Several establishments (OR), merged by role id, a page at a time.
+    let mut at_both = in_force.clone();
+    at_both.sort();
+    let merged = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/PractitionerRole?organization={FINESS_A},Organization/690011226&_count=2"),
+        5,
+    )
+    .await;
+    assert_eq!(ids(&merged), at_both, "in id order, each once");
+    let merged_delta = follow(
+        &app,
+        &mut served,
+        &format!("/fhir/PractitionerRole?organization=690011226,{FINESS_A}&{that_minute}&_count=1"),
+        9,
+    )
+    .await;
+    assert_eq!(
+        ids(&merged_delta),
+        [
+            format!("{}-690011226", two_sites.rpps),
+            format!("{}-{FINESS_A}", two_sites.rpps)
+        ]
+    );
     for (query, total) in [
+        (
+            format!("organization={FINESS_A},690011226&_count=2&_total=accurate"),
+            Some(in_force.len()),
+        ),
+        (
+            format!("organization={FINESS_A},690011226"),
+            Some(in_force.len()),
+        ),
         ("_count=2&_total=accurate".to_owned(), Some(every.len())),
         ("_count=2".to_owned(), None),
         ("active=false".to_owned(), Some(1)),
