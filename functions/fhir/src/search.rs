@@ -864,6 +864,20 @@ mod tests {
         );
     }
 
+    /// An entry of these names, without sites.
+    fn named(family: &str, given: &str) -> DirectoryEntry {
+        DirectoryEntry {
+            rpps: RppsNumber::parse("10000000025").unwrap(),
+            family_name: family.into(),
+            given_names: given.into(),
+            profession: "aide_a_domicile_qualifiee".into(),
+            sites: Vec::new(),
+            ecps_activable_from: None,
+            published_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
     #[test]
     fn given_and_name_search_the_words_of_the_names() {
         let search = parse("given=Marie%20An&name=dup").unwrap();
@@ -871,16 +885,7 @@ mod tests {
         let link = search.canonical_query(None);
         assert_eq!(link, "given=Marie+An&name=dup&_count=50");
         assert_eq!(parse(&link).unwrap(), search);
-        let mut e = DirectoryEntry {
-            rpps: RppsNumber::parse("10000000025").unwrap(),
-            family_name: "de la Dupré".into(),
-            given_names: "Léa Marie Anne".into(),
-            profession: "aide_a_domicile_qualifiee".into(),
-            sites: Vec::new(),
-            ecps_activable_from: None,
-            published_at: time::OffsetDateTime::UNIX_EPOCH,
-            updated_at: time::OffsetDateTime::UNIX_EPOCH,
-        };
+        let mut e = named("de la Dupré", "Léa Marie Anne");
         assert!(search.matches(&e));
         e.given_names = "Anne Marie".into();
         assert!(!search.matches(&e), "given words in that order only");
@@ -917,16 +922,7 @@ mod tests {
         let link = search.canonical_query(None);
         assert_eq!(link, "name:contains=RTIN%C3%89&_count=50");
         assert_eq!(parse(&link).unwrap(), search);
-        let mut e = DirectoryEntry {
-            rpps: RppsNumber::parse("10000000025").unwrap(),
-            family_name: "Martineau".into(),
-            given_names: "Léa Marie".into(),
-            profession: "aide_a_domicile_qualifiee".into(),
-            sites: Vec::new(),
-            ecps_activable_from: None,
-            published_at: time::OffsetDateTime::UNIX_EPOCH,
-            updated_at: time::OffsetDateTime::UNIX_EPOCH,
-        };
+        let mut e = named("Martineau", "Léa Marie");
         assert!(search.matches(&e));
         assert!(parse("name:contains=a%20mar").unwrap().matches(&e));
         assert!(

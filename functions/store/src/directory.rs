@@ -18,9 +18,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use base64::Engine;
 use rpps_domain::{Finess, RppsNumber};
 use serde::{Deserialize, Serialize};
@@ -220,10 +218,10 @@ pub const MAX_NAME_TOKENS: usize = 16;
 pub const MAX_NAME_ITEMS: usize = 32;
 /// DynamoDB's limit on a transaction's items.
 const MAX_TRANSACTION_ITEMS: usize = 100;
-// A rebuild within one transaction: the entry and the version kept, every name item written
-// (a rename's stale ones are deleted beforehand when they would not fit), and 33 sites written
-// or removed.
-const _: () = assert!(2 + MAX_NAME_ITEMS + 2 * 33 <= MAX_TRANSACTION_ITEMS);
+// A rebuild within one transaction: the entry and the version kept, every name item and a copy
+// per published site written (what is no longer wanted is deleted beforehand when it would not
+// fit): 66 published sites fit.
+const _: () = assert!(2 + MAX_NAME_ITEMS + 66 <= MAX_TRANSACTION_ITEMS);
 /// The shortest value `name:contains` can search (its inner suffixes are that long at least).
 pub const MIN_CONTAINS_CHARS: usize = 3;
 
@@ -235,6 +233,30 @@ pub const CURRENT_ITEMS_LAYOUT: u32 = 3;
 
 /// The entry item's version, moved on by every rebuild (issue 18).
 const ENTRY_VERSION: &str = "entry_version";
+
+/// The condition that an entry item is still the version `read` (0: written before versions,
+/// or that version), with its names and values.
+#[allow(clippy::type_complexity)]
+fn version_condition(
+    read: u64,
+) -> (
+    &'static str,
+    HashMap<String, String>,
+    Option<HashMap<String, AttributeValue>>,
+) {
+    (
+        if read == 0 {
+            "attribute_not_exists(#version) OR #version = :read"
+        } else {
+            "#version = :read"
+        },
+        HashMap::from([("#version".to_owned(), ENTRY_VERSION.to_owned())]),
+        Some(HashMap::from([(
+            ":read".to_owned(),
+            AttributeValue::N(read.to_string()),
+        )])),
+    )
+}
 
 pub(crate) fn entry_of(
     item: &HashMap<String, AttributeValue>,
@@ -730,7 +752,6 @@ impl Store {
             );
             wanted.push((sk, copy));
         }
-        let wanted_keys: Vec<String> = wanted.iter().map(|(sk, _)| sk.clone()).collect();
         let mut items = Vec::new();
         for item in &existing {
             let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) else {
@@ -762,14 +783,12 @@ impl Store {
                 put = match expect {
                     None => put,
                     Some(None) => put.condition_expression("attribute_not_exists(PK)"),
-                    Some(Some((_, read))) => put
-                        .condition_expression(if read == 0 {
-                            "attribute_not_exists(#version) OR #version = :read"
-                        } else {
-                            "#version = :read"
-                        })
-                        .expression_attribute_names("#version", ENTRY_VERSION)
-                        .expression_attribute_values(":read", AttributeValue::N(read.to_string())),
+                    Some(Some((_, read))) => {
+                        let (condition, names, values) = version_condition(read);
+                        put.condition_expression(condition)
+                            .set_expression_attribute_names(Some(names))
+                            .set_expression_attribute_values(values)
+                    }
                 };
             }
             items.push(
@@ -782,42 +801,57 @@ impl Store {
                     .build(),
             );
         }
-        // A rename of an entry with many sites can exceed a transaction's 100 items: the name
-        // items no longer wanted are then deleted first, on their own (until the transaction
-        // is done, the entry is not found by its old names: it is being renamed).
+        // A rename of an entry with many sites can exceed a transaction's 100 items: the items
+        // no longer wanted (old name items, sites no longer published) are then deleted first,
+        // in a transaction of their own on the condition that the entry is still the version
+        // read (a rebuild that lost the race deletes nothing); until the second is done, the
+        // entry is not found by its old names (it is being renamed).
         if items.len() > MAX_TRANSACTION_ITEMS {
-            let stale: Vec<WriteRequest> = existing
-                .iter()
-                .filter_map(|item| item.get(keys::SK).and_then(|v| v.as_s().ok()))
-                .filter(|sk| {
-                    (sk.starts_with(keys::DIRECTORY_TOKEN_PREFIX)
-                        || sk.starts_with(keys::DIRECTORY_SUFFIX_PREFIX))
-                        && !wanted_keys.contains(sk)
-                })
-                .map(|sk| {
-                    DeleteRequest::builder()
-                        .key(keys::PK, AttributeValue::S(pk.clone()))
-                        .key(keys::SK, AttributeValue::S(sk.clone()))
-                        .build()
-                        .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                        .map_err(|e| StoreError::corrupt("DeleteRequest", e))
-                })
-                .collect::<Result<_, _>>()?;
-            items.retain(|item| {
-                item.delete().is_none_or(|delete| {
-                    delete
-                        .key()
-                        .get(keys::SK)
-                        .and_then(|v| v.as_s().ok())
-                        .is_none_or(|sk| {
-                            !(sk.starts_with(keys::DIRECTORY_TOKEN_PREFIX)
-                                || sk.starts_with(keys::DIRECTORY_SUFFIX_PREFIX))
-                        })
-                })
-            });
-            for chunk in stale.chunks(25) {
-                self.batch_write(chunk.to_vec()).await?;
+            let (mut deletes, puts): (Vec<_>, Vec<_>) =
+                items.into_iter().partition(|item| item.delete().is_some());
+            if let Some(Some((_, read))) = expect {
+                let (condition, names, values) = version_condition(read);
+                deletes.push(
+                    TransactWriteItem::builder()
+                        .condition_check(
+                            ConditionCheck::builder()
+                                .table_name(table)
+                                .key(keys::PK, AttributeValue::S(pk.clone()))
+                                .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
+                                .condition_expression(condition)
+                                .set_expression_attribute_names(Some(names))
+                                .set_expression_attribute_values(values)
+                                .build()
+                                .map_err(|e| StoreError::corrupt("ConditionCheck", e))?,
+                        )
+                        .build(),
+                );
             }
+            if deletes.len() > MAX_TRANSACTION_ITEMS || puts.len() > MAX_TRANSACTION_ITEMS {
+                return Err(StoreError::Rejected {
+                    operation: "TransactWriteItems(directory entry)",
+                    message: format!(
+                        "the entry {} would write {} items and delete {}: more than a transaction's {MAX_TRANSACTION_ITEMS} (too many practice sites)",
+                        entry.rpps,
+                        puts.len(),
+                        deletes.len()
+                    ),
+                });
+            }
+            match self
+                .transact(deletes, "TransactWriteItems(directory entry's stale items)")
+                .await
+            {
+                Ok(()) => {}
+                Err(TransactError::Cancelled(reasons)) => {
+                    return Err(StoreError::Conflict {
+                        operation: "TransactWriteItems(directory entry's stale items)",
+                        message: reasons.join(", "),
+                    });
+                }
+                Err(TransactError::Store(e)) => return Err(e),
+            }
+            items = puts;
         }
         match self
             .transact(items, "TransactWriteItems(directory entry)")

@@ -257,17 +257,15 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     let left = entry(9, "Fhirpage", "Zoé", false);
     store.write_directory_entry(&left).await.unwrap();
     let mut served = Served::default();
-    let mut seen: Vec<String> = follow(
-        &app,
-        &mut served,
-        "/fhir/Practitioner?family=FHIRPAGE&_count=2",
-        4,
-    )
-    .await
-    .iter()
-    .map(|r| r["id"].as_str().unwrap().to_owned())
-    .collect();
-    seen.sort();
+    let seen = sorted_ids(
+        &follow(
+            &app,
+            &mut served,
+            "/fhir/Practitioner?family=FHIRPAGE&_count=2",
+            4,
+        )
+        .await,
+    );
     assert_eq!(seen, expected, "every practising professional once");
     // One page, total given; :exact is the name as written.
     let all = served
@@ -282,17 +280,15 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     // when two of their words start with the query, the one who left not found.
     let annick = entry(8, "Fhirtok", "Anna Annick", true);
     store.write_directory_entry(&annick).await.unwrap();
-    let mut by_given: Vec<String> = follow(
-        &app,
-        &mut served,
-        "/fhir/Practitioner?given=ANN&_count=1",
-        6,
-    )
-    .await
-    .iter()
-    .map(|r| r["id"].as_str().unwrap().to_owned())
-    .collect();
-    by_given.sort();
+    let by_given = sorted_ids(
+        &follow(
+            &app,
+            &mut served,
+            "/fhir/Practitioner?given=ANN&_count=1",
+            6,
+        )
+        .await,
+    );
     let mut anne_and_annick = vec![expected[0].clone(), annick.rpps.to_string()];
     anne_and_annick.sort();
     assert_eq!(by_given, anne_and_annick);
@@ -300,17 +296,15 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
     // with `ann`), Joanna Annie (a word and the inner suffix `anna`), Anne.
     let joanna = entry(7, "Fhirtok", "Joanna Annie", true);
     store.write_directory_entry(&joanna).await.unwrap();
-    let mut by_inside: Vec<String> = follow(
-        &app,
-        &mut served,
-        "/fhir/Practitioner?name:contains=ANN&_count=1",
-        6,
-    )
-    .await
-    .iter()
-    .map(|r| r["id"].as_str().unwrap().to_owned())
-    .collect();
-    by_inside.sort();
+    let by_inside = sorted_ids(
+        &follow(
+            &app,
+            &mut served,
+            "/fhir/Practitioner?name:contains=ANN&_count=1",
+            6,
+        )
+        .await,
+    );
     let mut with_joanna = anne_and_annick.clone();
     with_joanna.push(joanna.rpps.to_string());
     with_joanna.sort();
@@ -449,6 +443,30 @@ async fn family_search_pages_every_entry_once_and_the_departed_are_inactive() {
 }
 
 /// The `next` links of a search, followed to the end: every resource id served, in order.
+/// A search's Bundle has this `total`, or none.
+async fn has_total(app: &TestApp, served: &mut Served, path: &str, total: Option<usize>) {
+    let answer = served.get(app, path).await;
+    assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.json);
+    match total {
+        Some(total) => assert_eq!(answer.json["total"], total, "{path}: {}", answer.json),
+        None => assert!(
+            answer.json.get("total").is_none(),
+            "{path}: {}",
+            answer.json
+        ),
+    }
+}
+
+/// The ids of resources, sorted.
+fn sorted_ids(resources: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = resources
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
 async fn follow(app: &TestApp, served: &mut Served, first: &str, max_pages: usize) -> Vec<Value> {
     let mut resources = Vec::new();
     let mut next = Some(first.to_owned());
@@ -461,21 +479,26 @@ async fn follow(app: &TestApp, served: &mut Served, first: &str, max_pages: usiz
         for entry in answer.json["entry"].as_array().into_iter().flatten() {
             resources.push(entry["resource"].clone());
         }
-        next = answer.json["link"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["relation"] == "next")
-            .map(|l| {
-                l["url"]
-                    .as_str()
-                    .unwrap()
-                    .strip_prefix(&app.options.public_origin)
-                    .unwrap()
-                    .to_owned()
-            });
+        next = next_path(app, &answer.json);
     }
     resources
+}
+
+/// The path of a Bundle's `next` link, if any.
+fn next_path(app: &TestApp, bundle: &Value) -> Option<String> {
+    bundle["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "next")
+        .map(|l| {
+            l["url"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(&app.options.public_origin)
+                .unwrap()
+                .to_owned()
+        })
 }
 
 /// Done when (issue 16): the departed show as `active=false` in a delta. A professional
@@ -770,18 +793,13 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
         ),
         ("address-postalcode=97&_count=1".to_owned(), None),
     ] {
-        let answer = served
-            .get(&app, &format!("/fhir/Organization?{query}"))
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
-        match total {
-            Some(total) => assert_eq!(answer.json["total"], total, "{query}: {}", answer.json),
-            None => assert!(
-                answer.json.get("total").is_none(),
-                "{query}: {}",
-                answer.json
-            ),
-        }
+        has_total(
+            &app,
+            &mut served,
+            &format!("/fhir/Organization?{query}"),
+            total,
+        )
+        .await;
     }
 
     use rpps_devidp::FINESS_A;
@@ -945,71 +963,47 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
                 "{path}: {}",
                 answer.json
             );
-            next = answer.json["link"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|l| l["relation"] == "next")
-                .map(|l| {
-                    l["url"]
-                        .as_str()
-                        .unwrap()
-                        .strip_prefix(&app.options.public_origin)
-                        .unwrap()
-                        .to_owned()
-                });
+            next = next_path(&app, &answer.json);
         }
     }
-    let delta = follow(
-        &app,
-        &mut served,
-        &format!("/fhir/PractitionerRole?{that_minute}&_count=1"),
-        2,
-    )
-    .await;
-    assert_eq!(
-        ids(&delta),
-        [
-            format!("{}-690011226", two_sites.rpps),
-            format!("{}-{FINESS_A}", two_sites.rpps)
-        ],
-        "one professional's roles, whole, on a page of 1"
-    );
-    // By establishment with a filter that keeps one professional of eight: the pages read
-    // before theirs are empty but go on (review of issue 16: the paging ended on the first).
-    let filtered = follow(
-        &app,
-        &mut served,
-        &format!("/fhir/PractitionerRole?organization={FINESS_A}&{that_minute}&_count=2"),
-        5,
-    )
-    .await;
-    assert_eq!(ids(&filtered), [format!("{}-{FINESS_A}", two_sites.rpps)]);
-    // Several establishments (OR), merged by role id, a page at a time.
+    let both_roles = vec![
+        format!("{}-690011226", two_sites.rpps),
+        format!("{}-{FINESS_A}", two_sites.rpps),
+    ];
     let mut at_both = in_force.clone();
     at_both.sort();
-    let merged = follow(
-        &app,
-        &mut served,
-        &format!("/fhir/PractitionerRole?organization={FINESS_A},Organization/690011226&_count=2"),
-        5,
-    )
-    .await;
-    assert_eq!(ids(&merged), at_both, "in id order, each once");
-    let merged_delta = follow(
-        &app,
-        &mut served,
-        &format!("/fhir/PractitionerRole?organization=690011226,{FINESS_A}&{that_minute}&_count=1"),
-        9,
-    )
-    .await;
-    assert_eq!(
-        ids(&merged_delta),
-        [
-            format!("{}-690011226", two_sites.rpps),
-            format!("{}-{FINESS_A}", two_sites.rpps)
-        ]
-    );
+    for (query, max_pages, wanted) in [
+        // One professional's roles, whole, on a page of 1.
+        (format!("{that_minute}&_count=1"), 2, both_roles.clone()),
+        // By establishment with a filter that keeps one professional of eight: the pages
+        // read before theirs are empty but go on (review of issue 16: the paging ended on
+        // the first).
+        (
+            format!("organization={FINESS_A}&{that_minute}&_count=2"),
+            5,
+            vec![format!("{}-{FINESS_A}", two_sites.rpps)],
+        ),
+        // Several establishments (OR), merged by role id, a page at a time, each once.
+        (
+            format!("organization={FINESS_A},Organization/690011226&_count=2"),
+            5,
+            at_both,
+        ),
+        (
+            format!("organization=690011226,{FINESS_A}&{that_minute}&_count=1"),
+            9,
+            both_roles,
+        ),
+    ] {
+        let found = follow(
+            &app,
+            &mut served,
+            &format!("/fhir/PractitionerRole?{query}"),
+            max_pages,
+        )
+        .await;
+        assert_eq!(ids(&found), wanted, "{query}");
+    }
     for (query, total) in [
         (
             format!("organization={FINESS_A},690011226&_count=2&_total=accurate"),
@@ -1027,18 +1021,13 @@ async fn organizations_are_the_finess_establishments_read_searched_and_listed_on
             Some(0),
         ),
     ] {
-        let answer = served
-            .get(&app, &format!("/fhir/PractitionerRole?{query}"))
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.json);
-        match total {
-            Some(total) => assert_eq!(answer.json["total"], total, "{query}: {}", answer.json),
-            None => assert!(
-                answer.json.get("total").is_none(),
-                "{query}: {}",
-                answer.json
-            ),
-        }
+        has_total(
+            &app,
+            &mut served,
+            &format!("/fhir/PractitionerRole?{query}"),
+            total,
+        )
+        .await;
     }
 
     for (path, status) in [
