@@ -9,15 +9,16 @@
 //! reads no session and no private item.
 //!
 //! It serves `Practitioner`: read; search by `_id`, `identifier`, `family`, `given`, `name`
-//! (`:exact`), `active` and `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
+//! (`:exact`, `:contains`), `active` and `_lastUpdated` (deltas a year back and more, the departed as `active=false`), or without a
 //! criterion (the whole directory), with `_count`, `_total` and an opaque cursor valid 24 hours
 //! that yields each entry once while the directory changes (`rpps_store::listing`).
-//! `PractitionerRole`: read (`<RPPS>-<FINESS>`), search by `practitioner` and `_id` (`roles`),
-//! and with a Practitioner search by `_revinclude=PractitionerRole:practitioner` (read with the
-//! entries: no other read); `_include=PractitionerRole:organization`. `Organization`: the
-//! establishments of the FINESS referential, read by FINESS, searched by `identifier`, `name`,
-//! `address-postalcode`, `address-city`, `active` and `_lastUpdated` (`organizations`); the
-//! role search by `organization`. `name:contains` follows (docs/FHIR.md).
+//! `PractitionerRole`: read (`<RPPS>-<FINESS>`), search by `practitioner` and `_id`, by
+//! `organization` (one or several establishments), or every role (`roles`), and with a
+//! Practitioner search by `_revinclude=PractitionerRole:practitioner` (read with the entries: no
+//! other read); `_include=PractitionerRole:organization`. `Organization`: the establishments of
+//! the FINESS referential, read by FINESS, searched by `identifier`, `name`,
+//! `address-postalcode`, `address-city`, `active` and `_lastUpdated` (`organizations`).
+//! `name:contains`, `_total=accurate`: docs/FHIR.md.
 
 pub mod organizations;
 pub mod resources;
@@ -387,8 +388,7 @@ async fn roles_at(
             let started = std::time::Instant::now();
             for (finess, entries, more) in &reads {
                 let last = entries.last().map(|e| e.rpps.to_string());
-                let mut counted = Counted::new(0, last.filter(|_| *more));
-                counted.started = started;
+                let mut counted = Counted::since(started, 0, last.filter(|_| *more));
                 while let Some(after) = counted.next_read() {
                     let (rest, more) = state
                         .store
@@ -766,11 +766,16 @@ struct Counted {
 
 impl Counted {
     fn new(first_page: usize, next: Option<String>) -> Self {
+        Self::since(std::time::Instant::now(), first_page, next)
+    }
+
+    /// Counting with the time allowed taken from `started` (one time for several counts).
+    fn since(started: std::time::Instant, first_page: usize, next: Option<String>) -> Self {
         Self {
             matched: first_page,
             next,
             reads: 0,
-            started: std::time::Instant::now(),
+            started,
         }
     }
 

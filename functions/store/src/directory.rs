@@ -104,22 +104,15 @@ impl DirectoryEntry {
     /// rebuild writes them all, in one transaction of 100 items at most): the suffixes of the
     /// first words are kept first.
     pub fn name_suffixes(&self) -> Vec<String> {
+        suffixes_of(&self.name_tokens())
+    }
+
+    /// The name tokens and the inner suffixes, each computed once: every key the entry is
+    /// indexed under for `name:contains`.
+    pub fn name_items(&self) -> (Vec<String>, Vec<String>) {
         let tokens = self.name_tokens();
-        let room = MAX_NAME_ITEMS.saturating_sub(tokens.len());
-        let mut suffixes: Vec<String> = Vec::new();
-        for token in &tokens {
-            let chars: Vec<char> = token.chars().collect();
-            for start in 1..chars.len() {
-                if chars.len() - start < MIN_CONTAINS_CHARS || suffixes.len() == room {
-                    break;
-                }
-                let suffix: String = chars[start..].iter().collect();
-                if !tokens.contains(&suffix) && !suffixes.contains(&suffix) {
-                    suffixes.push(suffix);
-                }
-            }
-        }
-        suffixes
+        let suffixes = suffixes_of(&tokens);
+        (tokens, suffixes)
     }
 
     /// The key names are searched by: folded family name, then folded given names.
@@ -130,6 +123,25 @@ impl DirectoryEntry {
             rpps_domain::fold(&self.given_names)
         )
     }
+}
+
+/// The inner suffixes of these name tokens ([`DirectoryEntry::name_suffixes`]).
+fn suffixes_of(tokens: &[String]) -> Vec<String> {
+    let room = MAX_NAME_ITEMS.saturating_sub(tokens.len());
+    let mut suffixes: Vec<String> = Vec::new();
+    for token in tokens {
+        let chars: Vec<char> = token.chars().collect();
+        for start in 1..chars.len() {
+            if chars.len() - start < MIN_CONTAINS_CHARS || suffixes.len() == room {
+                break;
+            }
+            let suffix: String = chars[start..].iter().collect();
+            if !tokens.contains(&suffix) && !suffixes.contains(&suffix) {
+                suffixes.push(suffix);
+            }
+        }
+    }
+    suffixes
 }
 
 /// One search of the directory.
@@ -236,13 +248,12 @@ const ENTRY_VERSION: &str = "entry_version";
 
 /// The condition that an entry item is still the version `read` (0: written before versions,
 /// or that version), with its names and values.
-#[allow(clippy::type_complexity)]
 fn version_condition(
     read: u64,
 ) -> (
     &'static str,
     HashMap<String, String>,
-    Option<HashMap<String, AttributeValue>>,
+    HashMap<String, AttributeValue>,
 ) {
     (
         if read == 0 {
@@ -251,10 +262,7 @@ fn version_condition(
             "#version = :read"
         },
         HashMap::from([("#version".to_owned(), ENTRY_VERSION.to_owned())]),
-        Some(HashMap::from([(
-            ":read".to_owned(),
-            AttributeValue::N(read.to_string()),
-        )])),
+        HashMap::from([(":read".to_owned(), AttributeValue::N(read.to_string()))]),
     )
 }
 
@@ -408,7 +416,8 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
     );
     let mut wanted: Vec<KeyedItem> = vec![(keys::DIRECTORY_SK.to_owned(), entry_item)];
     if published {
-        for token in entry.name_tokens() {
+        let (tokens, suffixes) = entry.name_items();
+        for token in tokens {
             let sk = keys::directory_token_sk(&token);
             let sort = format!("{token}#{rpps}");
             wanted.push((
@@ -427,7 +436,7 @@ fn entry_items(entry: &DirectoryEntry) -> Result<Vec<KeyedItem>, StoreError> {
                 )?,
             ));
         }
-        for suffix in entry.name_suffixes() {
+        for suffix in suffixes {
             let sk = keys::directory_suffix_sk(&suffix);
             wanted.push((
                 sk.clone(),
@@ -787,7 +796,7 @@ impl Store {
                         let (condition, names, values) = version_condition(read);
                         put.condition_expression(condition)
                             .set_expression_attribute_names(Some(names))
-                            .set_expression_attribute_values(values)
+                            .set_expression_attribute_values(Some(values))
                     }
                 };
             }
@@ -820,7 +829,7 @@ impl Store {
                                 .key(keys::SK, AttributeValue::S(keys::DIRECTORY_SK.into()))
                                 .condition_expression(condition)
                                 .set_expression_attribute_names(Some(names))
-                                .set_expression_attribute_values(values)
+                                .set_expression_attribute_values(Some(values))
                                 .build()
                                 .map_err(|e| StoreError::corrupt("ConditionCheck", e))?,
                         )
@@ -951,8 +960,8 @@ impl Store {
             let keys_of_entry = match search {
                 DirectorySearch::Token(folded) => Some((folded, entry.name_tokens())),
                 DirectorySearch::Contains(folded) => {
-                    let mut all = entry.name_tokens();
-                    all.extend(entry.name_suffixes());
+                    let (mut all, suffixes) = entry.name_items();
+                    all.extend(suffixes);
                     Some((folded, all))
                 }
                 _ => None,
@@ -961,10 +970,7 @@ impl Store {
                 let this = item
                     .get(keys::SK)
                     .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| {
-                        sk.strip_prefix(keys::DIRECTORY_TOKEN_PREFIX)
-                            .or_else(|| sk.strip_prefix(keys::DIRECTORY_SUFFIX_PREFIX))
-                    });
+                    .and_then(|sk| keys::directory_name_item(sk));
                 let first = all
                     .into_iter()
                     .filter(|t| t.starts_with(folded.as_str()))

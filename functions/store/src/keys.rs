@@ -211,6 +211,11 @@ pub fn directory_suffix_sk(suffix: &str) -> String {
     format!("{DIRECTORY_SUFFIX_PREFIX}{suffix}")
 }
 pub const DIRECTORY_SUFFIX_PREFIX: &str = "SUF#";
+/// The word or suffix a name item's sort key (`TOK#…`, `SUF#…`) names.
+pub fn directory_name_item(sk: &str) -> Option<&str> {
+    sk.strip_prefix(DIRECTORY_TOKEN_PREFIX)
+        .or_else(|| sk.strip_prefix(DIRECTORY_SUFFIX_PREFIX))
+}
 pub fn directory_suffix_bucket(suffix: &str) -> String {
     format!("DIRSUF#{}", head(suffix, 2))
 }

@@ -1159,22 +1159,20 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
             .is_empty()
     );
     // Entry items as earlier versions wrote them, with these index keys and attributes.
-    let put_raw = async |rpps: &RppsNumber, i: u64, more: &[(&str, AttributeValue)]| {
+    let put_entry = async |rpps: &RppsNumber, i: u64, more: &[(&str, AttributeValue)]| {
         let json = serde_json::to_string(&entry(i, "Ancien", true, base)).unwrap();
-        let mut put = store
-            .client()
-            .put_item()
-            .table_name(&store.tables().registry)
-            .item("PK", AttributeValue::S(format!("DIR#{rpps}")))
-            .item("SK", AttributeValue::S("DIR".into()))
-            .item("entry", AttributeValue::S(json));
+        let mut item = std::collections::HashMap::from([
+            ("PK".to_owned(), AttributeValue::S(format!("DIR#{rpps}"))),
+            ("SK".to_owned(), AttributeValue::S("DIR".into())),
+            ("entry".to_owned(), AttributeValue::S(json)),
+        ]);
         for (name, value) in more {
-            put = put.item(*name, value.clone());
+            item.insert((*name).to_owned(), value.clone());
         }
-        put.send().await.unwrap();
+        put_raw(&store, item).await;
     };
     let legacy = RppsNumber::from_sequence(990).unwrap();
-    put_raw(&legacy, 90, &[]).await;
+    put_entry(&legacy, 90, &[]).await;
     assert_eq!(
         store.unlisted_directory_entries(2).await.unwrap(),
         std::slice::from_ref(&legacy)
@@ -1186,10 +1184,10 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
         ("GSI3PK", AttributeValue::S("DIRALL".into())),
         ("GSI3SK", AttributeValue::S(first_layout.to_string())),
     ];
-    put_raw(&first_layout, 92, &listed).await;
+    put_entry(&first_layout, 92, &listed).await;
     // And one of the second (no inner suffixes for `name:contains`).
     let second_layout = RppsNumber::from_sequence(993).unwrap();
-    put_raw(
+    put_entry(
         &second_layout,
         93,
         &[
@@ -1208,19 +1206,10 @@ async fn listings_give_each_entry_once_while_entries_change_between_pages() {
 /// establishment, by RPPS number, a page at a time; an ended site is not there.
 #[tokio::test]
 async fn the_entries_practising_at_an_establishment_are_read_by_number() {
-    use rpps_store::{DirectoryEntry, DirectorySite};
+    use rpps_store::DirectoryEntry;
     let store = fresh_store().await;
     let at = time::OffsetDateTime::now_utc();
-    let site = |finess: &str, active: bool| DirectorySite {
-        finess: Finess::parse(finess).unwrap(),
-        establishment_name: "Service".into(),
-        commune_code: "75115".into(),
-        commune_name: "Paris 15e".into(),
-        departement: "75".into(),
-        started_on: time::macros::date!(2026 - 01 - 05),
-        ended_on: (!active).then_some(time::macros::date!(2026 - 06 - 30)),
-        active,
-    };
+    let site = |finess: &str, active: bool| service_site(&Finess::parse(finess).unwrap(), active);
     let mut here = Vec::new();
     for i in 0..7u64 {
         let sites = match i % 3 {
@@ -1462,14 +1451,7 @@ async fn organizations_are_searched_and_listed_once_each_while_imports_change_th
         AttributeValue::S(format!("EST#{}", old.finess)),
     );
     item.insert("SK".into(), AttributeValue::S("EST".into()));
-    store
-        .client()
-        .put_item()
-        .table_name(&store.tables().registry)
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
+    put_raw(&store, item).await;
     let grenoble = OrganizationSearch {
         postal_code: Some("38".into()),
         ..Default::default()
@@ -1554,14 +1536,7 @@ async fn an_establishment_half_way_through_an_import_is_listed_once() {
     ] {
         version.insert(name.into(), AttributeValue::S(value));
     }
-    store
-        .client()
-        .put_item()
-        .table_name(&store.tables().registry)
-        .set_item(Some(version))
-        .send()
-        .await
-        .unwrap();
+    put_raw(&store, version).await;
     let listed: Vec<String> = store
         .search_organizations(
             &OrganizationSearch::default(),
@@ -1583,19 +1558,10 @@ async fn an_establishment_half_way_through_an_import_is_listed_once() {
 /// `organization`, and its partition holds the entry and the versions kept only.
 #[tokio::test]
 async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
-    use rpps_store::{DirectoryEntry, DirectorySearch, DirectorySite};
+    use rpps_store::{DirectoryEntry, DirectorySearch};
     let store = fresh_store().await;
     let paris = Finess::parse("750012346").unwrap();
-    let site = |active: bool| DirectorySite {
-        finess: paris.clone(),
-        establishment_name: "Service".into(),
-        commune_code: "75115".into(),
-        commune_name: "Paris 15e".into(),
-        departement: "75".into(),
-        started_on: time::macros::date!(2026 - 01 - 05),
-        ended_on: (!active).then_some(time::macros::date!(2026 - 06 - 30)),
-        active,
-    };
+    let site = |active: bool| service_site(&paris, active);
     let at = time::OffsetDateTime::now_utc();
     let mut entry = DirectoryEntry {
         rpps: RppsNumber::from_sequence(800).unwrap(),
@@ -1666,7 +1632,7 @@ async fn a_rebuild_removes_the_tokens_and_site_copies_an_entry_no_longer_has() {
 /// only.
 #[tokio::test]
 async fn a_rename_with_many_sites_stays_within_a_transaction() {
-    use rpps_store::{DirectoryEntry, DirectorySearch, DirectorySite};
+    use rpps_store::{DirectoryEntry, DirectorySearch};
     let store = fresh_store().await;
     let finess: Vec<Finess> = (0..40u32)
         .map(|i| {
@@ -1681,19 +1647,7 @@ async fn a_rename_with_many_sites_stays_within_a_transaction() {
         family_name: "Bartholomew-Vanderschueren Montgomery-Fitzwilliam".into(),
         given_names: "Marie-Christine Alexandrine Maximilienne".into(),
         profession: "aide_a_domicile_qualifiee".into(),
-        sites: finess
-            .iter()
-            .map(|f| DirectorySite {
-                finess: f.clone(),
-                establishment_name: "Service".into(),
-                commune_code: "75115".into(),
-                commune_name: "Paris 15e".into(),
-                departement: "75".into(),
-                started_on: time::macros::date!(2026 - 01 - 05),
-                ended_on: None,
-                active: true,
-            })
-            .collect(),
+        sites: finess.iter().map(|f| service_site(f, true)).collect(),
         ecps_activable_from: None,
         published_at: at,
         updated_at: at,
@@ -1765,4 +1719,33 @@ async fn how_many(store: &rpps_store::Store, search: rpps_store::DirectorySearch
         .unwrap()
         .results
         .len()
+}
+
+/// Writes an item as it is (an item as an earlier version wrote it).
+async fn put_raw(
+    store: &rpps_store::Store,
+    item: std::collections::HashMap<String, AttributeValue>,
+) {
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A practice site in Paris 15e, started 2026-01-05, ended 2026-06-30 unless `active`.
+fn service_site(finess: &Finess, active: bool) -> rpps_store::DirectorySite {
+    rpps_store::DirectorySite {
+        finess: finess.clone(),
+        establishment_name: "Service".into(),
+        commune_code: "75115".into(),
+        commune_name: "Paris 15e".into(),
+        departement: "75".into(),
+        started_on: time::macros::date!(2026 - 01 - 05),
+        ended_on: (!active).then_some(time::macros::date!(2026 - 06 - 30)),
+        active,
+    }
 }
