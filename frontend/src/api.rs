@@ -171,6 +171,17 @@ impl FromJson for Envelope {
     }
 }
 
+/// An error inside a successful answer (one outcome of a batch: `{"code", "message", …}`), as
+/// an [`ApiError`] with the status the outcome would have had on its own (unknown here: 409).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embedded(pub ApiError);
+
+impl FromJson for Embedded {
+    fn read(value: &json::Value) -> Option<Self> {
+        ErrorRead::read(value).map(|e| Embedded(ApiError::from_error(409, e)))
+    }
+}
+
 fn default_message(status: u16) -> &'static str {
     match status {
         401 => "Votre session a expiré : reconnectez-vous.",

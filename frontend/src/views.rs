@@ -21,7 +21,8 @@ use rpps_contract::registration::{
 };
 use rpps_contract::session::{LogoutView, RoleCode, SessionView};
 use rpps_contract::staff::{
-    ContactChangeView, EstablishmentStaff, MeView, PracticeSiteView, StaffList,
+    ContactChangeView, EstablishmentStaff, ManagedEstablishment, ManagedEstablishments, MeView,
+    PracticeSiteView, StaffList,
 };
 
 use crate::json::{FromJson, Value};
@@ -242,6 +243,12 @@ read_struct!(EstablishmentStaff {
     staff,
 });
 read_struct!(StaffList { establishments });
+read_struct!(ManagedEstablishment {
+    finess,
+    name = default,
+    town = default,
+});
+read_struct!(ManagedEstablishments { establishments });
 read_struct!(ContactChangeView { rpps, contact });
 read_struct!(MeView {
     rpps,
@@ -438,6 +445,10 @@ mod tests {
             "ecps_activable_from": null, "sites": [{site}]}}"#
         ));
         same::<ContactChangeView>(r#"{"rpps": "10000000421", "contact": null}"#);
+        same::<ManagedEstablishments>(
+            r#"{"establishments": [{"finess": "750012346", "name": "SAAD Paris 15", "town": "PARIS"},
+            {"finess": "690011226", "name": null, "town": null}]}"#,
+        );
         same::<DirectorySearchView>(
             r#"{"results": [{"rpps": "10000000421", "family_name": "N'Diaye", "given_names": "Awa",
             "profession": {"code": "aide_a_domicile_qualifiee", "label": "Aide à domicile qualifiée"},

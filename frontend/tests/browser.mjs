@@ -510,6 +510,81 @@ try {
     await ownCtx.close();
   });
 
+  await step("bulk validation: ticked requests, then all of an establishment, one declaration (issue 19)", async () => {
+    // Five aides registered through the API by the signed-in manager (as an import would):
+    // two of them probable matches of each other, left for a person's look.
+    const session = await (await manager.request.get(BASE + "/api/session")).json();
+    const call = async (method, path, body) => {
+      const response = await manager.request.fetch(BASE + path, {
+        method, data: body, headers: { origin: BASE, "x-csrf-token": session.csrf_token },
+      });
+      const json = await response.json().catch(() => null);
+      assert.ok(response.ok(), `${method} ${path}: ${response.status()} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const names = [["Lotbrun", "1981-02-03"], ["Lotgris", "1982-03-04"], ["Lotvert", "1983-04-05"],
+      ["Lotmartin", "1984-05-06"], ["Lotmartins", "1984-05-06"]];
+    for (const [family, born] of names) {
+      const draft = await call("POST", "/api/manager/registrations", { establishment: "750012346",
+        family_name: family, given_names: "Léa", birth_date: born, birth_commune: "75115" });
+      await call("PATCH", `/api/registrations/${draft.id}`, { email: `${family.toLowerCase()}@example.org`,
+        start_date: "2026-11-02", eligibility: "certification", accuracy_confirmed: true });
+      await call("POST", `/api/registrations/${draft.id}/submit`, {});
+    }
+    await manager.goto(BASE + "/gestion");
+    await manager.getByRole("heading", { name: "Demandes à traiter" }).waitFor();
+    // The establishments by name, the FINESS beside.
+    await manager.locator("ul.etablissements li").filter({ hasText: /\S.* \(FINESS 750012346\)/ }).waitFor();
+    const selection = manager.locator("#valider-selection");
+    assert.equal(await selection.isDisabled(), true, "nothing ticked yet");
+    await manager.getByLabel("Sélectionner la demande de Léa Lotbrun").check();
+    await manager.getByLabel("Sélectionner la demande de Léa Lotgris").check();
+    await manager.getByRole("button", { name: "Valider la sélection (2)" }).click();
+    await assertFieldError(manager, "#bulk_conditions_checked", "Cochez d'abord la déclaration");
+    await manager.locator("#bulk_conditions_checked").check();
+    await manager.getByRole("button", { name: "Valider la sélection (2)" }).click();
+    const progress = manager.locator("#validation-progression");
+    await progress.getByText("Validation terminée").waitFor();
+    await progress.getByText("2 / 2").waitFor();
+    await progress.getByText("2 validée(s), 0 à examiner").waitFor();
+    await progress.getByText("Voir les numéros RPPS attribués (2)").click();
+    await progress.getByText(/Léa Lotbrun — RPPS 1\d{10}/).waitFor();
+    await snap(manager, "gestion-validation-selection");
+    // Every request still waiting at A, the probable matches reported with their reason.
+    await manager.locator("#bulk_conditions_checked").check();
+    await manager.locator('button[data-finess="750012346"]').click();
+    await progress.getByText("Validation terminée").waitFor();
+    await progress.locator("ul.echecs li").filter({ hasText: "Léa Lotmartin :" }).waitFor();
+    await progress.locator("ul.echecs li").filter({ hasText: "Léa Lotmartins :" }).waitFor();
+    await progress.getByText("2 à examiner").waitFor();
+    const width = await manager.evaluate(() => document.scrollingElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide`);
+    // What stays in the queue is what needs a look, each a link to its page.
+    await manager.getByRole("link", { name: "Léa Lotmartin", exact: true }).first().waitFor();
+    assert.equal(await manager.getByRole("link", { name: "Léa Lotvert" }).count(), 0);
+    await snap(manager, "gestion-validation-etablissement");
+    // The same page on a desktop screen.
+    const wide = await browser.newContext({ ...phone, viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
+    await wide.addCookies(await manager.context().cookies());
+    const desk = await wide.newPage();
+    await desk.goto(BASE + "/gestion");
+    await desk.getByRole("heading", { name: "Valider plusieurs demandes" }).waitFor();
+    await snap(desk, "gestion-validation-bureau");
+    await wide.close();
+  });
+
+  await step("the staff list downloads as a CSV for the payroll (issue 19)", async () => {
+    await manager.goto(BASE + "/gestion/personnel");
+    const link = manager.locator("#export-personnel");
+    await link.waitFor();
+    assert.equal(await link.getAttribute("href"), "/api/manager/staff/export");
+    const [download] = await Promise.all([manager.waitForEvent("download"), link.click()]);
+    assert.match(download.suggestedFilename(), /^personnel-rpps-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = await (await manager.request.get(BASE + "/api/manager/staff/export")).text();
+    assert.ok(csv.startsWith("\ufeffNom;Prénoms;Numéro RPPS;"), csv.slice(0, 80));
+    assert.match(csv, /\r\nLotbrun;Léa;1\d{10};Aide à domicile qualifiée;750012346;/);
+  });
+
   await step("deep link reload of a manager page", async () => {
     await manager.goto(BASE + "/gestion");
     await manager.reload();

@@ -4,12 +4,14 @@
 
 use dioxus::prelude::*;
 use rpps_contract::registration::{
-    DraftBody, EmployerDraftBody, IdentityMatchView, MatchVerdict, MatchedRecord, Origin,
-    RegistrationList, RegistrationView, RejectBody, StatusView, ValidateBody, ValidationView,
+    BulkValidateBody, DraftBody, EmployerDraftBody, IdentityMatchView, MatchVerdict, MatchedRecord,
+    Origin, RegistrationList, RegistrationView, RejectBody, StatusView, ValidateBody,
+    ValidationView,
 };
 use rpps_contract::session::{RoleCode, SessionView};
 use rpps_contract::staff::{
-    ContactBody, ContactChangeView, DepartureBody, PracticeSiteView, StaffList,
+    ContactBody, ContactChangeView, DepartureBody, ManagedEstablishment, ManagedEstablishments,
+    PracticeSiteView, StaffList,
 };
 
 use super::account::{SignInNeeded, SignedInAs};
@@ -89,12 +91,168 @@ fn establishments(me: &SessionView) -> Vec<String> {
     me.establishments.clone().unwrap_or_default()
 }
 
+/// The manager's establishments with their names (issue 19), once signed in; empty until they
+/// come (the pages then show FINESS numbers alone).
+fn use_establishment_names(access: Signal<Access>) -> Signal<Vec<ManagedEstablishment>> {
+    let mut names = use_signal(Vec::new);
+    use_effect(move || {
+        if matches!(access(), Access::Manager(_)) {
+            spawn(async move {
+                if let Ok(list) =
+                    api::get::<ManagedEstablishments>("/api/manager/establishments").await
+                {
+                    names.set(list.establishments);
+                }
+            });
+        }
+    });
+    names
+}
+
+/// « SAAD Les Tilleuls (FINESS 750012346) », or « FINESS 750012346 » when the name is unknown.
+fn establishment_label(names: &[ManagedEstablishment], finess: &str) -> String {
+    match names
+        .iter()
+        .find(|e| e.finess == finess)
+        .and_then(|e| e.name.as_deref())
+    {
+        Some(name) => format!("{name} (FINESS {finess})"),
+        None => format!("FINESS {finess}"),
+    }
+}
+
+/// The requests one bulk call validates at most (the API's limit).
+const BULK_CHUNK: usize = 50;
+
+/// One request of a bulk validation, as the API answers it.
+#[derive(Clone, Debug, PartialEq)]
+struct BulkResult {
+    request_id: String,
+    name: Option<String>,
+    validated: Option<ValidationView>,
+    error: Option<api::Embedded>,
+}
+crate::read_struct!(BulkResult {
+    request_id,
+    name = default,
+    validated = default,
+    error = default,
+});
+
+/// One answer of `POST /api/manager/registrations/validations`.
+#[derive(Clone, Debug, PartialEq)]
+struct BulkPage {
+    results: Vec<BulkResult>,
+    next: Option<String>,
+}
+crate::read_struct!(BulkPage {
+    results,
+    next = default,
+});
+
+/// A bulk validation under way or done: its progress and each request's outcome.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct BulkRun {
+    /// How many requests it is about (at least those done).
+    total: usize,
+    results: Vec<BulkResult>,
+    running: bool,
+    /// A refusal of a whole call (session expired, network): the run stopped there.
+    stopped: Option<ApiError>,
+}
+
+impl BulkRun {
+    fn validated(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.validated.is_some())
+            .count()
+    }
+}
+
+/// What to validate in bulk: the requests ticked, or every request waiting for an establishment.
+#[derive(Clone, Debug, PartialEq)]
+enum BulkSelection {
+    Ids(Vec<String>),
+    Establishment { finess: String, waiting: usize },
+}
+
+/// Runs a bulk validation call after call (50 requests each), `run` showing its progress; the
+/// declaration is sent with each call and recorded with each request.
+async fn run_bulk(selection: BulkSelection, mut run: Signal<Option<BulkRun>>) {
+    let total = match &selection {
+        BulkSelection::Ids(ids) => ids.len(),
+        BulkSelection::Establishment { waiting, .. } => *waiting,
+    };
+    run.set(Some(BulkRun {
+        total,
+        running: true,
+        ..BulkRun::default()
+    }));
+    let path = "/api/manager/registrations/validations";
+    let mut after: Option<String> = None;
+    let mut chunks = match &selection {
+        BulkSelection::Ids(ids) => ids.chunks(BULK_CHUNK).map(<[String]>::to_vec).collect(),
+        BulkSelection::Establishment { .. } => Vec::new(),
+    }
+    .into_iter();
+    loop {
+        let body = match &selection {
+            BulkSelection::Ids(_) => match chunks.next() {
+                Some(ids) => BulkValidateBody {
+                    ids,
+                    conditions_checked: true,
+                    ..BulkValidateBody::default()
+                },
+                None => break,
+            },
+            BulkSelection::Establishment { finess, .. } => BulkValidateBody {
+                establishment: Some(finess.clone()),
+                after: after.clone(),
+                conditions_checked: true,
+                ..BulkValidateBody::default()
+            },
+        };
+        match api::post::<BulkPage>(path, &body).await {
+            Ok(page) => {
+                run.with_mut(|r| {
+                    if let Some(r) = r {
+                        r.results.extend(page.results);
+                        r.total = r.total.max(r.results.len());
+                    }
+                });
+                match (&selection, page.next) {
+                    (BulkSelection::Establishment { .. }, Some(next)) => after = Some(next),
+                    (BulkSelection::Establishment { .. }, None) => break,
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                run.with_mut(|r| {
+                    if let Some(r) = r {
+                        r.stopped = Some(e);
+                    }
+                });
+                break;
+            }
+        }
+    }
+    run.with_mut(|r| {
+        if let Some(r) = r {
+            r.running = false;
+            r.total = r.results.len();
+        }
+    });
+}
+
 #[component]
 pub fn Gestion() -> Element {
     let (access, check) = use_manager_session();
+    let names = use_establishment_names(access);
     let mut queue = use_signal(|| None::<Result<Vec<RegistrationView>, ApiError>>);
-    let mut load = move || {
-        queue.set(None);
+    let mut selected = use_signal(Vec::<String>::new);
+    let run = use_signal(|| None::<BulkRun>);
+    let load = move || {
         spawn(async move {
             queue.set(Some(
                 api::get::<RegistrationList>("/api/manager/registrations")
@@ -109,14 +267,18 @@ pub fn Gestion() -> Element {
         }
     });
     let a = access();
+    let names_now = names();
     rsx! {
         Titre { texte: "RPPS+ — Espace gestionnaire" }
         h1 { "Espace gestionnaire RPPS+" }
         if let Some(page) = gate(&a, check) { {page} } else {
             if let Access::Manager(me) = &a {
                 SignedInAs { session: me.clone() }
-                p { "Établissement(s) : "
-                    strong { {establishments(me).join(", ")} }
+                p { "Vos établissements :" }
+                ul { class: "etablissements",
+                    for f in establishments(me) {
+                        li { key: "{f}", strong { "{establishment_label(&names_now, &f)}" } }
+                    }
                 }
             }
             div { class: "actions",
@@ -124,20 +286,32 @@ pub fn Gestion() -> Element {
                 Link { to: Route::GestionPersonnel {}, class: "bouton secondaire", "Personnel et départs" }
             }
             h2 { "Demandes à traiter" }
+            if let Some(r) = run() { BulkProgress { run: r } }
             match queue() {
                 None => rsx! { Loading { text: "Chargement des demandes…" } },
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },
                 Some(Ok(list)) if list.is_empty() => rsx! { p { "Aucune demande en attente pour vos établissements." } },
                 Some(Ok(list)) => rsx! {
+                    BulkPanel { list: list.clone(), names: names_now.clone(), selected, run, on_done: move |_| { selected.set(Vec::new()); load(); } }
                     ul { class: "cartes",
                         for r in list {
-                            li { key: "{r.id}",
-                                Link { to: Route::GestionDemande { id: r.id.clone() }, strong { "{full_name(&r)}" } }
-                                p { class: "petit",
-                                    "Née ou né le {french_date(&r.civil_status.birth_date)} — établissement FINESS {r.establishment.clone().unwrap_or_default()}"
+                            li { key: "{r.id}", class: "selectionnable",
+                                input { r#type: "checkbox", id: "choisir-{r.id}",
+                                    checked: selected().contains(&r.id),
+                                    onchange: { let id = r.id.clone(); move |e: FormEvent| {
+                                        let id = id.clone();
+                                        selected.with_mut(|s| if e.checked() { if !s.contains(&id) { s.push(id) } } else { s.retain(|x| *x != id) });
+                                    } },
                                 }
-                                if let Some(at) = &r.submitted_at {
-                                    p { class: "petit", "Envoyée le {french_datetime(at)}" }
+                                div {
+                                    label { r#for: "choisir-{r.id}", class: "visuellement-cache", "Sélectionner la demande de {full_name(&r)}" }
+                                    Link { to: Route::GestionDemande { id: r.id.clone() }, strong { "{full_name(&r)}" } }
+                                    p { class: "petit",
+                                        "Née ou né le {french_date(&r.civil_status.birth_date)} — {establishment_label(&names_now, r.establishment.as_deref().unwrap_or_default())}"
+                                    }
+                                    if let Some(at) = &r.submitted_at {
+                                        p { class: "petit", "Envoyée le {french_datetime(at)}" }
+                                    }
                                 }
                             }
                         }
@@ -148,9 +322,130 @@ pub fn Gestion() -> Element {
     }
 }
 
+/// The declaration made once, and the two ways of validating many requests: those ticked, or
+/// every request waiting for an establishment (issue 19).
+#[component]
+fn BulkPanel(
+    list: Vec<RegistrationView>,
+    names: Vec<ManagedEstablishment>,
+    selected: Signal<Vec<String>>,
+    run: Signal<Option<BulkRun>>,
+    on_done: EventHandler<()>,
+) -> Element {
+    let mut declared = use_signal(|| false);
+    let mut declaration_error = use_signal(|| None::<String>);
+    let mut start = move |selection: BulkSelection| {
+        if !declared() {
+            declaration_error.set(Some(
+                "Cochez d'abord la déclaration : elle vaut pour chaque demande validée.".into(),
+            ));
+            return;
+        }
+        declaration_error.set(None);
+        spawn(async move {
+            run_bulk(selection, run).await;
+            on_done.call(());
+        });
+    };
+    // Each establishment's waiting requests, in the order of the queue.
+    let mut waiting: Vec<(String, usize)> = Vec::new();
+    for finess in list.iter().filter_map(|r| r.establishment.clone()) {
+        match waiting.iter_mut().find(|(f, _)| *f == finess) {
+            Some((_, count)) => *count += 1,
+            None => waiting.push((finess, 1)),
+        }
+    }
+    let running = run().is_some_and(|r| r.running);
+    let ticked = selected().len();
+    let invalid = declaration_error().is_some();
+    rsx! {
+        section { class: "lot", aria_labelledby: "validation-groupee",
+            h3 { id: "validation-groupee", "Valider plusieurs demandes" }
+            p { class: "petit", "Chaque demande validée reçoit son propre numéro RPPS. Celles qui demandent votre examen (une personne peut-être déjà connue du registre) restent à traiter une à une." }
+            div { class: if invalid { "champ champ-erreur case" } else { "champ case" },
+                input { r#type: "checkbox", id: "bulk_conditions_checked", checked: declared(),
+                    aria_invalid: if invalid { "true" } else { "false" },
+                    aria_describedby: declaration_error().map(|_| "bulk_conditions_checked-erreur".to_string()),
+                    onchange: move |e| declared.set(e.checked()),
+                }
+                label { r#for: "bulk_conditions_checked", "J'atteste avoir vérifié, pour chaque personne dont je valide la demande, les conditions de diplôme ou d'expérience professionnelle prévues par le décret n° 2024-1246, sur la base déclarée dans sa demande." }
+                if let Some(m) = declaration_error() { p { id: "bulk_conditions_checked-erreur", class: "erreur", "{m}" } }
+            }
+            div { class: "actions",
+                button { r#type: "button", class: "bouton", id: "valider-selection",
+                    disabled: running || ticked == 0,
+                    onclick: move |_| start(BulkSelection::Ids(selected())),
+                    "Valider la sélection ({ticked})"
+                }
+                for (finess, count) in waiting {
+                    button { key: "{finess}", r#type: "button", class: "bouton secondaire", "data-finess": "{finess}",
+                        disabled: running,
+                        onclick: { let finess = finess.clone(); move |_| start(BulkSelection::Establishment { finess: finess.clone(), waiting: count }) },
+                        "Tout valider — {establishment_label(&names, &finess)}"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A bulk validation's progress, then its outcome: the numbers given, and each request left to
+/// look at with the reason.
+#[component]
+fn BulkProgress(run: BulkRun) -> Element {
+    let done = run.results.len();
+    let validated = run.validated();
+    let failed: Vec<BulkResult> = run
+        .results
+        .iter()
+        .filter(|r| r.validated.is_none())
+        .cloned()
+        .collect();
+    let numbered: Vec<(String, String)> = run
+        .results
+        .iter()
+        .filter_map(|r| {
+            let v = r.validated.as_ref()?;
+            Some((r.name.clone().unwrap_or_default(), v.rpps.clone()))
+        })
+        .collect();
+    rsx! {
+        div { class: "progression", id: "validation-progression", role: "status", aria_live: "polite",
+            progress { max: "{run.total.max(1)}", value: "{done}" }
+            p {
+                if run.running { "Validation en cours : " } else { "Validation terminée : " }
+                strong { "{done} / {run.total}" }
+                " demande(s) traitée(s), {validated} validée(s), {failed.len()} à examiner."
+            }
+            if let Some(e) = &run.stopped { ErrorBanner { error: e.clone() } }
+            if !failed.is_empty() {
+                ul { class: "echecs",
+                    for f in failed {
+                        li { key: "{f.request_id}",
+                            Link { to: Route::GestionDemande { id: f.request_id.clone() }, "{f.name.clone().unwrap_or_else(|| f.request_id.clone())}" }
+                            " : {f.error.as_ref().map(|e| e.0.message.clone()).unwrap_or_default()}"
+                        }
+                    }
+                }
+            }
+            if !numbered.is_empty() {
+                details {
+                    summary { "Voir les numéros RPPS attribués ({numbered.len()})" }
+                    ul { class: "petit",
+                        for (name, rpps) in numbered {
+                            li { key: "{rpps}", "{name} — RPPS {rpps}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[component]
 pub fn GestionDemande(id: String) -> Element {
     let (access, check) = use_manager_session();
+    let names = use_establishment_names(access);
     let mut request = use_signal(|| None::<Result<RegistrationView, ApiError>>);
     let mut basis = use_signal(String::new);
     let mut declared = use_signal(|| false);
@@ -212,7 +507,7 @@ pub fn GestionDemande(id: String) -> Element {
                     dl { class: "resume",
                         div { dt { "Adresse e-mail" } dd { "{r.contact.as_ref().map(|c| c.email.as_str()).unwrap_or(\"—\")}" } }
                         div { dt { "Mobile" } dd { "{r.contact.as_ref().and_then(|c| c.mobile.as_deref()).unwrap_or(\"—\")}" } }
-                        div { dt { "Établissement (FINESS)" } dd { "{r.establishment.as_deref().unwrap_or(\"—\")}" } }
+                        div { dt { "Établissement" } dd { "{r.establishment.as_deref().map(|f| establishment_label(&names(), f)).unwrap_or_else(|| \"—\".into())}" } }
                         div { dt { "Début d'exercice" } dd { "{r.start_date.as_deref().map(french_date).unwrap_or_default()}" } }
                         div { dt { "Éligibilité déclarée" } dd { "{r.eligibility.map_or(\"—\", |e| e.label())}" } }
                     }
@@ -406,6 +701,7 @@ fn DeleteDraft(id: String, on_done: EventHandler<RegistrationView>) -> Element {
 #[component]
 pub fn GestionNouvelle() -> Element {
     let (access, check) = use_manager_session();
+    let names = use_establishment_names(access);
     let mut establishment = use_signal(String::new);
     let family_name = use_signal(String::new);
     let given_names = use_signal(String::new);
@@ -572,7 +868,7 @@ pub fn GestionNouvelle() -> Element {
                         select { id: "establishment", value: "{establishment}",
                             aria_describedby: field_error("establishment").map(|_| "establishment-erreur".to_string()),
                             onchange: move |e| establishment.set(e.value()),
-                            for f in managed { option { value: "{f}", selected: establishment() == f, "FINESS {f}" } }
+                            for f in managed { option { value: "{f}", selected: establishment() == f, "{establishment_label(&names(), &f)}" } }
                         }
                         if let Some(m) = field_error("establishment") { p { id: "establishment-erreur", class: "erreur", "{m}" } }
                     }
@@ -627,6 +923,9 @@ pub fn GestionPersonnel() -> Element {
         h1 { "Personnel et départs" }
         if let Some(page) = gate(&a, check) { {page} } else {
             p { "Quand une ou un aide quitte l'établissement, indiquez son dernier jour : ce lieu d'exercice sera retiré de l'annuaire public à cette date. Le numéro RPPS reste à la personne." }
+            p { a { class: "bouton secondaire", id: "export-personnel", href: "/api/manager/staff/export", download: "",
+                "Télécharger la liste du personnel (CSV)" } }
+            p { class: "petit", "Un fichier pour votre tableur (séparateur « ; ») : nom, prénoms, numéro RPPS, établissement, début et départ, pour le rapprocher de votre paie." }
             match staff() {
                 None => rsx! { Loading { text: "Chargement du personnel…" } },
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: move |_| load() } },

@@ -207,17 +207,23 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl ApiError {
+    /// The error as the API writes it (alone in an answer's envelope, or one of a batch's
+    /// outcomes).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.clone(),
+            message: self.message.clone(),
+            fields: self.fields.clone(),
+            missing: self.missing.to_vec(),
+            see: self.see.as_deref().map(String::from),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorEnvelope {
-            error: ErrorBody {
-                code: self.code,
-                message: self.message,
-                fields: self.fields,
-                missing: self.missing.into_vec(),
-                see: self.see.map(String::from),
-            },
-        };
+        let body = ErrorEnvelope { error: self.body() };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response

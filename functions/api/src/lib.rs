@@ -3,6 +3,7 @@
 //! local runner serves the same routers). Configuration and AWS clients are `rpps-runtime`'s.
 
 pub mod body;
+pub mod csv;
 pub mod error;
 pub mod lambda;
 pub mod origin;

@@ -437,6 +437,51 @@ pub struct ValidateBody {
     pub not_the_same_person: bool,
 }
 
+/// `POST /api/manager/registrations/validations` (issue 19): one declaration (FAQ-R2) for many
+/// requests, each validated in its own transaction with its own number. Either `ids` (50 at
+/// most), or `establishment` (the oldest requests waiting for it, `after` the position a
+/// previous answer's `next` gave).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkValidateBody {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    /// FINESS number: every request waiting for this establishment, page by page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub establishment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// As [`ValidateBody::basis`], for every request; by default each request's own declared
+    /// basis (its `eligibility`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// As [`ValidateBody::conditions_checked`], declared once for every request.
+    pub conditions_checked: bool,
+}
+
+/// One request of a bulk validation: its number, or why it was not validated (it stays in the
+/// queue, to be looked at on its own page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkValidationOutcome {
+    pub request_id: String,
+    /// « Marie N'Diaye », when the request could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validated: Option<ValidationView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::error::ErrorBody>,
+}
+
+/// The answer of a bulk validation, in the order asked (ids) or of the queue (establishment).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkValidationView {
+    pub results: Vec<BulkValidationOutcome>,
+    /// Establishment mode: the `after` of the next call, while more requests may be waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
 /// `POST /api/manager/registrations/{id}/reject`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -81,3 +81,21 @@ pub struct MeView {
     pub ecps_activable_from: Option<Instant>,
     pub sites: Vec<PracticeSiteView>,
 }
+
+/// An establishment a manager manages, by name (issue 19).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedEstablishment {
+    /// FINESS number.
+    pub finess: String,
+    /// Its name in the FINESS file, when known.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub town: Option<String>,
+}
+
+/// `GET /api/manager/establishments`: the manager's establishments, in the session's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedEstablishments {
+    pub establishments: Vec<ManagedEstablishment>,
+}

@@ -9,7 +9,7 @@
 //! - [`manager`]: `POST /api/manager/registrations` (register an aide, FAQ-R1),
 //!   `GET /api/manager/registrations` (pending for their establishments),
 //!   `GET /api/manager/registrations/{id}`, `DELETE …/{id}` (an employer draft),
-//!   `POST …/{id}/validate`, `POST …/{id}/reject`.
+//!   `POST …/{id}/validate`, `POST …/{id}/reject`, `POST …/validations` (many at once, issue 19).
 //! - [`parse`] reads the forms, [`views`] writes the answers (the contract's types),
 //!   [`validation`] is the validation's application service.
 
@@ -155,6 +155,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/registrations/{id}/withdraw"),
     ("GET", "/api/manager/registrations"),
     ("POST", "/api/manager/registrations"),
+    ("POST", "/api/manager/registrations/validations"),
     ("GET", "/api/manager/registrations/{id}"),
     ("DELETE", "/api/manager/registrations/{id}"),
     ("POST", "/api/manager/registrations/{id}/validate"),
@@ -175,6 +176,10 @@ pub fn router(state: RegistrationsState) -> Router {
         .route(
             "/api/manager/registrations",
             get(manager::pending).post(manager::employer_draft),
+        )
+        .route(
+            "/api/manager/registrations/validations",
+            post(manager::bulk_validate),
         )
         .route(
             "/api/manager/registrations/{id}",

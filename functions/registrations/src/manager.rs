@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use rpps_api::{ApiError, ApiJson};
 use rpps_contract::events::{Event, RegistrationRejected};
 use rpps_contract::registration::{
-    EmployerDraftBody, RegistrationList, RegistrationView, RejectBody, ValidateBody, ValidationView,
+    BulkValidateBody, BulkValidationOutcome, BulkValidationView, EmployerDraftBody,
+    RegistrationList, RegistrationView, RejectBody, ValidateBody, ValidationView,
 };
 use rpps_domain::paris::date_in_paris;
 use rpps_domain::{Attestation, Finess, RegistrationRequest, Role};
@@ -121,6 +122,156 @@ pub async fn validate(
     };
     let done = validation::validate(&state.store, state.numbers, stored, &actor, ask).await?;
     Ok(Json(views::validation(&done)))
+}
+
+/// The requests one bulk validation call validates at most (ids given, or a page of an
+/// establishment's queue): about a second on DynamoDB, well within the function's 10 s.
+pub const BULK_MAX: usize = 50;
+/// The validations of one call run this many at a time (each its own transaction and number).
+const BULK_CONCURRENCY: usize = 4;
+
+/// Validates many requests with one declaration (issue 19, FAQ-R2): each request is read,
+/// checked and validated on its own (its own transaction, number, audit entry recording the
+/// declaration, event), exactly as [`validate`] does one; a refusal of one (a probable identity
+/// match to look at, another establishment, no longer waiting) is reported against it and
+/// stops nothing else. Never declares « not the same person »: a request with probable
+/// matches is refused here and validated on its own page.
+pub async fn bulk_validate(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<BulkValidateBody>,
+) -> Result<Json<BulkValidationView>, ApiError> {
+    use rpps_api::FieldErrors;
+    let establishments = managed(&signed_in)?;
+    let actor = actor(&signed_in);
+    let mut errors = FieldErrors::default();
+    let basis = match body.basis.as_deref() {
+        Some(raw) => errors.check("basis", rpps_domain::EligibilityBasis::parse(raw)),
+        None => None,
+    };
+    if !body.conditions_checked {
+        errors.add(
+            "conditions_checked",
+            "registration.missing_attestation",
+            "Cochez la déclaration : vous avez vérifié, pour chaque personne, le diplôme ou l'expérience professionnelle qui la rend éligible.",
+        );
+    }
+    let establishment = match (&body.establishment, body.ids.is_empty()) {
+        (None, false) if body.ids.len() <= BULK_MAX && body.after.is_none() => None,
+        (None, false) if body.after.is_none() => {
+            return Err(ApiError::bad_request(
+                "registration.bulk_too_many",
+                format!(
+                    "Validez au plus {BULK_MAX} demandes à la fois : l'application envoie les suivantes ensuite."
+                ),
+            ));
+        }
+        (Some(raw), true) => errors.check("establishment", Finess::parse(raw)),
+        _ => {
+            return Err(ApiError::bad_request(
+                "registration.bulk_selection",
+                "Choisissez les demandes à valider, ou un établissement dont valider toutes les demandes en attente.",
+            ));
+        }
+    };
+    errors.into_result(
+        parse::INVALID_FIELDS,
+        "Certaines informations sont à corriger : voyez le message sous chaque champ.",
+    )?;
+    let (ids, next) = match establishment {
+        None => (body.ids.clone(), None),
+        Some(finess) => {
+            if !establishments.contains(&finess) {
+                return Err(rpps_domain::TransitionError::NotYourEstablishment.into());
+            }
+            if body.after.as_ref().is_some_and(|a| a.len() > 200) {
+                return Err(ApiError::bad_request(
+                    "registration.bulk_after",
+                    "La position de reprise de la validation est illisible : recommencez depuis la liste des demandes.",
+                ));
+            }
+            let page = state
+                .store
+                .pending_registrations_after(
+                    finess.as_str(),
+                    body.after.as_deref(),
+                    BULK_MAX as i32,
+                )
+                .await?;
+            let next = (page.len() == BULK_MAX)
+                .then(|| page.last().map(|(position, _)| position.clone()))
+                .flatten();
+            (
+                page.into_iter()
+                    .map(|(_, r)| r.request.id().to_owned())
+                    .collect(),
+                next,
+            )
+        }
+    };
+    let results = validate_many(&state, &actor, ids, basis).await;
+    Ok(Json(BulkValidationView { results, next }))
+}
+
+/// Validates `ids` (a bulk call's), [`BULK_CONCURRENCY`] at a time, each on its own as
+/// [`validate`] does it: one outcome per id, in their order. The declaration is `actor`'s,
+/// made now, on `basis` or each request's own declared basis.
+pub async fn validate_many(
+    state: &RegistrationsState,
+    actor: &rpps_domain::Actor,
+    ids: Vec<String>,
+    basis: Option<rpps_domain::EligibilityBasis>,
+) -> Vec<BulkValidationOutcome> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(ids)
+        .map(|id| validate_one(state, actor, id, basis))
+        .buffered(BULK_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+}
+
+/// One request of a bulk validation, its outcome whatever happens.
+async fn validate_one(
+    state: &RegistrationsState,
+    actor: &rpps_domain::Actor,
+    id: String,
+    basis: Option<rpps_domain::EligibilityBasis>,
+) -> BulkValidationOutcome {
+    let mut outcome = BulkValidationOutcome {
+        request_id: id.clone(),
+        ..BulkValidationOutcome::default()
+    };
+    let done = async {
+        let stored = read_visible(&state.store, &id, actor).await?;
+        let civil = stored.request.civil_status();
+        outcome.name = Some(format!(
+            "{} {}",
+            civil.given_names.as_str(),
+            civil.family_name.as_str()
+        ));
+        let basis = basis
+            .or(stored.request.eligibility())
+            .unwrap_or(rpps_domain::EligibilityBasis::Certification);
+        let now = OffsetDateTime::now_utc();
+        let ask = validation::Ask {
+            attestation: Attestation::new(actor, basis, true, now),
+            not_the_same_person: false,
+            at: now,
+        };
+        let done = validation::validate(&state.store, state.numbers, stored, actor, ask).await?;
+        Ok::<_, ApiError>(views::validation(&done))
+    }
+    .await;
+    match done {
+        Ok(view) => outcome.validated = Some(view),
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::error!(request = %id, code = %e.code, "bulk validation: one request failed");
+            }
+            outcome.error = Some(e.body());
+        }
+    }
+    outcome
 }
 
 /// Rejects with a reason the applicant is sent.

@@ -31,6 +31,8 @@ use time::{Date, OffsetDateTime};
 /// Every route this function serves (checked against `router` and `infra/template.yaml`).
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/manager/staff"),
+    ("GET", "/api/manager/staff/export"),
+    ("GET", "/api/manager/establishments"),
     ("PUT", "/api/manager/staff/{rpps}/sites/{finess}/departure"),
     (
         "DELETE",
@@ -103,6 +105,86 @@ async fn staff(
         });
     }
     Ok(Json(StaffList {
+        establishments: results,
+    }))
+}
+
+/// The columns of the staff export, in order.
+pub const EXPORT_COLUMNS: [&str; 9] = [
+    "Nom",
+    "Prénoms",
+    "Numéro RPPS",
+    "Profession",
+    "FINESS",
+    "Établissement",
+    "Début d'exercice",
+    "Départ",
+    "Dans l'annuaire",
+];
+
+/// The staff of the manager's establishments as a CSV file (issue 19), to reconcile with the
+/// payroll: one line per practice site, the establishments in the session's order and each
+/// one's staff by name; dates as `JJ/MM/AAAA`. Names are typed by people: a formula-looking
+/// one is written as text (`rpps_api::csv`).
+async fn staff_export(
+    State(state): State<StaffState>,
+    signed_in: SignedIn,
+) -> Result<axum::response::Response, ApiError> {
+    use rpps_domain::french::numeric_date;
+    let establishments = managed(&signed_in)?;
+    let today = date_in_paris(OffsetDateTime::now_utc());
+    let mut csv = rpps_api::csv::CsvWriter::new();
+    csv.line(EXPORT_COLUMNS);
+    for finess in establishments {
+        let name = state
+            .store
+            .establishment(finess)
+            .await?
+            .map(|e| e.long_name)
+            .unwrap_or_default();
+        let mut sites = state.store.staff_of(finess).await?;
+        sites.sort_by(|a, b| {
+            (&a.family_name, &a.given_names, a.site.start()).cmp(&(
+                &b.family_name,
+                &b.given_names,
+                b.site.start(),
+            ))
+        });
+        for site in &sites {
+            let profession = Profession::from_code(&site.profession).unwrap_or_default();
+            csv.line([
+                site.family_name.as_str(),
+                site.given_names.as_str(),
+                site.rpps.as_str(),
+                profession.label(),
+                finess.as_str(),
+                name.as_str(),
+                &numeric_date(site.site.start()),
+                &site.site.end().map(numeric_date).unwrap_or_default(),
+                if site.is_published() { "oui" } else { "non" },
+            ]);
+        }
+    }
+    Ok(csv.into_download(&format!("personnel-rpps-{today}.csv")))
+}
+
+/// The establishments the manager manages, with their names (issue 19: a manager sees names,
+/// not FINESS numbers alone), in the session's order. One not in the FINESS file has no name.
+async fn my_establishments(
+    State(state): State<StaffState>,
+    signed_in: SignedIn,
+) -> Result<Json<rpps_contract::staff::ManagedEstablishments>, ApiError> {
+    let establishments = managed(&signed_in)?;
+    let mut results = Vec::with_capacity(establishments.len());
+    for finess in establishments {
+        let found = state.store.establishment(finess).await?;
+        results.push(rpps_contract::staff::ManagedEstablishment {
+            finess: finess.to_string(),
+            name: found.as_ref().map(|e| e.long_name.clone()),
+            town: found.map(|e| e.town),
+        });
+    }
+    Ok(Json(rpps_contract::staff::ManagedEstablishments {
         establishments: results,
     }))
 }
@@ -387,6 +469,8 @@ async fn staff_contact(
 pub fn router(state: StaffState) -> Router {
     Router::new()
         .route("/api/manager/staff", get(staff))
+        .route("/api/manager/staff/export", get(staff_export))
+        .route("/api/manager/establishments", get(my_establishments))
         .route(
             "/api/manager/staff/{rpps}/sites/{finess}/departure",
             axum::routing::put(record_departure).delete(cancel_departure),

@@ -659,6 +659,47 @@ impl Store {
             .await
     }
 
+    /// The requests waiting for the managers of `finess` after the queue position `after`
+    /// (oldest first), at most `limit`, each with its position (what `after` takes to go on):
+    /// one `Query` on GSI1. A bulk validation's page by establishment (issue 19): the requests
+    /// it could not validate stay behind the position, those validated leave the queue.
+    pub async fn pending_registrations_after(
+        &self,
+        finess: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<Vec<(String, StoredRegistration)>, StoreError> {
+        let pk = keys::pending(finess);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(keys::GSI1)
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .limit(limit);
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":after", AttributeValue::S(after.to_owned())),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(pending registrations)", e))?;
+        out.items()
+            .iter()
+            .map(|item| {
+                let item: RegistrationItem =
+                    serde_dynamo::from_item(item.clone()).map_err(corrupt(&pk))?;
+                let position = item.gsi1sk.clone().unwrap_or_default();
+                Ok((position, item.stored()))
+            })
+            .collect()
+    }
+
     /// The drafts that expire before `until` if left unsent, soonest first (one `Query` on GSI1,
     /// more pages past 1 MB): the daily run's notices and expiries (issue 14).
     pub async fn drafts_expiring_before(

@@ -14,7 +14,11 @@
 //! 3. `M` concurrent validations of one request (default 50): one number, the same for everyone.
 //!
 //! cargo run --release -p rpps-e2e --bin validations -- [N] [M] [--production-timeouts]
-//!     [--in-flight K] [--with-stream] [--moto-budget-gb G]
+//!     [--in-flight K] [--with-stream] [--moto-budget-gb G] [--bulk]
+//!
+//! `--bulk` (issue 19): the `N` requests are validated as the managers' bulk validation does it
+//! (`POST /api/manager/registrations/validations`: calls of 50, one after the other, each
+//! validating a few at a time) instead of all at once.
 //!
 //! `AWS_ENDPOINT_URL` (or `RPPS_TEST_AWS_ENDPOINT`) must point at moto; `make bench` sets it.
 //! By default the SDK's timeouts are lifted (moto serves one call at a time: hundreds of calls
@@ -750,10 +754,68 @@ async fn round_trips(store: &Store, counter: &RoundTrips) -> anyhow::Result<Vec<
 // ---------------------------------------------------------------------------------------------
 // 2 and 3. Validations under concurrency.
 
+/// A number given: by the validation service, or read from a bulk call's answer.
+struct Numbered {
+    rpps: RppsNumber,
+    newly_validated: bool,
+}
+
 struct Outcome {
     id: String,
-    result: Result<Validation, ValidateError>,
+    result: Result<Numbered, String>,
     latency: Duration,
+}
+
+fn numbered(result: Result<Validation, ValidateError>) -> Result<Numbered, String> {
+    result
+        .map(|v| Numbered {
+            rpps: v.rpps,
+            newly_validated: v.newly_validated,
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// What `POST /api/manager/registrations/validations` does with `ids` (issue 19): calls of 50
+/// requests one after the other, as the web app sends them, each validating its requests a few
+/// at a time (`rpps_registrations::manager::validate_many`). Wall time and outcomes; an
+/// outcome's latency is its call's.
+async fn validate_in_bulk(
+    store: &Store,
+    ids: Vec<String>,
+) -> anyhow::Result<(Duration, Vec<Outcome>)> {
+    let state = rpps_registrations::RegistrationsState {
+        store: store.clone(),
+        public_origin: String::new(),
+        numbers: rpps_domain::SequenceRange::FULL,
+    };
+    let manager = manager()?;
+    let start = Instant::now();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(rpps_registrations::manager::BULK_MAX) {
+        let call = Instant::now();
+        let results =
+            rpps_registrations::manager::validate_many(&state, &manager, chunk.to_vec(), None)
+                .await;
+        let latency = call.elapsed();
+        for r in results {
+            let result = match (r.validated, r.error) {
+                (Some(v), _) => RppsNumber::parse(&v.rpps)
+                    .map(|rpps| Numbered {
+                        rpps,
+                        newly_validated: v.newly_validated,
+                    })
+                    .map_err(|e| e.to_string()),
+                (None, Some(e)) => Err(format!("{}: {}", e.code, e.message)),
+                (None, None) => Err("neither a number nor an error".into()),
+            };
+            outcomes.push(Outcome {
+                id: r.request_id,
+                result,
+                latency,
+            });
+        }
+    }
+    Ok((start.elapsed(), outcomes))
 }
 
 /// What `POST /api/manager/registrations/{id}/validate` asks of the store: the visibility read
@@ -770,7 +832,7 @@ async fn validate_all(store: &Store, ids: Vec<String>) -> anyhow::Result<(Durati
             barrier.wait().await;
             let start = Instant::now();
             let at = OffsetDateTime::now_utc();
-            let result = validate_as_the_handler(&store, &id, &manager, at).await;
+            let result = numbered(validate_as_the_handler(&store, &id, &manager, at).await);
             Outcome {
                 id,
                 result,
@@ -805,8 +867,16 @@ async fn many_requests(
     counter: &RoundTrips,
     (moto, relay): (&Moto, Option<&Relay>),
     n: usize,
+    bulk: bool,
 ) -> anyhow::Result<Vec<String>> {
-    println!("\n== {n} concurrent validations of {n} different requests");
+    if bulk {
+        println!(
+            "\n== {n} requests validated in bulk: calls of {} one after the other",
+            rpps_registrations::manager::BULK_MAX
+        );
+    } else {
+        println!("\n== {n} concurrent validations of {n} different requests");
+    }
     let setup = Instant::now();
     let people = (0..n).map(|i| Person::nth("many", i)).collect();
     let moved = prepare(store, scratch, people).await?;
@@ -835,7 +905,11 @@ async fn many_requests(
     let before = counter_value(store).await?;
     counter.take();
     let ids: Vec<String> = (0..n).map(|i| format!("many-{i:04}")).collect();
-    let (wall, outcomes) = validate_all(store, ids).await?;
+    let (wall, outcomes) = if bulk {
+        validate_in_bulk(store, ids).await?
+    } else {
+        validate_all(store, ids).await?
+    };
     let tally = counter.take();
     report_memory(moto, relay, "after the validations");
     let (replacements, paused) = match relay {
@@ -1060,6 +1134,7 @@ async fn main() -> anyhow::Result<()> {
     let mut production_timeouts = false;
     let mut in_flight = 1;
     let mut with_stream = false;
+    let mut bulk = false;
     let mut budget_gb = 4.0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -1067,6 +1142,8 @@ async fn main() -> anyhow::Result<()> {
             production_timeouts = true;
         } else if arg == "--with-stream" {
             with_stream = true;
+        } else if arg == "--bulk" {
+            bulk = true;
         } else if arg == "--in-flight" {
             in_flight = args
                 .next()
@@ -1213,8 +1290,15 @@ async fn main() -> anyhow::Result<()> {
         println!("  {c}");
     }
 
-    let mut failures =
-        many_requests(&store, &scratch, &counter, (&moto, relay.as_deref()), n).await?;
+    let mut failures = many_requests(
+        &store,
+        &scratch,
+        &counter,
+        (&moto, relay.as_deref()),
+        n,
+        bulk,
+    )
+    .await?;
     failures.extend(one_request(&store, &scratch, &counter, m).await?);
     report_memory(&moto, relay.as_deref(), "at the end");
     if let Some(relay) = &relay {

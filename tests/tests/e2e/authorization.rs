@@ -109,6 +109,12 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("POST", "/api/manager/registrations", MANAGERS_OF_A),
     ("GET", "/api/manager/registrations/{id}", MANAGERS_OF_A),
     ("DELETE", "/api/manager/registrations/{id}", MANAGERS_OF_A),
+    // By establishment A (issue 19): a manager of B only is refused the whole call.
+    (
+        "POST",
+        "/api/manager/registrations/validations",
+        MANAGERS_OF_A,
+    ),
     (
         "POST",
         "/api/manager/registrations/{id}/validate",
@@ -120,6 +126,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         MANAGERS_OF_A,
     ),
     ("GET", "/api/manager/staff", MANAGERS),
+    ("GET", "/api/manager/staff/export", MANAGERS),
+    ("GET", "/api/manager/establishments", MANAGERS),
     (
         "PUT",
         "/api/manager/staff/{rpps}/sites/{finess}/departure",
@@ -149,6 +157,9 @@ fn body(method: &str, path: &str) -> Option<Value> {
             json!({ "basis": "certification", "conditions_checked": true })
         }
         ("POST", "/api/manager/registrations/{id}/reject") => json!({ "reason": "Non." }),
+        ("POST", "/api/manager/registrations/validations") => {
+            json!({ "establishment": FINESS_A, "conditions_checked": true })
+        }
         ("PUT", "/api/manager/staff/{rpps}/sites/{finess}/departure") => {
             json!({ "date": "2099-12-31" })
         }

@@ -22,6 +22,7 @@ mod auth;
 mod authorization;
 mod certified_provider;
 mod directory;
+mod employers;
 mod faults;
 mod fhir;
 mod iam_gate;

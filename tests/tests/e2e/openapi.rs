@@ -1048,6 +1048,43 @@ async fn real_responses_match_the_document() {
     }
     let staff = c.get(Some(&manager), "/api/manager/staff").await;
     assert_eq!(staff.status, StatusCode::OK, "{}", staff.json);
+    // Employers at scale (issue 19): the export, the establishments by name, a bulk validation
+    // (nothing left waiting at A: no result) and its refusals.
+    let export = c.get(Some(&manager), "/api/manager/staff/export").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let mine = c.get(Some(&manager), "/api/manager/establishments").await;
+    assert_eq!(
+        mine.json["establishments"][0]["finess"], FINESS_A,
+        "{}",
+        mine.json
+    );
+    let bulk = c
+        .post(
+            &manager,
+            "/api/manager/registrations/validations",
+            json!({ "establishment": FINESS_A, "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(bulk.json["results"], json!([]), "{}", bulk.json);
+    for body in [
+        json!({ "establishment": FINESS_A, "conditions_checked": false }),
+        json!({ "conditions_checked": true }),
+    ] {
+        let refused = c
+            .post(&manager, "/api/manager/registrations/validations", body)
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.json);
+    }
+    assert_eq!(
+        c.post(
+            &manager,
+            "/api/manager/registrations/validations",
+            json!({ "establishment": FINESS_B, "conditions_checked": true }),
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         c.get(Some(&aide), "/api/manager/staff").await.status,
         StatusCode::FORBIDDEN
