@@ -88,6 +88,15 @@ impl FromJson for usize {
     }
 }
 
+/// A non-negative integer of 32 bits (a line number, a count).
+impl FromJson for u32 {
+    fn read(value: &Value) -> Option<Self> {
+        imp::number(&value.0)
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+            .map(|n| n as u32)
+    }
+}
+
 /// Absent or `null`: `None`.
 impl<T: FromJson> FromJson for Option<T> {
     fn read(value: &Value) -> Option<Self> {

@@ -21,6 +21,7 @@ use pages::directory::{Annuaire, Fiche, Verifier};
 use pages::errors::{Indisponible, NonAutorise, NotFound, ProblemeConnexion};
 use pages::help::Aide;
 use pages::home::Accueil;
+use pages::import::{GestionImport, GestionImportSuivi};
 use pages::manager::{Gestion, GestionDemande, GestionNouvelle, GestionPersonnel};
 use pages::professional::MonDossier;
 
@@ -75,6 +76,8 @@ fn Page() -> Element {
         Route::GestionNouvelle {} => rsx! { GestionNouvelle {} },
         Route::GestionDemande { id } => rsx! { GestionDemande { id } },
         Route::GestionPersonnel {} => rsx! { GestionPersonnel {} },
+        Route::GestionImport {} => rsx! { GestionImport {} },
+        Route::GestionImportSuivi { id } => rsx! { GestionImportSuivi { id } },
         Route::Annuaire {} => rsx! { Annuaire {} },
         Route::Fiche { rpps } => rsx! { Fiche { rpps } },
         Route::Verifier { rpps } => rsx! { Verifier { rpps } },

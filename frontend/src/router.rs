@@ -31,6 +31,10 @@ pub enum Route {
     GestionDemande { id: String },
     /// `/gestion/personnel`
     GestionPersonnel {},
+    /// `/gestion/import`: a team from a file (issue 19).
+    GestionImport {},
+    /// `/gestion/import/{id}`: an import's preview.
+    GestionImportSuivi { id: String },
     /// `/annuaire`
     Annuaire {},
     /// `/annuaire/{rpps}`
@@ -76,6 +80,8 @@ impl Route {
             ["gestion", "nouvelle-demande"] => Route::GestionNouvelle {},
             ["gestion", "demandes", id] => Route::GestionDemande { id: one(id) },
             ["gestion", "personnel"] => Route::GestionPersonnel {},
+            ["gestion", "import"] => Route::GestionImport {},
+            ["gestion", "import", id] => Route::GestionImportSuivi { id: one(id) },
             ["annuaire"] => Route::Annuaire {},
             ["annuaire", rpps] => Route::Fiche { rpps: one(rpps) },
             ["verifier", rpps] => Route::Verifier { rpps: one(rpps) },
@@ -99,6 +105,8 @@ impl fmt::Display for Route {
             Route::GestionNouvelle {} => ("/gestion/nouvelle-demande", None),
             Route::GestionDemande { id } => ("/gestion/demandes/", Some(id)),
             Route::GestionPersonnel {} => ("/gestion/personnel", None),
+            Route::GestionImport {} => ("/gestion/import", None),
+            Route::GestionImportSuivi { id } => ("/gestion/import/", Some(id)),
             Route::Annuaire {} => ("/annuaire", None),
             Route::Fiche { rpps } => ("/annuaire/", Some(rpps)),
             Route::Verifier { rpps } => ("/verifier/", Some(rpps)),
@@ -229,6 +237,10 @@ mod tests {
                 id: "a b/c?d#e%f".into(),
             },
             Route::GestionPersonnel {},
+            Route::GestionImport {},
+            Route::GestionImportSuivi {
+                id: "0193a5b0-7c1e-7000-8000-000000000002".into(),
+            },
             Route::Annuaire {},
             Route::Fiche {
                 rpps: "10001045367".into(),

@@ -9,6 +9,9 @@ use rpps_contract::directory::{
     ProfessionalPageView,
 };
 use rpps_contract::error::{FieldError, MissingItem};
+use rpps_contract::import::{
+    ImportCell, ImportCounts, ImportLine, ImportStatus, ImportView, LineState,
+};
 use rpps_contract::places::{
     CommuneKind, CommuneList, CommuneMatchedOn, CommuneOption, CountryList, CountryMatchedOn,
     CountryOption, EstablishmentList, EstablishmentOption, Explanation,
@@ -259,6 +262,60 @@ read_struct!(MeView {
     sites,
 });
 
+// Imports of a team (issue 19).
+
+read_codes!(ImportStatus {
+    "preview" => ImportStatus::Preview,
+    "running" => ImportStatus::Running,
+    "done" => ImportStatus::Done,
+});
+read_codes!(LineState {
+    "ready" => LineState::Ready,
+    "invalid" => LineState::Invalid,
+    "known" => LineState::Known,
+    "dropped" => LineState::Dropped,
+    "created" => LineState::Created,
+    "failed" => LineState::Failed,
+});
+read_struct!(ImportCell {
+    field,
+    value,
+    error = default,
+});
+read_struct!(ImportLine {
+    line,
+    state,
+    cells,
+    message = default,
+    warning = default,
+    request_id = default,
+    dropped = default,
+    repeat_of = default,
+    similar_to = default,
+    known = default,
+    register_probable = default,
+});
+read_struct!(ImportCounts {
+    total,
+    ready,
+    invalid,
+    known,
+    dropped,
+    created,
+    failed,
+});
+read_struct!(ImportView {
+    id,
+    status,
+    filename,
+    created_at,
+    read_as,
+    ignored_columns = default,
+    establishment = default,
+    counts,
+    lines = default,
+});
+
 // The public directory.
 
 read_struct!(ProfessionView { code, label });
@@ -445,6 +502,17 @@ mod tests {
             "ecps_activable_from": null, "sites": [{site}]}}"#
         ));
         same::<ContactChangeView>(r#"{"rpps": "10000000421", "contact": null}"#);
+        same::<ImportView>(
+            r#"{"id": "i1", "status": "preview", "filename": "équipe.csv",
+            "created_at": "2026-12-06T06:00:00+01:00", "read_as": "UTF-8, séparateur « ; »",
+            "ignored_columns": ["Matricule"], "establishment": "750012346",
+            "counts": {"total": 2, "ready": 1, "invalid": 1, "known": 0, "dropped": 0, "created": 0, "failed": 0},
+            "lines": [{"line": 2, "state": "ready", "cells": [{"field": "family_name", "value": "Lefèvre"}]},
+              {"line": 3, "state": "invalid", "cells": [{"field": "birth_date", "value": "31/02/1990",
+                "error": {"code": "birth_date.impossible", "message": "Date impossible."}}],
+               "repeat_of": 2, "dropped": true, "similar_to": 2, "known": "x", "register_probable": true,
+               "message": "m", "warning": "w", "request_id": "r"}]}"#,
+        );
         same::<ManagedEstablishments>(
             r#"{"establishments": [{"finess": "750012346", "name": "SAAD Paris 15", "town": "PARIS"},
             {"finess": "690011226", "name": null, "town": null}]}"#,

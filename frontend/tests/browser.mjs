@@ -573,6 +573,47 @@ try {
     await wide.close();
   });
 
+  await step("import of a team: a French Excel file, its errors per cell, a correction, a line set aside (issue 19)", async () => {
+    await manager.goto(BASE + "/gestion");
+    await manager.getByRole("link", { name: "Importer une équipe (fichier)" }).click();
+    await manager.getByRole("heading", { level: 1, name: "Importer une équipe depuis un fichier" }).waitFor();
+    assert.equal(await manager.locator("#modele-import").getAttribute("href"), "/api/manager/imports/template");
+    // Nothing chosen, then too big for an import: told before anything is sent.
+    await manager.getByRole("button", { name: "Vérifier le fichier" }).click();
+    await assertFieldError(manager, "#fichier", "Choisissez le fichier");
+    await manager.locator("#fichier").setInputFiles({ name: "trop-gros.csv", mimeType: "text/csv", buffer: Buffer.alloc(3 * 1024 * 1024, 97) });
+    await manager.getByRole("button", { name: "Vérifier le fichier" }).click();
+    await assertFieldError(manager, "#fichier", "2 Mo au plus");
+    // As Excel writes « CSV (séparateur : point-virgule) » on a French Windows: Windows-1252.
+    const file = [
+      "Nom;Prénom(s);Date de naissance;Lieu de naissance;Département;Courriel;Date d'entrée;Éligibilité",
+      "Importée;Chloé;08/03/1995;Saint-Étienne;42;chloe.importee@example.org;01/12/2026;diplôme",
+      "Importé;Noël;31/02/1990;75115;;noel.importe@example.org;01/12/2026;expérience",
+      "Importés;Léon;01/01/1991;Nullepart;;leon.importe@example.org;01/12/2026;diplôme",
+    ].join("\r\n");
+    await manager.locator("#fichier").setInputFiles({ name: "équipe.csv", mimeType: "text/csv", buffer: Buffer.from(file, "latin1") });
+    await manager.getByRole("button", { name: "Vérifier le fichier" }).click();
+    await manager.waitForURL(/\/gestion\/import\/[0-9a-f-]+$/);
+    await manager.getByText("(Windows-1252 (ANSI), séparateur « ; »)", { exact: false }).waitFor();
+    await manager.locator("#import-compte").filter({ hasText: "3 ligne(s) : 1 prête(s), 2 à corriger" }).waitFor();
+    // The cell's message under the cell, corrected in place.
+    await assertFieldError(manager, "#l3-birth_date", "");
+    await snap(manager, "import-apercu");
+    await manager.fill("#l3-birth_date", "28/02/1990");
+    await manager.locator("#ligne-3").getByRole("button", { name: "Enregistrer la correction" }).click();
+    await manager.locator("#import-compte").filter({ hasText: "2 prête(s), 1 à corriger" }).waitFor();
+    // A line set aside, then its outcome in the summary.
+    await manager.locator("#ligne-4").getByRole("button", { name: "Écarter cette ligne" }).click();
+    await manager.locator("#import-compte").filter({ hasText: "1 écartée(s)" }).waitFor();
+    await manager.locator("#ligne-4").getByRole("button", { name: "Reprendre cette ligne" }).waitFor();
+    const width = await manager.evaluate(() => document.scrollingElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide`);
+    // Closed and opened again: the import is where it was.
+    await manager.reload();
+    await manager.locator("#import-compte").filter({ hasText: "2 prête(s), 0 à corriger, 0 déjà connue(s) du registre, 1 écartée(s)" }).waitFor();
+    await snap(manager, "import-corrige");
+  });
+
   await step("the staff list downloads as a CSV for the payroll (issue 19)", async () => {
     await manager.goto(BASE + "/gestion/personnel");
     const link = manager.locator("#export-personnel");

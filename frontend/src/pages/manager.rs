@@ -27,7 +27,7 @@ use crate::ui::{
 
 /// The session, if it is a manager's; otherwise what to show instead.
 #[derive(Clone, PartialEq)]
-enum Access {
+pub(crate) enum Access {
     Loading,
     Manager(SessionView),
     SignIn,
@@ -35,7 +35,7 @@ enum Access {
     Failed(ApiError),
 }
 
-fn use_manager_session() -> (Signal<Access>, impl FnMut() + Copy) {
+pub(crate) fn use_manager_session() -> (Signal<Access>, impl FnMut() + Copy) {
     let mut access = use_signal(|| Access::Loading);
     let check = move || {
         access.set(Access::Loading);
@@ -56,7 +56,7 @@ fn use_manager_session() -> (Signal<Access>, impl FnMut() + Copy) {
 }
 
 /// What a page shows instead of its content when the person is not a manager.
-fn gate(access: &Access, mut retry: impl FnMut() + Copy + 'static) -> Option<Element> {
+pub(crate) fn gate(access: &Access, mut retry: impl FnMut() + Copy + 'static) -> Option<Element> {
     match access {
         Access::Manager(_) => None,
         Access::Loading => Some(rsx! { Loading { text: "Chargement…" } }),
@@ -87,13 +87,13 @@ fn full_name(r: &RegistrationView) -> String {
 }
 
 /// The FINESS numbers of the establishments a manager manages (FAQ-R9).
-fn establishments(me: &SessionView) -> Vec<String> {
+pub(crate) fn establishments(me: &SessionView) -> Vec<String> {
     me.establishments.clone().unwrap_or_default()
 }
 
 /// The manager's establishments with their names (issue 19), once signed in; empty until they
 /// come (the pages then show FINESS numbers alone).
-fn use_establishment_names(access: Signal<Access>) -> Signal<Vec<ManagedEstablishment>> {
+pub(crate) fn use_establishment_names(access: Signal<Access>) -> Signal<Vec<ManagedEstablishment>> {
     let mut names = use_signal(Vec::new);
     use_effect(move || {
         if matches!(access(), Access::Manager(_)) {
@@ -110,7 +110,7 @@ fn use_establishment_names(access: Signal<Access>) -> Signal<Vec<ManagedEstablis
 }
 
 /// « SAAD Les Tilleuls (FINESS 750012346) », or « FINESS 750012346 » when the name is unknown.
-fn establishment_label(names: &[ManagedEstablishment], finess: &str) -> String {
+pub(crate) fn establishment_label(names: &[ManagedEstablishment], finess: &str) -> String {
     match names
         .iter()
         .find(|e| e.finess == finess)
@@ -283,6 +283,7 @@ pub fn Gestion() -> Element {
             }
             div { class: "actions",
                 Link { to: Route::GestionNouvelle {}, class: "bouton secondaire", "Enregistrer une ou un aide" }
+                Link { to: Route::GestionImport {}, class: "bouton secondaire", "Importer une équipe (fichier)" }
                 Link { to: Route::GestionPersonnel {}, class: "bouton secondaire", "Personnel et départs" }
             }
             h2 { "Demandes à traiter" }

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod errors;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod manager;
 pub mod pickers;
 pub mod professional;

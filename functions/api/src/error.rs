@@ -184,6 +184,11 @@ impl FieldErrors {
 
     /// `Ok` when no field is wrong; else a 400 with `code`, the general `message` and the
     /// fields.
+    /// The errors by field.
+    pub fn into_map(self) -> BTreeMap<String, FieldError> {
+        self.0
+    }
+
     pub fn into_result(self, code: &str, message: &str) -> Result<(), ApiError> {
         if self.is_empty() {
             Ok(())

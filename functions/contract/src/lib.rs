@@ -16,6 +16,7 @@
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod import;
 pub mod pages;
 pub mod places;
 pub mod registration;

@@ -10,11 +10,15 @@
 //!   `GET /api/manager/registrations` (pending for their establishments),
 //!   `GET /api/manager/registrations/{id}`, `DELETE …/{id}` (an employer draft),
 //!   `POST …/{id}/validate`, `POST …/{id}/reject`, `POST …/validations` (many at once, issue 19).
+//! - [`import`]: a team from a CSV file (issue 19): `GET /api/manager/imports/template`,
+//!   `POST /api/manager/imports` (read, checked, kept as a preview), `GET …/{id}`,
+//!   `PATCH …/{id}/lines/{line}` (a correction, or the line dropped), `GET …/{id}/result`.
 //! - [`parse`] reads the forms, [`views`] writes the answers (the contract's types),
 //!   [`validation`] is the validation's application service.
 
 pub mod applicant;
 pub mod identity;
+pub mod import;
 pub mod manager;
 pub mod parse;
 pub mod validation;
@@ -160,6 +164,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/manager/registrations/{id}"),
     ("POST", "/api/manager/registrations/{id}/validate"),
     ("POST", "/api/manager/registrations/{id}/reject"),
+    ("GET", "/api/manager/imports/template"),
+    ("POST", "/api/manager/imports"),
+    ("GET", "/api/manager/imports/{id}"),
+    ("PATCH", "/api/manager/imports/{id}/lines/{line}"),
+    ("GET", "/api/manager/imports/{id}/result"),
 ];
 
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
@@ -192,6 +201,20 @@ pub fn router(state: RegistrationsState) -> Router {
         .route(
             "/api/manager/registrations/{id}/reject",
             post(manager::reject),
+        )
+        .route(
+            "/api/manager/imports/template",
+            get(import::routes::template),
+        )
+        .route("/api/manager/imports", post(import::routes::upload))
+        .route("/api/manager/imports/{id}", get(import::routes::show))
+        .route(
+            "/api/manager/imports/{id}/lines/{line}",
+            patch(import::routes::correct),
+        )
+        .route(
+            "/api/manager/imports/{id}/result",
+            get(import::routes::result),
         )
         .with_state(state)
 }

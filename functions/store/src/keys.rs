@@ -243,3 +243,16 @@ pub const OUTBOX_SK: &str = "EVENT";
 pub fn delivery(consumer: &str, event_id: &str) -> String {
     format!("DELIVERY#{consumer}#{event_id}")
 }
+
+/// A manager's import of a team from a file (issue 19): its job and its chunks of lines.
+pub fn import(id: &str) -> String {
+    format!("IMPORT#{id}")
+}
+pub const IMPORT_JOB_SK: &str = "JOB";
+pub fn import_chunk(index: u32) -> String {
+    format!("LINES#{index:04}")
+}
+/// GSI1 of a manager's imports.
+pub fn imports_of(actor: &str) -> String {
+    format!("IMPORTS#{actor}")
+}

@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod directory;
 mod error;
 pub mod establishments;
+pub mod imports;
 pub mod keys;
 pub mod listing;
 pub mod managers;
@@ -34,6 +35,7 @@ pub use directory::{
 };
 pub use error::StoreError;
 pub use establishments::{Establishment, EstablishmentSummary, ImportReport, StoredEstablishment};
+pub use imports::{ImportJob, ImportStoreError, StoredImport};
 pub use listing::{Listing, ListingError, ListingOrder, ListingPage};
 pub use managers::{DesignationError, ManagerDesignation};
 pub use organizations::{OrganizationPage, OrganizationSearch};

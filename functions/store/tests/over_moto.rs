@@ -1749,3 +1749,47 @@ fn service_site(finess: &Finess, active: bool) -> rpps_store::DirectorySite {
         active,
     }
 }
+
+#[tokio::test]
+async fn issue_19_an_import_is_kept_whole_and_changed_only_on_the_version_read() {
+    use rpps_store::{ImportJob, ImportStoreError};
+    let store = fresh_store().await;
+    let job = ImportJob {
+        id: "0193a5b0-7c1e-7000-8000-00000000imp1".into(),
+        owner: "manager:810000000001".into(),
+        status: "preview".into(),
+        version: 1,
+        created_at: time::OffsetDateTime::now_utc(),
+        summary: r#"{"filename":"équipe.csv"}"#.into(),
+    };
+    // 30 chunks: more than one BatchWriteItem of 25.
+    let chunks: Vec<String> = (0..30).map(|i| format!("[{{\"line\":{i}}}]")).collect();
+    store.create_import(&job, &chunks).await.unwrap();
+    // A second job of the same id is refused: an import is created once.
+    assert!(store.create_import(&job, &chunks[..1]).await.is_err());
+    let read = store.import(&job.id).await.unwrap().expect("kept");
+    assert_eq!(read.job, job);
+    assert_eq!(read.chunks.len(), 30);
+    assert_eq!(read.chunks[29], (29, "[{\"line\":29}]".to_owned()));
+    // A change on the version read: one version on, the chunk replaced.
+    let saved = store
+        .save_import(&read.job, "preview", "{}", &[(3, "[]".into())])
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 2);
+    let again = store.import(&job.id).await.unwrap().unwrap();
+    assert_eq!(again.job.version, 2);
+    assert_eq!(again.chunks[3].1, "[]");
+    // The stale reading's change is refused, and writes nothing.
+    let stale = store
+        .save_import(&read.job, "running", "{\"x\":1}", &[(4, "[]".into())])
+        .await;
+    assert!(matches!(stale, Err(ImportStoreError::Changed)), "{stale:?}");
+    let after = store.import(&job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.job.status.as_str(), after.job.summary.as_str()),
+        ("preview", "{}")
+    );
+    assert_eq!(after.chunks[4].1, "[{\"line\":4}]");
+    assert!(store.import("absent").await.unwrap().is_none());
+}

@@ -66,6 +66,11 @@ const MANAGERS_OF_A: [Expect; 9] = [
 const MANAGERS: [Expect; 9] = [
     NoSession, Refused, Refused, Refused, Ok, Ok, Ok, NoSession, Refused,
 ];
+/// A manager's own import (issue 19), manager A's: every other actor gets a 404 (no oracle),
+/// another manager of A included.
+const IMPORT_OF_MANAGER_A: [Expect; 9] = [
+    NoSession, Refused, Refused, Refused, Ok, Refused, Refused, NoSession, Refused,
+];
 /// The professional's own record.
 const PROFESSIONAL: [Expect; 9] = [
     NoSession, Refused, Refused, Ok, Refused, Refused, Refused, NoSession, Refused,
@@ -126,6 +131,19 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         MANAGERS_OF_A,
     ),
     ("GET", "/api/manager/staff", MANAGERS),
+    ("GET", "/api/manager/imports/template", MANAGERS),
+    ("POST", "/api/manager/imports", MANAGERS),
+    ("GET", "/api/manager/imports/{id}", IMPORT_OF_MANAGER_A),
+    (
+        "PATCH",
+        "/api/manager/imports/{id}/lines/{line}",
+        IMPORT_OF_MANAGER_A,
+    ),
+    (
+        "GET",
+        "/api/manager/imports/{id}/result",
+        IMPORT_OF_MANAGER_A,
+    ),
     ("GET", "/api/manager/staff/export", MANAGERS),
     ("GET", "/api/manager/establishments", MANAGERS),
     (
@@ -157,6 +175,10 @@ fn body(method: &str, path: &str) -> Option<Value> {
             json!({ "basis": "certification", "conditions_checked": true })
         }
         ("POST", "/api/manager/registrations/{id}/reject") => json!({ "reason": "Non." }),
+        ("POST", "/api/manager/imports") => {
+            json!({ "filename": "matrice.csv", "content": import_file() })
+        }
+        ("PATCH", "/api/manager/imports/{id}/lines/{line}") => json!({ "dropped": true }),
         ("POST", "/api/manager/registrations/validations") => {
             json!({ "establishment": FINESS_A, "conditions_checked": true })
         }
@@ -170,6 +192,14 @@ fn body(method: &str, path: &str) -> Option<Value> {
         _ => return None,
     };
     Some(body)
+}
+
+/// A one-line import file (base64), of a person no one registers.
+fn import_file() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(
+        "Nom;Prénoms;Date de naissance;Commune de naissance;E-mail;Date de début;Éligibilité\r\nMatrice;Import;01/02/1980;75115;matrice@example.org;01/12/2026;diplôme\r\n",
+    )
 }
 
 /// An attribute's value written the same way every time (maps in key order, sets sorted).
@@ -324,6 +354,15 @@ async fn every_route_of_every_actor() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
     let employer_draft = draft["id"].as_str().unwrap().to_owned();
+    // Manager A's import (issue 19), for the routes of one import.
+    let (status, import) = manager_a
+        .post(
+            "/api/manager/imports",
+            json!({ "filename": "matrice.csv", "establishment": FINESS_A, "content": import_file() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{import}");
+    let import = import["id"].as_str().unwrap().to_owned();
     // Applicant B, with a request of her own at B.
     let (applicant_b, _) =
         aide_submits(&app, rpps_devidp::FC_AIDE_NEE_A_L_ETRANGER, FINESS_B).await;
@@ -414,6 +453,8 @@ async fn every_route_of_every_actor() {
     for (method, template, expected) in MATRIX {
         let id = if (*method, *template) == ("DELETE", "/api/manager/registrations/{id}") {
             &employer_draft
+        } else if template.starts_with("/api/manager/imports/{id}") {
+            &import
         } else {
             &request
         };
@@ -435,7 +476,8 @@ async fn every_route_of_every_actor() {
             .replace("{rest+}", "metadata")
             .replace("{id}", id)
             .replace("{rpps}", &rpps)
-            .replace("{finess}", FINESS_A);
+            .replace("{finess}", FINESS_A)
+            .replace("{line}", "2");
         let call = |column: usize| Call {
             column,
             method: Method::from_bytes(method.as_bytes()).unwrap(),

@@ -287,3 +287,303 @@ async fn issue_19_bulk_validation_gives_each_request_its_number_and_reports_each
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// `text` as Excel writes a « CSV (séparateur : point-virgule) » on a French Windows: in
+/// Windows-1252 (every character here is in it).
+fn windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match c {
+            '€' => 0x80,
+            '’' => 0x92,
+            'Œ' => 0x8C,
+            'œ' => 0x9C,
+            c if (c as u32) < 0x100 => c as u32 as u8,
+            c => panic!("{c} is not in this test's Windows-1252"),
+        })
+        .collect()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The line `number` of an import, and its cells' error codes by field.
+fn line(import: &Value, number: u64) -> (&Value, Vec<(String, String)>) {
+    let line = import["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == number)
+        .unwrap_or_else(|| panic!("line {number}: {import}"));
+    let errors = line["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["error"].is_object())
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap().to_owned(),
+                c["error"]["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (line, errors)
+}
+
+#[tokio::test]
+async fn issue_19_an_import_is_read_checked_and_corrected_before_anything_is_created() {
+    let app = spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts");
+    // Marie-Hélène N'Diaye already has her number (FAQ-R3): her line is known, not created.
+    let (_, manager, rpps, _) = allocated(&app).await;
+    let (_, queue_before) = manager.get("/api/manager/registrations").await;
+
+    let (status, headers, template) = get_text(&manager, "/api/manager/imports/template").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("modele-import-rpps.csv")
+    );
+    assert!(template.starts_with("\u{feff}Nom de naissance;Prénoms;Date de naissance;"));
+
+    // A file as a French Excel writes it, with what people type.
+    let file = [
+        "NOM;Prénom(s);Date de naissance;Lieu de naissance;Département;Pays;Courriel;Téléphone portable;Date d'entrée;Éligibilité;Matricule",
+        "Lefèvre;Zoé;08/03/1995;Saint-Étienne;42;;zoe.lefevre@example.org;06 12 34 56 78;01/12/2026;diplôme;A12",
+        "Cœurderoy;Jean-Noël;31/02/1990;75115;;;jn@example.org;;01/12/2026;expérience;A13",
+        "N'DIAYE;Marie-Hélène Josée;12/04/1985;69383;;;mh@example.org;;01/12/2026;diplôme;A14",
+        "\"=HYPERLINK(\"\"http://x.example\"\";\"\"clic\"\")\";Eve;01/01/1990;75115;;;eve@example.org;;01/12/2026;diplôme;A15",
+        "Martin;Léa;12/04/1990;Saint-Denis;;;lea@example.org;;01/12/2026;diplôme;A16",
+        "Benali;Yasmine;03/07/1988;;;Maroc;yb@example.org;;01/12/2026;expérience;A17",
+        "LEFEVRE;Zoé;08/03/1995;42218;;;zoe2@example.org;;01/12/2026;diplôme;A18",
+    ]
+    .join("\r\n");
+    let (status, import) = manager
+        .post(
+            "/api/manager/imports",
+            json!({ "filename": "équipe.csv", "content": base64(&windows_1252(&file)) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{import}");
+    assert_eq!(import["status"], "preview");
+    assert_eq!(import["read_as"], "Windows-1252 (ANSI), séparateur « ; »");
+    assert_eq!(import["ignored_columns"], json!(["Matricule"]));
+    assert_eq!(import["establishment"], FINESS_A, "the manager's only one");
+    let (zoe, errors) = line(&import, 2);
+    assert_eq!(
+        (zoe["state"].as_str(), errors.len()),
+        (Some("ready"), 0),
+        "{zoe}"
+    );
+    let (_, errors) = line(&import, 3);
+    assert_eq!(
+        errors,
+        [("birth_date".to_owned(), "birth_date.impossible".to_owned())]
+    );
+    let (known, _) = line(&import, 4);
+    assert_eq!(known["state"], "known");
+    assert!(
+        known["message"].as_str().unwrap().contains(&rpps),
+        "her number, to her employer: {known}"
+    );
+    let (_, errors) = line(&import, 5);
+    assert_eq!(
+        errors,
+        [("family_name".to_owned(), "import.formula".to_owned())]
+    );
+    let (_, errors) = line(&import, 6);
+    assert_eq!(
+        errors,
+        [(
+            "birth_commune".to_owned(),
+            "birth_commune.ambiguous".to_owned()
+        )]
+    );
+    assert_eq!(line(&import, 7).0["state"], "ready");
+    let (repeat, _) = line(&import, 8);
+    assert_eq!(repeat["state"], "invalid");
+    assert_eq!(repeat["repeat_of"], 2, "{repeat}");
+    assert_eq!(
+        import["counts"],
+        json!({ "total": 7, "ready": 2, "invalid": 4, "known": 1, "dropped": 0, "created": 0, "failed": 0 })
+    );
+
+    // Corrections in place: the département for Saint-Denis, the date; the repeat dropped.
+    let id = import["id"].as_str().unwrap();
+    let (status, corrected) = manager
+        .patch(
+            &format!("/api/manager/imports/{id}/lines/6"),
+            json!({ "cells": { "birth_departement": "93" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{corrected}");
+    assert_eq!(line(&corrected, 6).0["state"], "ready");
+    let (_, corrected) = manager
+        .patch(
+            &format!("/api/manager/imports/{id}/lines/3"),
+            json!({ "cells": { "birth_date": "28/02/1990" } }),
+        )
+        .await;
+    assert_eq!(line(&corrected, 3).0["state"], "ready");
+    let (_, corrected) = manager
+        .patch(
+            &format!("/api/manager/imports/{id}/lines/8"),
+            json!({ "dropped": true }),
+        )
+        .await;
+    assert_eq!(line(&corrected, 8).0["state"], "dropped");
+    // A correction that makes a repeat: line 7 becomes Zoé Lefèvre too.
+    let (_, corrected) = manager
+        .patch(
+            &format!("/api/manager/imports/{id}/lines/7"),
+            json!({ "cells": { "family_name": "Lefèvre", "given_names": "Zoé", "birth_date": "08/03/1995",
+                               "birth_commune": "42218", "birth_country": "" } }),
+        )
+        .await;
+    assert_eq!(line(&corrected, 7).0["repeat_of"], 2, "{corrected}");
+    let (status, refused) = manager
+        .patch(
+            &format!("/api/manager/imports/{id}/lines/7"),
+            json!({ "cells": { "salaire": "1" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    // Read back as saved, and as a CSV of outcomes.
+    let (_, again) = manager.get(&format!("/api/manager/imports/{id}")).await;
+    assert_eq!(again["counts"], corrected["counts"]);
+    assert_eq!(
+        again["counts"],
+        json!({ "total": 7, "ready": 3, "invalid": 2, "known": 1, "dropped": 1, "created": 0, "failed": 0 })
+    );
+    let (_, _, result) = get_text(&manager, &format!("/api/manager/imports/{id}/result")).await;
+    let result: Vec<&str> = result
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .collect();
+    assert_eq!(result[0], "Ligne;Nom;Prénoms;Résultat;Message;Demande");
+    assert!(result[1].starts_with("2;Lefèvre;Zoé;prête;"), "{result:?}");
+    assert!(
+        result[4].starts_with("5;'=HYPERLINK(") || result[4].starts_with("5;\"'=HYPERLINK("),
+        "the formula written as text: {result:?}"
+    );
+    // Nothing was created: the queue is as it was.
+    let (_, queue_after) = manager.get("/api/manager/registrations").await;
+    assert_eq!(queue_before, queue_after);
+    // Another manager, even of A: no such import.
+    let both = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        PSC_MANAGER_A_B,
+    )
+    .await;
+    let (status, _) = both.get(&format!("/api/manager/imports/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn issue_19_files_that_are_not_a_team_s_csv_get_one_clear_error_and_nothing_kept() {
+    let app = spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts");
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        PSC_MANAGER_A,
+    )
+    .await;
+    let header =
+        "Nom;Prénoms;Date de naissance;Commune de naissance;E-mail;Date de début;Éligibilité\r\n";
+    let mut lines = String::from(header);
+    for i in 0..100_000 {
+        lines.push_str(&format!(
+            "Nom{i};Léa;01/01/1990;75115;a@example.org;01/12/2026;diplôme\r\n"
+        ));
+    }
+    let big = vec![b'a'; 10 * 1024 * 1024];
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "classeur.xlsx",
+            b"PK\x03\x04\x14\0\x06\0".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "import.workbook",
+        ),
+        (
+            "unicode.txt",
+            b"\xFF\xFEN\0o\0m\0".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "import.utf16",
+        ),
+        (
+            "image.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "import.binary",
+        ),
+        (
+            "vide.csv",
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "import.empty",
+        ),
+        (
+            "colonnes.csv",
+            b"Nom;Prenom\r\nA;B\r\n".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "import.missing_columns",
+        ),
+        (
+            "entete.csv",
+            header.as_bytes().to_vec(),
+            StatusCode::BAD_REQUEST,
+            "import.no_lines",
+        ),
+        (
+            "lignes.csv",
+            lines.as_bytes()[..lines.len().min(1_900_000)].to_vec(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "import.too_many_lines",
+        ),
+        (
+            "gros.csv",
+            big,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "import.too_large",
+        ),
+    ];
+    for (name, bytes, status, code) in cases {
+        let (got, refused) = manager
+            .post(
+                "/api/manager/imports",
+                json!({ "filename": name, "content": base64(&bytes) }),
+            )
+            .await;
+        assert_eq!(
+            (got, refused["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{name}: {refused}"
+        );
+        assert!(
+            refused["error"]["message"].as_str().unwrap().len() > 30,
+            "{name}: {refused}"
+        );
+    }
+    // Nothing was kept: no import partition in the table.
+    let store = app.store();
+    let scan = store
+        .client()
+        .scan()
+        .table_name(&store.tables().registry)
+        .filter_expression("begins_with(PK, :p)")
+        .expression_attribute_values(
+            ":p",
+            aws_sdk_dynamodb::types::AttributeValue::S("IMPORT#".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.count(), 0);
+}

@@ -1085,6 +1085,91 @@ async fn real_responses_match_the_document() {
         .status,
         StatusCode::FORBIDDEN
     );
+    // An import of a team (issue 19): the template, a file read into a preview, a line
+    // corrected, the import and its outcomes; a workbook and an oversized file refused.
+    let template = c.get(Some(&manager), "/api/manager/imports/template").await;
+    assert_eq!(template.status, StatusCode::OK);
+    let file = |text: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    };
+    let upload = c
+        .post(
+            &manager,
+            "/api/manager/imports",
+            json!({ "filename": "equipe.csv", "content": file(
+                "Nom;Prénoms;Date de naissance;Commune de naissance;E-mail;Date de début;Éligibilité\r\nDocument;Ada;01/02/1980;75115;ada@example.org;01/12/2026;diplôme\r\nDocument;Bob;31/02/1980;75115;bob@example.org;01/12/2026;diplôme\r\n") }),
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.json);
+    let import = upload.json["id"].as_str().unwrap_or_default().to_owned();
+    let corrected = c
+        .patch(
+            &manager,
+            &format!("/api/manager/imports/{import}/lines/3"),
+            json!({ "cells": { "birth_date": "28/02/1980" } }),
+        )
+        .await;
+    assert_eq!(corrected.json["counts"]["ready"], 2, "{}", corrected.json);
+    let shown = c
+        .get(Some(&manager), &format!("/api/manager/imports/{import}"))
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let result = c
+        .get(
+            Some(&manager),
+            &format!("/api/manager/imports/{import}/result"),
+        )
+        .await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert_eq!(
+        c.get(Some(&manager), "/api/manager/imports/inconnu")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.patch(
+            &manager,
+            "/api/manager/imports/inconnu/lines/2",
+            json!({ "dropped": true }),
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(Some(&manager), "/api/manager/imports/inconnu/result")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let workbook = c
+        .post(
+            &manager,
+            "/api/manager/imports",
+            json!({ "filename": "equipe.xlsx", "content": "UEsDBBQABgA=" }),
+        )
+        .await;
+    assert_eq!(
+        workbook.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        workbook.json
+    );
+    let oversized = c
+        .post(
+            &manager,
+            "/api/manager/imports",
+            json!({ "filename": "gros.csv", "content": file(&"a".repeat(3 * 1024 * 1024)) }),
+        )
+        .await;
+    assert_eq!(
+        oversized.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        oversized.json
+    );
     assert_eq!(
         c.get(Some(&aide), "/api/manager/staff").await.status,
         StatusCode::FORBIDDEN

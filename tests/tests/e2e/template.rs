@@ -1649,12 +1649,24 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
                 keys::civil_identity("hash"),
                 keys::identity_lock("750560001#1990"),
                 keys::open_request("identity"),
+                keys::import("id"),
             ],
         ),
         (
             "RegistrationsFunction",
             "dynamodb:UpdateItem",
-            vec![keys::rpps_counter().0.to_owned()],
+            vec![keys::rpps_counter().0.to_owned(), keys::import("id")],
+        ),
+        // A manager's import (issue 19): its partition, read whole and written by chunks.
+        (
+            "RegistrationsFunction",
+            "dynamodb:Query",
+            vec![keys::import("id")],
+        ),
+        (
+            "RegistrationsFunction",
+            "dynamodb:BatchWriteItem",
+            vec![keys::import("id")],
         ),
         (
             "RegistrationsFunction",

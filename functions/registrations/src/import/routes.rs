@@ -1,0 +1,351 @@
+//! The import's routes (issue 19): the template, the upload and its preview, a line's
+//! correction, the import as it stands, its outcome as CSV. Only its manager sees an import
+//! (anyone else: 404, no oracle).
+
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rpps_api::ApiError;
+use rpps_contract::import::{
+    ImportCounts, ImportLine, ImportLineBody, ImportStatus, ImportUpload, ImportView, LineState,
+};
+use rpps_domain::paris::{date_in_paris, rfc3339};
+use rpps_domain::{Actor, Finess, Role};
+use rpps_places::EmbeddedPlaces;
+use rpps_session::SignedIn;
+use rpps_store::imports::LINES_PER_CHUNK;
+use rpps_store::{ImportJob, ImportStoreError, StoredImport};
+use time::OffsetDateTime;
+
+use super::file::{self, Column};
+use super::line::Context;
+use super::preview;
+use crate::{RegistrationsState, actor};
+
+/// The largest body `POST /api/manager/imports` reads: a 2 MB file in base64 and its JSON.
+const MAX_BODY: usize = file::MAX_BYTES / 3 * 4 + 64 * 1024;
+
+fn managed(signed_in: &SignedIn) -> Result<&[Finess], ApiError> {
+    match &signed_in.data.role {
+        Role::Manager { establishments } => Ok(establishments),
+        _ => Err(ApiError::forbidden(
+            "import.role_not_allowed",
+            "L'import d'un fichier est réservé aux gestionnaires RPPS+ d'un établissement.",
+        )),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found(
+        "import.not_found",
+        "Cet import n'existe pas, ou plus (un import est gardé 30 jours), ou vous n'y avez pas accès.",
+    )
+}
+
+fn file_error(e: file::FileError) -> ApiError {
+    let status = match e {
+        file::FileError::TooLarge(_) | file::FileError::TooManyLines(_) => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// What is stored as the job's summary: the view without its lines.
+fn summary(view: &ImportView) -> Result<String, ApiError> {
+    serde_json::to_string(&ImportView {
+        lines: Vec::new(),
+        ..view.clone()
+    })
+    .map_err(|e| ApiError::internal(&e))
+}
+
+/// The import `id` if it is `actor`'s, as the view with its lines.
+async fn read_own(
+    state: &RegistrationsState,
+    id: &str,
+    actor: &Actor,
+) -> Result<(StoredImport, ImportView), ApiError> {
+    if id.len() > 64 {
+        return Err(not_found());
+    }
+    let stored = state.store.import(id).await?.ok_or_else(not_found)?;
+    if stored.job.owner != actor.id {
+        return Err(not_found());
+    }
+    let mut view: ImportView =
+        serde_json::from_str(&stored.job.summary).map_err(|e| ApiError::internal(&e))?;
+    view.status = ImportStatus::from_code(&stored.job.status)
+        .ok_or_else(|| ApiError::internal(&"an import in an unknown state"))?;
+    for (_, lines) in &stored.chunks {
+        let lines: Vec<ImportLine> =
+            serde_json::from_str(lines).map_err(|e| ApiError::internal(&e))?;
+        view.lines.extend(lines);
+    }
+    Ok((stored, view))
+}
+
+/// The establishment of the lines without a FINESS cell: the one asked, else the manager's
+/// only one.
+fn default_establishment(
+    asked: Option<&str>,
+    managed: &[Finess],
+) -> Result<Option<Finess>, ApiError> {
+    match asked.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(raw) => {
+            let finess = Finess::parse(raw).map_err(|e| {
+                ApiError::bad_request(
+                    "import.establishment",
+                    format!("Numéro FINESS invalide : {e}"),
+                )
+            })?;
+            if managed.contains(&finess) {
+                Ok(Some(finess))
+            } else {
+                Err(rpps_domain::TransitionError::NotYourEstablishment.into())
+            }
+        }
+        None => Ok((managed.len() == 1).then(|| managed[0].clone())),
+    }
+}
+
+/// `GET /api/manager/imports/template`: the columns and one example line.
+pub async fn template(signed_in: SignedIn) -> Result<Response, ApiError> {
+    managed(&signed_in)?;
+    let mut csv = rpps_api::csv::CsvWriter::new();
+    for line in file::template() {
+        csv.line(line);
+    }
+    Ok(csv.into_download("modele-import-rpps.csv"))
+}
+
+/// `POST /api/manager/imports`: reads the file, checks every line by the form's rules and
+/// against the register, and keeps it as an import to preview. Nothing is created.
+pub async fn upload(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+    request: Request,
+) -> Result<(StatusCode, Json<ImportView>), ApiError> {
+    let establishments = managed(&signed_in)?.to_vec();
+    let actor = actor(&signed_in);
+    let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| file_error(file::FileError::TooLarge(MAX_BODY.div_ceil(1024 * 1024))))?;
+    let upload: ImportUpload = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "request.malformed",
+            format!("Le fichier envoyé n'est pas lisible ({e})."),
+        )
+    })?;
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(upload.content.trim())
+        .map_err(|_| {
+            ApiError::bad_request(
+                "import.content",
+                "Le contenu du fichier n'a pas été transmis correctement : choisissez-le de nouveau.",
+            )
+        })?;
+    let default = default_establishment(upload.establishment.as_deref(), &establishments)?;
+    let now = OffsetDateTime::now_utc();
+    let context = Context {
+        today: date_in_paris(now),
+        managed: &establishments,
+        default_establishment: default.as_ref(),
+        places: &EmbeddedPlaces,
+    };
+    let mut read = preview::read(&bytes, &context).map_err(file_error)?;
+    let all: Vec<usize> = (0..read.lines.len()).collect();
+    preview::look_up(&state.store, &actor, &mut read.lines, &all, &context).await?;
+    let filename: String = upload.filename.chars().take(200).collect();
+    let view = ImportView {
+        id: uuid::Uuid::now_v7().to_string(),
+        status: ImportStatus::Preview,
+        filename,
+        created_at: rfc3339(now),
+        read_as: read.read_as,
+        ignored_columns: read.ignored_columns,
+        establishment: default.map(|f| f.to_string()),
+        counts: ImportCounts::of(&read.lines),
+        lines: read.lines,
+    };
+    let chunks = view
+        .lines
+        .chunks(LINES_PER_CHUNK)
+        .map(|c| serde_json::to_string(c).map_err(|e| ApiError::internal(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let job = ImportJob {
+        id: view.id.clone(),
+        owner: actor.id.clone(),
+        status: ImportStatus::Preview.code().to_owned(),
+        version: 1,
+        created_at: now,
+        summary: summary(&view)?,
+    };
+    state.store.create_import(&job, &chunks).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `GET /api/manager/imports/{id}`.
+pub async fn show(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Json<ImportView>, ApiError> {
+    managed(&signed_in)?;
+    let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
+    Ok(Json(view))
+}
+
+/// `PATCH /api/manager/imports/{id}/lines/{line}`: corrects cells of a line, or drops it (or
+/// takes it back), while the import is in preview; the line is checked again (the form's rules,
+/// the other lines, the register).
+pub async fn correct(
+    State(state): State<RegistrationsState>,
+    Path((id, number)): Path<(String, u32)>,
+    signed_in: SignedIn,
+    rpps_api::ApiJson(body): rpps_api::ApiJson<ImportLineBody>,
+) -> Result<Json<ImportView>, ApiError> {
+    let establishments = managed(&signed_in)?.to_vec();
+    let actor = actor(&signed_in);
+    let (stored, mut view) = read_own(&state, &id, &actor).await?;
+    if view.status != ImportStatus::Preview {
+        return Err(ApiError::conflict(
+            "import.confirmed",
+            "Cet import est déjà confirmé : ses lignes ne peuvent plus être modifiées.",
+        ));
+    }
+    if let Some(field) = body.cells.keys().find(|f| Column::from_field(f).is_none()) {
+        return Err(ApiError::bad_request(
+            "import.unknown_field",
+            format!("« {field} » n'est pas une colonne de l'import."),
+        ));
+    }
+    let index = view
+        .lines
+        .iter()
+        .position(|l| l.line == number)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "import.line_not_found",
+                format!("L'import n'a pas de ligne {number}."),
+            )
+        })?;
+    let default = view
+        .establishment
+        .as_deref()
+        .and_then(|f| Finess::parse(f).ok());
+    let context = Context {
+        today: date_in_paris(OffsetDateTime::now_utc()),
+        managed: &establishments,
+        default_establishment: default.as_ref(),
+        places: &EmbeddedPlaces,
+    };
+    let current = &view.lines[index];
+    let mut cells = preview::cells_of(current);
+    for (field, value) in &body.cells {
+        cells.insert(field.clone(), value.trim().chars().take(500).collect());
+    }
+    let dropped = body.dropped.unwrap_or(current.dropped);
+    view.lines[index] = ImportLine {
+        dropped,
+        ..preview::line_of(number, cells, &context)
+    };
+    // The repeats of every line again (a correction may end or make one), the register's look
+    // for this line.
+    preview::mark_repeats(&mut view.lines, &context);
+    preview::look_up(&state.store, &actor, &mut view.lines, &[index], &context).await?;
+    view.counts = ImportCounts::of(&view.lines);
+    let chunks: Vec<(u32, String)> = view
+        .lines
+        .chunks(LINES_PER_CHUNK)
+        .enumerate()
+        .map(|(i, c)| serde_json::to_string(c).map(|text| (i as u32, text)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::internal(&e))?;
+    let changed: Vec<(u32, String)> = chunks
+        .into_iter()
+        .filter(|(i, text)| {
+            stored
+                .chunks
+                .iter()
+                .find(|(j, _)| j == i)
+                .is_none_or(|(_, before)| before != text)
+        })
+        .collect();
+    state
+        .store
+        .save_import(&stored.job, ImportStatus::Preview.code(), &summary(&view)?, &changed)
+        .await
+        .map_err(|e| match e {
+            ImportStoreError::Changed => ApiError::conflict(
+                "import.changed",
+                "L'import a été modifié entre-temps (dans un autre onglet ?). Rechargez la page pour voir sa dernière version.",
+            ),
+            ImportStoreError::Store(e) => e.into(),
+        })?;
+    Ok(Json(view))
+}
+
+/// `GET /api/manager/imports/{id}/result`: each line's outcome as CSV (line, names, outcome,
+/// message, request), to keep or to correct the file.
+pub async fn result(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Response, ApiError> {
+    managed(&signed_in)?;
+    let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
+    let mut csv = rpps_api::csv::CsvWriter::new();
+    csv.line(["Ligne", "Nom", "Prénoms", "Résultat", "Message", "Demande"]);
+    for line in &view.lines {
+        let cell = |field: &str| {
+            line.cells
+                .iter()
+                .find(|c| c.field == field)
+                .map_or("", |c| c.value.as_str())
+        };
+        let errors: Vec<String> = line
+            .cells
+            .iter()
+            .filter_map(|c| {
+                Some(format!(
+                    "{} : {}",
+                    Column::from_field(&c.field)?.header(),
+                    c.error.as_ref()?.message
+                ))
+            })
+            .collect();
+        let message = line
+            .message
+            .iter()
+            .chain(errors.iter())
+            .chain(line.warning.iter())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ; ");
+        csv.line([
+            line.line.to_string().as_str(),
+            cell("family_name"),
+            cell("given_names"),
+            outcome_label(line.state),
+            &message,
+            line.request_id.as_deref().unwrap_or_default(),
+        ]);
+    }
+    Ok(csv.into_download(&format!("import-rpps-{}.csv", &id[..id.len().min(13)])))
+}
+
+/// A line's state in French, as the result file says it.
+fn outcome_label(state: LineState) -> &'static str {
+    match state {
+        LineState::Ready => "prête",
+        LineState::Invalid => "à corriger",
+        LineState::Known => "déjà connue du registre",
+        LineState::Dropped => "écartée",
+        LineState::Created => "demande créée",
+        LineState::Failed => "échec",
+    }
+}
