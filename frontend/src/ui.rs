@@ -232,6 +232,22 @@ fn local_time(value: &str) -> Option<(u8, &str, &str)> {
     (hour < 24).then_some((hour, minute, offset))
 }
 
+/// Waits `ms` milliseconds on the browser's timer (at once on the host: tests, server-side
+/// rendering).
+pub async fn sleep_ms(ms: i32) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ms;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use rpps_contract::directory::{
 };
 use rpps_contract::error::{FieldError, MissingItem};
 use rpps_contract::import::{
-    ImportCell, ImportCounts, ImportLine, ImportStatus, ImportView, LineState,
+    ImportCell, ImportCounts, ImportLine, ImportList, ImportStatus, ImportView, LineState,
 };
 use rpps_contract::places::{
     CommuneKind, CommuneList, CommuneMatchedOn, CommuneOption, CountryList, CountryMatchedOn,
@@ -183,6 +183,7 @@ read_struct!(RegistrationView {
     created_at,
     updated_at,
     submitted_at = default,
+    queue_position = default,
     decided_at = default,
     missing = default,
     expires_at = default,
@@ -304,6 +305,7 @@ read_struct!(ImportCounts {
     created,
     failed,
 });
+read_struct!(ImportList { imports });
 read_struct!(ImportView {
     id,
     status,
@@ -698,6 +700,7 @@ mod tests {
             created_at: at(),
             updated_at: at(),
             submitted_at: Some(at()),
+            queue_position: None,
             decided_at: Some(at()),
             missing: vec![MissingItem {
                 field: "contact".into(),

@@ -612,6 +612,69 @@ try {
     await manager.reload();
     await manager.locator("#import-compte").filter({ hasText: "2 prête(s), 0 à corriger, 0 déjà connue(s) du registre, 1 écartée(s)" }).waitFor();
     await snap(manager, "import-corrige");
+    // Confirmed: the page drives the job to its end; the line set aside is not created.
+    await manager.getByRole("button", { name: "Confirmer et créer les 2 demande(s)" }).click();
+    const progress = manager.locator("#import-progression");
+    await progress.getByText("Import terminé").waitFor();
+    await progress.getByText("2 / 2").waitFor();
+    await progress.getByText("2 demande(s) créée(s)").waitFor();
+    await snap(manager, "import-termine");
+    await progress.getByRole("link", { name: "Valider les demandes créées" }).click();
+    await manager.getByRole("link", { name: "Chloé Importée" }).waitFor();
+    assert.equal(await manager.getByRole("link", { name: "Léon Importés" }).count(), 0);
+  });
+
+  await step("a 300-line file of a team, some lines wrong, to 300 RPPS numbers in one sitting (issue 19)", async () => {
+    const family = ["Martin", "Lefèvre", "Dubois", "Garcia", "Benali", "Petit", "Moreau", "Da Silva", "Roux", "Faure"];
+    const given = ["Marie", "Fatima", "Léa", "Chloé", "Aïcha", "Jean-Pierre", "Zoé", "Nathalie"];
+    const places = [["75115", ""], ["69383", ""], ["Saint-Étienne", "42"], ["13208", ""], ["Nantes", "44"]];
+    const letters = (i) => String.fromCharCode(97 + Math.floor(i / 26) % 26) + String.fromCharCode(97 + i % 26);
+    const rows = ["Nom de naissance;Prénoms;Date de naissance;Commune de naissance;Département de naissance;E-mail;Mobile;Date de début;Éligibilité"];
+    for (let i = 0; i < 300; i += 1) {
+      const [commune, dep] = places[i % 5];
+      const day = String(1 + i % 28).padStart(2, "0");
+      const month = String(1 + Math.floor(i / 28) % 12).padStart(2, "0");
+      const birth = i % 60 === 59 ? `31/02/${1950 + i % 40}` : `${day}/${month}/${1950 + i % 40}`;
+      rows.push(`Equipe${family[i % 10].replace(/ /g, "")}${letters(i)};${given[i % 8]};${birth};${commune};${dep};equipe${i}@example.org;06 12 34 ${String(i % 100).padStart(2, "0")} ${String(Math.floor(i / 100)).padStart(2, "0")};01/12/2026;${i % 3 ? "diplôme" : "expérience"}`);
+    }
+    await manager.goto(BASE + "/gestion/import");
+    await manager.locator("#fichier").setInputFiles({ name: "equipe-300.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\r\n"), "utf8") });
+    await manager.getByRole("button", { name: "Vérifier le fichier" }).click();
+    await manager.waitForURL(/\/gestion\/import\/[0-9a-f-]+$/);
+    await manager.locator("#import-compte").filter({ hasText: "300 ligne(s) : 295 prête(s), 5 à corriger" }).waitFor();
+    // The five impossible dates corrected in place, each its own day.
+    for (let k = 0; k < 5; k += 1) {
+      const card = manager.locator("article.ligne-import").filter({ has: manager.locator('input[aria-invalid="true"]') }).first();
+      await card.locator('input[id$="-birth_date"]').fill(`0${k + 1}/03/1985`);
+      await card.getByRole("button", { name: "Enregistrer la correction" }).click();
+      await manager.locator("#import-compte").filter({ hasText: `${296 + k} prête(s)` }).waitFor();
+    }
+    await manager.getByRole("button", { name: "Confirmer et créer les 300 demande(s)" }).click();
+    const progress = manager.locator("#import-progression");
+    await progress.locator("progress").waitFor();
+    await snap(manager, "import-300-en-cours");
+    await progress.getByText("Import terminé").waitFor({ timeout: 300_000 });
+    await progress.getByText("300 / 300").waitFor();
+    // Validated with one declaration, the queue's 100 shown at a time.
+    const numbers = new Set();
+    for (let round = 0; round < 4; round += 1) {
+      await manager.goto(BASE + "/gestion");
+      await manager.getByRole("heading", { name: "Demandes à traiter" }).waitFor();
+      const pending = manager.locator("li.selectionnable").filter({ hasText: "Equipe" });
+      await pending.first().waitFor({ timeout: 5_000 }).catch(() => {});
+      if (await pending.count() === 0) break;
+      await manager.locator("#bulk_conditions_checked").check();
+      await manager.locator('button[data-finess="750012346"]').click();
+      const bar = manager.locator("#validation-progression");
+      await bar.getByText("Validation terminée").waitFor({ timeout: 300_000 });
+      await bar.getByText(/Voir les numéros RPPS attribués/).click();
+      for (const text of await bar.locator("details li").allTextContents()) {
+        const m = text.match(/RPPS (1\d{10})$/);
+        if (m && /Equipe/.test(text)) numbers.add(m[1]);
+      }
+    }
+    assert.equal(numbers.size, 300, `${numbers.size} numbers`);
+    await snap(manager, "import-300-valide");
   });
 
   await step("the staff list downloads as a CSV for the payroll (issue 19)", async () => {

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
-use rpps_contract::import::{ImportLine, ImportLineBody, ImportUpload, ImportView, LineState};
+use rpps_contract::import::{
+    ImportLine, ImportLineBody, ImportList, ImportStatus, ImportUpload, ImportView, LineState,
+};
 
 use super::manager::{
     Access, establishment_label, establishments, gate, use_establishment_names, use_manager_session,
@@ -171,6 +173,46 @@ pub fn GestionImport() -> Element {
                     SubmitButton { label: "Vérifier le fichier", busy_label: "Vérification…", busy: busy() }
                 }
             }
+            RecentImports {}
+        }
+    }
+}
+
+/// The manager's latest imports: one left running or in preview is found again here.
+#[component]
+fn RecentImports() -> Element {
+    let mut list = use_signal(|| None::<Vec<ImportView>>);
+    use_hook(move || {
+        spawn(async move {
+            if let Ok(found) = api::get::<ImportList>("/api/manager/imports").await {
+                list.set(Some(found.imports));
+            }
+        });
+    });
+    let Some(imports) = list() else {
+        return rsx! {};
+    };
+    if imports.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+        section { id: "imports-recents",
+            h2 { "Vos derniers imports" }
+            ul { class: "cartes",
+                for i in imports {
+                    li { key: "{i.id}",
+                        Link { to: Route::GestionImportSuivi { id: i.id.clone() }, strong { "{i.filename}" } }
+                        p { class: "petit",
+                            "Le {french_datetime(&i.created_at)} — {i.counts.total} ligne(s), "
+                            match i.status {
+                                ImportStatus::Preview => "à confirmer".to_string(),
+                                ImportStatus::Running => "création en cours".to_string(),
+                                ImportStatus::Done => format!("{} demande(s) créée(s)", i.counts.created),
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -208,8 +250,9 @@ pub fn GestionImportSuivi(id: String) -> Element {
                 Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let l = load.clone(); move |_| l() } } },
                 Some(Ok(view)) => rsx! {
                     ImportSummary { view: view.clone() }
-                    for line in view.lines.iter().filter(|l| l.state != LineState::Ready).cloned() {
-                        LineCard { key: "{line.line}", line, import_id: view.id.clone(), on_change: move |v| import.set(Some(Ok(v))) }
+                    ImportProgress { view: view.clone(), on_change: move |v| import.set(Some(Ok(v))) }
+                    for line in view.lines.iter().filter(|l| l.state != LineState::Ready && l.state != LineState::Created).cloned() {
+                        LineCard { key: "{line.line}", line, import_id: view.id.clone(), preview: view.status == ImportStatus::Preview, on_change: move |v| import.set(Some(Ok(v))) }
                     }
                     if view.counts.ready > 0 {
                         details { id: "lignes-pretes",
@@ -226,6 +269,126 @@ pub fn GestionImportSuivi(id: String) -> Element {
                     }
                 },
             }
+        }
+    }
+}
+
+/// Lines whose request the job creates (they got its id at the confirmation), and how many
+/// are settled.
+fn job_progress(view: &ImportView) -> (usize, usize) {
+    let mut to_create = 0;
+    let mut settled = 0;
+    for line in view.lines.iter().filter(|l| l.request_id.is_some()) {
+        to_create += 1;
+        if line.state != LineState::Ready {
+            settled += 1;
+        }
+    }
+    (settled, to_create)
+}
+
+/// The confirmation, then the job's progress: the page asks for its steps while it is open
+/// (closed, the scheduled sweep goes on), a bar and the lines done.
+#[component]
+fn ImportProgress(view: ImportView, on_change: EventHandler<ImportView>) -> Element {
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<ApiError>);
+    let mut driving = use_signal(|| false);
+    let id = view.id.clone();
+    // Steps one after the other while the import runs and the page is open.
+    let mut drive = move |id: String| {
+        if driving() {
+            return;
+        }
+        driving.set(true);
+        spawn(async move {
+            let path = format!("/api/manager/imports/{id}/run");
+            let mut quiet = 0;
+            loop {
+                match api::post_empty::<ImportView>(&path).await {
+                    Ok(v) => {
+                        let running = v.status == ImportStatus::Running;
+                        let before = job_progress(&v).0;
+                        on_change.call(v);
+                        if !running {
+                            break;
+                        }
+                        // Another step holds the job (the sweep, another tab): wait a little.
+                        quiet = if before == 0 { quiet + 1 } else { 0 };
+                        if quiet > 0 {
+                            crate::ui::sleep_ms(1000).await;
+                        }
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        break;
+                    }
+                }
+            }
+            driving.set(false);
+        });
+    };
+    let running = view.status == ImportStatus::Running;
+    let id_effect = id.clone();
+    use_effect(move || {
+        if running {
+            drive(id_effect.clone());
+        }
+    });
+    let (settled, to_create) = job_progress(&view);
+    let c = &view.counts;
+    rsx! {
+        match view.status {
+            ImportStatus::Preview => rsx! {
+                section { class: "lot", id: "import-confirmation",
+                    h2 { "Créer les demandes" }
+                    if c.ready == 0 {
+                        p { "Aucune ligne n'est prête : corrigez les lignes en erreur, ou reprenez celles que vous avez écartées." }
+                    } else {
+                        p { "Les {c.ready} ligne(s) prête(s) deviennent chacune une demande d'enregistrement envoyée pour validation, comme si vous l'aviez saisie. Les lignes à corriger, écartées ou déjà connues ne sont pas créées." }
+                        if let Some(e) = error() { ErrorBanner { error: e } }
+                        button { r#type: "button", class: "bouton", id: "confirmer-import", disabled: busy(),
+                            onclick: move |_| {
+                                let path = format!("/api/manager/imports/{id}/confirm");
+                                busy.set(true);
+                                error.set(None);
+                                let id = id.clone();
+                                spawn(async move {
+                                    match api::post_empty::<ImportView>(&path).await {
+                                        Ok(v) => {
+                                            let running = v.status == ImportStatus::Running;
+                                            on_change.call(v);
+                                            // The page drives the job while it is open.
+                                            if running {
+                                                drive(id);
+                                            }
+                                        }
+                                        Err(e) => error.set(Some(e)),
+                                    }
+                                    busy.set(false);
+                                });
+                            },
+                            if busy() { "Création…" } else { "Confirmer et créer les {c.ready} demande(s)" }
+                        }
+                    }
+                }
+            },
+            _ => rsx! {
+                section { class: "lot progression", id: "import-progression", role: "status", aria_live: "polite",
+                    progress { max: "{to_create.max(1)}", value: "{settled}" }
+                    p {
+                        if running { "Création en cours : " } else { "Import terminé : " }
+                        strong { "{settled} / {to_create}" }
+                        " ligne(s) traitée(s), {c.created} demande(s) créée(s) et envoyée(s) pour validation."
+                    }
+                    if running {
+                        p { class: "petit", "Vous pouvez fermer cette page : la création se poursuit, et vous retrouverez l'import à cette adresse." }
+                    } else {
+                        p { Link { to: Route::Gestion {}, "Valider les demandes créées" } }
+                    }
+                    if let Some(e) = error() { ErrorBanner { error: e } }
+                }
+            },
         }
     }
 }
@@ -252,7 +415,12 @@ fn ImportSummary(view: ImportView) -> Element {
 /// A line that is not ready: its state, its cells' messages, the correction form; set it aside
 /// or take it back.
 #[component]
-fn LineCard(line: ImportLine, import_id: String, on_change: EventHandler<ImportView>) -> Element {
+fn LineCard(
+    line: ImportLine,
+    import_id: String,
+    preview: bool,
+    on_change: EventHandler<ImportView>,
+) -> Element {
     let number = line.line;
     let mut values = use_signal(|| {
         line.cells
@@ -282,8 +450,10 @@ fn LineCard(line: ImportLine, import_id: String, on_change: EventHandler<ImportV
         .iter()
         .filter_map(|c| Some((c.field.clone(), c.error.as_ref()?.message.clone())))
         .collect();
-    let editable = matches!(line.state, LineState::Invalid);
-    let dropped = line.dropped;
+    // In preview, a line to correct or one the register knows (a typo may make a false
+    // match) can be corrected or set aside; a line set aside, taken back.
+    let editable = preview && matches!(line.state, LineState::Invalid | LineState::Known);
+    let dropped = preview && line.dropped;
     rsx! {
         article { class: "lot ligne-import", id: "ligne-{number}",
             h2 { "Ligne {number} — {who(&line)} : {state_label(line.state)}" }

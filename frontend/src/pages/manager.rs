@@ -144,10 +144,12 @@ crate::read_struct!(BulkResult {
 struct BulkPage {
     results: Vec<BulkResult>,
     next: Option<String>,
+    pending: Vec<String>,
 }
 crate::read_struct!(BulkPage {
     results,
     next = default,
+    pending = default,
 });
 
 /// A bulk validation under way or done: its progress and each request's outcome.
@@ -174,7 +176,13 @@ impl BulkRun {
 #[derive(Clone, Debug, PartialEq)]
 enum BulkSelection {
     Ids(Vec<String>),
-    Establishment { finess: String, waiting: usize },
+    /// The requests waiting for `finess` up to `until` (the last one listed: not those
+    /// submitted since, which the declaration is not about).
+    Establishment {
+        finess: String,
+        waiting: usize,
+        until: Option<String>,
+    },
 }
 
 /// Runs a bulk validation call after call (50 requests each), `run` showing its progress; the
@@ -191,24 +199,22 @@ async fn run_bulk(selection: BulkSelection, mut run: Signal<Option<BulkRun>>) {
     }));
     let path = "/api/manager/registrations/validations";
     let mut after: Option<String> = None;
-    let mut chunks = match &selection {
-        BulkSelection::Ids(ids) => ids.chunks(BULK_CHUNK).map(<[String]>::to_vec).collect(),
-        BulkSelection::Establishment { .. } => Vec::new(),
-    }
-    .into_iter();
+    let mut queue: std::collections::VecDeque<String> = match &selection {
+        BulkSelection::Ids(ids) => ids.iter().cloned().collect(),
+        BulkSelection::Establishment { .. } => Default::default(),
+    };
     loop {
         let body = match &selection {
-            BulkSelection::Ids(_) => match chunks.next() {
-                Some(ids) => BulkValidateBody {
-                    ids,
-                    conditions_checked: true,
-                    ..BulkValidateBody::default()
-                },
-                None => break,
+            BulkSelection::Ids(_) if queue.is_empty() => break,
+            BulkSelection::Ids(_) => BulkValidateBody {
+                ids: queue.drain(..queue.len().min(BULK_CHUNK)).collect(),
+                conditions_checked: true,
+                ..BulkValidateBody::default()
             },
-            BulkSelection::Establishment { finess, .. } => BulkValidateBody {
+            BulkSelection::Establishment { finess, until, .. } => BulkValidateBody {
                 establishment: Some(finess.clone()),
                 after: after.clone(),
+                until: until.clone(),
                 conditions_checked: true,
                 ..BulkValidateBody::default()
             },
@@ -221,6 +227,10 @@ async fn run_bulk(selection: BulkSelection, mut run: Signal<Option<BulkRun>>) {
                         r.total = r.total.max(r.results.len());
                     }
                 });
+                // What the call had no time to start goes first into the next one.
+                for id in page.pending.into_iter().rev() {
+                    queue.push_front(id);
+                }
                 match (&selection, page.next) {
                     (BulkSelection::Establishment { .. }, Some(next)) => after = Some(next),
                     (BulkSelection::Establishment { .. }, None) => break,
@@ -336,6 +346,9 @@ fn BulkPanel(
     let mut declared = use_signal(|| false);
     let mut declaration_error = use_signal(|| None::<String>);
     let mut start = move |selection: BulkSelection| {
+        if run.peek().as_ref().is_some_and(|r| r.running) {
+            return;
+        }
         if !declared() {
             declaration_error.set(Some(
                 "Cochez d'abord la déclaration : elle vaut pour chaque demande validée.".into(),
@@ -343,17 +356,31 @@ fn BulkPanel(
             return;
         }
         declaration_error.set(None);
+        // Running from now (a second click does nothing); the declaration is made again for
+        // the next run, about other people.
+        run.set(Some(BulkRun {
+            running: true,
+            ..BulkRun::default()
+        }));
+        declared.set(false);
         spawn(async move {
             run_bulk(selection, run).await;
             on_done.call(());
         });
     };
-    // Each establishment's waiting requests, in the order of the queue.
-    let mut waiting: Vec<(String, usize)> = Vec::new();
-    for finess in list.iter().filter_map(|r| r.establishment.clone()) {
-        match waiting.iter_mut().find(|(f, _)| *f == finess) {
-            Some((_, count)) => *count += 1,
-            None => waiting.push((finess, 1)),
+    // Each establishment's waiting requests, in the order of the queue, and the position of the
+    // last one listed.
+    let mut waiting: Vec<(String, usize, Option<String>)> = Vec::new();
+    for r in &list {
+        let Some(finess) = r.establishment.clone() else {
+            continue;
+        };
+        match waiting.iter_mut().find(|(f, _, _)| *f == finess) {
+            Some((_, count, last)) => {
+                *count += 1;
+                *last = r.queue_position.clone();
+            }
+            None => waiting.push((finess, 1, r.queue_position.clone())),
         }
     }
     let running = run().is_some_and(|r| r.running);
@@ -378,11 +405,11 @@ fn BulkPanel(
                     onclick: move |_| start(BulkSelection::Ids(selected())),
                     "Valider la sélection ({ticked})"
                 }
-                for (finess, count) in waiting {
+                for (finess, count, until) in waiting {
                     button { key: "{finess}", r#type: "button", class: "bouton secondaire", "data-finess": "{finess}",
                         disabled: running,
-                        onclick: { let finess = finess.clone(); move |_| start(BulkSelection::Establishment { finess: finess.clone(), waiting: count }) },
-                        "Tout valider — {establishment_label(&names, &finess)}"
+                        onclick: { let finess = finess.clone(); move |_| start(BulkSelection::Establishment { finess: finess.clone(), waiting: count, until: until.clone() }) },
+                        "Valider les {count} demandes affichées — {establishment_label(&names, &finess)}"
                     }
                 }
             }

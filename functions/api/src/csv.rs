@@ -3,7 +3,7 @@
 //! Excel reads `é` as `é`), CRLF line ends, and fields quoted when they must be.
 //!
 //! A cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+…`, `-…`, `@…`, or one that
-//! starts with a tab or a carriage return) is neutralised: written with a leading `'`, which
+//! starts with a tab, a carriage return or a NUL) is neutralised: written with a leading `'`, which
 //! spreadsheets show as text (the OWASP « CSV injection » advice). Every file the API hands out
 //! goes through [`CsvWriter`], so no cell typed by someone (a name, a reason) runs in the
 //! spreadsheet of whoever downloads it.
@@ -16,7 +16,7 @@ pub const SEPARATOR: char = ';';
 
 /// Whether a spreadsheet would read `cell` as a formula (or a DDE command).
 pub fn looks_like_formula(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0'])
 }
 
 /// `cell` as a spreadsheet shows it as text: a formula-looking one gets a leading `'`.
@@ -159,5 +159,13 @@ mod tests {
         );
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
         assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    }
+}
+
+#[cfg(test)]
+mod review {
+    #[test]
+    fn issue_19_a_leading_nul_is_neutralised_too() {
+        assert!(super::looks_like_formula("\0=HYPERLINK(\"x\")"));
     }
 }

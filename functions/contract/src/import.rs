@@ -176,3 +176,9 @@ pub struct ImportView {
     #[serde(default)]
     pub lines: Vec<ImportLine>,
 }
+
+/// `GET /api/manager/imports`: the signed-in manager's imports, newest first (without lines).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportList {
+    pub imports: Vec<ImportView>,
+}

@@ -302,6 +302,9 @@ pub struct RegistrationView {
     pub updated_at: Instant,
     #[serde(default)]
     pub submitted_at: Option<Instant>,
+    /// While submitted: its position in its establishment's queue (a bulk validation's `until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<String>,
     #[serde(default)]
     pub decided_at: Option<Instant>,
     /// What the draft still lacks before it can be sent.
@@ -451,6 +454,11 @@ pub struct BulkValidateBody {
     pub establishment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// With `establishment`: the position of the last request the manager saw (a request's
+    /// `queue_position`); none after it is validated (submitted since, it is not in the
+    /// declaration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// As [`ValidateBody::basis`], for every request; by default each request's own declared
     /// basis (its `eligibility`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -480,6 +488,9 @@ pub struct BulkValidationView {
     /// Establishment mode: the `after` of the next call, while more requests may be waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// Ids mode: the requests the call had no time to start (to send again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
 }
 
 /// `POST /api/manager/registrations/{id}/reject`.

@@ -5,6 +5,10 @@
 //! must look, e.g. a bounced address or a permanent SES refusal). Nothing else is needed to
 //! recover from a consumer that gave up (its retries spent, its lease held by a crashed run, its
 //! dependency down for longer than the stream retries): the sweeper delivers it again.
+//!
+//! It also advances the imports of a team left running (issue 19, `rpps_registrations::import::
+//! job`): the page that confirmed one asks for its steps while it is open; closed, the sweep
+//! creates the rest.
 
 use rpps_store::{Store, StoreError};
 use serde::Serialize;
@@ -32,7 +36,12 @@ pub struct SweepReport {
     pub waiting: usize,
     /// Undone for longer than [`STUCK_AFTER`] (their ids).
     pub stuck: Vec<String>,
+    /// Lines of running imports whose requests this run created or settled (issue 19).
+    pub import_lines: usize,
 }
+
+/// How long a sweep advances the running imports at most (the function's timeout is 300 s).
+pub const IMPORTS_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The backoff after the `attempt`-th re-drive (1-based).
 pub fn backoff(attempt: u32) -> Duration {
@@ -64,6 +73,19 @@ pub async fn sweep(store: &Store, now: OffsetDateTime) -> Result<SweepReport, St
         if store.redrive(&event, now, next).await? {
             tracing::info!(id = %event.id, kind = %event.kind, pending = ?event.pending, attempt = event.redriven + 1, "outbox event re-driven");
             report.redriven += 1;
+        }
+    }
+    // The imports a closed page left running (issue 19): a step at a time, under their lease.
+    match rpps_registrations::import::job::advance_running(
+        store,
+        IMPORTS_BUDGET,
+        OffsetDateTime::now_utc,
+    )
+    .await
+    {
+        Ok(lines) => report.import_lines = lines,
+        Err(e) => {
+            tracing::error!(error = %e, "imports not advanced by this sweep: the next one tries again")
         }
     }
     if report.undone > 0 {

@@ -12,7 +12,9 @@
 //!   `POST …/{id}/validate`, `POST …/{id}/reject`, `POST …/validations` (many at once, issue 19).
 //! - [`import`]: a team from a CSV file (issue 19): `GET /api/manager/imports/template`,
 //!   `POST /api/manager/imports` (read, checked, kept as a preview), `GET …/{id}`,
-//!   `PATCH …/{id}/lines/{line}` (a correction, or the line dropped), `GET …/{id}/result`.
+//!   `PATCH …/{id}/lines/{line}` (a correction, or the line dropped), `GET …/{id}/result`,
+//!   `POST …/{id}/confirm` (the requests created, step by step: `POST …/{id}/run`, or the
+//!   scheduled sweep, [`import::job`]).
 //! - [`parse`] reads the forms, [`views`] writes the answers (the contract's types),
 //!   [`validation`] is the validation's application service.
 
@@ -166,9 +168,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/manager/registrations/{id}/reject"),
     ("GET", "/api/manager/imports/template"),
     ("POST", "/api/manager/imports"),
+    ("GET", "/api/manager/imports"),
     ("GET", "/api/manager/imports/{id}"),
     ("PATCH", "/api/manager/imports/{id}/lines/{line}"),
     ("GET", "/api/manager/imports/{id}/result"),
+    ("POST", "/api/manager/imports/{id}/confirm"),
+    ("POST", "/api/manager/imports/{id}/run"),
 ];
 
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
@@ -206,7 +211,10 @@ pub fn router(state: RegistrationsState) -> Router {
             "/api/manager/imports/template",
             get(import::routes::template),
         )
-        .route("/api/manager/imports", post(import::routes::upload))
+        .route(
+            "/api/manager/imports",
+            post(import::routes::upload).get(import::routes::list),
+        )
         .route("/api/manager/imports/{id}", get(import::routes::show))
         .route(
             "/api/manager/imports/{id}/lines/{line}",
@@ -216,6 +224,11 @@ pub fn router(state: RegistrationsState) -> Router {
             "/api/manager/imports/{id}/result",
             get(import::routes::result),
         )
+        .route(
+            "/api/manager/imports/{id}/confirm",
+            post(import::routes::confirm),
+        )
+        .route("/api/manager/imports/{id}/run", post(import::routes::run))
         .with_state(state)
 }
 

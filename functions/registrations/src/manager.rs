@@ -129,6 +129,10 @@ pub async fn validate(
 pub const BULK_MAX: usize = 50;
 /// The validations of one call run this many at a time (each its own transaction and number).
 const BULK_CONCURRENCY: usize = 4;
+/// No validation of a call starts after this much time (the function's timeout is 10 s; a
+/// validation retries its partition's lock for up to about 2 s): what is left is for the next
+/// call (`pending` ids, or the `next` position).
+pub const BULK_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// Validates many requests with one declaration (issue 19, FAQ-R2): each request is read,
 /// checked and validated on its own (its own transaction, number, audit entry recording the
@@ -178,19 +182,35 @@ pub async fn bulk_validate(
         parse::INVALID_FIELDS,
         "Certaines informations sont à corriger : voyez le message sous chaque champ.",
     )?;
-    let (ids, next) = match establishment {
-        None => (body.ids.clone(), None),
+    enum Selected {
+        Ids(Vec<String>),
+        Page(Vec<(String, rpps_store::StoredRegistration)>, bool),
+    }
+    let selected = match establishment {
+        None => {
+            // Each request once: the same id twice would be validated twice at once.
+            let mut ids = Vec::with_capacity(body.ids.len());
+            for id in &body.ids {
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            }
+            Selected::Ids(ids)
+        }
         Some(finess) => {
             if !establishments.contains(&finess) {
                 return Err(rpps_domain::TransitionError::NotYourEstablishment.into());
             }
-            if body.after.as_ref().is_some_and(|a| a.len() > 200) {
+            if [&body.after, &body.until]
+                .iter()
+                .any(|p| p.as_ref().is_some_and(|p| p.len() > 200))
+            {
                 return Err(ApiError::bad_request(
                     "registration.bulk_after",
                     "La position de reprise de la validation est illisible : recommencez depuis la liste des demandes.",
                 ));
             }
-            let page = state
+            let mut page = state
                 .store
                 .pending_registrations_after(
                     finess.as_str(),
@@ -198,33 +218,80 @@ pub async fn bulk_validate(
                     BULK_MAX as i32,
                 )
                 .await?;
-            let next = (page.len() == BULK_MAX)
-                .then(|| page.last().map(|(position, _)| position.clone()))
-                .flatten();
-            (
-                page.into_iter()
-                    .map(|(_, r)| r.request.id().to_owned())
-                    .collect(),
-                next,
-            )
+            // Only the requests the manager saw (up to the last one listed): not one submitted
+            // since, which the declaration is not about.
+            let full = page.len() == BULK_MAX;
+            if let Some(until) = &body.until {
+                page.retain(|(position, _)| position <= until);
+            }
+            let more = full
+                && body.until.as_ref().is_none_or(|u| {
+                    page.len() == BULK_MAX && page.last().is_some_and(|(p, _)| p < u)
+                });
+            Selected::Page(page, more)
         }
     };
-    let results = validate_many(&state, &actor, ids, basis).await;
-    Ok(Json(BulkValidationView { results, next }))
+    let (page, more) = match selected {
+        Selected::Ids(ids) => (
+            ids.into_iter().map(|id| (None, id)).collect::<Vec<_>>(),
+            false,
+        ),
+        Selected::Page(page, more) => (
+            page.into_iter()
+                .map(|(position, r)| (Some(position), r.request.id().to_owned()))
+                .collect(),
+            more,
+        ),
+    };
+    let ids: Vec<String> = page.iter().map(|(_, id)| id.clone()).collect();
+    let outcomes = validate_many(
+        &state,
+        &actor,
+        ids,
+        basis,
+        std::time::Instant::now() + BULK_BUDGET,
+    )
+    .await;
+    // What the time allowed: the outcomes in order, then what was not started.
+    let done = outcomes.iter().take_while(|o| o.is_some()).count();
+    let results: Vec<BulkValidationOutcome> = outcomes.into_iter().flatten().collect();
+    let mut view = BulkValidationView {
+        results,
+        ..BulkValidationView::default()
+    };
+    if done < page.len() {
+        match &page[done.saturating_sub(1)] {
+            (Some(position), _) if done > 0 => view.next = Some(position.clone()),
+            (Some(_), _) => view.next = body.after.clone(),
+            (None, _) => view.pending = page[done..].iter().map(|(_, id)| id.clone()).collect(),
+        }
+    } else if more {
+        view.next = page.last().and_then(|(position, _)| position.clone());
+    }
+    Ok(Json(view))
 }
 
 /// Validates `ids` (a bulk call's), [`BULK_CONCURRENCY`] at a time, each on its own as
-/// [`validate`] does it: one outcome per id, in their order. The declaration is `actor`'s,
-/// made now, on `basis` or each request's own declared basis.
+/// [`validate`] does it: one outcome per id, in their order, `None` for one not started by
+/// `deadline`. The declaration is `actor`'s, made now, on `basis` or each request's own
+/// declared basis.
 pub async fn validate_many(
     state: &RegistrationsState,
     actor: &rpps_domain::Actor,
     ids: Vec<String>,
     basis: Option<rpps_domain::EligibilityBasis>,
-) -> Vec<BulkValidationOutcome> {
+    deadline: std::time::Instant,
+) -> Vec<Option<BulkValidationOutcome>> {
     use futures_util::StreamExt;
     futures_util::stream::iter(ids)
-        .map(|id| validate_one(state, actor, id, basis))
+        .map(|id| async move {
+            // One not started by the deadline is left for the next call (`None`).
+            if std::time::Instant::now() >= deadline {
+                None
+            } else {
+                Some(validate_one(state, actor, id, basis).await)
+            }
+        })
         .buffered(BULK_CONCURRENCY)
         .collect::<Vec<_>>()
         .await

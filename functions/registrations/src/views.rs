@@ -110,6 +110,7 @@ pub fn registration(stored: &StoredRegistration) -> wire::RegistrationView {
         created_at: rfc3339(request.created_at()),
         updated_at: rfc3339(request.updated_at()),
         submitted_at: request.submitted_at().map(rfc3339),
+        queue_position: rpps_store::registrations::queue_position(request),
         decided_at: request.decided_at().map(rfc3339),
         expires_at: request.expires_at().map(rfc3339),
         missing: request

@@ -2,7 +2,9 @@
 //! `IMPORT#<id>` — the job (`JOB`: who, when, its state, a version) and its lines by chunks of
 //! [`LINES_PER_CHUNK`] (`LINES#0000`…), each chunk the JSON text the registration function
 //! writes (the store does not read it). The manager's imports are found by GSI1
-//! (`IMPORTS#<actor>` / `<created at>#<id>`). Everything expires 30 days after the upload (TTL).
+//! (`IMPORTS#<actor>` / `<created at>#<id>`, [`Store::imports_of`]); the running ones by GSI2
+//! (`IMPORTRUN`). Everything expires 30 days after the upload (TTL; a read does not look at
+//! the expiry, so an import may be seen a few days more, until DynamoDB removes it).
 //!
 //! Written so that nothing is half there: the chunks first, the job last, created only if it is
 //! not (a job without its item is invisible; its chunks expire). A change of lines is one
@@ -18,9 +20,13 @@ use time::OffsetDateTime;
 
 use crate::{Store, StoreError, keys};
 
-/// Lines per chunk item: 100 lines of a dozen short cells and their messages stay far under
-/// DynamoDB's 400 KB per item.
-pub const LINES_PER_CHUNK: usize = 100;
+/// Lines per chunk item: 25 lines of 11 cells of 256 characters at most (the import refuses
+/// longer ones), with their messages, stay under DynamoDB's 400 KB per item (about 10 KB a line
+/// at worst, 500 bytes in a real file); 2,000 lines are 80 chunks, which one transaction of
+/// at most 100 items can still rewrite with the job.
+pub const LINES_PER_CHUNK: usize = 25;
+/// The job's state while its requests are being created.
+pub const RUNNING: &str = "running";
 /// How long an import is kept.
 pub const RETENTION: time::Duration = time::Duration::days(30);
 
@@ -206,8 +212,108 @@ impl Store {
         Ok(job.map(|job| StoredImport { job, chunks }))
     }
 
+    /// Takes the job's lease until `until` (Unix milliseconds) if it is running and nobody
+    /// holds one at `now`: whoever has it advances the import (the page, or the scheduled
+    /// sweep); `false` when someone else does.
+    pub async fn lease_import(
+        &self,
+        id: &str,
+        now_ms: i128,
+        until_ms: i128,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, s(keys::import(id)))
+            .key(keys::SK, s(keys::IMPORT_JOB_SK))
+            .update_expression("SET lease_until = :until")
+            .condition_expression(
+                "#status = :running AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":running", s(RUNNING))
+            .expression_attribute_values(":until", n(until_ms))
+            .expression_attribute_values(":now", n(now_ms))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e) => match StoreError::from_sdk("UpdateItem(import lease)", e) {
+                StoreError::Conflict { .. } => Ok(false),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Gives the lease back (the job stays running; the next step may take it at once).
+    pub async fn release_import(&self, id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.registry)
+            .key(keys::PK, s(keys::import(id)))
+            .key(keys::SK, s(keys::IMPORT_JOB_SK))
+            .update_expression("REMOVE lease_until")
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem(import release)", e))?;
+        Ok(())
+    }
+
+    /// The imports of `owner`, newest first, at most `limit` (one `Query` of GSI1
+    /// `IMPORTS#<owner>`): their jobs, without their lines.
+    pub async fn imports_of(&self, owner: &str, limit: i32) -> Result<Vec<ImportJob>, StoreError> {
+        let pk = keys::imports_of(owner);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(imports of a manager)", e))?;
+        out.items()
+            .iter()
+            .map(|item| {
+                let key = text(item, keys::PK, &pk)?;
+                job_of(item, key)
+            })
+            .collect()
+    }
+
+    /// The ids of the running imports, oldest first (one `Query` of GSI2 `IMPORTRUN`): what the
+    /// scheduled sweep advances.
+    pub async fn running_imports(&self, limit: i32) -> Result<Vec<String>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.registry)
+            .index_name(keys::GSI2)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI2PK)
+            .expression_attribute_values(":pk", s(keys::IMPORTS_RUNNING))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query(running imports)", e))?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| item.get(keys::PK)?.as_s().ok())
+            .map(|pk| pk.trim_start_matches("IMPORT#").to_owned())
+            .collect())
+    }
+
     /// Saves `changed` chunks and the job's new `status` and `summary`, one version on, in one
-    /// transaction, on the version of `read` and while it is still in `read`'s state.
+    /// transaction, on the version of `read` and while it is still in `read`'s state. A job
+    /// saved `running` is in the index of running imports (GSI2 `IMPORTRUN`, what the scheduled
+    /// sweep advances); saved in another state, out of it, and its lease released.
     pub async fn save_import(
         &self,
         read: &ImportJob,
@@ -217,18 +323,39 @@ impl Store {
     ) -> Result<ImportJob, ImportStoreError> {
         let key = keys::import(&read.id);
         let mut items = Vec::with_capacity(changed.len() + 1);
-        let update = Update::builder()
+        let running = status == RUNNING;
+        let expression = if running {
+            "SET #status = :status, summary = :summary, version = :next, #gpk = :gpk, #gsk = :gsk"
+        } else {
+            "SET #status = :status, summary = :summary, version = :next REMOVE #gpk, #gsk, lease_until"
+        };
+        let mut update = Update::builder()
             .table_name(&self.tables.registry)
             .key(keys::PK, s(&key))
             .key(keys::SK, s(keys::IMPORT_JOB_SK))
-            .update_expression("SET #status = :status, summary = :summary, version = :next")
+            .update_expression(expression)
             .condition_expression("version = :read AND #status = :was")
             .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gpk", keys::GSI2PK)
+            .expression_attribute_names("#gsk", keys::GSI2SK)
             .expression_attribute_values(":status", s(status))
             .expression_attribute_values(":summary", s(summary))
             .expression_attribute_values(":next", n(read.version + 1))
             .expression_attribute_values(":read", n(read.version))
-            .expression_attribute_values(":was", s(&read.status))
+            .expression_attribute_values(":was", s(&read.status));
+        if running {
+            update = update
+                .expression_attribute_values(":gpk", s(keys::IMPORTS_RUNNING))
+                .expression_attribute_values(
+                    ":gsk",
+                    s(format!(
+                        "{}#{}",
+                        rpps_domain::paris::rfc3339(read.created_at),
+                        read.id
+                    )),
+                );
+        }
+        let update = update
             .build()
             .map_err(|e| StoreError::corrupt(&key, e.to_string()))?;
         items.push(TransactWriteItem::builder().update(update).build());

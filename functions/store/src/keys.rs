@@ -256,3 +256,5 @@ pub fn import_chunk(index: u32) -> String {
 pub fn imports_of(actor: &str) -> String {
     format!("IMPORTS#{actor}")
 }
+/// GSI2 of the imports whose requests are being created (sparse: only while running).
+pub const IMPORTS_RUNNING: &str = "IMPORTRUN";

@@ -261,10 +261,9 @@ fn item_of(
         request.establishment(),
         request.submitted_at(),
     ) {
-        (RegistrationStatus::Submitted, Some(finess), Some(at)) => Some((
-            keys::pending(finess.as_str()),
-            format!("{}#{}", rfc3339(at), request.id()),
-        )),
+        (RegistrationStatus::Submitted, Some(finess), Some(_)) => {
+            queue_position(request).map(|position| (keys::pending(finess.as_str()), position))
+        }
         // A draft waits in the expiry index instead (issue 14: none blocks a person for ever).
         _ => request.expires_at().map(|expiry| {
             (
@@ -440,6 +439,17 @@ fn identity_lock(
     Ok(TransactWriteItem::builder()
         .put(put.build().map_err(|e| StoreError::corrupt("Put", e))?)
         .build())
+}
+
+/// A submitted request's position in its establishment's queue (GSI1 `PENDING#<finess>`'s sort
+/// key: `<submitted at>#<id>`): what a bulk validation's `after` and `until` are.
+pub fn queue_position(request: &RegistrationRequest) -> Option<String> {
+    match (request.status(), request.submitted_at()) {
+        (RegistrationStatus::Submitted, Some(at)) => {
+            Some(format!("{}#{}", rfc3339(at), request.id()))
+        }
+        _ => None,
+    }
 }
 
 impl Store {

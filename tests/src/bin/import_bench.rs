@@ -166,6 +166,29 @@ async fn main() -> anyhow::Result<()> {
     println!("  file: {} lines, {} bytes (Windows-1252)", n, bytes.len());
     let manager = manager()?;
     let managed = [Finess::parse(FINESS)?];
+    // The job creates on behalf of a manager designated now (as the sign-in checks), for an
+    // establishment of the register.
+    store
+        .import_establishments(&[rpps_store::Establishment {
+            finess: managed[0].clone(),
+            legal_entity_finess: None,
+            name: "SAAD PARIS 15".into(),
+            long_name: "SERVICE D'AIDE A DOMICILE PARIS 15".into(),
+            siret: None,
+            category_code: "460".into(),
+            category_label: "Service d'Aide et d'Accompagnement à Domicile (S.A.A.D)".into(),
+            address: "1 RUE DE LA PAIX".into(),
+            postal_code: "75015".into(),
+            town: "PARIS".into(),
+            commune_insee: "75115".into(),
+            phone: None,
+            updated_on: Some("2026-10-15".into()),
+        }])
+        .await?;
+    store
+        .designate_manager(&managed[0], &manager.id, None, "operator:bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let context = Context {
         today: date!(2026 - 12 - 06),
         managed: &managed,
@@ -187,13 +210,22 @@ async fn main() -> anyhow::Result<()> {
             .chunks(rpps_store::imports::LINES_PER_CHUNK)
             .map(serde_json::to_string)
             .collect::<Result<_, _>>()?;
+        let id = uuid::Uuid::now_v7().to_string();
+        // What the upload keeps: the import's view without its lines.
+        let summary = rpps_contract::import::ImportView {
+            id: id.clone(),
+            filename: "equipe-2000.csv".into(),
+            establishment: Some(FINESS.into()),
+            counts: rpps_contract::import::ImportCounts::of(&read.lines),
+            ..Default::default()
+        };
         let job = ImportJob {
-            id: uuid::Uuid::now_v7().to_string(),
+            id,
             owner: manager.id.clone(),
             status: "preview".into(),
             version: 1,
             created_at: time::OffsetDateTime::now_utc(),
-            summary: "{}".into(),
+            summary: serde_json::to_string(&summary)?,
         };
         store.create_import(&job, &chunks).await?;
         let total = start.elapsed();
@@ -223,6 +255,68 @@ async fn main() -> anyhow::Result<()> {
         "\nmedian of {runs} runs: {:.2} s for {n} lines",
         median.as_secs_f64()
     );
+
+    // The job: the last run's import confirmed, then stepped until done, as the page does.
+    let Some(last) = store.imports_of(&manager.id, 1).await?.pop() else {
+        anyhow::bail!("no import kept");
+    };
+    let stored = store
+        .import(&last.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the import"))?;
+    counter.take();
+    let start = Instant::now();
+    rpps_registrations::import::job::confirm(&store, stored)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut steps = 0;
+    loop {
+        steps += 1;
+        match rpps_registrations::import::job::step(
+            &store,
+            &last.id,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            rpps_registrations::import::job::Step::Advanced { left: 0, .. } => break,
+            rpps_registrations::import::job::Step::Advanced { .. } => {}
+            other => anyhow::bail!("step {steps}: {other:?}"),
+        }
+    }
+    let wall = start.elapsed();
+    let tally = counter.take();
+    let done = store
+        .import(&last.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the import"))?;
+    let lines: Vec<rpps_contract::import::ImportLine> = done
+        .chunks
+        .iter()
+        .map(|(_, text)| serde_json::from_str::<Vec<rpps_contract::import::ImportLine>>(text))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let created = lines
+        .iter()
+        .filter(|l| l.state == LineState::Created)
+        .count();
+    let failed = lines
+        .iter()
+        .filter(|l| l.state == LineState::Failed)
+        .count();
+    if let Some(first) = lines.iter().find(|l| l.state == LineState::Failed) {
+        anyhow::bail!("{failed} lines failed, the first: {first:?}");
+    }
+    println!(
+        "\n  job: {created} requests created in {steps} steps, {:.1} s; {} DynamoDB calls ({:.2} per created request)",
+        wall.as_secs_f64(),
+        tally.executions_total(),
+        tally.executions_total() as f64 / created.max(1) as f64
+    );
+    print_tally("    DynamoDB calls of the job", &tally);
     Ok(())
 }
 

@@ -791,13 +791,27 @@ async fn validate_in_bulk(
     let manager = manager()?;
     let start = Instant::now();
     let mut outcomes = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(rpps_registrations::manager::BULK_MAX) {
+    let mut queue: std::collections::VecDeque<String> = ids.into();
+    while !queue.is_empty() {
+        let take = queue.len().min(rpps_registrations::manager::BULK_MAX);
+        let chunk: Vec<String> = queue.drain(..take).collect();
         let call = Instant::now();
-        let results =
-            rpps_registrations::manager::validate_many(&state, &manager, chunk.to_vec(), None)
-                .await;
+        let results = rpps_registrations::manager::validate_many(
+            &state,
+            &manager,
+            chunk.clone(),
+            None,
+            std::time::Instant::now() + rpps_registrations::manager::BULK_BUDGET,
+        )
+        .await;
         let latency = call.elapsed();
-        for r in results {
+        // What the call had no time to start goes first into the next (as the web app does).
+        for (id, r) in chunk.iter().zip(&results).rev() {
+            if r.is_none() {
+                queue.push_front(id.clone());
+            }
+        }
+        for r in results.into_iter().flatten() {
             let result = match (r.validated, r.error) {
                 (Some(v), _) => RppsNumber::parse(&v.rpps)
                     .map(|rpps| Numbered {

@@ -133,6 +133,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/manager/staff", MANAGERS),
     ("GET", "/api/manager/imports/template", MANAGERS),
     ("POST", "/api/manager/imports", MANAGERS),
+    ("GET", "/api/manager/imports", MANAGERS),
     ("GET", "/api/manager/imports/{id}", IMPORT_OF_MANAGER_A),
     (
         "PATCH",
@@ -142,6 +143,13 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     (
         "GET",
         "/api/manager/imports/{id}/result",
+        IMPORT_OF_MANAGER_A,
+    ),
+    ("POST", "/api/manager/imports/{id}/run", IMPORT_OF_MANAGER_A),
+    // After the PATCH row dropped its only line: nothing is ready, a 409 to manager A.
+    (
+        "POST",
+        "/api/manager/imports/{id}/confirm",
         IMPORT_OF_MANAGER_A,
     ),
     ("GET", "/api/manager/staff/export", MANAGERS),

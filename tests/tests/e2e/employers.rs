@@ -278,6 +278,48 @@ async fn issue_19_bulk_validation_gives_each_request_its_number_and_reports_each
         assert!(after.contains(basis), "{after}");
         assert!(after.contains("\"conditions_checked\":true"), "{after}");
     }
+    // The same id twice is validated once (issue 19 review: a second number would be a gap).
+    let (status, twice) = manager
+        .post(
+            validations,
+            json!({ "ids": [ids[4], ids[4]], "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{twice}");
+    assert_eq!(twice["results"].as_array().unwrap().len(), 1, "{twice}");
+    // Only what the manager saw: a request submitted after the list was read is not validated
+    // with the declaration made for the others (`until`: the last one listed).
+    let seen = employer_submits(&manager, FINESS_A, "Lotvu", "1990-06-07").await;
+    let (_, listed) = manager.get("/api/manager/registrations").await;
+    let last_seen = listed["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == seen.as_str())
+        .and_then(|r| r["queue_position"].as_str())
+        .expect("a submitted request has its queue position")
+        .to_owned();
+    let later = employer_submits(&manager, FINESS_A, "Lotapres", "1990-06-08").await;
+    let (status, bounded) = manager
+        .post(
+            validations,
+            json!({ "establishment": FINESS_A, "until": last_seen, "conditions_checked": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{bounded}");
+    let validated: Vec<&str> = bounded["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["validated"].is_object())
+        .map(|r| r["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(validated, [seen.as_str()], "{bounded}");
+    assert_eq!(bounded["next"], Value::Null);
+    let (_, still) = manager
+        .get(&format!("/api/manager/registrations/{later}"))
+        .await;
+    assert_eq!(still["status"]["state"], "submitted");
     // Another establishment's queue: refused as a whole.
     let (status, _) = manager
         .post(
@@ -586,4 +628,232 @@ async fn issue_19_files_that_are_not_a_team_s_csv_get_one_clear_error_and_nothin
         .await
         .unwrap();
     assert_eq!(scan.count(), 0);
+}
+
+/// A team of `n` aides as an employer's spreadsheet has them: names with accents and
+/// apostrophes, births in Paris, Lyon, Marseille and towns given by name; every 30th line with
+/// an impossible birth date (to correct).
+fn team_file(n: usize) -> String {
+    const FAMILY: [&str; 10] = [
+        "Martin",
+        "Lefèvre",
+        "N'Diaye",
+        "Dubois",
+        "Cœurderoy",
+        "Garcia",
+        "Benali",
+        "Petit",
+        "Moreau",
+        "Da Silva",
+    ];
+    const GIVEN: [&str; 8] = [
+        "Marie",
+        "Fatima",
+        "Léa",
+        "Chloé",
+        "Aïcha",
+        "Jean-Pierre",
+        "Zoé",
+        "Nathalie",
+    ];
+    const PLACES: [(&str, &str); 5] = [
+        ("75115", ""),
+        ("69383", ""),
+        ("Saint-Étienne", "42"),
+        ("13208", ""),
+        ("Nantes", "44"),
+    ];
+    let mut text = String::from(
+        "Nom de naissance;Prénoms;Date de naissance;Commune de naissance;Département de naissance;E-mail;Mobile;Date de début;Éligibilité\r\n",
+    );
+    for i in 0..n {
+        let family = format!(
+            "{}{}",
+            FAMILY[i % 10],
+            batch_name(i).trim_start_matches("Lot")
+        );
+        let (commune, departement) = PLACES[i % 5];
+        let birth = if i % 30 == 29 {
+            format!("31/02/{}", 1960 + i % 40)
+        } else {
+            format!(
+                "{:02}/{:02}/{}",
+                1 + i % 28,
+                1 + (i / 28) % 12,
+                1960 + i % 40
+            )
+        };
+        let eligibility = if i % 3 == 0 {
+            "expérience"
+        } else {
+            "diplôme"
+        };
+        text.push_str(&format!(
+            "{family};{};{birth};{commune};{departement};aide{i}@example.org;06 12 34 {:02} {:02};01/12/2026;{eligibility}\r\n",
+            GIVEN[i % 8],
+            i % 100,
+            i / 100
+        ));
+    }
+    text
+}
+
+#[tokio::test]
+async fn issue_19_a_300_line_file_goes_to_300_numbers_in_one_sitting_and_twice_creates_nothing() {
+    let app = spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts");
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        PSC_MANAGER_A,
+    )
+    .await;
+    let file = team_file(300);
+    let upload = json!({ "filename": "equipe-300.csv", "content": base64(file.as_bytes()) });
+    let (status, import) = manager.post("/api/manager/imports", upload.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{import}");
+    assert_eq!(import["counts"]["ready"], 290, "{}", import["counts"]);
+    assert_eq!(import["counts"]["invalid"], 10);
+    let id = import["id"].as_str().unwrap().to_owned();
+    // The ten impossible dates corrected in place (ten different days).
+    let invalid: Vec<u64> = import["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["state"] == "invalid")
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    for (k, number) in invalid.into_iter().enumerate() {
+        {
+            let (status, corrected) = manager
+                .patch(
+                    &format!("/api/manager/imports/{id}/lines/{number}"),
+                    json!({ "cells": { "birth_date": format!("{:02}/03/1985", k + 1) } }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{corrected}");
+        }
+    }
+    let (_, import) = manager.get(&format!("/api/manager/imports/{id}")).await;
+    assert_eq!(import["counts"]["ready"], 300, "{}", import["counts"]);
+    // Nothing created before the confirmation.
+    let (_, queue) = manager.get("/api/manager/registrations").await;
+    assert_eq!(queue["results"], json!([]));
+
+    // Confirmed: a first step at once, then the page's steps until done.
+    let (status, running) = manager
+        .post(&format!("/api/manager/imports/{id}/confirm"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{running}");
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["counts"]["created"], 25, "{}", running["counts"]);
+    // A retry of the confirmation (a lost answer) creates nothing more.
+    let (_, again) = manager
+        .post(&format!("/api/manager/imports/{id}/confirm"), json!({}))
+        .await;
+    assert!(again["counts"]["created"].as_u64().unwrap() <= 50);
+    let mut steps = 0;
+    let done = loop {
+        let (status, step) = manager
+            .post(&format!("/api/manager/imports/{id}/run"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}");
+        steps += 1;
+        assert!(steps <= 20, "the steps end: {}", step["counts"]);
+        if step["status"] == "done" {
+            break step;
+        }
+    };
+    assert_eq!(done["counts"]["created"], 300, "{}", done["counts"]);
+    let ids: std::collections::BTreeSet<&str> = done["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 300, "one request per line");
+    // The outcome file names each request.
+    let (_, _, result) = get_text(&manager, &format!("/api/manager/imports/{id}/result")).await;
+    assert_eq!(result.matches(";demande créée;").count(), 300, "{result}");
+
+    // Every request validated with one declaration, page by page: 300 numbers.
+    let mut numbers = std::collections::BTreeSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut body = json!({ "establishment": FINESS_A, "conditions_checked": true });
+        if let Some(after) = &after {
+            body["after"] = json!(after);
+        }
+        let (status, page) = manager
+            .post("/api/manager/registrations/validations", body)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for result in page["results"].as_array().unwrap() {
+            assert_eq!(outcome(result).0, "validated", "{result}");
+            numbers.insert(outcome(result).1.to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(numbers.len(), 300, "300 different numbers");
+
+    // The same file again: every person is known, nothing to create.
+    let (status, twice) = manager.post("/api/manager/imports", upload).await;
+    assert_eq!(status, StatusCode::CREATED, "{twice}");
+    assert_eq!(twice["counts"]["known"], 290, "{}", twice["counts"]);
+    assert_eq!(twice["counts"]["ready"], 0);
+    let (status, refused) = manager
+        .post(
+            &format!(
+                "/api/manager/imports/{}/confirm",
+                twice["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "import.nothing_ready");
+}
+
+#[tokio::test]
+async fn issue_19_an_import_left_running_by_a_closed_page_is_finished_by_the_sweep() {
+    let app = spawn_app(fresh_options(aws_endpoint()))
+        .await
+        .expect("the local application starts");
+    let manager = Browser::sign_in(
+        &app,
+        "/api/auth/psc/login?profil=gestionnaire",
+        PSC_MANAGER_A,
+    )
+    .await;
+    let (_, import) = manager
+        .post(
+            "/api/manager/imports",
+            json!({ "filename": "equipe.csv", "content": base64(team_file(40).as_bytes()) }),
+        )
+        .await;
+    let id = import["id"].as_str().unwrap().to_owned();
+    let (_, running) = manager
+        .post(&format!("/api/manager/imports/{id}/confirm"), json!({}))
+        .await;
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["counts"]["created"], 25);
+    // The page is closed: the scheduled sweep (locally `POST /_local/sweep`) goes on.
+    let swept = client()
+        .post(app.url("/_local/sweep"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(swept.status(), StatusCode::OK);
+    let report: Value = swept.json().await.unwrap();
+    assert_eq!(report["import_lines"], 14, "{report}");
+    let (_, done) = manager.get(&format!("/api/manager/imports/{id}")).await;
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["counts"]["created"], 39, "{}", done["counts"]);
+    assert_eq!(done["counts"]["invalid"], 1);
+    let (_, queue) = manager.get("/api/manager/registrations").await;
+    assert_eq!(queue["results"].as_array().unwrap().len(), 39);
 }

@@ -1103,6 +1103,13 @@ async fn real_responses_match_the_document() {
         .await;
     assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.json);
     let import = upload.json["id"].as_str().unwrap_or_default().to_owned();
+    let listed = c.get(Some(&manager), "/api/manager/imports").await;
+    assert_eq!(
+        listed.json["imports"][0]["id"],
+        import.as_str(),
+        "{}",
+        listed.json
+    );
     let corrected = c
         .patch(
             &manager,
@@ -1111,6 +1118,31 @@ async fn real_responses_match_the_document() {
         )
         .await;
     assert_eq!(corrected.json["counts"]["ready"], 2, "{}", corrected.json);
+    let confirmed = c
+        .post_empty(&manager, &format!("/api/manager/imports/{import}/confirm"))
+        .await;
+    assert_eq!(confirmed.json["status"], "done", "{}", confirmed.json);
+    assert_eq!(confirmed.json["counts"]["created"], 2, "{}", confirmed.json);
+    let ran = c
+        .post_empty(&manager, &format!("/api/manager/imports/{import}/run"))
+        .await;
+    assert_eq!(ran.json["status"], "done");
+    let refused = c
+        .patch(
+            &manager,
+            &format!("/api/manager/imports/{import}/lines/2"),
+            json!({ "dropped": true }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.json);
+    for path in ["confirm", "run"] {
+        assert_eq!(
+            c.post_empty(&manager, &format!("/api/manager/imports/inconnu/{path}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
     let shown = c
         .get(Some(&manager), &format!("/api/manager/imports/{import}"))
         .await;

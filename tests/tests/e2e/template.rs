@@ -1704,6 +1704,8 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
             "dynamodb:GetItem",
             vec![keys::registration("id"), keys::outbox("event")],
         ),
+        // The sweep also advances the running imports (issue 19): the import read and saved,
+        // each line's request created with its open-request claim and audit entry.
         (
             "PurgeFunction",
             "dynamodb:PutItem",
@@ -1712,12 +1714,24 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
                 keys::registration("id"),
                 keys::audit_subject("REQ#id"),
                 keys::outbox("event"),
+                keys::open_request("identity"),
+                keys::import("id"),
             ],
         ),
         (
             "PurgeFunction",
             "dynamodb:UpdateItem",
-            vec![keys::registration("id"), keys::outbox("event")],
+            vec![
+                keys::registration("id"),
+                keys::outbox("event"),
+                keys::import("id"),
+            ],
+        ),
+        ("PurgeFunction", "dynamodb:Query", vec![keys::import("id")]),
+        (
+            "PurgeFunction",
+            "dynamodb:ConditionCheckItem",
+            vec![keys::civil_identity("hash")],
         ),
         (
             "PurgeFunction",

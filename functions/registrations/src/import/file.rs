@@ -1,13 +1,16 @@
 //! An uploaded file read as spreadsheets export it in France (issue 19): UTF-8 with or without
 //! a byte-order mark, or Windows-1252 (Excel's « CSV (séparateur : point-virgule) »); `;`, `,`
-//! or tab between fields, chosen by the header row; quoted fields (with `""` for a quote and
-//! line breaks inside); CRLF or LF. What is not such a file gets one clear French error, and
+//! or tab between fields, chosen by the header row; quoted fields (with `""` for a quote; never
+//! a line break inside: no cell of a person has one, and a quote left open would swallow the
+//! lines after it); CRLF or LF; 256 characters a cell at most. What is not such a file gets one clear French error, and
 //! nothing of it is kept.
 
 use rpps_domain::text::fold;
 
 /// Bytes a file may have at most (2,000 lines of a dozen columns take about 400 KB).
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Characters a cell may have at most (an email address has 254 at most; names far fewer).
+pub const MAX_CELL: usize = 256;
 /// Lines of people a file may have at most (the header row not counted).
 pub const MAX_LINES: usize = 2_000;
 
@@ -45,7 +48,7 @@ pub enum FileError {
     )]
     BadUtf8,
     #[error(
-        "Un champ entre guillemets n'est pas refermé (à partir de la ligne {0}) : vérifiez les guillemets de cette ligne."
+        "Un guillemet n'est pas refermé sur sa ligne (ligne {0}) : vérifiez les guillemets de cette ligne."
     )]
     Unclosed(usize),
     #[error(
@@ -55,6 +58,11 @@ pub enum FileError {
     TooManyLines(usize),
     #[error("Le fichier n'a que sa ligne d'en-tête : ajoutez une ligne par personne.")]
     NoLines,
+    #[error(
+        "Une cellule de la ligne {0} dépasse {max} caractères : ce n'est pas une information d'une personne. Vérifiez cette ligne.",
+        max = MAX_CELL
+    )]
+    CellTooLong(usize),
     #[error(
         "Colonnes introuvables dans la ligne d'en-tête : {0}. Partez du modèle à télécharger, dont la première ligne nomme les colonnes attendues."
     )]
@@ -76,6 +84,7 @@ impl FileError {
             FileError::Unclosed(_) => "import.unclosed_quote",
             FileError::TooManyLines(_) => "import.too_many_lines",
             FileError::NoLines => "import.no_lines",
+            FileError::CellTooLong(_) => "import.cell_too_long",
             FileError::MissingColumns(_) => "import.missing_columns",
             FileError::DuplicateColumn(_) => "import.duplicate_column",
         }
@@ -203,11 +212,9 @@ pub fn rows(text: &str, separator: char) -> Result<Vec<Row>, FileError> {
                     field.push('"');
                 }
                 '"' => quoted = false,
-                '\r' if chars.peek() == Some(&'\n') => {}
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
+                // No cell of a person holds a line break: a quote left open would otherwise
+                // swallow the lines after it, silently.
+                '\r' | '\n' => return Err(FileError::Unclosed(row_line)),
                 _ => field.push(c),
             }
             continue;
@@ -217,9 +224,17 @@ pub fn rows(text: &str, separator: char) -> Result<Vec<Row>, FileError> {
                 field.clear();
                 quoted = true;
             }
-            c if c == separator => fields.push(std::mem::take(&mut field)),
+            c if c == separator => {
+                if field.chars().count() > MAX_CELL {
+                    return Err(FileError::CellTooLong(row_line));
+                }
+                fields.push(std::mem::take(&mut field));
+            }
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => {
+                if field.chars().count() > MAX_CELL {
+                    return Err(FileError::CellTooLong(row_line));
+                }
                 fields.push(std::mem::take(&mut field));
                 push_row(&mut rows, &mut fields, row_line, &mut counted);
                 if counted > MAX_LINES + 1 {
@@ -236,6 +251,9 @@ pub fn rows(text: &str, separator: char) -> Result<Vec<Row>, FileError> {
         return Err(FileError::Unclosed(row_line));
     }
     if !field.is_empty() || !fields.is_empty() {
+        if field.chars().count() > MAX_CELL {
+            return Err(FileError::CellTooLong(row_line));
+        }
         fields.push(field);
         push_row(&mut rows, &mut fields, row_line, &mut counted);
     }
@@ -524,7 +542,7 @@ mod tests {
 
     #[test]
     fn issue_19_rows_with_quotes_line_breaks_and_blank_lines() {
-        let text = "Nom;Prénoms\r\n\"N'Diaye; dite \"\"Mado\"\"\";\"Marie\nHélène\"\r\n;;\r\n  Dupont ; Jean \nlast;x";
+        let text = "Nom;Prénoms\r\n\"N'Diaye; dite \"\"Mado\"\"\";\"Marie Hélène\"\r\n;;\r\n\r\n  Dupont ; Jean \nlast;x";
         let rows = rows(text, ';').expect("rows");
         assert_eq!(
             rows,
@@ -535,7 +553,7 @@ mod tests {
                 },
                 Row {
                     line: 2,
-                    fields: vec!["N'Diaye; dite \"Mado\"".into(), "Marie\nHélène".into()]
+                    fields: vec!["N'Diaye; dite \"Mado\"".into(), "Marie Hélène".into()]
                 },
                 Row {
                     line: 5,
@@ -548,7 +566,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            super::rows("a;b\n\"open;x\n", ';'),
+            super::rows("a;b\n\"open;x", ';'),
             Err(FileError::Unclosed(2))
         );
     }
@@ -612,5 +630,29 @@ mod tests {
         let columns = Columns::of_header(&template).expect("the template");
         assert!(Column::ALL.into_iter().all(|c| columns.has(c)));
         assert!(columns.ignored.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod review {
+    use super::*;
+
+    #[test]
+    fn issue_19_a_misplaced_quote_does_not_swallow_the_lines_after_it() {
+        let text = "Nom;Prénoms\r\n\"Dupont;Léa\r\nMartin;Paul\r\nN'Diaye;dite \"Mado\"\r\n";
+        assert_eq!(rows(text, ';'), Err(FileError::Unclosed(2)));
+        // A quoted field that closes on its line is read as such.
+        let fine = "Nom;Prénoms\r\n\"Dupont; dite \"\"Lili\"\"\";Léa\r\n";
+        assert_eq!(
+            rows(fine, ';').unwrap()[1].fields[0],
+            "Dupont; dite \"Lili\""
+        );
+    }
+
+    #[test]
+    fn issue_19_a_cell_longer_than_a_person_types_is_refused_not_kept() {
+        let long = "a".repeat(MAX_CELL + 1);
+        let text = format!("Nom;Prénoms\r\n{long};Léa\r\n");
+        assert_eq!(rows(&text, ';'), Err(FileError::CellTooLong(2)));
     }
 }

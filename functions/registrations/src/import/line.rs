@@ -93,7 +93,10 @@ pub fn check<P: KnownPlaces>(
         .flatten();
     let mobile = match cell(cells, Column::Mobile) {
         "" => None,
-        raw if ok(&errors, Column::Mobile) => errors.check("mobile", MobilePhone::parse(raw)),
+        raw if ok(&errors, Column::Mobile) => errors.check(
+            "mobile",
+            MobilePhone::parse(&with_zero(raw, 9, &['6', '7'])),
+        ),
         _ => None,
     };
     let start_date = ok(&errors, Column::StartDate)
@@ -143,6 +146,19 @@ pub fn check<P: KnownPlaces>(
             eligibility,
         }),
         _ => Err(errors),
+    }
+}
+
+/// A code a spreadsheet took for a number and stripped of its leading zero (a FINESS of the
+/// départements 01 to 09, an INSEE code `01053`, a mobile `0612…`): `digits` digits (spaces
+/// aside), starting with one of `first` when given, get their `0` back.
+fn with_zero(raw: &str, digits: usize, first: &[char]) -> String {
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let starts = first.is_empty() || compact.starts_with(first);
+    if compact.len() == digits && starts && compact.bytes().all(|b| b.is_ascii_digit()) {
+        format!("0{compact}")
+    } else {
+        raw.to_owned()
     }
 }
 
@@ -215,7 +231,7 @@ fn establishment<P: KnownPlaces>(
             }
         }
     } else {
-        errors.check("establishment", Finess::parse(raw))?
+        errors.check("establishment", Finess::parse(&with_zero(raw, 8, &[])))?
     };
     if context.managed.contains(&finess) {
         Some(finess)
@@ -242,6 +258,8 @@ fn birth_place(
     if errors.has("birth_commune") || errors.has("birth_country") {
         return None;
     }
+    let commune = with_zero(commune, 4, &[]);
+    let commune = commune.as_str();
     let commune_code = match commune {
         "" => None,
         raw if is_code(raw) => Some(raw.to_owned()),
@@ -533,5 +551,42 @@ mod tests {
         assert_eq!(iso_date("01.09.2026"), "2026-09-01");
         assert_eq!(iso_date("2026-09-01"), "2026-09-01");
         assert_eq!(iso_date("1/9/26"), "1/9/26");
+    }
+}
+
+#[cfg(test)]
+mod review {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn issue_19_codes_a_spreadsheet_stripped_of_their_leading_zero_are_read() {
+        let managed = [Finess::parse("010000024").unwrap()];
+        let context = Context {
+            today: date!(2026 - 12 - 05),
+            managed: &managed,
+            default_establishment: None,
+            places: &rpps_places::EmbeddedPlaces,
+        };
+        let cells: Cells = [
+            ("family_name", "Dupont"),
+            ("given_names", "Léa"),
+            ("birth_date", "01/02/1990"),
+            ("birth_commune", "1053"),
+            ("email", "l@example.org"),
+            ("mobile", "612345678"),
+            ("start_date", "01/12/2026"),
+            ("eligibility", "diplôme"),
+            ("establishment", "10000024"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let person = check(&cells, &context).expect("read with their zeros");
+        assert_eq!(person.establishment.as_str(), "010000024");
+        assert_eq!(
+            person.contact.mobile.map(|m| m.to_string()),
+            Some("+33612345678".into())
+        );
     }
 }

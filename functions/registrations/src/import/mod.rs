@@ -4,6 +4,7 @@
 //! the handlers' and the store's.
 
 pub mod file;
+pub mod job;
 pub mod line;
 pub mod preview;
 pub mod routes;

@@ -68,17 +68,26 @@ pub fn line_of<P: KnownPlaces>(number: u32, cells: Cells, context: &Context<'_, 
         Ok(_) => (LineState::Ready, BTreeMap::new()),
         Err(errors) => (LineState::Invalid, errors.into_map()),
     };
+    let mut cells: Vec<ImportCell> = cells
+        .into_iter()
+        .map(|(field, value)| ImportCell {
+            error: errors.remove(&field),
+            field,
+            value,
+        })
+        .collect();
+    // An error on a column the file does not have (no FINESS column and no establishment for
+    // the file, a birth place to give): the cell is added, empty, to be filled in.
+    cells.extend(errors.into_iter().map(|(field, error)| ImportCell {
+        field,
+        value: String::new(),
+        error: Some(error),
+    }));
+    cells.sort_by_key(|c| super::file::Column::from_field(&c.field).map(|column| column as usize));
     ImportLine {
         line: number,
         state,
-        cells: cells
-            .into_iter()
-            .map(|(field, value)| ImportCell {
-                error: errors.remove(&field),
-                field,
-                value,
-            })
-            .collect(),
+        cells,
         ..ImportLine::default()
     }
 }
@@ -267,15 +276,16 @@ mod tests {
             .iter()
             .filter_map(|c| Some((c.field.as_str(), c.error.as_ref()?.code.as_str())))
             .collect();
+        // In the columns' order.
         assert_eq!(
             errors,
             [
+                ("given_names", errors[0].1),
                 ("birth_date", "birth_date.impossible"),
-                ("email", errors[1].1),
-                ("given_names", errors[2].1)
+                ("email", errors[2].1),
             ]
         );
-        assert!(errors[1].1.starts_with("email."));
+        assert!(errors[2].1.starts_with("email."));
         // The cells keep what the file had, for the correction.
         assert_eq!(
             bad.cells.iter().find(|c| c.field == "email").unwrap().value,
@@ -310,5 +320,40 @@ mod tests {
             read_text("Nom;Prénoms\r\nA;B\r\n").err(),
             Some(FileError::MissingColumns(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod review {
+    use rpps_domain::Finess;
+    use time::macros::date;
+
+    use super::*;
+
+    /// A manager of two establishments who left the file's establishment to each line, with a
+    /// file that has no FINESS column: every line lacks its establishment.
+    #[test]
+    fn issue_19_an_error_on_a_column_the_file_lacks_keeps_the_line_to_correct() {
+        let managed = [
+            Finess::parse("750012346").unwrap(),
+            Finess::parse("690011226").unwrap(),
+        ];
+        let context = Context {
+            today: date!(2026 - 12 - 05),
+            managed: &managed,
+            default_establishment: None,
+            places: &EmbeddedPlaces,
+        };
+        let text = "Nom;Prénoms;Date de naissance;Pays de naissance;E-mail;Date de début;Éligibilité\r\nDupont;Léa;01/02/1990;France;l@example.org;01/12/2026;diplôme\r\n";
+        let read = read(text.as_bytes(), &context).expect("read");
+        let line = &read.lines[0];
+        assert_eq!(line.state, LineState::Invalid, "{line:?}");
+        let errors: Vec<&str> = line
+            .cells
+            .iter()
+            .filter(|c| c.error.is_some())
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(errors, ["birth_commune", "establishment"], "{line:?}");
     }
 }

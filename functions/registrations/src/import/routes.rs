@@ -15,12 +15,12 @@ use rpps_domain::{Actor, Finess, Role};
 use rpps_places::EmbeddedPlaces;
 use rpps_session::SignedIn;
 use rpps_store::imports::LINES_PER_CHUNK;
-use rpps_store::{ImportJob, ImportStoreError, StoredImport};
+use rpps_store::{ImportJob, StoredImport};
 use time::OffsetDateTime;
 
 use super::file::{self, Column};
 use super::line::Context;
-use super::preview;
+use super::{job, preview};
 use crate::{RegistrationsState, actor};
 
 /// The largest body `POST /api/manager/imports` reads: a 2 MB file in base64 and its JSON.
@@ -53,15 +53,6 @@ fn file_error(e: file::FileError) -> ApiError {
     ApiError::new(status, e.code(), e.to_string())
 }
 
-/// What is stored as the job's summary: the view without its lines.
-fn summary(view: &ImportView) -> Result<String, ApiError> {
-    serde_json::to_string(&ImportView {
-        lines: Vec::new(),
-        ..view.clone()
-    })
-    .map_err(|e| ApiError::internal(&e))
-}
-
 /// The import `id` if it is `actor`'s, as the view with its lines.
 async fn read_own(
     state: &RegistrationsState,
@@ -75,15 +66,7 @@ async fn read_own(
     if stored.job.owner != actor.id {
         return Err(not_found());
     }
-    let mut view: ImportView =
-        serde_json::from_str(&stored.job.summary).map_err(|e| ApiError::internal(&e))?;
-    view.status = ImportStatus::from_code(&stored.job.status)
-        .ok_or_else(|| ApiError::internal(&"an import in an unknown state"))?;
-    for (_, lines) in &stored.chunks {
-        let lines: Vec<ImportLine> =
-            serde_json::from_str(lines).map_err(|e| ApiError::internal(&e))?;
-        view.lines.extend(lines);
-    }
+    let view = job::view_of(&stored)?;
     Ok((stored, view))
 }
 
@@ -182,10 +165,27 @@ pub async fn upload(
         status: ImportStatus::Preview.code().to_owned(),
         version: 1,
         created_at: now,
-        summary: summary(&view)?,
+        summary: job::summary(&view)?,
     };
     state.store.create_import(&job, &chunks).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `GET /api/manager/imports`: the manager's 20 latest imports (to come back to one).
+pub async fn list(
+    State(state): State<RegistrationsState>,
+    signed_in: SignedIn,
+) -> Result<Json<rpps_contract::import::ImportList>, ApiError> {
+    managed(&signed_in)?;
+    let actor = actor(&signed_in);
+    let mut imports = Vec::new();
+    for job in state.store.imports_of(&actor.id, 20).await? {
+        imports.push(job::view_of(&StoredImport {
+            job,
+            chunks: Vec::new(),
+        })?);
+    }
+    Ok(Json(rpps_contract::import::ImportList { imports }))
 }
 
 /// `GET /api/manager/imports/{id}`.
@@ -223,6 +223,26 @@ pub async fn correct(
             format!("« {field} » n'est pas une colonne de l'import."),
         ));
     }
+    if let Some((field, _)) = body
+        .cells
+        .iter()
+        .find(|(_, v)| v.chars().count() > file::MAX_CELL || v.chars().any(|c| c.is_control()))
+    {
+        let mut errors = rpps_api::FieldErrors::default();
+        errors.add(
+            field,
+            "import.cell",
+            format!(
+                "Saisissez au plus {} caractères, sans retour à la ligne ni caractère de contrôle.",
+                file::MAX_CELL
+            ),
+        );
+        return Err(ApiError::bad_request(
+            "import.cell",
+            "Une valeur corrigée n'est pas lisible : voyez le message sous la cellule.",
+        )
+        .with_fields(errors));
+    }
     let index = view
         .lines
         .iter()
@@ -246,7 +266,7 @@ pub async fn correct(
     let current = &view.lines[index];
     let mut cells = preview::cells_of(current);
     for (field, value) in &body.cells {
-        cells.insert(field.clone(), value.trim().chars().take(500).collect());
+        cells.insert(field.clone(), value.trim().to_owned());
     }
     let dropped = body.dropped.unwrap_or(current.dropped);
     view.lines[index] = ImportLine {
@@ -258,34 +278,49 @@ pub async fn correct(
     preview::mark_repeats(&mut view.lines, &context);
     preview::look_up(&state.store, &actor, &mut view.lines, &[index], &context).await?;
     view.counts = ImportCounts::of(&view.lines);
-    let chunks: Vec<(u32, String)> = view
-        .lines
-        .chunks(LINES_PER_CHUNK)
-        .enumerate()
-        .map(|(i, c)| serde_json::to_string(c).map(|text| (i as u32, text)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| ApiError::internal(&e))?;
-    let changed: Vec<(u32, String)> = chunks
-        .into_iter()
-        .filter(|(i, text)| {
-            stored
-                .chunks
-                .iter()
-                .find(|(j, _)| j == i)
-                .is_none_or(|(_, before)| before != text)
-        })
-        .collect();
+    let changed = job::changed_chunks(&stored, &view)?;
     state
         .store
-        .save_import(&stored.job, ImportStatus::Preview.code(), &summary(&view)?, &changed)
+        .save_import(
+            &stored.job,
+            ImportStatus::Preview.code(),
+            &job::summary(&view)?,
+            &changed,
+        )
         .await
-        .map_err(|e| match e {
-            ImportStoreError::Changed => ApiError::conflict(
-                "import.changed",
-                "L'import a été modifié entre-temps (dans un autre onglet ?). Rechargez la page pour voir sa dernière version.",
-            ),
-            ImportStoreError::Store(e) => e.into(),
-        })?;
+        .map_err(job::changed_error)?;
+    Ok(Json(view))
+}
+
+/// `POST /api/manager/imports/{id}/confirm`: the ready lines' requests are created (a first
+/// step at once, then `…/run` or the scheduled sweep). Confirming again changes nothing.
+pub async fn confirm(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Json<ImportView>, ApiError> {
+    managed(&signed_in)?;
+    let (stored, _) = read_own(&state, &id, &actor(&signed_in)).await?;
+    job::confirm(&state.store, stored).await?;
+    job::step(&state.store, &id, OffsetDateTime::now_utc()).await?;
+    let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
+    Ok(Json(view))
+}
+
+/// `POST /api/manager/imports/{id}/run`: the next step of a running import (the page asks for
+/// it while it is open); the import as it then stands.
+pub async fn run(
+    State(state): State<RegistrationsState>,
+    Path(id): Path<String>,
+    signed_in: SignedIn,
+) -> Result<Json<ImportView>, ApiError> {
+    managed(&signed_in)?;
+    let (stored, view) = read_own(&state, &id, &actor(&signed_in)).await?;
+    if view.status != ImportStatus::Running {
+        return Ok(Json(view));
+    }
+    job::step(&state.store, &stored.job.id, OffsetDateTime::now_utc()).await?;
+    let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
     Ok(Json(view))
 }
 
