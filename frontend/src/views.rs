@@ -315,6 +315,7 @@ read_struct!(ImportView {
     ignored_columns = default,
     establishment = default,
     counts,
+    confirmed_ready = default,
     lines = default,
 });
 

@@ -273,50 +273,54 @@ pub fn GestionImportSuivi(id: String) -> Element {
     }
 }
 
-/// Lines whose request the job creates (they got its id at the confirmation), and how many
-/// are settled.
-fn job_progress(view: &ImportView) -> (usize, usize) {
-    let mut to_create = 0;
-    let mut settled = 0;
-    for line in view.lines.iter().filter(|l| l.request_id.is_some()) {
-        to_create += 1;
-        if line.state != LineState::Ready {
-            settled += 1;
-        }
-    }
-    (settled, to_create)
+/// Lines the job creates (ready at the confirmation), and how many are settled.
+fn job_progress(view: &ImportView) -> (u32, u32) {
+    let to_create = view.confirmed_ready;
+    (to_create.saturating_sub(view.counts.ready), to_create)
 }
 
+/// The pause before asking again when a step made no progress (another step holds the job:
+/// the sweep, another tab), doubled each time up to [`MAX_PAUSE_MS`].
+const FIRST_PAUSE_MS: i32 = 1_000;
+const MAX_PAUSE_MS: i32 = 16_000;
+
 /// The confirmation, then the job's progress: the page asks for its steps while it is open
-/// (closed, the scheduled sweep goes on), a bar and the lines done.
+/// (closed, the scheduled sweep goes on), a bar and the lines done. On an error the page stops
+/// asking and says so, with a button to go on.
 #[component]
 fn ImportProgress(view: ImportView, on_change: EventHandler<ImportView>) -> Element {
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ApiError>);
     let mut driving = use_signal(|| false);
     let id = view.id.clone();
-    // Steps one after the other while the import runs and the page is open.
+    // Steps one after the other while the import runs and the page is open. `peek`: the
+    // effect below must not run again when this changes.
     let mut drive = move |id: String| {
-        if driving() {
+        if *driving.peek() {
             return;
         }
         driving.set(true);
+        error.set(None);
         spawn(async move {
             let path = format!("/api/manager/imports/{id}/run");
-            let mut quiet = 0;
+            let mut settled: Option<u32> = None;
+            let mut pause = FIRST_PAUSE_MS;
             loop {
                 match api::post_empty::<ImportView>(&path).await {
                     Ok(v) => {
                         let running = v.status == ImportStatus::Running;
-                        let before = job_progress(&v).0;
+                        let now = job_progress(&v).0;
+                        let moved = settled.is_none_or(|before| now > before);
+                        settled = Some(now);
                         on_change.call(v);
                         if !running {
                             break;
                         }
-                        // Another step holds the job (the sweep, another tab): wait a little.
-                        quiet = if before == 0 { quiet + 1 } else { 0 };
-                        if quiet > 0 {
-                            crate::ui::sleep_ms(1000).await;
+                        if moved {
+                            pause = FIRST_PAUSE_MS;
+                        } else {
+                            crate::ui::sleep_ms(pause).await;
+                            pause = (pause * 2).min(MAX_PAUSE_MS);
                         }
                     }
                     Err(e) => {
@@ -329,12 +333,14 @@ fn ImportProgress(view: ImportView, on_change: EventHandler<ImportView>) -> Elem
         });
     };
     let running = view.status == ImportStatus::Running;
-    let id_effect = id.clone();
-    use_effect(move || {
+    // Opened on a running import: the page drives it (once; not again after an error).
+    let id_opened = id.clone();
+    use_hook(move || {
         if running {
-            drive(id_effect.clone());
+            drive(id_opened);
         }
     });
+    let id_retry = id.clone();
     let (settled, to_create) = job_progress(&view);
     let c = &view.counts;
     rsx! {
@@ -386,7 +392,15 @@ fn ImportProgress(view: ImportView, on_change: EventHandler<ImportView>) -> Elem
                     } else {
                         p { Link { to: Route::Gestion {}, "Valider les demandes créées" } }
                     }
-                    if let Some(e) = error() { ErrorBanner { error: e } }
+                    if let Some(e) = error() {
+                        ErrorBanner { error: e }
+                        if running {
+                            button { r#type: "button", class: "bouton secondaire",
+                                onclick: move |_| drive(id_retry.clone()),
+                                "Reprendre la création"
+                            }
+                        }
+                    }
                 }
             },
         }

@@ -173,6 +173,10 @@ pub struct ImportView {
     #[serde(default)]
     pub establishment: Option<String>,
     pub counts: ImportCounts,
+    /// Once confirmed: how many lines were ready then (the job's whole; those still `ready`
+    /// are left to create).
+    #[serde(default)]
+    pub confirmed_ready: u32,
     #[serde(default)]
     pub lines: Vec<ImportLine>,
 }

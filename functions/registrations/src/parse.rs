@@ -72,21 +72,12 @@ pub fn employer_draft(
     let family_name = errors.check("family_name", PersonName::parse(&body.family_name));
     let given_names = errors.check("given_names", PersonName::parse(&body.given_names));
     let birth_date = errors.check("birth_date", BirthDate::parse(&body.birth_date, today));
-    let birth_place = match BirthPlace::from_typed(
+    let birth_place = typed_birth_place(
         body.birth_commune.as_deref(),
         body.birth_country.as_deref(),
         places,
-    ) {
-        Ok(place) => Some(place),
-        Err(e) => {
-            let field = match e.field() {
-                BirthPlaceField::Commune => "birth_commune",
-                BirthPlaceField::Country => "birth_country",
-            };
-            errors.add(field, e.code(), e.to_string());
-            None
-        }
-    };
+        &mut errors,
+    );
     match (
         establishment,
         family_name,
@@ -114,6 +105,27 @@ pub fn employer_draft(
             "Certaines informations sont à corriger : voyez le message sous chaque champ.",
         )
         .with_fields(errors)),
+    }
+}
+
+/// A birth place typed by a manager (a commune's INSEE code or a country's), its error against
+/// the field to correct (the form's and the import's).
+pub fn typed_birth_place(
+    commune: Option<&str>,
+    country: Option<&str>,
+    places: &impl KnownPlaces,
+    errors: &mut FieldErrors,
+) -> Option<BirthPlace> {
+    match BirthPlace::from_typed(commune, country, places) {
+        Ok(place) => Some(place),
+        Err(e) => {
+            let field = match e.field() {
+                BirthPlaceField::Commune => "birth_commune",
+                BirthPlaceField::Country => "birth_country",
+            };
+            errors.add(field, e.code(), e.to_string());
+            None
+        }
     }
 }
 

@@ -212,12 +212,13 @@ impl Store {
         Ok(job.map(|job| StoredImport { job, chunks }))
     }
 
-    /// Takes the job's lease until `until` (Unix milliseconds) if it is running and nobody
-    /// holds one at `now`: whoever has it advances the import (the page, or the scheduled
-    /// sweep); `false` when someone else does.
+    /// Takes the job's lease for `token` until `until` (Unix milliseconds) if it is running and
+    /// nobody holds one at `now`: whoever has it advances the import (the page, or the scheduled
+    /// sweep); `false` when someone else does, or when it is not running.
     pub async fn lease_import(
         &self,
         id: &str,
+        token: &str,
         now_ms: i128,
         until_ms: i128,
     ) -> Result<bool, StoreError> {
@@ -227,13 +228,14 @@ impl Store {
             .table_name(&self.tables.registry)
             .key(keys::PK, s(keys::import(id)))
             .key(keys::SK, s(keys::IMPORT_JOB_SK))
-            .update_expression("SET lease_until = :until")
+            .update_expression("SET lease_until = :until, lease_token = :token")
             .condition_expression(
                 "#status = :running AND (attribute_not_exists(lease_until) OR lease_until < :now)",
             )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":running", s(RUNNING))
             .expression_attribute_values(":until", n(until_ms))
+            .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":now", n(now_ms))
             .send()
             .await;
@@ -246,19 +248,27 @@ impl Store {
         }
     }
 
-    /// Gives the lease back (the job stays running; the next step may take it at once).
-    pub async fn release_import(&self, id: &str) -> Result<(), StoreError> {
-        self.client
+    /// Gives back the lease `token` took, if it still holds it (the job stays as it is; the
+    /// next step may take it at once). A lease another step took since is left alone.
+    pub async fn release_import(&self, id: &str, token: &str) -> Result<(), StoreError> {
+        let out = self
+            .client
             .update_item()
             .table_name(&self.tables.registry)
             .key(keys::PK, s(keys::import(id)))
             .key(keys::SK, s(keys::IMPORT_JOB_SK))
-            .update_expression("REMOVE lease_until")
-            .condition_expression("attribute_exists(PK)")
+            .update_expression("REMOVE lease_until, lease_token")
+            .condition_expression("lease_token = :token")
+            .expression_attribute_values(":token", s(token))
             .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem(import release)", e))?;
-        Ok(())
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) => match StoreError::from_sdk("UpdateItem(import release)", e) {
+                StoreError::Conflict { .. } => Ok(()),
+                e => Err(e),
+            },
+        }
     }
 
     /// The imports of `owner`, newest first, at most `limit` (one `Query` of GSI1
@@ -321,20 +331,50 @@ impl Store {
         summary: &str,
         changed: &[(u32, String)],
     ) -> Result<ImportJob, ImportStoreError> {
+        self.save_import_as(read, None, status, summary, changed)
+            .await
+    }
+
+    /// [`Store::save_import`] by the step holding the lease `token`: refused (`Changed`) once
+    /// another step took the job over.
+    pub async fn save_import_leased(
+        &self,
+        read: &ImportJob,
+        token: &str,
+        status: &str,
+        summary: &str,
+        changed: &[(u32, String)],
+    ) -> Result<ImportJob, ImportStoreError> {
+        self.save_import_as(read, Some(token), status, summary, changed)
+            .await
+    }
+
+    async fn save_import_as(
+        &self,
+        read: &ImportJob,
+        token: Option<&str>,
+        status: &str,
+        summary: &str,
+        changed: &[(u32, String)],
+    ) -> Result<ImportJob, ImportStoreError> {
         let key = keys::import(&read.id);
         let mut items = Vec::with_capacity(changed.len() + 1);
         let running = status == RUNNING;
         let expression = if running {
             "SET #status = :status, summary = :summary, version = :next, #gpk = :gpk, #gsk = :gsk"
         } else {
-            "SET #status = :status, summary = :summary, version = :next REMOVE #gpk, #gsk, lease_until"
+            "SET #status = :status, summary = :summary, version = :next REMOVE #gpk, #gsk, lease_until, lease_token"
         };
         let mut update = Update::builder()
             .table_name(&self.tables.registry)
             .key(keys::PK, s(&key))
             .key(keys::SK, s(keys::IMPORT_JOB_SK))
             .update_expression(expression)
-            .condition_expression("version = :read AND #status = :was")
+            .condition_expression(if token.is_some() {
+                "version = :read AND #status = :was AND lease_token = :token"
+            } else {
+                "version = :read AND #status = :was"
+            })
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#gpk", keys::GSI2PK)
             .expression_attribute_names("#gsk", keys::GSI2SK)
@@ -343,6 +383,9 @@ impl Store {
             .expression_attribute_values(":next", n(read.version + 1))
             .expression_attribute_values(":read", n(read.version))
             .expression_attribute_values(":was", s(&read.status));
+        if let Some(token) = token {
+            update = update.expression_attribute_values(":token", s(token));
+        }
         if running {
             update = update
                 .expression_attribute_values(":gpk", s(keys::IMPORTS_RUNNING))

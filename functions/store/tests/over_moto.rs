@@ -1793,3 +1793,69 @@ async fn issue_19_an_import_is_kept_whole_and_changed_only_on_the_version_read()
     assert_eq!(after.chunks[4].1, "[{\"line\":4}]");
     assert!(store.import("absent").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn issue_19_an_import_s_lease_is_released_and_saved_only_by_the_step_holding_it() {
+    use rpps_store::{ImportJob, ImportStoreError};
+    let store = fresh_store().await;
+    let job = ImportJob {
+        id: "0193a5b0-7c1e-7000-8000-00000000imp2".into(),
+        owner: "810000000001".into(),
+        status: "preview".into(),
+        version: 1,
+        created_at: time::OffsetDateTime::now_utc(),
+        summary: "{}".into(),
+    };
+    store.create_import(&job, &["[]".to_owned()]).await.unwrap();
+    // A job in preview cannot be leased.
+    assert!(
+        !store
+            .lease_import(&job.id, "a", 1_000, 31_000)
+            .await
+            .unwrap()
+    );
+    let running = store.save_import(&job, "running", "{}", &[]).await.unwrap();
+    assert_eq!(
+        store.running_imports(10).await.unwrap(),
+        vec![job.id.clone()]
+    );
+    // Step A takes it; B cannot while A's lease holds, can once it has run out.
+    assert!(
+        store
+            .lease_import(&job.id, "a", 1_000, 31_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .lease_import(&job.id, "b", 2_000, 32_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease_import(&job.id, "b", 40_000, 70_000)
+            .await
+            .unwrap()
+    );
+    // A, late, neither releases B's lease nor saves over B's work.
+    store.release_import(&job.id, "a").await.unwrap();
+    assert!(
+        !store
+            .lease_import(&job.id, "c", 41_000, 71_000)
+            .await
+            .unwrap()
+    );
+    let late = store
+        .save_import_leased(&running, "a", "done", "{}", &[])
+        .await;
+    assert!(matches!(late, Err(ImportStoreError::Changed)), "{late:?}");
+    // B saves, done: out of the running index, its lease gone.
+    let done = store
+        .save_import_leased(&running, "b", "done", "{}", &[])
+        .await
+        .unwrap();
+    assert_eq!(done.status, "done");
+    assert!(store.running_imports(10).await.unwrap().is_empty());
+    store.release_import(&job.id, "b").await.unwrap();
+}

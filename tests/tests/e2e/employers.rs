@@ -841,6 +841,40 @@ async fn issue_19_an_import_left_running_by_a_closed_page_is_finished_by_the_swe
         .await;
     assert_eq!(running["status"], "running");
     assert_eq!(running["counts"]["created"], 25);
+    // An older import the sweep cannot read (its job's summary damaged) holds no other back.
+    let store = app.store();
+    let damaged = "0193a5b0-0000-7000-8000-0000000bad01";
+    let item = |k: &str, v: &str| {
+        (
+            k.to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::S(v.to_owned()),
+        )
+    };
+    store
+        .client()
+        .put_item()
+        .table_name(&store.tables().registry)
+        .set_item(Some(
+            [
+                item("PK", &format!("IMPORT#{damaged}")),
+                item("SK", "JOB"),
+                item("GSI2PK", "IMPORTRUN"),
+                item("GSI2SK", &format!("2026-01-01T00:00:00+01:00#{damaged}")),
+                item("owner", rpps_devidp::PSC_MANAGER_A),
+                item("status", "running"),
+                item("created_at", "2026-01-01T00:00:00+01:00"),
+                item("summary", "{ damaged"),
+            ]
+            .into_iter()
+            .chain([(
+                "version".to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::N("3".into()),
+            )])
+            .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
     // The page is closed: the scheduled sweep (locally `POST /_local/sweep`) goes on.
     let swept = client()
         .post(app.url("/_local/sweep"))

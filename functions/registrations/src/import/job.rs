@@ -1,14 +1,14 @@
-//! The import's job (issue 19): the confirmation gives each ready line the id of the request it
-//! will create and marks the import running; then the requests are created step by step, each
+//! The import's job (issue 19): the confirmation marks the import running, its ready lines to
+//! be created; then the requests are created step by step, each
 //! step a few lines under a lease on the job (whoever holds it: the manager's page, which asks
 //! for the next step while it is open, or the scheduled sweep every 5 minutes, which finishes
 //! what a closed page left). Each request is the employer's request the form would make —
 //! filled, confirmed, submitted for validation — created in one transaction with its
 //! open-request claim and audit entry.
 //!
-//! Nothing is created twice: a line's request id is chosen once, at the confirmation, so a step
-//! done again (a lost answer, a lease run out, the page and the sweep) finds the request it
-//! already created; the same person as someone the register knows (another line, another
+//! Nothing is created twice: a line's request id follows from the import and the line
+//! ([`request_id`]), so a step done again (a lost answer, a lease run out, the page and the
+//! sweep) finds the request it already created; the same person as someone the register knows (another line, another
 //! import, a request since) is refused by the same checks as the form. Confirming again, or a
 //! second upload of the same file, creates nothing more.
 
@@ -90,8 +90,15 @@ pub fn changed_error(e: ImportStoreError) -> ApiError {
     }
 }
 
-/// Confirms an import in preview: each ready line gets its request's id, the import runs. An
-/// import already confirmed is answered as it is (a retry creates nothing more).
+/// The id of the request of line `line` of import `import`: chosen by nothing but the two, so
+/// a step done again (a lost answer, two steps at once) finds the request it created.
+pub fn request_id(import: &str, line: u32) -> String {
+    format!("{import}-L{line}")
+}
+
+/// Confirms an import in preview: the import runs, its ready lines to be created (one write of
+/// the job alone, whatever the file's size). An import already confirmed is answered as it is
+/// (a retry creates nothing more).
 pub async fn confirm(store: &Store, stored: StoredImport) -> Result<ImportView, ApiError> {
     let mut view = view_of(&stored)?;
     if view.status != ImportStatus::Preview {
@@ -104,21 +111,14 @@ pub async fn confirm(store: &Store, stored: StoredImport) -> Result<ImportView, 
             "Aucune ligne n'est prête : corrigez les lignes en erreur, ou reprenez celles que vous avez écartées, avant de confirmer.",
         ));
     }
-    for line in view
-        .lines
-        .iter_mut()
-        .filter(|l| l.state == LineState::Ready)
-    {
-        line.request_id = Some(uuid::Uuid::now_v7().to_string());
-    }
     view.status = ImportStatus::Running;
-    let changed = changed_chunks(&stored, &view)?;
+    view.confirmed_ready = view.counts.ready;
     store
         .save_import(
             &stored.job,
             ImportStatus::Running.code(),
             &summary(&view)?,
-            &changed,
+            &[],
         )
         .await
         .map_err(changed_error)?;
@@ -130,31 +130,36 @@ pub async fn confirm(store: &Store, stored: StoredImport) -> Result<ImportView, 
 pub enum Step {
     /// Lines were created (or found created); how many are left.
     Advanced { done: usize, left: usize },
-    /// Someone else holds the job (another step under way).
+    /// Someone else holds the job (another step under way), or it is not running.
     Busy,
-    /// Not running (in preview, or done).
+    /// Not running any more, or gone.
     Idle,
 }
 
-/// Advances the running import `id` by up to [`STEP_LINES`] lines, under its lease. The lines
-/// are created on behalf of the manager who uploaded the file, with the establishments they
-/// manage now (a manager no longer designated creates nothing more).
+/// Advances the running import `id` by up to [`STEP_LINES`] lines, under its lease (a token of
+/// this step's: only this step releases it, and its save is refused once another step took
+/// over). The lines are created on behalf of the manager who uploaded the file, with the
+/// establishments they manage now (a manager no longer designated creates nothing more).
 pub async fn step(store: &Store, id: &str, now: OffsetDateTime) -> Result<Step, ApiError> {
     let now_ms = now.unix_timestamp_nanos() / 1_000_000;
     let until = now_ms + LEASE.as_millis() as i128;
-    if !store.lease_import(id, now_ms, until).await? {
-        return Ok(match store.import(id).await? {
-            Some(s) if s.job.status == ImportStatus::Running.code() => Step::Busy,
-            _ => Step::Idle,
-        });
+    let token = uuid::Uuid::now_v7().to_string();
+    if !store.lease_import(id, &token, now_ms, until).await? {
+        return Ok(Step::Busy);
     }
-    let outcome = advance(store, id, now).await;
-    // The lease goes back whatever happened: the next step may come at once.
-    store.release_import(id).await?;
+    let outcome = advance(store, id, &token, now).await;
+    // The lease goes back whatever happened (if it is still this step's): the next step may
+    // come at once.
+    store.release_import(id, &token).await?;
     outcome
 }
 
-async fn advance(store: &Store, id: &str, now: OffsetDateTime) -> Result<Step, ApiError> {
+async fn advance(
+    store: &Store,
+    id: &str,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Step, ApiError> {
     let Some(stored) = store.import(id).await? else {
         return Ok(Step::Idle);
     };
@@ -183,14 +188,18 @@ async fn advance(store: &Store, id: &str, now: OffsetDateTime) -> Result<Step, A
         .lines
         .iter()
         .enumerate()
-        .filter(|(_, l)| l.state == LineState::Ready && l.request_id.is_some())
+        .filter(|(_, l)| l.state == LineState::Ready)
         .map(|(i, _)| i)
         .take(STEP_LINES)
         .collect();
     for &i in &todo {
-        let (state, message) = create(store, &actor, &view.lines[i], &context, now).await?;
+        let request = request_id(id, view.lines[i].line);
+        let (state, message) = create(store, &actor, &view.lines[i], &request, &context).await?;
         let line = &mut view.lines[i];
         line.state = state;
+        if state == LineState::Created {
+            line.request_id = Some(request);
+        }
         if let Some(message) = message {
             line.message = Some(message);
         }
@@ -198,15 +207,23 @@ async fn advance(store: &Store, id: &str, now: OffsetDateTime) -> Result<Step, A
     let left = view
         .lines
         .iter()
-        .filter(|l| l.state == LineState::Ready && l.request_id.is_some())
+        .filter(|l| l.state == LineState::Ready)
         .count();
     if left == 0 {
         view.status = ImportStatus::Done;
     }
     view.counts = ImportCounts::of(&view.lines);
     let changed = changed_chunks(&stored, &view)?;
+    // Saved only while the lease is still this step's: one that ran past its lease leaves its
+    // lines to the step that took over, which finds their requests created.
     store
-        .save_import(&stored.job, view.status.code(), &summary(&view)?, &changed)
+        .save_import_leased(
+            &stored.job,
+            token,
+            view.status.code(),
+            &summary(&view)?,
+            &changed,
+        )
         .await
         .map_err(changed_error)?;
     Ok(Step::Advanced {
@@ -215,19 +232,18 @@ async fn advance(store: &Store, id: &str, now: OffsetDateTime) -> Result<Step, A
     })
 }
 
-/// Creates the request of a line, or finds it created: its new state, and why when it is not
-/// created. A failure of the store stops the step (it is done again later); a refusal is the
-/// line's outcome.
+/// Creates the request `id` of a line, or finds it created: the line's new state, and why when
+/// it is not created. A failure of the store stops the step (it is done again later); a
+/// refusal is the line's outcome.
 async fn create(
     store: &Store,
     actor: &Actor,
     line: &ImportLine,
+    id: &str,
     context: &Context<'_, EmbeddedPlaces>,
-    now: OffsetDateTime,
 ) -> Result<(LineState, Option<String>), ApiError> {
-    let Some(id) = line.request_id.as_deref() else {
-        return Ok((LineState::Failed, None));
-    };
+    // Its own time: the queue's order (a bulk validation's `until`) is the order of creation.
+    let now = OffsetDateTime::now_utc();
     if store.registration(id).await?.is_some() {
         return Ok((LineState::Created, None));
     }
@@ -248,9 +264,12 @@ async fn create(
     };
     let key = identity::key(&person.civil);
     let candidates = store.identity_candidates(&key).await?;
-    if let Err(refusal) =
-        identity::check_new_request(&identity::matches(&person.civil, &candidates, None), actor)
-    {
+    // The line's own request (another step's, written since the read above) is not someone
+    // else.
+    if let Err(refusal) = identity::check_new_request(
+        &identity::matches(&person.civil, &candidates, Some(id)),
+        actor,
+    ) {
         return Ok((LineState::Known, Some(refusal.message)));
     }
     let built = (|| {
@@ -282,12 +301,16 @@ async fn create(
     match store.create_registration(&request, &actor.id, &key).await {
         Ok(_) => Ok((LineState::Created, None)),
         Err(RegistrationStoreError::Store(e)) => Err(e.into()),
+        // Refused because another step created this very request meanwhile: created.
+        Err(_) if store.registration(id).await?.is_some() => Ok((LineState::Created, None)),
         Err(e) => Ok((LineState::Known, Some(crate::save_error(e).message))),
     }
 }
 
 /// Advances every running import a step at a time until none is left or `budget` has passed
-/// (the scheduled sweep): how many lines were created or settled.
+/// (the scheduled sweep): how many lines were created or settled. One import failing holds
+/// none of the others back: its error is logged (`import.step_failed`) and the next sweep tries
+/// it again.
 pub async fn advance_running(
     store: &Store,
     budget: Duration,
@@ -297,14 +320,24 @@ pub async fn advance_running(
     let mut done = 0;
     for id in store.running_imports(100).await? {
         while start.elapsed() < budget {
-            match step(store, &id, now()).await? {
-                Step::Advanced { done: n, left } => {
+            match step(store, &id, now()).await {
+                Ok(Step::Advanced { done: n, left }) => {
                     done += n;
                     if left == 0 {
                         break;
                     }
                 }
-                Step::Busy | Step::Idle => break,
+                Ok(Step::Busy | Step::Idle) => break,
+                Err(e) => {
+                    tracing::error!(
+                        event = "import.step_failed",
+                        import = %id,
+                        code = %e.code,
+                        error = %e.message,
+                        "an import's step failed: the next sweep tries it again"
+                    );
+                    break;
+                }
             }
         }
     }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use rpps_api::FieldErrors;
 use rpps_domain::text::fold;
 use rpps_domain::{
-    BirthDate, BirthPlace, BirthPlaceField, CivilStatus, Contact, EligibilityBasis, Email, Finess,
-    KnownPlaces, MobilePhone, PersonName, parse_start_date,
+    BirthDate, BirthPlace, CivilStatus, Contact, EligibilityBasis, Email, Finess, KnownPlaces,
+    MobilePhone, PersonName, parse_start_date,
 };
 use time::Date;
 
@@ -288,17 +288,12 @@ fn birth_place(
     };
     // France named as the country, with a commune: the commune.
     let country_code = country_code.filter(|c| !(c == "99100" && commune_code.is_some()));
-    match BirthPlace::from_typed(commune_code.as_deref(), country_code.as_deref(), places) {
-        Ok(place) => Some(place),
-        Err(e) => {
-            let field = match e.field() {
-                BirthPlaceField::Commune => "birth_commune",
-                BirthPlaceField::Country => "birth_country",
-            };
-            errors.add(field, e.code(), e.to_string());
-            None
-        }
-    }
+    crate::parse::typed_birth_place(
+        commune_code.as_deref(),
+        country_code.as_deref(),
+        places,
+        errors,
+    )
 }
 
 /// An INSEE commune code as typed: 5 characters, digits or `2A`/`2B`.

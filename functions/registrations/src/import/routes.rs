@@ -152,6 +152,7 @@ pub async fn upload(
         ignored_columns: read.ignored_columns,
         establishment: default.map(|f| f.to_string()),
         counts: ImportCounts::of(&read.lines),
+        confirmed_ready: 0,
         lines: read.lines,
     };
     let chunks = view
@@ -319,9 +320,14 @@ pub async fn run(
     if view.status != ImportStatus::Running {
         return Ok(Json(view));
     }
-    job::step(&state.store, &stored.job.id, OffsetDateTime::now_utc()).await?;
-    let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
-    Ok(Json(view))
+    match job::step(&state.store, &stored.job.id, OffsetDateTime::now_utc()).await? {
+        // Someone else's step under way: the import as read (the page waits, then asks again).
+        job::Step::Busy => Ok(Json(view)),
+        _ => {
+            let (_, view) = read_own(&state, &id, &actor(&signed_in)).await?;
+            Ok(Json(view))
+        }
+    }
 }
 
 /// `GET /api/manager/imports/{id}/result`: each line's outcome as CSV (line, names, outcome,
