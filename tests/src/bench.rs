@@ -88,6 +88,7 @@ pub fn local_options(endpoint: &str, prefix: &str, seed: bool) -> rpps_local::Lo
         franceconnect: None,
         psc: None,
         mailer_lease: None,
+        card_key_file: std::env::temp_dir().join("rpps-bench-card-signing-key.json"),
     }
 }
 

@@ -42,6 +42,7 @@ fn card(
         sites,
         ecps_activable_from: Some(date!(2026 - 11 - 28)),
         verification_url: "https://rpps-plus.example.fr/verifier/10001045367".to_owned(),
+        statement: None,
         issued_on: date!(2026 - 11 - 26),
     })
 }

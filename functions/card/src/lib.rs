@@ -91,6 +91,61 @@ pub struct Card {
     pub verification_url: String,
     /// The day the card is issued: the "today" of the card.
     pub issued_on: Date,
+    /// The signed statement of the card (issue 20: COSE_Sign1 of [`statement_claims`], from
+    /// `rpps-cardsign`): the QR code carries it after the address, as digits
+    /// ([`Card::qr_text`]), for a check without a network. `None`: the address alone.
+    pub statement: Option<Vec<u8>>,
+}
+
+/// How long a card's signed statement is valid, in days from its issue (a year: the issue day
+/// and 364 more), unless a departure recorded ahead ends it sooner.
+pub const STATEMENT_VALIDITY_DAYS: i64 = 365;
+
+impl Card {
+    /// What the QR code encodes: the verification address, then `#` and the signed statement's
+    /// digits when there is one (`rpps_contract::card::to_digits`). The fragment never reaches
+    /// a server; the QR code stores its digits in numeric mode.
+    pub fn qr_text(&self) -> String {
+        match &self.statement {
+            Some(statement) => format!(
+                "{}#{}",
+                self.verification_url,
+                rpps_contract::card::to_digits(statement)
+            ),
+            None => self.verification_url.clone(),
+        }
+    }
+}
+
+/// What the card's signed statement says (issue 20), or `None` when no practice site is in
+/// progress on the issue day (the card then carries the address alone: nothing to vouch for).
+/// The establishment is the site in progress (as the card says: not ended on the issue day) that
+/// started last, one already started before one yet to start; the validity ends a year after the issue, or on that site's departure recorded
+/// ahead of time if sooner.
+pub fn statement_claims(card: &Card) -> Option<rpps_contract::card::CardClaims> {
+    let site = card
+        .sites
+        .iter()
+        .filter(|s| s.ended_on.is_none_or(|e| e >= card.issued_on))
+        .max_by_key(|s| (s.started_on <= card.issued_on, s.started_on))?;
+    let year = card
+        .issued_on
+        .checked_add(time::Duration::days(STATEMENT_VALIDITY_DAYS - 1))?;
+    let valid_until = site.ended_on.map_or(year, |end| end.min(year));
+    Some(rpps_contract::card::CardClaims {
+        rpps: card.rpps.as_str().to_owned(),
+        family_name: card.family_name.clone(),
+        given_names: card.given_names.clone(),
+        profession: card.profession.code().to_owned(),
+        establishment: site.establishment_name.clone(),
+        finess: site.finess.clone(),
+        issued_on: day(card.issued_on),
+        valid_until: day(valid_until),
+    })
+}
+
+fn day(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Why a card could not be rendered. Only [`CardError::VerificationUrl`] and
@@ -119,7 +174,7 @@ pub enum CardError {
 pub fn render(card: &Card) -> Result<Vec<u8>, CardError> {
     check_verification_url(&card.verification_url)?;
     let fonts = text::Fonts::load()?;
-    let qr = qr::QrBitmap::encode(&card.verification_url)?.into_image()?;
+    let qr = qr::QrBitmap::encode(&card.qr_text())?.into_image()?;
     page::render(card, &fonts, qr)
 }
 

@@ -54,6 +54,7 @@ fn card() -> Card {
         ecps_activable_from: Some(date!(2026 - 11 - 28)),
         verification_url: URL.to_owned(),
         issued_on: date!(2026 - 11 - 26),
+        statement: None,
     }
 }
 
@@ -370,4 +371,131 @@ fn empty_texts_do_not_panic() {
     let pdf = render(&card).expect("renders");
     assert_eq!(pages(&pdf), 1);
     assert!(text(&pdf).contains("À partir du 1er décembre 2026"));
+}
+
+/// A card signed as the card function signs it (a file key here, KMS in AWS).
+async fn signed(card: Card) -> (Card, rpps_contract::card::CardKeys) {
+    let ring = rpps_cardsign::CardKeyRing::new(
+        rpps_cardsign::SigningKey::File(rpps_cardsign::FileKey::generate().expect("a key")),
+        vec![],
+        vec![],
+    )
+    .expect("a ring");
+    let claims = rpps_card::statement_claims(&card).expect("a site in progress");
+    let statement = ring.sign(&claims).await.expect("signed");
+    (
+        Card {
+            statement: Some(statement),
+            ..card
+        },
+        ring.document(),
+    )
+}
+
+/// The QR code of the PDF: the address, and the statement verified from its digits as the
+/// verification page does (issue 20).
+#[tokio::test]
+async fn issue_20_the_qr_code_carries_a_statement_that_verifies_offline() {
+    let (card, keys) = signed(card()).await;
+    let pdf = render(&card).expect("renders");
+    let codes = qr_codes(&pdf);
+    assert_eq!(codes.len(), 1);
+    let (address, digits) = codes[0].split_once('#').expect("a fragment");
+    assert_eq!(address, URL);
+    let message = rpps_contract::card::from_digits(digits).expect("digits");
+    let ok = rpps_cardsign::verify(&message, &keys, "2026-11-26").expect("authentic");
+    assert_eq!(ok.claims.family_name, "Lefèvre-Després");
+    assert_eq!(
+        ok.claims.establishment,
+        "Service d'aide à domicile Les Châtaigniers"
+    );
+    assert_eq!(ok.claims.finess, "750012345");
+    assert_eq!(ok.claims.issued_on, "2026-11-26");
+    assert_eq!(ok.claims.valid_until, "2027-11-25");
+    // The address alone is printed under the code, not the digits.
+    assert!(text(&pdf).replace(' ', "").contains(URL));
+    assert!(!text(&pdf).contains(&digits[..20]));
+    // One letter of the name changed on a re-signed-looking copy: refused.
+    let mut forged = rpps_contract::card::parse(&message).expect("parses").claims;
+    forged.family_name = "Lefèvre-Desprès".into();
+    let read = rpps_contract::card::parse(&message).expect("parses");
+    let forged = rpps_contract::card::assemble(
+        &rpps_contract::card::protected_header(&read.kid),
+        &rpps_contract::card::encode_claims(&forged).expect("claims"),
+        &read.signature,
+    );
+    assert_eq!(
+        rpps_cardsign::verify(&forged, &keys, "2026-11-26"),
+        Err(rpps_cardsign::Refusal::BadSignature)
+    );
+}
+
+/// The statement's establishment and validity: the site in progress that started last, a year,
+/// or the departure recorded ahead of time if sooner; none without a site in progress.
+#[test]
+fn issue_20_the_statement_names_the_current_site_and_ends_with_it() {
+    let claims = rpps_card::statement_claims(&card()).expect("claims");
+    assert_eq!(claims.valid_until, "2027-11-25");
+    let mut leaving = card();
+    leaving.sites[0].ended_on = Some(date!(2027 - 01 - 31));
+    leaving.sites.push(site(
+        "SAAD Nouvelle Aquitaine",
+        "330001234",
+        "Bordeaux",
+        "33063",
+        date!(2027 - 02 - 01),
+        None,
+    ));
+    let claims = rpps_card::statement_claims(&leaving).expect("claims");
+    assert_eq!(claims.finess, "750012345");
+    assert_eq!(claims.valid_until, "2027-01-31");
+    let gone = Card {
+        sites: vec![site(
+            "EHPAD",
+            "130004567",
+            "Aix-en-Provence",
+            "13001",
+            date!(2024 - 03 - 04),
+            Some(date!(2026 - 06 - 30)),
+        )],
+        ..card()
+    };
+    assert_eq!(rpps_card::statement_claims(&gone), None);
+}
+
+/// The QR code of a real card with its statement: how big it is (docs/PERFORMANCE.md).
+#[tokio::test]
+async fn issue_20_the_signed_qr_code_stays_small_enough_for_an_old_phone() {
+    // A short-named aide too: the common case.
+    let mut short = card();
+    short.family_name = "Diallo".into();
+    short.given_names = "Awa".into();
+    short.sites[0].establishment_name = "SAAD Les Mimosas".into();
+    let (short, _) = signed(short).await;
+    let code =
+        qrcode::QrCode::with_error_correction_level(short.qr_text().as_bytes(), qrcode::EcLevel::M)
+            .expect("encodes");
+    eprintln!(
+        "short names: statement {} bytes, QR text {} characters, {:?} ({} modules)",
+        short.statement.as_ref().map_or(0, Vec::len),
+        short.qr_text().len(),
+        code.version(),
+        code.width()
+    );
+    let (card, _) = signed(card()).await;
+    let text = card.qr_text();
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .expect("encodes");
+    let qrcode::Version::Normal(version) = code.version() else {
+        panic!("a micro QR code");
+    };
+    eprintln!(
+        "statement {} bytes, QR text {} characters, version {version} ({} modules)",
+        card.statement.as_ref().map_or(0, Vec::len),
+        text.len(),
+        code.width()
+    );
+    // Long names and a long establishment's name (245 bytes signed): version 13, 69 modules
+    // in the card's 45 mm, 0.58 mm each (docs/PERFORMANCE.md).
+    assert!(version <= 13, "version {version}");
 }

@@ -13,6 +13,7 @@
 //! offset** (`2026-07-15T11:15:00+02:00`, see [`Instant`]); days as `YYYY-MM-DD` ([`Day`]);
 //! optional values as `null` or absent.
 
+pub mod card;
 pub mod directory;
 pub mod error;
 pub mod events;

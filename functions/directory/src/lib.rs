@@ -41,6 +41,9 @@ pub struct DirectoryState {
     pub store: Store,
     /// The site's origin, for the verification address printed on the card.
     pub public_origin: String,
+    /// The keys that sign the card's statement (issue 20); `None`: cards carry the address
+    /// alone in their QR code.
+    pub card_keys: Option<std::sync::Arc<rpps_cardsign::CardKeyRing>>,
 }
 
 fn store_error(e: StoreError) -> ApiError {
@@ -316,6 +319,7 @@ pub fn card_of(
             .map(rpps_domain::paris::date_in_paris),
         verification_url: verification_url(public_origin, entry.rpps.as_str()),
         issued_on: today,
+        statement: None,
     })
 }
 
@@ -325,8 +329,16 @@ async fn card(
 ) -> Result<Response, ApiError> {
     let entry = entry_or_404(&state, &rpps).await?;
     let today = rpps_domain::paris::date_in_paris(OffsetDateTime::now_utc());
-    let card = card_of(&entry, &state.public_origin, today)
+    let mut card = card_of(&entry, &state.public_origin, today)
         .ok_or_else(|| ApiError::internal(&format!("unknown profession {}", entry.profession)))?;
+    if let (Some(keys), Some(claims)) = (&state.card_keys, rpps_card::statement_claims(&card)) {
+        // Unsigned, the card would be refused by an offline check: better a clear « try again ».
+        let statement = keys.sign(&claims).await.map_err(|e| {
+            tracing::error!(event = "card.sign_failed", error = %e, "the card could not be signed");
+            ApiError::unavailable("La signature des cartes")
+        })?;
+        card.statement = Some(statement);
+    }
     let pdf = rpps_card::render(&card).map_err(|e| ApiError::internal(&e))?;
     let filename = format!("carte-rpps-{}.pdf", entry.rpps);
     Ok((
@@ -361,6 +373,25 @@ pub fn state_from_env() -> anyhow::Result<DirectoryState> {
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 
+/// The card keys the environment describes (`rpps_cardsign::CardKeyRing::from_env`), or
+/// `None` when it describes none (cards then carry the address alone).
+pub async fn card_keys_from_env(
+    sdk: &rpps_runtime::aws::SdkConfig,
+) -> anyhow::Result<Option<std::sync::Arc<rpps_cardsign::CardKeyRing>>> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if !set("RPPS_CARD_KMS_KEY_ID") && !set("RPPS_CARD_KEY_FILE") {
+        tracing::warn!(
+            event = "card.unsigned",
+            "no card signing key configured: cards carry the verification address alone"
+        );
+        return Ok(None);
+    }
+    let kms = aws_sdk_kms::config::Builder::from(sdk).build();
+    Ok(Some(std::sync::Arc::new(
+        rpps_cardsign::CardKeyRing::from_env(&kms).await?,
+    )))
+}
+
 pub fn state_from_sdk(
     config: &rpps_runtime::Config,
     sdk: &rpps_runtime::aws::SdkConfig,
@@ -369,6 +400,7 @@ pub fn state_from_sdk(
     DirectoryState {
         store: Store::from_config(config, sdk),
         public_origin,
+        card_keys: None,
     }
 }
 

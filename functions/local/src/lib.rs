@@ -38,6 +38,9 @@ pub struct LocalOptions {
     /// The mailer's delivery lease (None: `rpps_mailer::LEASE`); tests that stop a delivery
     /// half-way shorten it rather than wait.
     pub mailer_lease: Option<time::Duration>,
+    /// The card signing key (issue 20): a private JWK, generated at first run when missing
+    /// (`rpps_cardsign::FileKey`); `make run` keeps it in `.local/`.
+    pub card_key_file: PathBuf,
 }
 
 /// An OpenID provider the local runner signs in with instead of the development one: any
@@ -473,6 +476,18 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
     // The scheduled function's two schedules (the daily run, the outbox sweep): one state.
     let scheduled = rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"));
     health.mailer = health.mailer.accepting_unverified_identity();
+    let mut directory = rpps_directory::state_from_sdk(
+        config,
+        &sdk_of("rpps-directory"),
+        options.public_origin.clone(),
+    );
+    // The local stack signs cards with a file key, generated at first run (KMS in AWS).
+    let card_key = rpps_cardsign::FileKey::load_or_create(&options.card_key_file)?;
+    directory.card_keys = Some(std::sync::Arc::new(rpps_cardsign::CardKeyRing::new(
+        rpps_cardsign::SigningKey::File(card_key),
+        vec![],
+        vec![],
+    )?));
     let api = Router::new()
         .merge(rpps_birthplaces::router())
         .merge(rpps_referentials::router(
@@ -487,11 +502,7 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
                 options.public_origin.clone(),
             ),
         ))
-        .merge(rpps_directory::router(rpps_directory::state_from_sdk(
-            config,
-            &sdk_of("rpps-directory"),
-            options.public_origin.clone(),
-        )))
+        .merge(rpps_directory::router(directory))
         .merge(rpps_fhir::router(rpps_fhir::state_from_sdk(
             config,
             &sdk_of("rpps-fhir"),

@@ -91,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         franceconnect: external(args.fc_issuer, args.fc_client_id, args.fc_client_secret),
         psc: external(args.psc_issuer, args.psc_client_id, args.psc_client_secret),
         mailer_lease: None,
+        card_key_file: workspace.join(".local").join("card-signing-key.json"),
     };
     let app = rpps_local::build(&options).await?.router;
     if args.demo_register {

@@ -159,8 +159,23 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
         })
         .flatten()
         .collect();
-    assert_eq!(qr, [page["verification_url"].as_str().unwrap().to_owned()]);
-    assert!(qr[0].ends_with(&format!("/verifier/{rpps}")), "{qr:?}");
+    assert_eq!(qr.len(), 1, "{qr:?}");
+    // Issue 20: the address, then the signed statement as digits after `#`, signed by the
+    // local stack's key and verified with it as the page does offline.
+    let (address, digits) = qr[0].split_once('#').expect("a signed statement");
+    assert_eq!(address, page["verification_url"].as_str().unwrap());
+    assert!(address.ends_with(&format!("/verifier/{rpps}")), "{qr:?}");
+    let key = rpps_cardsign::FileKey::load(&rpps_e2e::card_key_file()).expect("the local key");
+    let keys = rpps_contract::card::CardKeys {
+        keys: vec![key.public().jwk("active")],
+        revoked: vec![],
+    };
+    let message = rpps_contract::card::from_digits(digits).expect("digits");
+    let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc()).to_string();
+    let ok = rpps_cardsign::verify(&message, &keys, &today).expect("authentic");
+    assert_eq!(ok.claims.rpps, rpps.as_str());
+    assert_eq!(ok.claims.finess, "750012346");
+    assert_eq!(ok.claims.issued_on, today);
 
     // FAQ-R6: the manager sees the aide among the staff, and records the departure.
     let (status, staff) = manager.get("/api/manager/staff").await;
