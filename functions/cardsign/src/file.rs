@@ -96,8 +96,11 @@ impl FileKey {
             d: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.signing.to_bytes()),
         };
         let text = serde_json::to_string(&jwk).map_err(|e| err(e.to_string()))?;
-        // Written under another name, then linked to its own: never half a key under `path`.
-        let temp = path.with_extension(format!("tmp-{}", std::process::id()));
+        // Written under a name of its own (this process, this call: threads of one process
+        // create together too), then linked to `path`: never half a key under `path`.
+        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temp = path.with_extension(format!("tmp-{}-{call}", std::process::id()));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -172,6 +175,34 @@ mod tests {
         let e = FileKey::load_or_create(&path).unwrap_err();
         assert!(e.to_string().contains("card-signing-key.json"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The end-to-end tests start many stacks at once in one process, all on one key file.
+    #[test]
+    fn issue_20_threads_creating_the_key_together_end_up_with_one_key() {
+        for round in 0..5 {
+            let dir =
+                std::env::temp_dir().join(format!("rpps-cardkey-race-{}-{round}", uuid_like()));
+            let path = dir.join("card-signing-key.json");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let kids: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        FileKey::load_or_create(&path).map(|k| k.public().kid)
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            let first = kids[0].as_ref().unwrap();
+            for kid in &kids {
+                assert_eq!(kid.as_ref().unwrap(), first, "round {round}");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]
