@@ -5,7 +5,9 @@
 #   → wasm-opt -Oz (npm binaryen, frontend/node_modules)
 #   → esbuild (npm): the glue, dioxus' JavaScript snippets and the two lines that start the app,
 #     bundled and minified into one module (no inline script: the site's CSP refuses them)
-#   → dist/: index.html, app-<hash>.js, app-<hash>_bg.wasm, style-<hash>.css, each with .br and .gz.
+#   → dist/: index.html, app-<hash>.js, app-<hash>_bg.wasm, style-<hash>.css, sw.js (the service
+#     worker keeping those for offline use), app-qr-<hash>.js and app-qr-<hash>_bg.wasm (the QR
+#     code decoder /verifier loads where the browser has no BarcodeDetector), each with .br and .gz.
 # Installs what is missing on first use (the wasm32 target, wasm-bindgen-cli, npm packages) and
 # does nothing more when the build is unchanged. Honours CARGO_TARGET_DIR.
 set -euo pipefail
@@ -50,12 +52,14 @@ remap="--remap-path-prefix=$ROOT/="
 for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   remap="$remap --remap-path-prefix=$registry="
 done
-log "cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend"
-RUSTFLAGS="${RUSTFLAGS:-} $remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend
+log "cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend -p rpps-qr"
+RUSTFLAGS="${RUSTFLAGS:-} $remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p rpps-frontend -p rpps-qr
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/rpps-frontend.wasm"
+# The QR code decoder of /verifier (frontend/qr), a module of its own: loaded by that page alone.
+QR_WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/rpps_qr.wasm"
 
 # Unchanged inputs: the dist folder is already right.
-stamp="$(cat "$WASM" "$FRONTEND/index.html" "$FRONTEND/style.css" "$FRONTEND/build.sh" "$FRONTEND/compress.mjs" "$FRONTEND/package-lock.json" | sha256sum | cut -c1-16)"
+stamp="$(cat "$WASM" "$QR_WASM" "$FRONTEND/index.html" "$FRONTEND/sw.js" "$FRONTEND/style.css" "$FRONTEND/build.sh" "$FRONTEND/compress.mjs" "$FRONTEND/package-lock.json" | sha256sum | cut -c1-16)"
 if [ -f "$DIST/.stamp" ] && [ "$(cat "$DIST/.stamp")" = "$stamp" ]; then
   log "frontend/dist is up to date"
   exit 0
@@ -65,18 +69,29 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 log "wasm-bindgen --target web"
 "$TOOLS/bin/wasm-bindgen" --target web --no-typescript --out-name app --out-dir "$work" "$WASM"
+"$TOOLS/bin/wasm-bindgen" --target web --no-typescript --out-name qr --out-dir "$work" "$QR_WASM"
 log "wasm-opt -Oz"
-"$FRONTEND/node_modules/.bin/wasm-opt" -Oz --converge --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  -o "$work/app_bg.opt.wasm" "$work/app_bg.wasm"
+for module in app qr; do
+  "$FRONTEND/node_modules/.bin/wasm-opt" -Oz --converge --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    -o "$work/${module}_bg.opt.wasm" "$work/${module}_bg.wasm"
+done
 
 # File names carry a hash of their content, so they can be cached for ever; index.html never is.
 hash() { sha256sum "$1" | cut -c1-10; }
 wasm="app-$(hash "$work/app_bg.opt.wasm")_bg.wasm"
 css="style-$(hash "$FRONTEND/style.css").css"
-# One module: the glue, the snippets it imports (./snippets/…) and the start of the app.
-printf 'import init from "./app.js";\ninit({ module_or_path: "/%s" });\n' "$wasm" >"$work/boot.js"
+# The decoder's glue, minified; named app-qr-… so that it is uploaded and cached as the app's
+# files are (docs/DEPLOY.md).
+"$FRONTEND/node_modules/.bin/esbuild" "$work/qr.js" --minify --format=esm --target=es2020 \
+  --legal-comments=none --log-level=warning --outfile="$work/qr.min.js"
+qr_wasm="app-qr-$(hash "$work/qr_bg.opt.wasm")_bg.wasm"
+qr_js="app-qr-$(hash "$work/qr.min.js").js"
+# One module: the glue, the snippets it imports (./snippets/…), where the decoder is, and the
+# start of the app.
+printf 'import init from "./app.js";\nglobalThis.rppsQr = { js: "/%s", wasm: "/%s" };\ninit({ module_or_path: "/%s" });\n' \
+  "$qr_js" "$qr_wasm" "$wasm" >"$work/boot.js"
 log "esbuild (bundle and minify the JavaScript)"
 "$FRONTEND/node_modules/.bin/esbuild" "$work/boot.js" --bundle --minify --format=esm \
   --target=es2020 --legal-comments=none --log-level=warning --outfile="$work/app.bundle.js"
@@ -85,14 +100,18 @@ rm -rf "$DIST"
 mkdir -p "$DIST"
 cp "$work/app.bundle.js" "$DIST/$js"
 cp "$work/app_bg.opt.wasm" "$DIST/$wasm"
+cp "$work/qr.min.js" "$DIST/$qr_js"
+cp "$work/qr_bg.opt.wasm" "$DIST/$qr_wasm"
 cp "$FRONTEND/style.css" "$DIST/$css"
 # Crawlers may index the public pages (the API answers no-store and needs no crawling).
 printf 'User-agent: *\nAllow: /\nDisallow: /api/\n' >"$DIST/robots.txt"
 sed -e "s|__JS__|$js|g" -e "s|__WASM__|$wasm|g" -e "s|__CSS__|$css|g" "$FRONTEND/index.html" >"$DIST/index.html"
+# The service worker keeps these very files for offline use (/verifier, issue 20).
+sed -e "s|__JS__|$js|g" -e "s|__WASM__|$wasm|g" -e "s|__CSS__|$css|g" -e "s|__VERSION__|$stamp|g" "$FRONTEND/sw.js" >"$DIST/sw.js"
 node "$FRONTEND/compress.mjs" "$DIST"
 echo "$stamp" >"$DIST/.stamp"
 
 log "frontend/dist (bytes: raw, brotli)"
-for f in index.html "$css" "$js" "$wasm"; do
+for f in index.html sw.js "$css" "$js" "$wasm" "$qr_js" "$qr_wasm"; do
   printf '  %-32s %8d %8d\n' "$f" "$(stat -c %s "$DIST/$f")" "$(stat -c %s "$DIST/$f.br")"
 done

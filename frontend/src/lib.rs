@@ -3,6 +3,7 @@
 //! the browser, `ui` holds the accessible building blocks, `pages` one module per journey.
 
 pub mod api;
+pub mod card;
 #[cfg(target_arch = "wasm32")]
 mod history;
 pub mod json;
@@ -17,19 +18,41 @@ use dioxus::prelude::*;
 pub use router::{Link, Route};
 
 use pages::applicant::Demande;
-use pages::directory::{Annuaire, Fiche, Verifier};
+use pages::directory::{Annuaire, Fiche};
 use pages::errors::{Indisponible, NonAutorise, NotFound, ProblemeConnexion};
 use pages::help::Aide;
 use pages::home::Accueil;
 use pages::import::{GestionImport, GestionImportSuivi};
 use pages::manager::{Gestion, GestionDemande, GestionNouvelle, GestionPersonnel};
 use pages::professional::MonDossier;
+use pages::verifier::{Verification, Verifier};
 
 /// The root component.
 #[component]
 pub fn App() -> Element {
     router::use_router();
+    use_hook(register_service_worker);
     rsx! { Shell {} }
+}
+
+/// Registers the service worker (`frontend/sw.js`, written into dist by build.sh): the app and
+/// the keys that verify a card kept in the browser, so `/verifier` works offline after one visit
+/// (issue 20). Nothing when the browser has none (an old one, or a page not over HTTPS).
+fn register_service_worker() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+            return;
+        };
+        if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+            return;
+        }
+        let registered = navigator.service_worker().register("/sw.js");
+        // A refusal (the placeholder build has no sw.js) changes nothing: the app works online.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(registered).await;
+        });
+    }
 }
 
 /// Header, main content and footer around every page; a skip link first (keyboard users).
@@ -80,6 +103,7 @@ fn Page() -> Element {
         Route::GestionImportSuivi { id } => rsx! { GestionImportSuivi { id } },
         Route::Annuaire {} => rsx! { Annuaire {} },
         Route::Fiche { rpps } => rsx! { Fiche { rpps } },
+        Route::Verification {} => rsx! { Verification {} },
         Route::Verifier { rpps } => rsx! { Verifier { rpps } },
         Route::NonAutorise {} => rsx! { NonAutorise {} },
         Route::ProblemeConnexion {} => rsx! { ProblemeConnexion {} },

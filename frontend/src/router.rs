@@ -39,7 +39,9 @@ pub enum Route {
     Annuaire {},
     /// `/annuaire/{rpps}`
     Fiche { rpps: String },
-    /// `/verifier/{rpps}`
+    /// `/verifier`: a card's QR code read by the camera or from a photo (issue 20).
+    Verification {},
+    /// `/verifier/{rpps}`, the card's QR code's address (its signed statement after `#`).
     Verifier { rpps: String },
     /// `/erreur/non-autorise`
     NonAutorise {},
@@ -84,6 +86,7 @@ impl Route {
             ["gestion", "import", id] => Route::GestionImportSuivi { id: one(id) },
             ["annuaire"] => Route::Annuaire {},
             ["annuaire", rpps] => Route::Fiche { rpps: one(rpps) },
+            ["verifier"] => Route::Verification {},
             ["verifier", rpps] => Route::Verifier { rpps: one(rpps) },
             ["erreur", "non-autorise"] => Route::NonAutorise {},
             ["erreur", "connexion"] => Route::ProblemeConnexion {},
@@ -109,6 +112,7 @@ impl fmt::Display for Route {
             Route::GestionImportSuivi { id } => ("/gestion/import/", Some(id)),
             Route::Annuaire {} => ("/annuaire", None),
             Route::Fiche { rpps } => ("/annuaire/", Some(rpps)),
+            Route::Verification {} => ("/verifier", None),
             Route::Verifier { rpps } => ("/verifier/", Some(rpps)),
             Route::NonAutorise {} => ("/erreur/non-autorise", None),
             Route::ProblemeConnexion {} => ("/erreur/connexion", None),
@@ -169,9 +173,15 @@ pub fn use_route() -> Route {
 
 /// Shows `to`: a new entry in the browser's history, the new page from its top.
 pub fn navigate(to: Route) {
+    show(&to.to_string());
+}
+
+/// Shows the page of `address`, a fragment included (`/verifier/10001045367#0123…`): a new
+/// entry in the browser's history.
+pub fn show(address: &str) {
     let mut current = consume_context::<Current>().0;
-    if history::push(&to.to_string()) {
-        current.set(to);
+    if history::push(address) {
+        current.set(Route::parse(address));
     }
 }
 
@@ -248,6 +258,7 @@ mod tests {
             Route::Fiche {
                 rpps: "Saint-Étienne".into(),
             },
+            Route::Verification {},
             Route::Verifier {
                 rpps: "10001045367".into(),
             },
@@ -347,7 +358,7 @@ mod tests {
             "/gestion/demandes/r1/x",
             &["gestion", "demandes", "r1", "x"],
         );
-        not_found("/verifier", &["verifier"]);
+        not_found("/verifier/a/b", &["verifier", "a", "b"]);
         not_found("/erreur", &["erreur"]);
         not_found("/api/session?x", &["api", "session"]);
         not_found("/annuaire/a/b", &["annuaire", "a", "b"]);

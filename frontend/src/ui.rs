@@ -248,6 +248,40 @@ pub async fn sleep_ms(ms: i32) {
     let _ = ms;
 }
 
+/// Today in Paris (`2026-12-06`), from the browser's clock and its own time-zone database
+/// (`Intl`, daylight saving included): the day a card's validity is compared with. `None` on
+/// the host, or when the browser cannot say.
+pub fn paris_today() -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use js_sys::{Array, Date, Intl::DateTimeFormat, Object, Reflect};
+        let options = Object::new();
+        for (key, value) in [
+            ("timeZone", "Europe/Paris"),
+            ("year", "numeric"),
+            ("month", "2-digit"),
+            ("day", "2-digit"),
+        ] {
+            Reflect::set(&options, &key.into(), &value.into()).ok()?;
+        }
+        let format = DateTimeFormat::new(&Array::of1(&"en-GB".into()), &options);
+        let parts = format.format_to_parts(&Date::new_0());
+        let part = |kind: &str| {
+            parts.iter().find_map(|p| {
+                let is_kind = Reflect::get(&p, &"type".into()).ok()?.as_string()? == kind;
+                is_kind
+                    .then(|| Reflect::get(&p, &"value".into()).ok()?.as_string())
+                    .flatten()
+            })
+        };
+        let (year, month, day) = (part("year")?, part("month")?, part("day")?);
+        (year.len() == 4 && month.len() == 2 && day.len() == 2)
+            .then(|| format!("{year}-{month}-{day}"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

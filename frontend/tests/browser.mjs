@@ -6,6 +6,8 @@
 //   BASE_URL=http://127.0.0.1:8080 node frontend/tests/browser.mjs
 import { chromium } from "playwright-core";
 import { mkdirSync, rmSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { deflateSync, inflateSync } from "node:zlib";
 import assert from "node:assert/strict";
 
 const BASE = process.env.BASE_URL ?? "http://127.0.0.1:8080";
@@ -33,6 +35,101 @@ function parisDate(daysFromToday = 0) {
     .formatToParts(new Date());
   const [year, month, day] = ["year", "month", "day"].map((type) => Number(parts.find((p) => p.type === type).value));
   return new Date(Date.UTC(year, month - 1, day + daysFromToday)).toISOString().slice(0, 10);
+}
+// Issue 20: a card's QR code as a photo, and its signed statement's digits.
+/** The grey QR image of a card's PDF (an 8-bit /DeviceGray image XObject, Flate-compressed). */
+function qrImageOfPdf(pdf) {
+  const text = pdf.toString("latin1");
+  const subtype = /\/Subtype\s*\/Image/g;
+  for (let m; (m = subtype.exec(text));) {
+    const start = text.lastIndexOf(" obj", m.index);
+    const streamAt = text.indexOf("stream", m.index);
+    const dict = text.slice(start, streamAt);
+    const number = (key) => Number((dict.match(new RegExp(`/${key}\\s+(\\d+)`)) ?? [])[1]);
+    const [width, height, length] = ["Width", "Height", "Length"].map(number);
+    if (!(width === height && length > 0 && /FlateDecode/.test(dict))) continue;
+    const dataAt = streamAt + "stream".length + (text[streamAt + 6] === "\r" ? 2 : 1);
+    const pixels = inflateSync(pdf.subarray(dataAt, dataAt + length));
+    if (pixels.length === width * height) return { width, height, pixels };
+  }
+  throw new Error("no grey image in the card's PDF");
+}
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+/** A greyscale PNG of `pixels` enlarged `scale` times (a photo of the printed code, roughly). */
+function png({ width, height, pixels }, scale) {
+  const [w, h] = [width * scale, height * scale];
+  const raw = Buffer.alloc((w + 1) * h);
+  for (let y = 0; y < h; y += 1) {
+    for (let x = 0; x < w; x += 1) raw[y * (w + 1) + 1 + x] = pixels[Math.floor(y / scale) * width + Math.floor(x / scale)];
+  }
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header[8] = 8; // bits per sample; colour type 0 (grey), no interlace
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+// rpps_contract::card::{to_digits, from_digits}: 7 bytes to 17 digits, a shorter last group.
+const TAIL_DIGITS = [0, 3, 5, 8, 10, 13, 15];
+function bytesOfDigits(digits) {
+  const tail = TAIL_DIGITS.indexOf(digits.length % 17);
+  const out = [];
+  for (let i = 0; i < digits.length; i += 17) {
+    const group = digits.slice(i, i + 17);
+    const value = BigInt(group);
+    for (let k = (group.length === 17 ? 7 : tail) - 1; k >= 0; k -= 1) out.push(Number((value >> BigInt(8 * k)) & 255n));
+  }
+  return Buffer.from(out);
+}
+function digitsOfBytes(bytes) {
+  let digits = "";
+  for (let i = 0; i < bytes.length; i += 7) {
+    const group = bytes.subarray(i, i + 7);
+    const value = group.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
+    digits += value.toString().padStart(group.length === 7 ? 17 : TAIL_DIGITS[group.length], "0");
+  }
+  return digits;
+}
+/** The site through a proxy of the test's own: closed, the network is really gone. */
+async function startProxy(target) {
+  const upstream = new URL(target);
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on("error", () => res.destroy());
+    req.pipe(forward);
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      for (const socket of sockets) socket.destroy();
+    }),
+  };
 }
 const results = [];
 async function step(name, fn) {
@@ -314,6 +411,69 @@ try {
       assert.equal(pdf.status(), 200);
       assert.match(pdf.headers()["content-type"], /application\/pdf/);
       assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+    });
+
+    await step("the card's QR code verified with the network off: « Carte authentique », one letter changed refused (issue 20)", async () => {
+      const pdf = Buffer.from(await (await fetch(BASE + `/api/directory/${rpps}/card.pdf`)).arrayBuffer());
+      const photo = png(qrImageOfPdf(pdf), 3);
+      const proxy = await startProxy(BASE);
+      const offline = await newContext();
+      const page = await offline.newPage();
+      // A first visit, online: the service worker keeps the app and the keys.
+      await page.goto(proxy.url + "/verifier");
+      await page.getByRole("heading", { level: 1, name: "Vérifier une carte professionnelle" }).waitFor();
+      const detector = await page.evaluate(() => "BarcodeDetector" in window);
+      // (and, in a browser without BarcodeDetector, the QR code decoder the page loads)
+      for (let attempt = 0; ; attempt += 1) {
+        const kept = await page.evaluate(async () => {
+          if (!navigator.serviceWorker.controller) return [];
+          const name = (await caches.keys()).find((k) => k.startsWith("rpps-"));
+          return name ? (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname) : [];
+        });
+        if (kept.includes("/") && kept.includes("/.well-known/rpps-card-keys.json")
+          && (detector || kept.filter((path) => path.startsWith("/app-qr-")).length === 2)) break;
+        assert.ok(attempt < 50, `the service worker did not keep the app and the keys: ${kept}`);
+        await page.waitForTimeout(200);
+      }
+      // The network is gone: the proxy closed, and the browser told it is offline.
+      await proxy.close();
+      await offline.setOffline(true);
+      await page.reload();
+      await page.getByRole("heading", { level: 1, name: "Vérifier une carte professionnelle" }).waitFor();
+      const started = Date.now();
+      await page.setInputFiles("#photo", { name: "carte.png", mimeType: "image/png", buffer: photo });
+      const verdict = page.locator("#authenticite");
+      await verdict.filter({ hasText: "Carte authentique" }).waitFor();
+      const elapsed = Date.now() - started;
+      assert.match(await verdict.textContent(), /N'Diaye/i);
+      assert.match(await verdict.textContent(), /750012346/);
+      await page.locator("#verification-hors-ligne").waitFor();
+      const [measure] = await page.evaluate(() => performance.getEntriesByName("rpps-verification").map((e) => e.duration));
+      console.log(`     photo ${photo.length} B read by ${detector ? "BarcodeDetector" : "rqrr"} and verified in ${elapsed} ms; signature check ${measure.toFixed(1)} ms`);
+      await snap(page, "verification-hors-ligne-authentique");
+
+      // The card's address, shown once read: what a phone's camera opens from the QR code.
+      const address = new URL(page.url());
+      assert.equal(address.pathname, `/verifier/${rpps}`);
+      const digits = address.hash.slice(1);
+      assert.match(digits, /^\d{300,}$/);
+      // One letter of the name changed in the signed statement: refused, online or not.
+      const statement = bytesOfDigits(digits);
+      const at = statement.toString("latin1").toLowerCase().indexOf("diaye");
+      assert.ok(at > 0, "the name in the statement");
+      statement[at + 1] = statement[at + 1] ^ 0x01; // « i » becomes « h »
+      const open = async (path) => {
+        await page.goto("about:blank");
+        await page.goto(proxy.url + path);
+      };
+      await open(`/verifier/${rpps}#${digitsOfBytes(statement)}`);
+      await page.locator("#authenticite").filter({ hasText: "Carte non authentique" }).waitFor();
+      assert.match(await page.locator("#authenticite").textContent(), /signature ne correspond pas/);
+      await snap(page, "verification-hors-ligne-modifiee");
+      // The genuine address, opened offline as the camera would: authentic.
+      await open(`/verifier/${rpps}#${digits}`);
+      await page.locator("#authenticite").filter({ hasText: "Carte authentique" }).waitFor();
+      await offline.close();
     });
 
     await step("verification page: valid card, unknown number invalid", async () => {

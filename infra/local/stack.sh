@@ -218,9 +218,9 @@ setup_certified_provider() {
 # (src/json.rs against the real `JSON.parse`, in Node), after build_frontend installed the wasm32
 # target and wasm-bindgen-test-runner into .tools/.
 run_frontend_wasm_tests() {
-  log "cargo clippy of the web app and the contract for wasm32 (the browser-only code)"
-  cargo clippy -p rpps-frontend -p rpps-contract --target wasm32-unknown-unknown --all-targets -- -D warnings
-  log "web app tests in Node (wasm32: the JSON reader against JSON.parse)"
+  log "cargo clippy of the web app, its QR decoder and the contract for wasm32 (the browser-only code)"
+  cargo clippy -p rpps-frontend -p rpps-qr -p rpps-contract --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "web app tests in Node (wasm32: the JSON reader against JSON.parse, a card's signature by WebCrypto)"
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$ROOT/.tools/bin/wasm-bindgen-test-runner" \
     cargo test -p rpps-frontend --target wasm32-unknown-unknown --lib
 }
@@ -275,6 +275,8 @@ PY
       rpps-auth) targets+=("$binary=$dir/$binary,/api/session") ;;
       rpps-registrations) targets+=("$binary=$dir/$binary,/api/registrations/mine") ;;
       rpps-directory) targets+=("$binary=$dir/$binary,/api/directory/not-a-number") ;;
+      # Without a key here (no KMS key in the bench stack): the keys' document answers its 503.
+      rpps-cards) targets+=("$binary=$dir/$binary,/.well-known/rpps-card-keys.json") ;;
       rpps-staff) targets+=("$binary=$dir/$binary,/api/manager/staff") ;;
       *) targets+=("$binary=$dir/$binary") ;;
     esac

@@ -1,5 +1,6 @@
 //! The public directory (FAQ-R4, R7): search by name, RPPS number, commune or département; a
-//! professional's public page with the PDF card; the verification page the card's QR code opens.
+//! professional's public page with the PDF card (the verification page its QR code opens:
+//! `super::verifier`).
 //! Public data only, no sign-in.
 
 use dioxus::prelude::*;
@@ -8,9 +9,7 @@ use rpps_contract::directory::{DirectorySearchView, DirectorySummary, Profession
 use super::pickers::{PlaceKind, PlacePicker};
 use crate::api::{self, ApiError};
 use crate::router::{Link, Route};
-use crate::ui::{
-    ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date, french_datetime,
-};
+use crate::ui::{ErrorBanner, Loading, SubmitButton, TextField, Titre, french_date};
 
 /// The search criteria the API accepts, one at a time.
 const CRITERIA: [(&str, &str); 4] = [
@@ -149,10 +148,10 @@ pub fn Annuaire() -> Element {
 }
 
 /// A directory entry being loaded (`None`), found or not (`Ok`), or unreachable (`Err`).
-type EntrySignal = Signal<Option<Result<Option<ProfessionalPageView>, ApiError>>>;
+pub(crate) type EntrySignal = Signal<Option<Result<Option<ProfessionalPageView>, ApiError>>>;
 
 /// Loads `GET /api/directory/{rpps}`; a 404 is an answer (not in the directory), not a failure.
-fn use_entry(rpps: String) -> (EntrySignal, impl FnMut() + Clone) {
+pub(crate) fn use_entry(rpps: String) -> (EntrySignal, impl FnMut() + Clone) {
     let mut entry = use_signal(|| None);
     let load = move || {
         let path = format!("/api/directory/{}", api::encode(&rpps));
@@ -209,40 +208,6 @@ pub fn Fiche(rpps: String) -> Element {
                 p { a { class: "bouton", href: "{p.card_url}", download: "carte-rpps-{p.rpps}.pdf", "Télécharger la fiche PDF" } }
                 p { class: "petit", "La fiche PDF porte un QR code qui ouvre la page de vérification. Les tolérances de stationnement sont décidées par chaque commune : renseignez-vous auprès de la mairie." }
                 p { Link { to: Route::Verifier { rpps: p.rpps.clone() }, "Vérifier la validité de la carte" } }
-            },
-        }
-    }
-}
-
-/// What the card's QR code opens: valid today or not, in one glance (FAQ-R4 beyond).
-#[component]
-pub fn Verifier(rpps: String) -> Element {
-    let (entry, load) = use_entry(rpps.clone());
-    rsx! {
-        Titre { texte: "RPPS+ — Vérification d'une carte" }
-        h1 { "Vérification d'une carte" }
-        match entry() {
-            None => rsx! { Loading { text: "Vérification…" } },
-            Some(Err(e)) => rsx! { ErrorBanner { error: e, on_retry: { let mut l = load.clone(); move |_| l() } } },
-            Some(Ok(Some(p))) if p.valid_today => rsx! {
-                div { class: "alerte alerte-succes verification", role: "status", id: "verification",
-                    p { class: "verdict", "✓ Carte valide" }
-                    p { strong { "{p.given_names} {p.family_name}" } }
-                    p { "{p.profession.code.label()} — RPPS {p.rpps}" }
-                    p { class: "petit", "Vérifié le {french_datetime(&p.updated_at)} d'après l'annuaire public." }
-                }
-                p { Link { to: Route::Fiche { rpps: p.rpps.clone() }, "Voir la fiche complète" } }
-            },
-            Some(Ok(found)) => rsx! {
-                div { class: "alerte alerte-erreur verification", role: "alert", id: "verification",
-                    p { class: "verdict", "✗ Carte non valide" }
-                    if let Some(p) = found {
-                        p { strong { "{p.given_names} {p.family_name}" } " (RPPS {p.rpps}) n'a plus de lieu d'exercice en cours : la carte n'est plus valable." }
-                    } else {
-                        p { "Aucun professionnel de l'annuaire n'a le numéro RPPS {rpps}." }
-                    }
-                }
-                p { Link { to: Route::Annuaire {}, "Chercher dans l'annuaire" } }
             },
         }
     }

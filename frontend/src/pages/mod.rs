@@ -10,3 +10,4 @@ pub mod import;
 pub mod manager;
 pub mod pickers;
 pub mod professional;
+pub mod verifier;

@@ -1,7 +1,9 @@
 //! The public directory (FAQ-R4, R5, R7): anyone, signed in or not, searches professionals by
-//! name, RPPS number, commune or département of practice, opens a professional's page, downloads
-//! the PDF card, and checks whether a card is valid today (the QR code on the card points to
-//! the site's verification page, which reads `GET /api/directory/{rpps}`).
+//! name, RPPS number, commune or département of practice, opens a professional's page, and
+//! checks whether a card is valid today (the QR code on the card points to the site's
+//! verification page, which reads `GET /api/directory/{rpps}`). The PDF card itself, signed, is
+//! the cards function's (`functions/cards`, the only one allowed to sign), which reads the
+//! entry with [`entry_or_404`] and links it with [`verification_url`].
 //!
 //! Public data only: the directory projection (`rpps_store::directory`) holds nothing else. This
 //! function reads no session and no private item.
@@ -9,7 +11,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -22,7 +24,6 @@ use rpps_contract::pages;
 use rpps_domain::paris::rfc3339;
 use rpps_domain::{InseeCommuneCode, Profession, RppsNumber};
 use rpps_store::{DirectoryEntry, DirectoryError, DirectorySearch, Store, StoreError};
-use time::OffsetDateTime;
 
 pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 50;
@@ -30,27 +31,21 @@ const MIN_NAME_CHARS: usize = 2;
 const MAX_NAME_CHARS: usize = 60;
 
 /// Every route this function serves (checked against `router` and `infra/template.yaml`).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/directory"),
-    ("GET", "/api/directory/{rpps}"),
-    ("GET", "/api/directory/{rpps}/card.pdf"),
-];
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/directory"), ("GET", "/api/directory/{rpps}")];
 
 #[derive(Clone)]
 pub struct DirectoryState {
     pub store: Store,
-    /// The site's origin, for the verification address printed on the card.
+    /// The site's origin, for the verification address of a professional's page.
     pub public_origin: String,
-    /// The keys that sign the card's statement (issue 20); `None`: cards carry the address
-    /// alone in their QR code.
-    pub card_keys: Option<std::sync::Arc<rpps_cardsign::CardKeyRing>>,
 }
 
 fn store_error(e: StoreError) -> ApiError {
     ApiError::from_store(e, "L'annuaire")
 }
 
-fn profession(code: &str) -> Option<Profession> {
+/// The profession an entry records, by its code (`None` for a code this build does not know).
+pub fn profession(code: &str) -> Option<Profession> {
     Profession::ALL.into_iter().find(|p| p.code() == code)
 }
 
@@ -262,10 +257,11 @@ async fn search(
     .into_response())
 }
 
-async fn entry_or_404(state: &DirectoryState, raw: &str) -> Result<DirectoryEntry, ApiError> {
+/// The public entry of the RPPS number `raw` (a path parameter): a 400 that explains a
+/// malformed number, a 404 when nobody of the directory has it.
+pub async fn entry_or_404(store: &Store, raw: &str) -> Result<DirectoryEntry, ApiError> {
     let rpps = rpps_param(raw)?;
-    state
-        .store
+    store
         .directory_entry(&rpps)
         .await
         .map_err(store_error)?
@@ -281,7 +277,7 @@ async fn professional(
     State(state): State<DirectoryState>,
     Path(rpps): Path<String>,
 ) -> Result<Response, ApiError> {
-    let entry = entry_or_404(&state, &rpps).await?;
+    let entry = entry_or_404(&state.store, &rpps).await?;
     let mut response = Json(page(&entry, &state.public_origin)).into_response();
     // Validity changes when a departure is purged, and the verification page must say so at
     // once: caches may keep the page but must ask again each time.
@@ -291,77 +287,11 @@ async fn professional(
     Ok(response)
 }
 
-/// The card's content, from the public entry only.
-pub fn card_of(
-    entry: &DirectoryEntry,
-    public_origin: &str,
-    today: time::Date,
-) -> Option<rpps_card::Card> {
-    Some(rpps_card::Card {
-        rpps: entry.rpps.clone(),
-        family_name: entry.family_name.clone(),
-        given_names: entry.given_names.clone(),
-        profession: profession(&entry.profession)?,
-        sites: entry
-            .sites
-            .iter()
-            .map(|s| rpps_card::CardSite {
-                establishment_name: s.establishment_name.clone(),
-                finess: s.finess.to_string(),
-                commune_name: s.commune_name.clone(),
-                commune_code: s.commune_code.clone(),
-                started_on: s.started_on,
-                ended_on: s.ended_on,
-            })
-            .collect(),
-        ecps_activable_from: entry
-            .ecps_activable_from
-            .map(rpps_domain::paris::date_in_paris),
-        verification_url: verification_url(public_origin, entry.rpps.as_str()),
-        issued_on: today,
-        statement: None,
-    })
-}
-
-async fn card(
-    State(state): State<DirectoryState>,
-    Path(rpps): Path<String>,
-) -> Result<Response, ApiError> {
-    let entry = entry_or_404(&state, &rpps).await?;
-    let today = rpps_domain::paris::date_in_paris(OffsetDateTime::now_utc());
-    let mut card = card_of(&entry, &state.public_origin, today)
-        .ok_or_else(|| ApiError::internal(&format!("unknown profession {}", entry.profession)))?;
-    if let (Some(keys), Some(claims)) = (&state.card_keys, rpps_card::statement_claims(&card)) {
-        // Unsigned, the card would be refused by an offline check: better a clear « try again ».
-        let statement = keys.sign(&claims).await.map_err(|e| {
-            tracing::error!(event = "card.sign_failed", error = %e, "the card could not be signed");
-            ApiError::unavailable("La signature des cartes")
-        })?;
-        card.statement = Some(statement);
-    }
-    let pdf = rpps_card::render(&card).map_err(|e| ApiError::internal(&e))?;
-    let filename = format!("carte-rpps-{}.pdf", entry.rpps);
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "public, max-age=60".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response())
-}
-
 /// The function's routes (the fallback is added by the Lambda entry or the local runner).
 pub fn router(state: DirectoryState) -> Router {
     Router::new()
         .route("/api/directory", get(search))
         .route("/api/directory/{rpps}", get(professional))
-        .route("/api/directory/{rpps}/card.pdf", get(card))
         .with_state(state)
 }
 
@@ -373,25 +303,6 @@ pub fn state_from_env() -> anyhow::Result<DirectoryState> {
     Ok(state_from_sdk(&config, &sdk, public_origin))
 }
 
-/// The card keys the environment describes (`rpps_cardsign::CardKeyRing::from_env`), or
-/// `None` when it describes none (cards then carry the address alone).
-pub async fn card_keys_from_env(
-    sdk: &rpps_runtime::aws::SdkConfig,
-) -> anyhow::Result<Option<std::sync::Arc<rpps_cardsign::CardKeyRing>>> {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-    if !set("RPPS_CARD_KMS_KEY_ID") && !set("RPPS_CARD_KEY_FILE") {
-        tracing::warn!(
-            event = "card.unsigned",
-            "no card signing key configured: cards carry the verification address alone"
-        );
-        return Ok(None);
-    }
-    let kms = aws_sdk_kms::config::Builder::from(sdk).build();
-    Ok(Some(std::sync::Arc::new(
-        rpps_cardsign::CardKeyRing::from_env(&kms).await?,
-    )))
-}
-
 pub fn state_from_sdk(
     config: &rpps_runtime::Config,
     sdk: &rpps_runtime::aws::SdkConfig,
@@ -400,7 +311,6 @@ pub fn state_from_sdk(
     DirectoryState {
         store: Store::from_config(config, sdk),
         public_origin,
-        card_keys: None,
     }
 }
 
@@ -445,33 +355,6 @@ mod tests {
         assert!(refused(&[("commune", "7511")]).contains("5 caractères"));
         assert!(refused(&[("name", "dupont"), ("limit", "500")]).contains("entre 1 et 50"));
         assert!(refused(&[("nom", "dupont")]).contains("Paramètre inconnu"));
-    }
-
-    #[test]
-    fn faq_r5_the_card_dates_are_days_in_paris() {
-        // 23:30 UTC in November is 00:30 the next day in Paris.
-        let late = time::macros::datetime!(2026-11-26 23:30 UTC);
-        let entry = DirectoryEntry {
-            rpps: RppsNumber::parse("10000000025").unwrap(),
-            family_name: "MARTIN".into(),
-            given_names: "Léa".into(),
-            profession: "aide_a_domicile_qualifiee".into(),
-            sites: Vec::new(),
-            ecps_activable_from: Some(late),
-            published_at: late,
-            updated_at: late,
-        };
-        let card = card_of(
-            &entry,
-            "https://rpps.example",
-            rpps_domain::paris::date_in_paris(late),
-        )
-        .unwrap();
-        assert_eq!(
-            card.ecps_activable_from,
-            Some(time::macros::date!(2026 - 11 - 27))
-        );
-        assert_eq!(card.issued_on, time::macros::date!(2026 - 11 - 27));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `GET /api/health`: each dependency (database, email) up or down, with its latency.
 //! 200 when everything is up, 503 (with `Retry-After`) when something is down.
 //!
-//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every `/api/…` route (`openapi.yaml`
-//! beside this crate's manifest, converted to JSON once), kept true by
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every route of the functions (`/api/…`,
+//! `/fhir/…`, the card keys' document; `openapi.yaml` beside this crate's manifest, converted to
+//! JSON once), kept true by
 //! `tests/tests/e2e/openapi.rs`.
 
 use std::time::Instant;

@@ -1,5 +1,5 @@
 //! The local runner: every function's router in one process, exactly as deployed behind
-//! `/api/`, the frontend build served beside them with the single-page-app fallback, and the
+//! `/api/`, `/fhir/` and `/.well-known/rpps-card-keys.json`, the frontend build served beside them with the single-page-app fallback, and the
 //! local emulators prepared (tables from the SAM template, the SES identity, demo data).
 
 pub mod demo;
@@ -92,6 +92,7 @@ pub fn functions()
         ("rpps-auth", rpps_auth::ROUTES),
         ("rpps-registrations", rpps_registrations::ROUTES),
         ("rpps-directory", rpps_directory::ROUTES),
+        ("rpps-cards", rpps_cards::ROUTES),
         ("rpps-fhir", rpps_fhir::ROUTES),
         ("rpps-staff", rpps_staff::ROUTES),
         // DynamoDB stream consumers.
@@ -476,14 +477,16 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
     // The scheduled function's two schedules (the daily run, the outbox sweep): one state.
     let scheduled = rpps_purge::state_from_sdk(config, &sdk_of("rpps-purge"));
     health.mailer = health.mailer.accepting_unverified_identity();
-    let mut directory = rpps_directory::state_from_sdk(
+    let directory = rpps_directory::state_from_sdk(
         config,
         &sdk_of("rpps-directory"),
         options.public_origin.clone(),
     );
+    let mut cards =
+        rpps_cards::state_from_sdk(config, &sdk_of("rpps-cards"), options.public_origin.clone());
     // The local stack signs cards with a file key, generated at first run (KMS in AWS).
     let card_key = rpps_cardsign::FileKey::load_or_create(&options.card_key_file)?;
-    directory.card_keys = Some(std::sync::Arc::new(rpps_cardsign::CardKeyRing::new(
+    cards.keys = Some(std::sync::Arc::new(rpps_cardsign::CardKeyRing::new(
         rpps_cardsign::SigningKey::File(card_key),
         vec![],
         vec![],
@@ -503,6 +506,10 @@ pub fn app(config: &Config, sdk_of: SdkOf, options: &LocalOptions) -> anyhow::Re
             ),
         ))
         .merge(rpps_directory::router(directory))
+        // The card and the keys' document (/.well-known/rpps-card-keys.json, CloudFront's
+        // behaviour of that path in AWS): routes of their own, matched before the site's
+        // fallback.
+        .merge(rpps_cards::router(cards))
         .merge(rpps_fhir::router(rpps_fhir::state_from_sdk(
             config,
             &sdk_of("rpps-fhir"),

@@ -363,7 +363,6 @@ async fn directory(
     let state = DirectoryState {
         store: store.clone(),
         public_origin: "https://rpps-plus.localhost".into(),
-        card_keys: None,
     };
     let mut kinds: Vec<(&str, &str, Measured)> = vec![
         (

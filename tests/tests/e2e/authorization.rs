@@ -93,6 +93,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/directory", ALL),
     ("GET", "/api/directory/{rpps}", ALL),
     ("GET", "/api/directory/{rpps}/card.pdf", ALL),
+    // The card keys' document (issue 20): public, the same to everyone.
+    ("GET", "/.well-known/rpps-card-keys.json", ALL),
     // The FHIR API (issue 16): public, the same to everyone.
     ("GET", "/fhir/metadata", ALL),
     ("GET", "/fhir/Practitioner", ALL),

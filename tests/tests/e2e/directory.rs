@@ -160,22 +160,35 @@ async fn faq_r4_r6_r7_published_searched_carded_then_purged_after_the_departure(
         .flatten()
         .collect();
     assert_eq!(qr.len(), 1, "{qr:?}");
-    // Issue 20: the address, then the signed statement as digits after `#`, signed by the
-    // local stack's key and verified with it as the page does offline.
+    // Issue 20: the address, then the signed statement as digits after `#`, verified as the
+    // page does offline, with the keys' document the site serves to anyone (no session).
     let (address, digits) = qr[0].split_once('#').expect("a signed statement");
     assert_eq!(address, page["verification_url"].as_str().unwrap());
     assert!(address.ends_with(&format!("/verifier/{rpps}")), "{qr:?}");
+    let served = reqwest::get(app.url(rpps_cards::KEYS_PATH)).await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["content-type"], "application/json");
+    assert_eq!(served.headers()["cache-control"], "public, max-age=300");
+    let keys: rpps_contract::card::CardKeys = served.json().await.expect("the keys' document");
+    // The local stack's file key, public half only, as the key that signs new cards.
     let key = rpps_cardsign::FileKey::load(&rpps_e2e::card_key_file()).expect("the local key");
-    let keys = rpps_contract::card::CardKeys {
-        keys: vec![key.public().jwk("active")],
-        revoked: vec![],
-    };
+    assert_eq!(keys.keys, vec![key.public().jwk("active")]);
+    assert_eq!(keys.revoked, Vec::<String>::new());
     let message = rpps_contract::card::from_digits(digits).expect("digits");
     let today = rpps_domain::paris::date_in_paris(time::OffsetDateTime::now_utc()).to_string();
     let ok = rpps_cardsign::verify(&message, &keys, &today).expect("authentic");
     assert_eq!(ok.claims.rpps, rpps.as_str());
+    assert_eq!(ok.claims.family_name, page["family_name"].as_str().unwrap());
     assert_eq!(ok.claims.finess, "750012346");
     assert_eq!(ok.claims.issued_on, today);
+    assert_eq!(ok.kid, keys.keys[0].kid);
+    // The same document refuses the card once its key is revoked (a page that fetched it again).
+    let mut revoked = keys.clone();
+    revoked.revoked.push(ok.kid.clone());
+    assert_eq!(
+        rpps_cardsign::verify(&message, &revoked, &today),
+        Err(rpps_cardsign::Refusal::RevokedKey)
+    );
 
     // FAQ-R6: the manager sees the aide among the staff, and records the departure.
     let (status, staff) = manager.get("/api/manager/staff").await;

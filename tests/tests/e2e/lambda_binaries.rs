@@ -86,6 +86,8 @@ fn first_invocation(binary: &str) -> (String, Expected) {
         "rpps-auth" => http("/api/session", "", 200),
         "rpps-registrations" => http("/api/registrations/mine", "", 401),
         "rpps-directory" => http("/api/directory/not-a-number", "", 400),
+        // Its keys read from KMS (moto's) at start: the keys' document.
+        "rpps-cards" => http("/.well-known/rpps-card-keys.json", "", 200),
         "rpps-staff" => http("/api/manager/staff", "", 401),
         "rpps-fhir" => http("/fhir/metadata", "", 200),
         // A DynamoDB stream batch with no record.
@@ -121,6 +123,20 @@ async fn every_function_binary_answers_its_first_invocation() {
         .await
         .expect("moto creates the bucket");
     let site_bucket = options.site_bucket();
+    // The card's signing key, as the template creates it (ECC_NIST_P256, SIGN_VERIFY).
+    let card_key = aws_sdk_kms::Client::new(&sdk)
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .description("RPPS+ card signing key (lambda_binaries test)")
+        .send()
+        .await
+        .expect("moto creates the KMS key");
+    let card_key = card_key
+        .key_metadata()
+        .expect("the key's metadata")
+        .key_id()
+        .to_owned();
     let run = uuid::Uuid::new_v4();
     let (fc_secret, psc_secret) = (format!("{run}/franceconnect"), format!("{run}/psc"));
     for name in [&fc_secret, &psc_secret] {
@@ -149,6 +165,7 @@ async fn every_function_binary_answers_its_first_invocation() {
         ("RPPS_PSC_ISSUER", "http://127.0.0.1:9/psc"),
         ("RPPS_PSC_CLIENT_ID", "lambda-binaries-test"),
         ("RPPS_PSC_CLIENT_SECRET_ID", psc_secret.as_str()),
+        ("RPPS_CARD_KMS_KEY_ID", card_key.as_str()),
         (rpps_api::origin::ENV, ORIGIN_VERIFY),
         ("RUST_LOG", "warn"),
     ];

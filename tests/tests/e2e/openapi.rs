@@ -995,6 +995,10 @@ async fn real_responses_match_the_document() {
         .get(None, &format!("/api/directory/{rpps}/card.pdf"))
         .await;
     assert_eq!(card.status, StatusCode::OK);
+    // The keys that verify its statement (issue 20), public.
+    let keys = c.get(None, rpps_cards::KEYS_PATH).await;
+    assert_eq!(keys.status, StatusCode::OK);
+    assert_eq!(keys.json["keys"][0]["status"], "active", "{}", keys.json);
     // The same directory for machines (issue 16): FHIR, and its OperationOutcome errors.
     let capabilities = c.get(None, "/fhir/metadata").await;
     assert_eq!(capabilities.json["resourceType"], "CapabilityStatement");

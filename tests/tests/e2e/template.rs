@@ -17,7 +17,8 @@
 //! (docs/DEPLOY.md): every function arm64 with its own log group, retention and alarms; inline
 //! least-privilege policies; stream consumers that report failures per record and keep what
 //! fails; schedules on Paris time; CloudFront routing `/api/*` uncached and the rest with the SPA
-//! fallback; the registry table recoverable and kept.
+//! fallback; the registry table recoverable and kept; the card key (issue 20) a P-256 signing key
+//! in KMS that only the cards function may use, its keys' document routed by CloudFront.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -104,10 +105,13 @@ fn template_functions() -> Vec<TemplateFunction> {
                 let path = props["Path"]
                     .as_str()
                     .unwrap_or_else(|| panic!("{at}: no Path"));
-                // CloudFront sends these two to the API (cloudfront_sends_…_to_the_http_api).
+                // CloudFront sends these to the API (cloudfront_sends_…_to_the_http_api).
                 assert!(
-                    path.starts_with("/api/") || path.starts_with("/fhir/"),
-                    "{at}: {path} is under neither /api/ nor /fhir/"
+                    path.starts_with("/api/")
+                        || path.starts_with("/fhir/")
+                        || path == rpps_cards::KEYS_PATH,
+                    "{at}: {path} is under neither /api/ nor /fhir/, nor the card keys' document \
+                     (no CloudFront behaviour sends it to the API)"
                 );
                 routes.push((method.to_ascii_uppercase(), path.to_owned()));
             }
@@ -454,6 +458,7 @@ async fn the_local_runner_serves_every_declared_route() {
 
 /// Managed CloudFront policies (ids are fixed by AWS).
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 /// Actions that AWS only grants on `Resource: "*"` and that a function may need. Each entry is a
@@ -1063,6 +1068,28 @@ fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa
     assert_eq!(methods, BTreeSet::from(["GET", "HEAD", "OPTIONS"]));
     assert!(one_or_many(&fhir["FunctionAssociations"]).is_empty());
 
+    // The card keys' document (issue 20): the same origin (the cards function), read-only,
+    // cached as the function says (CachingOptimized honours its max-age), no SPA fallback (an
+    // index.html with 200 would be read as a document without keys).
+    let keys = one_or_many(&config["CacheBehaviors"])
+        .into_iter()
+        .find(|b| b["PathPattern"].as_str() == Some(rpps_cards::KEYS_PATH))
+        .unwrap_or_else(|| panic!("a {} behaviour", rpps_cards::KEYS_PATH));
+    assert_eq!(
+        keys["TargetOriginId"],
+        api["TargetOriginId"],
+        "{} goes to the HttpApi",
+        rpps_cards::KEYS_PATH
+    );
+    assert_eq!(keys["CachePolicyId"].as_str(), Some(CACHING_OPTIMIZED));
+    let methods: BTreeSet<&str> = one_or_many(&keys["AllowedMethods"])
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(methods, BTreeSet::from(["GET", "HEAD"]));
+    assert!(one_or_many(&keys["FunctionAssociations"]).is_empty());
+    assert!(!keys["ResponseHeadersPolicyId"].is_null());
+
     let policies = resources_of_type(&doc, "AWS::CloudFront::ResponseHeadersPolicy");
     assert_eq!(policies.len(), 1);
     let headers =
@@ -1085,6 +1112,28 @@ fn cloudfront_sends_api_uncached_to_the_http_api_and_the_rest_to_s3_with_the_spa
     assert_eq!(
         headers["FrameOptions"]["FrameOption"].as_str(),
         Some("DENY")
+    );
+    // Issue 20: the verification page reads a card's QR code with the camera, on the site's own
+    // pages only; no other powerful feature.
+    let custom = one_or_many(
+        &policies[0].1["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"],
+    );
+    let permissions = custom
+        .iter()
+        .find(|h| h["Header"].as_str() == Some("Permissions-Policy"))
+        .and_then(|h| h["Value"].as_str())
+        .expect("a Permissions-Policy");
+    let features: BTreeSet<&str> = permissions.split(',').map(str::trim).collect();
+    assert_eq!(
+        features,
+        BTreeSet::from([
+            "camera=(self)",
+            "microphone=()",
+            "geolocation=()",
+            "payment=()",
+            "usb=()"
+        ]),
+        "{permissions}"
     );
 }
 
@@ -1546,6 +1595,163 @@ fn every_function_has_its_own_reserved_concurrency() {
     );
 }
 
+/// Issue 20, "a function of its own so that kms:Sign is granted only to it": the card key is a
+/// P-256 signing key of KMS, kept when the stack goes; no function but the cards function has
+/// any `kms:` action, and it has `Sign` and `GetPublicKey` on the signing key only (the retired
+/// keys give their public key, nothing more); the key's own policy lets the account administer
+/// it but no one sign except a role with the cards function's tag; the function is told its
+/// key, and its keys' document is routed to it.
+#[test]
+fn only_the_cards_function_signs_cards_with_a_p256_key_of_kms() {
+    let doc = template();
+    let keys = resources_of_type(&doc, "AWS::KMS::Key");
+    assert_eq!(keys.len(), 1, "one KMS key: the card's");
+    let (key_id, key) = &keys[0];
+    let p = &key["Properties"];
+    assert_eq!(p["KeySpec"].as_str(), Some("ECC_NIST_P256"), "{key_id}");
+    assert_eq!(p["KeyUsage"].as_str(), Some("SIGN_VERIFY"), "{key_id}");
+    assert_ne!(p["EnableKeyRotation"].as_bool(), Some(true), "{key_id}");
+    // The cards it signed are verified with it for a year: never deleted with the stack.
+    assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(key["UpdateReplacePolicy"].as_str(), Some("Retain"));
+
+    let on_key = |r: &Yaml| get_att(r) == Some((key_id.clone(), "Arn".to_owned()));
+    let mut signs = Vec::new();
+    for (owner, statement) in allow_statements(&doc) {
+        let actions: Vec<&str> = one_or_many(&statement["Action"])
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        if !actions
+            .iter()
+            .any(|a| a.to_ascii_lowercase().starts_with("kms:"))
+        {
+            continue;
+        }
+        assert_eq!(owner, "CardsFunction", "{owner} has {actions:?}");
+        for action in &actions {
+            assert!(
+                ["kms:Sign", "kms:GetPublicKey"].contains(action),
+                "{owner}: {action}"
+            );
+        }
+        let resources: Vec<&Yaml> = one_or_many(&statement["Resource"])
+            .into_iter()
+            .flat_map(branches)
+            .collect();
+        if actions.contains(&"kms:Sign") {
+            // The stack's key, or the one a rotation names (a parameter): nothing else.
+            assert_eq!(resources.len(), 2, "{resources:?}");
+            assert!(resources.iter().any(|r| on_key(r)), "{resources:?}");
+            assert!(
+                resources
+                    .iter()
+                    .any(|r| ref_name(r) == Some("CardSigningKeyArn")),
+                "{resources:?}"
+            );
+            signs.push(owner);
+        } else {
+            assert_eq!(actions, ["kms:GetPublicKey"]);
+            assert!(
+                resources
+                    .iter()
+                    .all(|r| ref_name(r) == Some("CardRetiredKeyArns")),
+                "retired keys: {resources:?}"
+            );
+        }
+    }
+    assert_eq!(signs, ["CardsFunction"]);
+
+    // The key's policy: administration for the account, signing for the tagged role alone.
+    let function = &resources(&doc)["CardsFunction"];
+    let tags = function["Properties"]["Tags"]
+        .as_mapping()
+        .expect("the cards function's tags (SAM gives them to its role)");
+    let key_statements = one_or_many(&p["KeyPolicy"]["Statement"]);
+    assert!(!key_statements.is_empty());
+    let mut signers = 0;
+    for statement in key_statements {
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+        let actions: Vec<&str> = one_or_many(&statement["Action"])
+            .into_iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        let grants_sign = actions
+            .iter()
+            .any(|a| like(&a.to_ascii_lowercase(), "kms:sign") || *a == "*");
+        if !grants_sign {
+            continue;
+        }
+        signers += 1;
+        assert_eq!(actions, ["kms:Sign", "kms:GetPublicKey"], "{statement:?}");
+        let condition = statement["Condition"]["StringEquals"]
+            .as_mapping()
+            .expect("kms:Sign only under a StringEquals condition");
+        assert_eq!(condition.len(), 1, "{condition:?}");
+        let (key, value) = condition.iter().next().expect("one condition");
+        let tag = key
+            .as_str()
+            .and_then(|k| k.strip_prefix("aws:PrincipalTag/"))
+            .unwrap_or_else(|| panic!("kms:Sign held to a principal tag, not {key:?}"));
+        assert!(
+            tags.get(tag)
+                .is_some_and(|v| ref_name(v) == Some("AWS::StackName"))
+                && ref_name(value) == Some("AWS::StackName"),
+            "the cards function carries the tag {tag} = its stack's name, which the key asks"
+        );
+    }
+    assert_eq!(
+        signers, 1,
+        "one statement of the key policy allows kms:Sign"
+    );
+    // No other function carries that tag.
+    for (id, other) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        if id != "CardsFunction" {
+            assert!(other["Properties"]["Tags"].is_null(), "{id}: Tags");
+        }
+    }
+
+    // The function is told its key (the stack's unless a rotation names another), and no other
+    // function is.
+    let env = &function["Properties"]["Environment"]["Variables"];
+    let key_env = branches(&env["RPPS_CARD_KMS_KEY_ID"]);
+    assert!(key_env.iter().any(|v| ref_name(v) == Some(key_id.as_str())));
+    assert!(
+        key_env
+            .iter()
+            .any(|v| ref_name(v) == Some("CardSigningKeyArn"))
+    );
+    for name in ["RPPS_CARD_KMS_RETIRED_KEY_IDS", "RPPS_CARD_REVOKED_KIDS"] {
+        assert!(!env[name].is_null(), "CardsFunction: {name}");
+    }
+    assert!(
+        doc["Globals"]["Function"]["Environment"]["Variables"]["RPPS_CARD_KMS_KEY_ID"].is_null()
+    );
+    for (id, other) in resources_of_type(&doc, "AWS::Serverless::Function") {
+        if id != "CardsFunction" {
+            assert!(
+                other["Properties"]["Environment"]["Variables"]["RPPS_CARD_KMS_KEY_ID"].is_null(),
+                "{id}: RPPS_CARD_KMS_KEY_ID"
+            );
+        }
+    }
+
+    // Both routes of the card are the cards function's (each_template_function_has_exactly_…
+    // holds the rest), the keys' document among them.
+    let routes: Vec<(String, String)> = template_functions()
+        .into_iter()
+        .find(|f| f.logical_id == "CardsFunction")
+        .expect("CardsFunction")
+        .routes;
+    for route in rpps_cards::ROUTES {
+        assert!(
+            routes.contains(&(route.0.to_owned(), route.1.to_owned())),
+            "{route:?} in {routes:?}"
+        );
+    }
+    assert!(routes.contains(&("GET".to_owned(), rpps_cards::KEYS_PATH.to_owned())));
+}
+
 /// `*` as StringLike's wildcard.
 fn like(pattern: &str, value: &str) -> bool {
     match pattern.split_once('*') {
@@ -1578,6 +1784,11 @@ fn functions_that_touch_few_partitions_are_held_to_them() {
         ),
         (
             "DirectoryFunction",
+            "dynamodb:GetItem",
+            vec![keys::directory("10000000008")],
+        ),
+        (
+            "CardsFunction",
             "dynamodb:GetItem",
             vec![keys::directory("10000000008")],
         ),

@@ -133,9 +133,17 @@ impl Policies {
                             ));
                         };
                         for statement in list {
+                            // A statement under `!If [condition, statement, !Ref AWS::NoValue]`:
+                            // the branch the local stack's parameters take.
+                            let Some(statement) = resolver
+                                .value(statement)
+                                .map_err(|e| format!("{id}: {e}"))?
+                            else {
+                                continue;
+                            };
                             statements.push(
                                 resolver
-                                    .statement(statement)
+                                    .statement(&statement)
                                     .map_err(|e| format!("{id}: {e}"))?,
                             );
                         }
@@ -341,6 +349,11 @@ impl Resolver<'_> {
                 out.push_str(rest);
                 Ok(Some(Yaml::String(out)))
             }
+            "Join" => {
+                let parts = arg.as_sequence().filter(|p| p.len() == 2).ok_or("!Join")?;
+                let separator = parts[0].as_str().ok_or("!Join's separator")?;
+                Ok(Some(Yaml::String(self.strings(&parts[1])?.join(separator))))
+            }
             "If" => {
                 let parts = arg.as_sequence().filter(|p| p.len() == 3).ok_or("!If")?;
                 let name = parts[0].as_str().ok_or("!If's condition")?;
@@ -356,6 +369,21 @@ impl Resolver<'_> {
     }
 
     fn reference(&self, name: &str) -> Result<Option<Yaml>, String> {
+        // A list parameter is its items (`!Ref` of a CommaDelimitedList is a list).
+        if self.doc["Parameters"][name]["Type"].as_str() == Some("CommaDelimitedList") {
+            let given = match self.stack.parameters.get(name) {
+                Some(value) => value.clone(),
+                None => self
+                    .strings(&self.doc["Parameters"][name]["Default"])?
+                    .join(","),
+            };
+            return Ok(Some(Yaml::Sequence(
+                given
+                    .split(',')
+                    .map(|item| Yaml::String(item.trim().to_owned()))
+                    .collect(),
+            )));
+        }
         let text = match name {
             "AWS::NoValue" => return Ok(None),
             "AWS::Region" => self.stack.region.clone(),
@@ -547,6 +575,43 @@ mod tests {
         let put = ask("dynamodb:PutItem", &sessions, &[]);
         assert_eq!(policies.check("rpps-auth", &put), Ok(()));
         assert!(policies.check("rpps-staff", &put).is_err());
+    }
+
+    /// Issue 20: the card key's statements, with the template's defaults (the stack's own key,
+    /// no retired key) and after a rotation (a key made by hand, the stack's retired).
+    #[test]
+    fn only_the_cards_function_signs_and_retired_keys_only_give_their_public_key() {
+        let stack_key = "arn:aws:local:eu-west-3:123456789012:CardSigningKey.Arn";
+        let sign = |key: &str| ask("kms:Sign", key, &[]);
+        let public = |key: &str| ask("kms:GetPublicKey", key, &[]);
+        let policies = Policies::from_template(TEMPLATE, &stack()).unwrap();
+        assert_eq!(policies.check("rpps-cards", &sign(stack_key)), Ok(()));
+        assert_eq!(policies.check("rpps-cards", &public(stack_key)), Ok(()));
+        for other in policies.functions.keys().filter(|f| *f != "rpps-cards") {
+            assert!(policies.check(other, &sign(stack_key)).is_err(), "{other}");
+            assert!(
+                policies.check(other, &public(stack_key)).is_err(),
+                "{other}"
+            );
+        }
+        let new_key = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-0000-0000-0000-000000000002";
+        let old_key = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-0000-0000-0000-000000000001";
+        assert!(policies.check("rpps-cards", &public(old_key)).is_err());
+
+        let mut rotated = stack();
+        rotated
+            .parameters
+            .insert("CardSigningKeyArn".into(), new_key.into());
+        rotated.parameters.insert(
+            "CardRetiredKeyArns".into(),
+            format!("{old_key},{stack_key}"),
+        );
+        let policies = Policies::from_template(TEMPLATE, &rotated).unwrap();
+        assert_eq!(policies.check("rpps-cards", &sign(new_key)), Ok(()));
+        for retired in [old_key, stack_key] {
+            assert_eq!(policies.check("rpps-cards", &public(retired)), Ok(()));
+            assert!(policies.check("rpps-cards", &sign(retired)).is_err());
+        }
     }
 
     #[test]
