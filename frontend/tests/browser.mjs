@@ -5,7 +5,9 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 node frontend/tests/browser.mjs
 import { chromium } from "playwright-core";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, request as httpRequest } from "node:http";
 import { deflateSync, inflateSync } from "node:zlib";
 import assert from "node:assert/strict";
@@ -84,6 +86,17 @@ function png({ width, height, pixels }, scale) {
   header.writeUInt32BE(h, 4);
   header[8] = 8; // bits per sample; colour type 0 (grey), no interlace
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+/** A one-frame YUV4MPEG2 video of the code (Chromium's fake camera loops it), grey: Y only. */
+function y4m({ width, height, pixels }, scale) {
+  const [w, h] = [width * scale, height * scale];
+  const [W, H] = [w + (w % 2), h + (h % 2)];
+  const luma = Buffer.alloc(W * H, 255);
+  for (let y = 0; y < h; y += 1) {
+    for (let x = 0; x < w; x += 1) luma[y * W + x] = pixels[Math.floor(y / scale) * width + Math.floor(x / scale)];
+  }
+  const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`, "latin1"), luma, chroma]);
 }
 // rpps_contract::card::{to_digits, from_digits}: 7 bytes to 17 digits, a shorter last group.
 const TAIL_DIGITS = [0, 3, 5, 8, 10, 13, 15];
@@ -474,6 +487,38 @@ try {
       await open(`/verifier/${rpps}#${digits}`);
       await page.locator("#authenticite").filter({ hasText: "Carte authentique" }).waitFor();
       await offline.close();
+    });
+
+    await step("the camera on /verifier reads the card's QR code and checks it (issue 20)", async () => {
+      const pdf = Buffer.from(await (await fetch(BASE + `/api/directory/${rpps}/card.pdf`)).arrayBuffer());
+      // Chromium's fake camera, filming the card's code (a file of one frame, looped).
+      const video = join(tmpdir(), `rpps-camera-${process.pid}.y4m`);
+      writeFileSync(video, y4m(qrImageOfPdf(pdf), 2));
+      const filming = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
+          "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+      });
+      try {
+        const context = await filming.newContext({ ...phone, permissions: ["camera"] });
+        const page = await context.newPage();
+        await page.goto(BASE + "/verifier");
+        await page.getByRole("button", { name: "Scanner avec l'appareil photo" }).click();
+        await page.locator("#camera").waitFor();
+        const verdict = page.locator("#authenticite");
+        await verdict.filter({ hasText: "Carte authentique" }).waitFor({ timeout: 20000 });
+        assert.match(await verdict.textContent(), /N'Diaye/i);
+        // The camera is released, and the card's address is the page's.
+        await page.locator("#camera").waitFor({ state: "detached" });
+        assert.equal(new URL(page.url()).pathname, `/verifier/${rpps}`);
+        await page.locator("#verification").filter({ hasText: "Carte valide" }).waitFor();
+        await snap(page, "verification-camera");
+      } finally {
+        await filming.close();
+        rmSync(video, { force: true });
+      }
     });
 
     await step("verification page: valid card, unknown number invalid", async () => {
