@@ -71,17 +71,6 @@ fn who(line: &ImportLine) -> String {
     }
 }
 
-fn state_label(state: LineState) -> &'static str {
-    match state {
-        LineState::Ready => "prête",
-        LineState::Invalid => "à corriger",
-        LineState::Known => "déjà connue du registre",
-        LineState::Dropped => "écartée",
-        LineState::Created => "demande créée",
-        LineState::Failed => "échec",
-    }
-}
-
 /// `/gestion/import`: the template, the file, the establishment of its lines.
 #[component]
 pub fn GestionImport() -> Element {
@@ -470,7 +459,7 @@ fn LineCard(
     let dropped = preview && line.dropped;
     rsx! {
         article { class: "lot ligne-import", id: "ligne-{number}",
-            h2 { "Ligne {number} — {who(&line)} : {state_label(line.state)}" }
+            h2 { "Ligne {number} — {who(&line)} : {line.state.label()}" }
             if let Some(m) = &line.message { p { class: "erreur", "{m}" } }
             if let Some(w) = &line.warning { p { class: "petit", "{w}" } }
             if editable {

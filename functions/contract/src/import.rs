@@ -82,6 +82,20 @@ pub enum LineState {
     Failed,
 }
 
+impl LineState {
+    /// What the manager reads: on the import's page and in the outcome's CSV file.
+    pub fn label(self) -> &'static str {
+        match self {
+            LineState::Ready => "prête",
+            LineState::Invalid => "à corriger",
+            LineState::Known => "déjà connue du registre",
+            LineState::Dropped => "écartée",
+            LineState::Created => "demande créée",
+            LineState::Failed => "échec",
+        }
+    }
+}
+
 /// One cell of a line: its field (`family_name`…), what the file had (or the correction), its
 /// error if any.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rpps_api::ApiError;
 use rpps_contract::import::{
-    ImportCounts, ImportLine, ImportLineBody, ImportStatus, ImportUpload, ImportView, LineState,
+    ImportCounts, ImportLine, ImportLineBody, ImportStatus, ImportUpload, ImportView,
 };
 use rpps_domain::paris::{date_in_paris, rfc3339};
 use rpps_domain::{Actor, Finess, Role};
@@ -371,22 +371,10 @@ pub async fn result(
             line.line.to_string().as_str(),
             cell("family_name"),
             cell("given_names"),
-            outcome_label(line.state),
+            line.state.label(),
             &message,
             line.request_id.as_deref().unwrap_or_default(),
         ]);
     }
     Ok(csv.into_download(&format!("import-rpps-{}.csv", &id[..id.len().min(13)])))
-}
-
-/// A line's state in French, as the result file says it.
-fn outcome_label(state: LineState) -> &'static str {
-    match state {
-        LineState::Ready => "prête",
-        LineState::Invalid => "à corriger",
-        LineState::Known => "déjà connue du registre",
-        LineState::Dropped => "écartée",
-        LineState::Created => "demande créée",
-        LineState::Failed => "échec",
-    }
 }
