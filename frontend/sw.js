@@ -17,7 +17,15 @@ const KEYS = "/.well-known/rpps-card-keys.json";
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(APP);
+    // The page kept must be this build's (it names the files kept with it): during an upload
+    // the site may still serve the previous index.html. Refused, the worker is installed again
+    // at a later visit.
+    const page = await fetch("/", { cache: "no-cache" });
+    if (!page.ok || !(await page.clone().text()).includes("/__JS__")) {
+      throw new Error("the site's index.html is not this build's");
+    }
+    await cache.put("/", page);
+    await cache.addAll(APP.filter((path) => path !== "/"));
     // The keys may be unavailable (no key configured): the page fetches them again.
     await cache.add(KEYS).catch(() => {});
     await self.skipWaiting();

@@ -89,6 +89,9 @@ pub enum Reason {
     NoKeys,
     /// The browser cannot verify a signature (no WebCrypto, or not over HTTPS).
     NoCrypto,
+    /// Signed with a key the page does not know while it could not ask for the current keys
+    /// (offline with a copy from before a rotation).
+    KeyNotYetKnown,
 }
 
 impl Reason {
@@ -116,7 +119,18 @@ impl Reason {
             Reason::NoCrypto => {
                 "Ce navigateur ne sait pas vérifier une signature : mettez-le à jour ou utilisez-en un autre."
             }
+            Reason::KeyNotYetKnown => {
+                "La carte est signée par une clé que cet appareil ne connaît pas encore : reconnectez-vous pour mettre à jour les clés de vérification, puis recommencez."
+            }
         }
+    }
+
+    /// Whether the reason is this device's, not the card's: nothing can be said of the card.
+    pub fn is_the_device_s(self) -> bool {
+        matches!(
+            self,
+            Reason::NoKeys | Reason::NoCrypto | Reason::KeyNotYetKnown
+        )
     }
 }
 
@@ -144,6 +158,12 @@ pub enum Verdict {
     NotAuthentic {
         reason: Reason,
         claimed_name: Option<String>,
+    },
+    /// This device cannot say ([`Reason::is_the_device_s`]): not the card's fault. What the card
+    /// claims, unverified, when it could be read.
+    Unverifiable {
+        reason: Reason,
+        claims: Option<CardClaims>,
     },
 }
 
@@ -194,10 +214,33 @@ pub fn conclude(checked: ToVerify, signature_valid: bool, today: Option<&str>) -
 }
 
 fn not_authentic(reason: Reason, claims: &CardClaims) -> Verdict {
-    Verdict::NotAuthentic {
-        reason,
-        claimed_name: Some(format!("{} {}", claims.given_names, claims.family_name)),
+    refused(reason, Some(claims.clone()))
+}
+
+/// The verdict of a check that did not succeed: the card's fault, or this device's.
+fn refused(reason: Reason, claims: Option<CardClaims>) -> Verdict {
+    if reason.is_the_device_s() {
+        Verdict::Unverifiable { reason, claims }
+    } else {
+        Verdict::NotAuthentic {
+            reason,
+            claimed_name: claims.map(|c| format!("{} {}", c.given_names, c.family_name)),
+        }
     }
+}
+
+/// The number of a card printed before issue 20: its QR code holds the verification address
+/// alone (`…/verifier/{rpps}`), nothing to verify offline; the directory says if it is valid.
+pub fn unsigned_card_rpps(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (address, digits) = text.split_once('#').unwrap_or((text, ""));
+    let rpps = address
+        .split_once("/verifier/")?
+        .1
+        .split(['/', '?'])
+        .next()?;
+    (digits.is_empty() && rpps.len() == 11 && rpps.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| rpps.to_owned())
 }
 
 /// The keys to check with: the document just fetched when there is one, else the one kept;
@@ -259,9 +302,9 @@ pub async fn check(text: &str) -> Verdict {
             claimed_name: None,
         };
     };
-    let keys = keys().await;
+    let (keys, fresh) = keys().await;
     imp::mark("rpps-verification-debut");
-    let verdict = verify(&scanned, keys.as_ref()).await;
+    let verdict = verify(&scanned, keys.as_ref(), fresh).await;
     imp::mark("rpps-verification-fin");
     imp::measure(
         "rpps-verification",
@@ -271,17 +314,19 @@ pub async fn check(text: &str) -> Verdict {
     verdict
 }
 
-async fn verify(scanned: &Scanned, keys: Option<&CardKeys>) -> Verdict {
+/// `fresh`: the keys were just fetched, online; else an unknown key may be a newer one.
+async fn verify(scanned: &Scanned, keys: Option<&CardKeys>, fresh: bool) -> Verdict {
     let to_verify = match prepare(scanned, keys) {
         Ok(v) => v,
         Err(reason) => {
-            return match statement::parse(&scanned.message) {
-                Ok(read) => not_authentic(reason, &read.claims),
-                Err(_) => Verdict::NotAuthentic {
-                    reason,
-                    claimed_name: None,
-                },
+            let reason = match reason {
+                Reason::UnknownKey if !fresh => Reason::KeyNotYetKnown,
+                other => other,
             };
+            return refused(
+                reason,
+                statement::parse(&scanned.message).ok().map(|r| r.claims),
+            );
         }
     };
     match imp::verify_signature(&to_verify).await {
@@ -290,15 +335,17 @@ async fn verify(scanned: &Scanned, keys: Option<&CardKeys>) -> Verdict {
     }
 }
 
-/// The keys' document: fetched when the network allows (then kept), else the one kept.
-pub async fn keys() -> Option<CardKeys> {
+/// The keys' document: fetched when the network allows (then kept), else the one kept; and
+/// whether it was just fetched online (offline, the service worker answers with its copy).
+pub async fn keys() -> (Option<CardKeys>, bool) {
     let kept = crate::storage::load::<Option<CardKeys>>(KEYS_STORAGE);
-    let fresh = crate::api::get::<CardKeys>(KEYS_PATH).await.ok();
-    let merged = merge_keys(kept, fresh);
+    let fetched = crate::api::get::<CardKeys>(KEYS_PATH).await.ok();
+    let fresh = fetched.is_some() && imp::online();
+    let merged = merge_keys(kept, fetched);
     if let Some(keys) = &merged {
         crate::storage::save(KEYS_STORAGE, keys);
     }
-    merged
+    (merged, fresh)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -362,6 +409,11 @@ mod imp {
         Some(JsFuture::from(promise).await.ok()?.as_bool() == Some(true))
     }
 
+    /// `navigator.onLine`: false when the device knows it has no network.
+    pub fn online() -> bool {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+
     fn performance() -> Option<web_sys::Performance> {
         web_sys::window()?.performance()
     }
@@ -392,6 +444,10 @@ mod imp {
     pub fn mark(_: &str) {}
 
     pub fn measure(_: &str, _: &str, _: &str) {}
+
+    pub fn online() -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -573,6 +629,73 @@ mod tests {
             crate::json::from_text::<CardKeys>(r#"{"keys": [{"kid": "a", "kty": "EC"}]}"#),
             None
         );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn issue_20_what_this_device_cannot_check_is_not_called_a_forgery() {
+        let kid = statement::kid_hex(&KID);
+        let scanned = read_scanned(&address(&claims(), "10001045367")).unwrap();
+        let verdict =
+            |keys: Option<&CardKeys>, fresh| futures_executor(verify(&scanned, keys, fresh));
+        // No keys at all, or a key unknown to an offline copy: the device's, with the claims.
+        for (keys, fresh, reason) in [
+            (None, true, Reason::NoKeys),
+            (
+                Some(keys(&["0000000000000000"], &[])),
+                false,
+                Reason::KeyNotYetKnown,
+            ),
+        ] {
+            assert_eq!(
+                verdict(keys.as_ref(), fresh),
+                Verdict::Unverifiable {
+                    reason,
+                    claims: Some(claims())
+                }
+            );
+        }
+        // A key unknown to the current document, or revoked: the card's.
+        for (keys, reason) in [
+            (keys(&["0000000000000000"], &[]), Reason::UnknownKey),
+            (keys(&[&kid], &[&kid]), Reason::RevokedKey),
+        ] {
+            assert_eq!(
+                verdict(Some(&keys), true),
+                Verdict::NotAuthentic {
+                    reason,
+                    claimed_name: Some("Awa N'DIAYE".into())
+                }
+            );
+        }
+        assert!(Reason::NoCrypto.is_the_device_s());
+        assert!(!Reason::BadSignature.is_the_device_s());
+    }
+
+    /// Runs a future that never waits (the checks before the signature's).
+    fn futures_executor<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the check waited"),
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn issue_20_a_card_printed_before_the_statement_is_checked_online() {
+        assert_eq!(
+            unsigned_card_rpps("https://rpps.example/verifier/10001045367").as_deref(),
+            Some("10001045367")
+        );
+        assert_eq!(
+            unsigned_card_rpps("https://rpps.example/verifier/10001045367#").as_deref(),
+            Some("10001045367")
+        );
+        assert_eq!(unsigned_card_rpps(&address(&claims(), "10001045367")), None);
+        assert_eq!(unsigned_card_rpps("https://example.org/verifier/abc"), None);
+        assert_eq!(unsigned_card_rpps("WIFI:S:maison;;"), None);
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -20,33 +20,27 @@ pub fn Verifier(rpps: String) -> Element {
     // The statement travels in the fragment, which never leaves the phone: read once.
     let fragment = use_hook(location_fragment);
     let first = (!fragment.is_empty()).then(|| format!("/verifier/{rpps}#{fragment}"));
-    let mut scanned = use_signal(move || first);
+    let scanned = use_signal(move || first);
     rsx! {
         Titre { texte: "RPPS+ — Vérification d'une carte" }
         h1 { "Vérification d'une carte" }
         match scanned() {
             Some(text) => rsx! { Authenticite { key: "{text}", text } },
             None => rsx! {
-                Validite { rpps: rpps.clone() }
+                Validite { key: "{rpps}", rpps: rpps.clone() }
                 p { class: "petit",
                     "Les cartes délivrées depuis décembre 2026 portent un code signé : lisez-le ci-dessous pour vérifier la carte elle-même, même sans connexion."
                 }
             },
         }
-        Lecteur { on_scan: move |text: String| {
-            let address = scanned_address(&text);
-            scanned.set(Some(text));
-            if let Some(address) = address {
-                crate::router::show(&address);
-            }
-        } }
+        Lecteur { on_scan: move |text| open_scanned(text, scanned) }
     }
 }
 
 /// `/verifier`: read a card's QR code on this page.
 #[component]
 pub fn Verification() -> Element {
-    let mut scanned = use_signal(|| None::<String>);
+    let scanned = use_signal(|| None::<String>);
     rsx! {
         Titre { texte: "RPPS+ — Vérifier une carte" }
         h1 { "Vérifier une carte professionnelle" }
@@ -56,14 +50,7 @@ pub fn Verification() -> Element {
         if let Some(text) = scanned() {
             Authenticite { key: "{text}", text }
         }
-        Lecteur { on_scan: move |text: String| {
-            let address = scanned_address(&text);
-            scanned.set(Some(text));
-            // The card's own address from now on: shared, reloaded, or opened again offline.
-            if let Some(address) = address {
-                crate::router::show(&address);
-            }
-        } }
+        Lecteur { on_scan: move |text| open_scanned(text, scanned) }
     }
 }
 
@@ -101,6 +88,18 @@ fn Authenticite(text: String) -> Element {
                 Validity::Valid | Validity::Unknown => rsx! {},
             }
             Validite { rpps: claims.rpps.clone() }
+        },
+        Some(Verdict::Unverifiable { reason, claims }) => rsx! {
+            div { class: "alerte alerte-info verification", role: "status", id: "authenticite",
+                p { class: "verdict", "Vérification impossible sur cet appareil" }
+                if let Some(c) = &claims {
+                    p { "Au nom de « {c.given_names} {c.family_name} », selon la carte : la signature n'a pas pu être vérifiée." }
+                }
+                p { "{reason.text()}" }
+            }
+            if let Some(c) = claims {
+                Validite { rpps: c.rpps.clone() }
+            }
         },
         Some(Verdict::NotAuthentic {
             reason,
@@ -218,6 +217,21 @@ fn Lecteur(on_scan: EventHandler<String>) -> Element {
     }
 }
 
+/// What a code read leads to: the card's own address from now on (shared, reloaded, opened again
+/// offline), its statement checked; for a card printed before the statement, its number's page,
+/// checked online; anything else, the verdict that it is no card's.
+fn open_scanned(text: String, mut scanned: Signal<Option<String>>) {
+    if let Some(address) = scanned_address(&text) {
+        scanned.set(Some(text));
+        crate::router::show(&address);
+    } else if let Some(rpps) = card::unsigned_card_rpps(&text) {
+        scanned.set(None);
+        crate::router::navigate(Route::Verifier { rpps });
+    } else {
+        scanned.set(Some(text));
+    }
+}
+
 /// The address of the card a QR code's text states (`/verifier/{rpps}#<digits>`), its number
 /// the one of the address it carries, else the signed one; `None` when it is no card's.
 fn scanned_address(text: &str) -> Option<String> {
@@ -252,6 +266,8 @@ fn location_fragment() -> String {
 mod scan {
     //! The browser's side of reading a QR code: a photo's or a video frame's pixels through a
     //! canvas, `BarcodeDetector` first when the browser has one.
+    use std::cell::Cell;
+
     use dioxus::prelude::*;
     use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
     use wasm_bindgen::prelude::wasm_bindgen;
@@ -355,18 +371,43 @@ export function rpps_qr_prefetch() {
 
     const NO_DECODER: &str = "Le lecteur de code n'a pas pu être chargé sans connexion : photographiez plutôt le code avec l'appareil photo du téléphone, qui ouvre la page de vérification, ou revenez ici avec une connexion.";
 
-    fn has_detector() -> bool {
-        Reflect::has(&js_sys::global(), &"BarcodeDetector".into()).unwrap_or(false)
+    thread_local! {
+        static QR_DETECTOR: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+
+    /// Whether the browser's `BarcodeDetector` reads QR codes (some browsers have the API
+    /// without that format, or without a decoder behind it).
+    async fn qr_detector() -> bool {
+        if let Some(known) = QR_DETECTOR.with(Cell::get) {
+            return known;
+        }
+        let known = async {
+            let constructor: Function = Reflect::get(&js_sys::global(), &"BarcodeDetector".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let formats: Function = Reflect::get(&constructor, &"getSupportedFormats".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let promise: Promise = formats.call0(&constructor).ok()?.dyn_into().ok()?;
+            let formats: Array = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+            Some(formats.includes(&"qr_code".into(), 0))
+        }
+        .await
+        .unwrap_or(false);
+        QR_DETECTOR.with(|c| c.set(Some(known)));
+        known
     }
 
     /// Loads the decoder ahead when this browser will need it, so that the service worker
     /// keeps it for offline use.
     pub fn prepare() {
-        if !has_detector() {
-            wasm_bindgen_futures::spawn_local(async {
+        wasm_bindgen_futures::spawn_local(async {
+            if !qr_detector().await {
                 let _ = JsFuture::from(rpps_qr_prefetch()).await;
-            });
-        }
+            }
+        });
     }
 
     /// The texts of the QR codes in grey pixels, by the decoder module.
@@ -417,7 +458,7 @@ export function rpps_qr_prefetch() {
             .ok()
             .and_then(|b| b.dyn_into().ok())
             .ok_or(unreadable)?;
-        if has_detector()
+        if qr_detector().await
             && let Some(text) = detected(&bitmap).await
         {
             return Ok(text);
@@ -450,13 +491,23 @@ export function rpps_qr_prefetch() {
             .ok()
             .and_then(|s| s.dyn_into().ok())
             .ok_or("L'appareil photo n'est pas accessible (accès refusé, ou aucun appareil) : autorisez-le dans le navigateur, ou choisissez une photo du code.")?;
-        let read = frames(active, &stream).await;
-        for track in stream.get_tracks().iter() {
-            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
-                track.stop();
+        // Released however the reading ends: a code read, stopped, or the task dropped with
+        // its page (another page opened while scanning).
+        let tracks = Tracks(stream);
+        frames(active, &tracks.0).await
+    }
+
+    /// The camera's stream, stopped when dropped (the camera's light goes off).
+    struct Tracks(MediaStream);
+
+    impl Drop for Tracks {
+        fn drop(&mut self) {
+            for track in self.0.get_tracks().iter() {
+                if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                    track.stop();
+                }
             }
         }
-        read
     }
 
     async fn frames(active: Signal<bool>, stream: &MediaStream) -> Result<String, &'static str> {
@@ -476,13 +527,14 @@ export function rpps_qr_prefetch() {
         };
         video.set_src_object(Some(stream));
         let _ = video.play();
+        let detector = qr_detector().await;
         while *active.peek() {
             sleep_ms(200).await;
             // HAVE_CURRENT_DATA: a frame to read.
             if video.ready_state() < 2 {
                 continue;
             }
-            let text = if has_detector() {
+            let text = if detector {
                 detected(&video).await
             } else {
                 let (width, height) = (video.video_width(), video.video_height());
@@ -492,7 +544,9 @@ export function rpps_qr_prefetch() {
                 }
             };
             // Another QR code in view (a poster, a menu): keep looking for the card's.
-            if let Some(text) = text.filter(|t| card::read_scanned(t).is_some()) {
+            if let Some(text) = text.filter(|t| {
+                card::read_scanned(t).is_some() || card::unsigned_card_rpps(t).is_some()
+            }) {
                 return Ok(text);
             }
         }
